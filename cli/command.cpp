@@ -1,0 +1,153 @@
+#include "cli/command.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "core/errors.h"
+
+namespace thinkplan::cli {
+namespace {
+
+std::filesystem::path DefaultDbPath() {
+  if (const char* env = std::getenv("THINKPLAN_DB"); env != nullptr && *env != '\0') return env;
+  return "thinkplan.db";
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> previous(b.size() + 1), current(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
+    }
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+void PrintTopLevelHelp(std::ostream& out) {
+  out << "thinkplan " << THINKPLAN_VERSION
+      << " - plan test-time (\"thinking\") compute: fit scaling curves from measured runs,\n"
+         "choose fast or extended thinking per task class, size the fleet, answer what-ifs.\n\n"
+         "Usage: thinkplan [--db PATH] [--json] [--quiet] COMMAND [ARGS...]\n\n"
+         "Commands:\n";
+  for (const Command& command : Commands()) {
+    out << "  " << command.name << std::string(16 - std::min<size_t>(15, command.name.size()), ' ')
+        << command.summary << "\n";
+  }
+  out << "\nGlobal options (accepted before or after COMMAND):\n"
+         "  --db PATH       SQLite database (default: $THINKPLAN_DB, else ./thinkplan.db)\n"
+         "  --json          machine-readable JSON on stdout\n"
+         "  -q, --quiet     no progress or informational messages on stderr\n"
+         "  -h, --help      help; `thinkplan COMMAND --help` explains one command\n"
+         "  --version       print the version\n\n"
+         "Start with `thinkplan demo`: it ingests the shipped data into a fresh database and shows every stage.\n"
+         "Exit codes: 0 ok, 1 usage error, 2 input error, 3 internal error.\n";
+}
+
+bool IsGlobalFlag(std::string_view arg) { return arg == "--json" || arg == "--quiet" || arg == "-q"; }
+
+}  // namespace
+
+std::filesystem::path DefaultDataDir() {
+  if (const char* env = std::getenv("THINKPLAN_DATA_DIR"); env != nullptr && *env != '\0') return env;
+  return THINKPLAN_DATA_DIR;
+}
+
+void AddGlobalOptions(cxxopts::Options& options) {
+  options.add_options("Global")
+      ("db", "SQLite database file (default: $THINKPLAN_DB, else ./thinkplan.db)", cxxopts::value<std::string>())
+      ("json", "machine-readable JSON output on stdout")
+      ("q,quiet", "no progress or informational messages on stderr")
+      ("h,help", "show this help");
+}
+
+Parsed ParseCommandLine(cxxopts::Options& options, Invocation& invocation) {
+  std::vector<const char*> argv;
+  argv.push_back("thinkplan");
+  for (const std::string& arg : invocation.args) argv.push_back(arg.c_str());
+  Parsed parsed;
+  try {
+    parsed.result = options.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw UsageError(std::string(e.what()) + " (see --help)");
+  }
+  if (parsed.result.count("help")) {
+    invocation.out << options.help();
+    parsed.help_shown = true;
+  }
+  parsed.global.db_path = parsed.result.count("db") ? std::filesystem::path(parsed.result["db"].as<std::string>())
+                                                    : DefaultDbPath();
+  parsed.global.json = parsed.result.count("json") > 0;
+  parsed.global.quiet = parsed.result.count("quiet") > 0;
+  return parsed;
+}
+
+std::string SuggestCommand(std::string_view typed) {
+  std::string best;
+  size_t best_distance = 3;  // farther than two edits is not a typo
+  for (const Command& command : Commands()) {
+    const size_t d = EditDistance(typed, command.name);
+    const bool prefix = command.name.substr(0, typed.size()) == typed && !typed.empty();
+    if (prefix) return std::string(command.name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = command.name;
+    }
+  }
+  return best;
+}
+
+int Main(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  // Global options may come before the command name; they are handed on to the command's own parser.
+  std::vector<std::string> leading;
+  int i = 1;
+  for (; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--db" && i + 1 < argc) {
+      leading.emplace_back(argv[i]);
+      leading.emplace_back(argv[++i]);
+    } else if (arg.starts_with("--db=") || IsGlobalFlag(arg)) {
+      leading.emplace_back(arg);
+    } else {
+      break;
+    }
+  }
+  if (i >= argc) {
+    PrintTopLevelHelp(err);
+    return static_cast<int>(ExitCode::kUsage);
+  }
+  const std::string_view name = argv[i];
+  if (name == "-h" || name == "--help" || name == "help") {
+    PrintTopLevelHelp(out);
+    return 0;
+  }
+  if (name == "--version" || name == "version") {
+    out << "thinkplan " << THINKPLAN_VERSION << "\n";
+    return 0;
+  }
+  for (const Command& command : Commands()) {
+    if (command.name != name) continue;
+    Invocation invocation{leading, out, err};
+    for (int j = i + 1; j < argc; ++j) invocation.args.emplace_back(argv[j]);
+    try {
+      return command.run(invocation);
+    } catch (const Error& e) {
+      err << "thinkplan " << name << ": " << e.what() << "\n";
+      return static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+      err << "thinkplan " << name << ": internal error: " << e.what() << "\n";
+      return static_cast<int>(ExitCode::kInternal);
+    }
+  }
+  err << "thinkplan: unknown command '" << name << "'";
+  if (const std::string suggestion = SuggestCommand(name); !suggestion.empty()) {
+    err << "; did you mean '" << suggestion << "'?";
+  }
+  err << " (see thinkplan --help)\n";
+  return static_cast<int>(ExitCode::kUsage);
+}
+
+}  // namespace thinkplan::cli

@@ -1,0 +1,19 @@
+// The table of subcommands. Each handler lives in its own cmd_<name>.cpp.
+#include "cli/command.h"
+
+namespace thinkplan::cli {
+
+int RunDemo(Invocation& invocation);
+int RunIngest(Invocation& invocation);
+int RunRuns(Invocation& invocation);
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> kCommands = {
+      {"demo", "the whole pipeline on the shipped data, into a fresh database", RunDemo},
+      {"ingest", "store runs, per-problem results, perf runs and catalogues (CSV or JSONL)", RunIngest},
+      {"runs", "list and filter the stored runs", RunRuns},
+  };
+  return kCommands;
+}
+
+}  // namespace thinkplan::cli

@@ -1,0 +1,17 @@
+# thinkplan_library(<folder> DEPS <targets...>)
+# One library target per folder, named thinkplan_<folder>, built from the folder's *.cpp files.
+# A folder with no sources yet becomes an INTERFACE target so that the dependency graph is fixed from the start.
+function(thinkplan_library folder)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  set(target thinkplan_${folder})
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
+  if(sources)
+    add_library(${target} STATIC ${sources})
+    target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR})
+    target_link_libraries(${target} PUBLIC ${ARG_DEPS})
+  else()
+    add_library(${target} INTERFACE)
+    target_include_directories(${target} INTERFACE ${PROJECT_SOURCE_DIR})
+    target_link_libraries(${target} INTERFACE ${ARG_DEPS})
+  endif()
+endfunction()

@@ -1,0 +1,104 @@
+// The measured inputs: a run (one system on one task class at one setting), the per-problem results behind it,
+// and the catalogue rows (systems, hardware) they refer to. Field names are the interchange format of
+// DESIGN.md section 2 and docs/formats.md.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace thinkplan {
+
+enum class Source { kMeasured, kPublished, kSimulated };
+enum class Mode { kFast, kExtended };
+
+// How the samples of one problem are turned into one answer.
+enum class AggregationKind {
+  kPass1,      // pass@1: one sample scored (averaged over `samples` draws when samples > 1)
+  kConsensus,  // cons@k: majority vote over k samples
+  kBestOf,     // best@k: a verifier picks one of k samples
+  kPassAt,     // pass@k: any of k samples is right (a perfect verifier)
+};
+
+struct Aggregation {
+  AggregationKind kind = AggregationKind::kPass1;
+  long k = 1;
+
+  // "pass@1", "cons@64", ...
+  std::string ToString() const;
+  // Accepts the four forms above; nullopt for anything else (including k < 1).
+  static std::optional<Aggregation> Parse(std::string_view text);
+  bool operator==(const Aggregation&) const = default;
+};
+
+std::string_view ToString(Source source);
+std::string_view ToString(Mode mode);
+std::optional<Source> ParseSource(std::string_view text);
+std::optional<Mode> ParseMode(std::string_view text);
+
+struct Run {
+  std::string run_key;
+  Source source = Source::kMeasured;
+  std::string system;
+  std::string hardware;    // empty for API runs
+  std::string task_class;
+  std::string difficulty;  // empty when the run covers the whole class
+  std::string benchmark;   // optional: the problem set the run was scored on (AIME-2024, LiveCodeBench, ...)
+  Mode mode = Mode::kExtended;
+  std::optional<double> budget_tokens;  // empty: unbounded or model default
+  std::string effort;                   // vendor effort level where that is the knob
+  long samples = 1;
+  Aggregation aggregation;
+  long n_problems = 0;
+  double n_correct = 0;  // fractional when pass@1 is averaged over several samples
+  std::optional<double> mean_output_tokens;
+  std::optional<double> mean_input_tokens;
+  std::optional<double> latency_p50_s;
+  std::optional<double> latency_p95_s;
+  std::optional<double> gpu_seconds;
+  std::optional<double> cost_usd;
+  std::string citation;
+
+  double accuracy() const { return n_problems > 0 ? n_correct / static_cast<double>(n_problems) : 0.0; }
+  bool operator==(const Run&) const = default;
+};
+
+// One problem of a run: how many samples were drawn and how many were right.
+struct ProblemResult {
+  std::string run_key;
+  std::string problem_id;
+  long samples = 1;
+  double correct = 0;                   // may be fractional when averaged
+  std::optional<double> output_tokens;  // mean output tokens per sample on this problem
+  bool operator==(const ProblemResult&) const = default;
+};
+
+// A system in the catalogue: who makes it, its size where public, its compute knob and list prices.
+struct SystemInfo {
+  std::string name;
+  std::string vendor;
+  std::string kind;  // reasoning | fast
+  std::optional<double> params_total_b;
+  std::optional<double> params_active_b;
+  bool open_weights = false;
+  std::string compute_knob;  // reasoning_effort, thinking.budget_tokens, thinkingConfig.thinkingBudget, none, ...
+  std::string knob_values;
+  std::optional<double> price_in_usd_per_mtok;
+  std::optional<double> price_out_usd_per_mtok;
+  std::string citation;
+  bool operator==(const SystemInfo&) const = default;
+};
+
+// An accelerator: datasheet ceilings and an hourly price where one is public.
+struct HardwareInfo {
+  std::string name;
+  std::optional<double> hbm_gib;
+  std::optional<double> hbm_tb_per_s;
+  std::optional<double> bf16_dense_tflops;
+  std::optional<double> fp8_dense_tflops;
+  std::optional<double> usd_per_hour;
+  std::string citation;
+  bool operator==(const HardwareInfo&) const = default;
+};
+
+}  // namespace thinkplan

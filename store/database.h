@@ -1,0 +1,109 @@
+// The thinkplan store: one SQLite file (WAL, foreign keys on, busy timeout, schema version table with forward
+// migrations). The only place in the project that touches SQLite (DESIGN.md section 5).
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/perf_run.h"
+#include "core/run.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace thinkplan::store {
+
+// What kind of records a file holds. Detected from its header (CSV) or first object's keys (JSONL)
+// unless given explicitly.
+enum class RecordKind { kRuns, kProblems, kPerf, kSystems, kHardware };
+std::string_view ToString(RecordKind kind);
+std::optional<RecordKind> ParseRecordKind(std::string_view text);  // runs|problems|perf|systems|hardware
+
+struct IngestOptions {
+  // Force the record kind instead of detecting it. Default: detect.
+  std::optional<RecordKind> kind;
+  // Default false: the first invalid row aborts the whole file and nothing of it is stored.
+  // True: valid rows are stored and each rejected row is written, with its reason, to `rejects_path`.
+  bool skip_invalid = false;
+  // Where rejected rows go with skip_invalid. Default: "<file>.rejects.csv" beside the input.
+  std::filesystem::path rejects_path;
+  // Default false: a column / key the format does not know is an error.
+  bool allow_extra = false;
+  // Files with more rows than this are refused before anything is stored. Default 50 million.
+  std::size_t max_rows = 50'000'000;
+  // Called every `progress_every` rows with the number of rows read so far. Optional.
+  std::function<void(std::size_t rows_read)> progress;
+  std::size_t progress_every = 100'000;
+
+  bool IsValid(std::string* error) const;
+};
+
+struct IngestSummary {
+  std::string file;
+  RecordKind kind = RecordKind::kRuns;
+  std::size_t rows_read = 0;
+  std::size_t inserted = 0;   // new rows stored
+  std::size_t unchanged = 0;  // rows identical to stored ones (re-ingest is a no-op)
+  std::size_t rejected = 0;   // with skip_invalid only
+  double seconds = 0;
+
+  // One line: "data/x.csv: 120 runs read, 118 new, 2 unchanged (0.03 s)".
+  std::string BriefReport() const;
+};
+
+struct RunFilter {
+  std::optional<std::string> system;
+  std::optional<std::string> task_class;
+  std::optional<Source> source;
+  std::optional<std::string> difficulty;
+};
+
+struct StoreCounts {
+  std::size_t systems = 0;
+  std::size_t hardware = 0;
+  std::size_t task_classes = 0;
+  std::size_t runs = 0;
+  std::size_t problem_results = 0;
+  std::size_t perf_runs = 0;
+};
+
+class Database {
+ public:
+  // Opens (creating if needed) and migrates to the current schema version.
+  // Throws InputError if the file is not a thinkplan database or is newer than this build understands.
+  static Database Open(const std::filesystem::path& path);
+  ~Database();
+  Database(Database&&) noexcept;
+  Database& operator=(Database&&) noexcept;
+
+  static int CurrentSchemaVersion();
+  int SchemaVersion() const;
+  const std::filesystem::path& path() const { return path_; }
+
+  // Validates the whole file first, then stores it in one transaction (see IngestOptions).
+  // Throws InputError naming file, line, field and value for the first problem (all-or-nothing mode).
+  IngestSummary Ingest(const std::filesystem::path& file, const IngestOptions& options = {});
+
+  std::vector<Run> ListRuns(const RunFilter& filter = {}) const;
+  std::vector<ProblemResult> ListProblemResults(const std::string& run_key) const;
+  std::vector<PerfRun> ListPerfRuns() const;
+  std::vector<SystemInfo> ListSystems() const;
+  std::vector<HardwareInfo> ListHardware() const;
+  StoreCounts Counts() const;
+
+  // For other store/ modules (fits, plans, ...) that add their own tables through migrations.
+  SQLite::Database& connection();
+
+ private:
+  Database(std::filesystem::path path, std::unique_ptr<SQLite::Database> db);
+  std::filesystem::path path_;
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace thinkplan::store

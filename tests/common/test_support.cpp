@@ -1,0 +1,71 @@
+#include "tests/common/test_support.h"
+
+#include <sys/wait.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace thinkplan::testing {
+
+ScratchDir::ScratchDir(const std::string& prefix) {
+  static std::atomic<int> counter{0};
+  std::random_device rd;
+  path_ = std::filesystem::temp_directory_path() /
+          (prefix + "-" + std::to_string(rd()) + "-" + std::to_string(counter++));
+  std::filesystem::create_directories(path_);
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::filesystem::path SourceDir() { return THINKPLAN_SOURCE_DIR; }
+std::filesystem::path DataDir() { return SourceDir() / "data"; }
+std::filesystem::path ThinkplanExe() { return THINKPLAN_EXE; }
+
+std::string ShellQuote(const std::string& arg) {
+  std::string out = "'";
+  for (char c : arg) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+void WriteFile(const std::filesystem::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+  out << content;
+}
+
+CommandResult RunThinkplan(const std::string& args) {
+  ScratchDir capture("thinkplan-capture");
+  const auto out_path = capture / "stdout";
+  const auto err_path = capture / "stderr";
+  const std::string command = ShellQuote(ThinkplanExe().string()) + " " + args + " >" +
+                              ShellQuote(out_path.string()) + " 2>" + ShellQuote(err_path.string()) + " </dev/null";
+  const int status = std::system(command.c_str());
+  CommandResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = ReadFile(out_path);
+  result.err = ReadFile(err_path);
+  return result;
+}
+
+}  // namespace thinkplan::testing

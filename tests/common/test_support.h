@@ -1,0 +1,43 @@
+// Helpers shared by the test suites: scratch directories, paths to the source tree and the built executable,
+// running the CLI as a user would.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace thinkplan::testing {
+
+// A fresh directory under the system temp dir, removed when the object goes out of scope.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& prefix = "thinkplan-test");
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::filesystem::path SourceDir();      // the repository root
+std::filesystem::path DataDir();        // <repo>/data
+std::filesystem::path ThinkplanExe();   // the built `thinkplan` executable
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs `thinkplan <args>` (args already shell-quoted where needed) and captures both streams.
+CommandResult RunThinkplan(const std::string& args);
+
+// Shell-quotes one argument with single quotes.
+std::string ShellQuote(const std::string& arg);
+
+std::string ReadFile(const std::filesystem::path& path);
+void WriteFile(const std::filesystem::path& path, const std::string& content);
+
+}  // namespace thinkplan::testing

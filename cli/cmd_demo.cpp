@@ -1,0 +1,126 @@
+// `thinkplan demo`: the whole pipeline on the shipped data. Each stage is a named, timed pass, and the
+// pipeline is visible in RunDemo itself.
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "cli/table.h"
+#include "core/errors.h"
+#include "store/database.h"
+
+namespace thinkplan::cli {
+namespace {
+
+constexpr const char* kDescription =
+    "Run thinkplan end to end on the data shipped in data/: ingest every published and public data set\n"
+    "(listed, in order, in data/demo_manifest.txt) into the database and summarise what is stored.\n"
+    "Running it again on the same database is safe: identical rows are no-ops.\n\n"
+    "Examples:\n"
+    "  thinkplan demo                       # into ./thinkplan.db\n"
+    "  thinkplan demo --db /tmp/demo.db --json\n";
+
+// One named, timed step of the demo.
+struct StageTiming {
+  std::string name;
+  double seconds = 0;
+};
+
+class Stages {
+ public:
+  explicit Stages(std::ostream& err, bool quiet) : err_(err), quiet_(quiet) {}
+  void Run(const std::string& name, const std::function<void()>& body) {
+    if (!quiet_) err_ << "== " << name << "\n";
+    const auto start = std::chrono::steady_clock::now();
+    body();
+    timings_.push_back({name, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()});
+  }
+  const std::vector<StageTiming>& timings() const { return timings_; }
+
+ private:
+  std::ostream& err_;
+  bool quiet_;
+  std::vector<StageTiming> timings_;
+};
+
+// The shipped files in ingest order (catalogues before the runs that name them, runs before their problems).
+std::vector<std::filesystem::path> ReadManifest(const std::filesystem::path& data_dir) {
+  const auto manifest = data_dir / "demo_manifest.txt";
+  std::ifstream in(manifest);
+  if (!in) throw InputError("cannot read " + manifest.string() + " (is --data the project's data/ folder?)");
+  std::vector<std::filesystem::path> files;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    if (!line.empty()) files.push_back(data_dir / line);
+  }
+  return files;
+}
+
+}  // namespace
+
+int RunDemo(Invocation& invocation) {
+  cxxopts::Options options("thinkplan demo", kDescription);
+  AddGlobalOptions(options);
+  options.add_options()("data", "the shipped data folder (default: the project's data/)",
+                        cxxopts::value<std::string>());
+  Parsed parsed = ParseCommandLine(options, invocation);
+  if (parsed.help_shown) return 0;
+  const bool json = parsed.global.json;
+  const bool quiet = parsed.global.quiet;
+  const std::filesystem::path data_dir =
+      parsed.result.count("data") ? std::filesystem::path(parsed.result["data"].as<std::string>()) : DefaultDataDir();
+
+  Stages stages(invocation.err, quiet || json);
+  store::Database db = store::Database::Open(parsed.global.db_path);
+  std::vector<store::IngestSummary> ingested;
+
+  stages.Run("ingest shipped data", [&] {
+    for (const auto& file : ReadManifest(data_dir)) {
+      ingested.push_back(db.Ingest(file));
+      if (!quiet && !json) invocation.err << "   " << ingested.back().BriefReport() << "\n";
+    }
+  });
+
+  const store::StoreCounts counts = db.Counts();
+  if (json) {
+    nlohmann::json out;
+    out["database"] = db.path().string();
+    out["counts"] = {{"systems", counts.systems},          {"hardware", counts.hardware},
+                     {"task_classes", counts.task_classes}, {"runs", counts.runs},
+                     {"problem_results", counts.problem_results}, {"perf_runs", counts.perf_runs}};
+    for (const auto& summary : ingested) {
+      out["ingested"].push_back({{"file", summary.file},
+                                 {"kind", store::ToString(summary.kind)},
+                                 {"rows", summary.rows_read},
+                                 {"inserted", summary.inserted},
+                                 {"unchanged", summary.unchanged}});
+    }
+    for (const auto& stage : stages.timings()) out["stages"].push_back({{"name", stage.name}, {"seconds", stage.seconds}});
+    invocation.out << out.dump(2) << "\n";
+    return 0;
+  }
+  invocation.out << "thinkplan demo: database " << db.path().string() << "\n\n";
+  using A = TextTable::Align;
+  TextTable table({{"stored"}, {"count", A::kRight}});
+  table.AddRow({"systems", std::to_string(counts.systems)});
+  table.AddRow({"hardware", std::to_string(counts.hardware)});
+  table.AddRow({"task classes", std::to_string(counts.task_classes)});
+  table.AddRow({"runs", std::to_string(counts.runs)});
+  table.AddRow({"problem results", std::to_string(counts.problem_results)});
+  table.AddRow({"perf runs", std::to_string(counts.perf_runs)});
+  table.Print(invocation.out);
+  invocation.out << "\n";
+  TextTable timing({{"stage"}, {"seconds", A::kRight}});
+  for (const auto& stage : stages.timings()) timing.AddRow({stage.name, FormatFixed(stage.seconds, 2)});
+  timing.Print(invocation.out);
+  invocation.out << "\nNext: `thinkplan runs --class math-competition` lists what was stored.\n";
+  return 0;
+}
+
+}  // namespace thinkplan::cli

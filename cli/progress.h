@@ -1,0 +1,32 @@
+// A one-line progress indicator on stderr for long work, shown only on a terminal and never with --quiet.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <iosfwd>
+#include <string>
+
+namespace thinkplan::cli {
+
+class Progress {
+ public:
+  // `total` 0 means unknown: only the count and rate are shown.
+  Progress(std::ostream& err, std::string label, std::size_t total, bool enabled);
+  ~Progress();
+  void Update(std::size_t done);
+  void Finish();
+
+  // True when stderr is a terminal.
+  static bool StderrIsTerminal();
+
+ private:
+  std::ostream& err_;
+  std::string label_;
+  std::size_t total_;
+  bool enabled_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_draw_;
+};
+
+}  // namespace thinkplan::cli

@@ -1,0 +1,63 @@
+#include "cli/table.h"
+
+#include <cmath>
+#include <ostream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace thinkplan::cli {
+namespace {
+
+// Display width of UTF-8 text: count code points, not bytes, so names with accents line up.
+size_t DisplayWidth(const std::string& text) {
+  size_t width = 0;
+  for (unsigned char c : text) width += (c & 0xC0) != 0x80;
+  return width;
+}
+
+}  // namespace
+
+TextTable::TextTable(std::vector<Column> columns) : columns_(std::move(columns)) {}
+
+void TextTable::AddRow(std::vector<std::string> cells) {
+  if (cells.size() != columns_.size()) throw std::logic_error("TextTable row has the wrong number of cells");
+  rows_.push_back(std::move(cells));
+}
+
+void TextTable::Print(std::ostream& out) const {
+  std::vector<size_t> widths(columns_.size());
+  for (size_t c = 0; c < columns_.size(); ++c) widths[c] = DisplayWidth(columns_[c].title);
+  for (const auto& row : rows_) {
+    for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], DisplayWidth(row[c]));
+  }
+  auto print_row = [&](const std::vector<std::string>& cells, bool header) {
+    for (size_t c = 0; c < cells.size(); ++c) {
+      const std::string pad(widths[c] - DisplayWidth(cells[c]), ' ');
+      const bool right = !header && columns_[c].align == Align::kRight;
+      out << (c ? "  " : "") << (right ? pad + cells[c] : cells[c] + (c + 1 < cells.size() ? pad : ""));
+    }
+    out << "\n";
+  };
+  std::vector<std::string> titles;
+  for (const auto& column : columns_) titles.push_back(column.title);
+  print_row(titles, true);
+  for (const auto& row : rows_) print_row(row, false);
+}
+
+std::string FormatFixed(double value, int digits) {
+  if (std::isnan(value)) return "";
+  return fmt::format("{:.{}f}", value, digits);
+}
+
+std::string FormatCount(double value) {
+  if (std::isnan(value)) return "";
+  const double magnitude = std::fabs(value);
+  if (magnitude >= 1e9) return fmt::format("{:.3g}G", value / 1e9);
+  if (magnitude >= 1e6) return fmt::format("{:.3g}M", value / 1e6);
+  if (magnitude >= 1e5) return fmt::format("{:.0f}k", value / 1e3);
+  if (magnitude == std::floor(magnitude)) return fmt::format("{:.0f}", value);
+  return fmt::format("{:.4g}", value);
+}
+
+}  // namespace thinkplan::cli

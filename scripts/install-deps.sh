@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages thinkplan builds and tests with, skipping those already present.
+# Run as root (or with sudo). Safe to run again.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libeigen3-dev libceres-dev libcxxopts-dev libsqlitecpp-dev libsqlite3-dev libboost-test-dev
+  nlohmann-json3-dev libspdlog-dev libfmt-dev librandom123-dev
+  sqlite3          # the sqlite3 shell: benchmarks compare against its .import; handy to inspect the store
+  python3 python3-numpy python3-scipy   # data conversion check and the SciPy side of the benchmarks
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+    echo "install-deps: missing ${missing[*]}; run this script as root" >&2; exit 1
+  fi
+else
+  SUDO=
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -9,11 +9,11 @@ using namespace thinkplan;
 BOOST_AUTO_TEST_SUITE(run_types)
 
 BOOST_AUTO_TEST_CASE(aggregation_parses_the_four_forms) {
-  BOOST_TEST(Aggregation::Parse("pass@1")->kind == AggregationKind::kPass1);
+  BOOST_TEST((Aggregation::Parse("pass@1")->kind == AggregationKind::kPass1));
   BOOST_TEST(Aggregation::Parse("cons@64")->k == 64);
-  BOOST_TEST(Aggregation::Parse("cons@64")->kind == AggregationKind::kConsensus);
-  BOOST_TEST(Aggregation::Parse("best@8")->kind == AggregationKind::kBestOf);
-  BOOST_TEST(Aggregation::Parse("pass@100")->kind == AggregationKind::kPassAt);
+  BOOST_TEST((Aggregation::Parse("cons@64")->kind == AggregationKind::kConsensus));
+  BOOST_TEST((Aggregation::Parse("best@8")->kind == AggregationKind::kBestOf));
+  BOOST_TEST((Aggregation::Parse("pass@100")->kind == AggregationKind::kPassAt));
   BOOST_TEST(Aggregation::Parse("pass@100")->ToString() == "pass@100");
   BOOST_TEST(Aggregation::Parse("cons@1")->ToString() == "cons@1");
 }
@@ -25,8 +25,8 @@ BOOST_AUTO_TEST_CASE(aggregation_rejects_malformed_text) {
 }
 
 BOOST_AUTO_TEST_CASE(enums_round_trip) {
-  for (Source s : {Source::kMeasured, Source::kPublished, Source::kSimulated}) BOOST_TEST(*ParseSource(ToString(s)) == s);
-  for (Mode m : {Mode::kFast, Mode::kExtended}) BOOST_TEST(*ParseMode(ToString(m)) == m);
+  for (Source s : {Source::kMeasured, Source::kPublished, Source::kSimulated}) BOOST_TEST((*ParseSource(ToString(s)) == s));
+  for (Mode m : {Mode::kFast, Mode::kExtended}) BOOST_TEST((*ParseMode(ToString(m)) == m));
   BOOST_TEST(!ParseMode("Fast").has_value());
 }
 

@@ -29,9 +29,11 @@ struct IngestOptions {
   // Force the record kind instead of detecting it. Default: detect.
   std::optional<RecordKind> kind;
   // Default false: the first invalid row aborts the whole file and nothing of it is stored.
-  // True: valid rows are stored and each rejected row is written, with its reason, to `rejects_path`.
+  // True: valid rows are stored and each rejected row is written, with its line and reason, to `rejects_path`.
+  // Errors that leave the rest of the file unreadable (an unterminated quote, a bad header) still abort.
   bool skip_invalid = false;
-  // Where rejected rows go with skip_invalid. Default: "<file>.rejects.csv" beside the input.
+  // Where rejected rows go with skip_invalid, created only when a row is rejected. Default: beside the input,
+  // "<file>.rejects.csv" for CSV input, "<file>.rejects.jsonl" for JSON Lines.
   std::filesystem::path rejects_path;
   // Default false: a column / key the format does not know is an error.
   bool allow_extra = false;
@@ -51,9 +53,10 @@ struct IngestSummary {
   std::size_t inserted = 0;   // new rows stored
   std::size_t unchanged = 0;  // rows identical to stored ones (re-ingest is a no-op)
   std::size_t rejected = 0;   // with skip_invalid only
+  std::filesystem::path rejects_file;  // where the rejected rows went; empty when none was rejected
   double seconds = 0;
 
-  // One line: "data/x.csv: 120 runs read, 118 new, 2 unchanged (0.03 s)".
+  // One line: "data/x.csv: 120 runs read, 118 new, 2 unchanged (0.03 s)", plus the rejected count and file.
   std::string BriefReport() const;
 };
 
@@ -75,7 +78,8 @@ struct StoreCounts {
 
 class Database {
  public:
-  // Opens (creating if needed) and migrates to the current schema version.
+  // Opens (creating if needed) and migrates to the current schema version; WAL journal, synchronous=NORMAL,
+  // foreign keys on, 10 s busy timeout.
   // Throws InputError if the file is not a thinkplan database or is newer than this build understands.
   static Database Open(const std::filesystem::path& path);
   ~Database();
@@ -86,8 +90,11 @@ class Database {
   int SchemaVersion() const;
   const std::filesystem::path& path() const { return path_; }
 
-  // Validates the whole file first, then stores it in one transaction (see IngestOptions).
-  // Throws InputError naming file, line, field and value for the first problem (all-or-nothing mode).
+  // Reads, validates and stores the file in one transaction, streaming (memory does not grow with the file
+  // beyond 16 bytes per key for duplicate detection). A new key is inserted; a key already stored with identical
+  // content counts as unchanged; a catalogue row stored bare (name only, created by a run that named it) is
+  // filled in. Throws InputError naming file, line, field and value for the first problem, after rolling the
+  // whole file back (unless options.skip_invalid). CSV or JSON Lines is recognised from the first character.
   IngestSummary Ingest(const std::filesystem::path& file, const IngestOptions& options = {});
 
   std::vector<Run> ListRuns(const RunFilter& filter = {}) const;

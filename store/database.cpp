@@ -1,0 +1,259 @@
+#include "store/database.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include "core/errors.h"
+#include "store/record_parser.h"
+#include "store/schema.h"
+
+namespace thinkplan::store {
+namespace {
+
+constexpr int kBusyTimeoutMs = 10'000;
+
+// "a, b, c" from the spec's columns: identifiers from a fixed table, never values.
+std::string ColumnList(const RecordSpec& spec) {
+  std::string out;
+  for (const auto& field : spec.fields) {
+    if (!out.empty()) out += ", ";
+    out += field.column;
+  }
+  return out;
+}
+
+std::string SelectAll(RecordKind kind) {
+  const RecordSpec& spec = SpecFor(kind);
+  return "SELECT " + ColumnList(spec) + " FROM " + std::string(spec.table);
+}
+
+// Reads the columns of one result row in order.
+class Cursor {
+ public:
+  explicit Cursor(SQLite::Statement& statement) : statement_(statement) {}
+  std::string Text() {
+    const SQLite::Column column = statement_.getColumn(index_++);
+    return column.isNull() ? std::string() : column.getString();
+  }
+  double Real() { return statement_.getColumn(index_++).getDouble(); }
+  long Integer() { return static_cast<long>(statement_.getColumn(index_++).getInt64()); }
+  std::optional<double> OptionalReal() {
+    const SQLite::Column column = statement_.getColumn(index_++);
+    return column.isNull() ? std::nullopt : std::optional<double>(column.getDouble());
+  }
+  std::optional<long> OptionalInteger() {
+    const SQLite::Column column = statement_.getColumn(index_++);
+    return column.isNull() ? std::nullopt : std::optional<long>(static_cast<long>(column.getInt64()));
+  }
+
+ private:
+  SQLite::Statement& statement_;
+  int index_ = 0;
+};
+
+// Each reader follows the field order of SpecFor(kind), which is the column order of SelectAll(kind).
+Run ReadRun(SQLite::Statement& statement) {
+  Cursor c(statement);
+  Run run;
+  run.run_key = c.Text();
+  run.source = ParseSource(c.Text()).value_or(Source::kMeasured);
+  run.system = c.Text();
+  run.hardware = c.Text();
+  run.task_class = c.Text();
+  run.difficulty = c.Text();
+  run.benchmark = c.Text();
+  run.mode = ParseMode(c.Text()).value_or(Mode::kExtended);
+  run.budget_tokens = c.OptionalReal();
+  run.effort = c.Text();
+  run.samples = c.Integer();
+  run.aggregation = Aggregation::Parse(c.Text()).value_or(Aggregation{});
+  run.n_problems = c.Integer();
+  run.n_correct = c.Real();
+  run.mean_output_tokens = c.OptionalReal();
+  run.mean_input_tokens = c.OptionalReal();
+  run.latency_p50_s = c.OptionalReal();
+  run.latency_p95_s = c.OptionalReal();
+  run.gpu_seconds = c.OptionalReal();
+  run.cost_usd = c.OptionalReal();
+  run.citation = c.Text();
+  return run;
+}
+
+ProblemResult ReadProblem(SQLite::Statement& statement) {
+  Cursor c(statement);
+  ProblemResult result;
+  result.run_key = c.Text();
+  result.problem_id = c.Text();
+  result.samples = c.Integer();
+  result.correct = c.Real();
+  result.output_tokens = c.OptionalReal();
+  return result;
+}
+
+PerfRun ReadPerf(SQLite::Statement& statement) {
+  Cursor c(statement);
+  PerfRun perf;
+  perf.perf_key = c.Text();
+  perf.source = c.Text();
+  perf.hardware = c.Text();
+  perf.num_devices = c.Integer();
+  perf.framework = c.Text();
+  perf.model = c.Text();
+  perf.params_b = c.OptionalReal();
+  perf.active_params_b = c.OptionalReal();
+  perf.layers = c.OptionalInteger();
+  perf.hidden = c.OptionalInteger();
+  perf.heads = c.OptionalInteger();
+  perf.kv_heads = c.OptionalInteger();
+  perf.head_dim = c.OptionalInteger();
+  perf.dtype = c.Text();
+  perf.phase = ParsePerfPhase(c.Text()).value_or(PerfPhase::kDecode);
+  perf.batch = c.Integer();
+  perf.context_len = c.Integer();
+  perf.output_len = c.OptionalInteger().value_or(0);
+  perf.step_ms = c.OptionalReal();
+  perf.latency_s = c.OptionalReal();
+  perf.tokens_per_s = c.OptionalReal();
+  perf.achieved_gb_per_s = c.OptionalReal();
+  perf.achieved_tflops = c.OptionalReal();
+  perf.layer_scale = c.OptionalReal();
+  perf.tool_version = c.Text();
+  perf.measured_at = c.Text();
+  perf.citation = c.Text();
+  return perf;
+}
+
+SystemInfo ReadSystem(SQLite::Statement& statement) {
+  Cursor c(statement);
+  SystemInfo system;
+  system.name = c.Text();
+  system.vendor = c.Text();
+  system.kind = c.Text();
+  system.params_total_b = c.OptionalReal();
+  system.params_active_b = c.OptionalReal();
+  system.open_weights = c.OptionalInteger().value_or(0) != 0;
+  system.compute_knob = c.Text();
+  system.knob_values = c.Text();
+  system.price_in_usd_per_mtok = c.OptionalReal();
+  system.price_out_usd_per_mtok = c.OptionalReal();
+  system.citation = c.Text();
+  return system;
+}
+
+HardwareInfo ReadHardware(SQLite::Statement& statement) {
+  Cursor c(statement);
+  HardwareInfo hardware;
+  hardware.name = c.Text();
+  hardware.hbm_gib = c.OptionalReal();
+  hardware.hbm_tb_per_s = c.OptionalReal();
+  hardware.bf16_dense_tflops = c.OptionalReal();
+  hardware.fp8_dense_tflops = c.OptionalReal();
+  hardware.usd_per_hour = c.OptionalReal();
+  hardware.citation = c.Text();
+  return hardware;
+}
+
+template <typename Record>
+std::vector<Record> ReadAll(SQLite::Statement& statement, Record (*read)(SQLite::Statement&)) {
+  std::vector<Record> out;
+  while (statement.executeStep()) out.push_back(read(statement));
+  return out;
+}
+
+}  // namespace
+
+std::string_view ToString(RecordKind kind) {
+  switch (kind) {
+    case RecordKind::kRuns: return "runs";
+    case RecordKind::kProblems: return "problems";
+    case RecordKind::kPerf: return "perf";
+    case RecordKind::kSystems: return "systems";
+    case RecordKind::kHardware: return "hardware";
+  }
+  return "runs";
+}
+
+std::optional<RecordKind> ParseRecordKind(std::string_view text) {
+  for (RecordKind kind : {RecordKind::kRuns, RecordKind::kProblems, RecordKind::kPerf, RecordKind::kSystems,
+                          RecordKind::kHardware}) {
+    if (text == ToString(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
+Database::Database(std::filesystem::path path, std::unique_ptr<SQLite::Database> db)
+    : path_(std::move(path)), db_(std::move(db)) {}
+Database::~Database() = default;
+Database::Database(Database&&) noexcept = default;
+Database& Database::operator=(Database&&) noexcept = default;
+
+Database Database::Open(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  try {
+    auto db = std::make_unique<SQLite::Database>(name, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs);
+    // WAL lets readers (reports, the sqlite3 shell) work while an ingest writes; NORMAL is durable in WAL mode
+    // except for the last transactions on power loss, never corrupting.
+    db->exec("PRAGMA journal_mode = WAL");
+    db->exec("PRAGMA synchronous = NORMAL");
+    db->exec("PRAGMA foreign_keys = ON");
+    Migrate(*db, name);
+    return Database(path, std::move(db));
+  } catch (const SQLite::Exception& error) {
+    const int code = error.getErrorCode() & 0xff;
+    if (code == SQLITE_NOTADB || code == SQLITE_CANTOPEN || code == SQLITE_CORRUPT) {
+      throw InputError(name + ": cannot open as a thinkplan database: " + error.what());
+    }
+    throw InternalError(name + ": database error: " + error.what());
+  }
+}
+
+int Database::CurrentSchemaVersion() { return LatestSchemaVersion(); }
+
+int Database::SchemaVersion() const { return ReadSchemaVersion(*db_, path_.string()); }
+
+SQLite::Database& Database::connection() { return *db_; }
+
+std::vector<Run> Database::ListRuns(const RunFilter& filter) const {
+  SQLite::Statement query(*db_, SelectAll(RecordKind::kRuns) +
+                                    " WHERE (?1 IS NULL OR system = ?1) AND (?2 IS NULL OR task_class = ?2)"
+                                    " AND (?3 IS NULL OR source = ?3) AND (?4 IS NULL OR difficulty = ?4)"
+                                    " ORDER BY run_key");
+  if (filter.system) query.bind(1, *filter.system);
+  if (filter.task_class) query.bind(2, *filter.task_class);
+  if (filter.source) query.bind(3, std::string(ToString(*filter.source)));
+  if (filter.difficulty) query.bind(4, *filter.difficulty);
+  return ReadAll(query, &ReadRun);
+}
+
+std::vector<ProblemResult> Database::ListProblemResults(const std::string& run_key) const {
+  SQLite::Statement query(*db_, SelectAll(RecordKind::kProblems) + " WHERE run_key = ? ORDER BY problem_id");
+  query.bind(1, run_key);
+  return ReadAll(query, &ReadProblem);
+}
+
+std::vector<PerfRun> Database::ListPerfRuns() const {
+  SQLite::Statement query(*db_, SelectAll(RecordKind::kPerf) + " ORDER BY perf_key");
+  return ReadAll(query, &ReadPerf);
+}
+
+std::vector<SystemInfo> Database::ListSystems() const {
+  SQLite::Statement query(*db_, SelectAll(RecordKind::kSystems) + " ORDER BY name");
+  return ReadAll(query, &ReadSystem);
+}
+
+std::vector<HardwareInfo> Database::ListHardware() const {
+  SQLite::Statement query(*db_, SelectAll(RecordKind::kHardware) + " ORDER BY name");
+  return ReadAll(query, &ReadHardware);
+}
+
+StoreCounts Database::Counts() const {
+  SQLite::Statement query(*db_,
+                          "SELECT (SELECT count(*) FROM systems), (SELECT count(*) FROM hardware),"
+                          " (SELECT count(*) FROM task_classes), (SELECT count(*) FROM runs),"
+                          " (SELECT count(*) FROM problem_results), (SELECT count(*) FROM perf_runs)");
+  query.executeStep();
+  auto at = [&](int i) { return static_cast<std::size_t>(query.getColumn(i).getInt64()); };
+  return StoreCounts{at(0), at(1), at(2), at(3), at(4), at(5)};
+}
+
+}  // namespace thinkplan::store

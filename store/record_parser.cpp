@@ -1,0 +1,376 @@
+#include "store/record_parser.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include "core/errors.h"
+#include "core/run.h"
+
+namespace thinkplan::store {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+using T = FieldType;
+
+FieldSpec Field(std::string_view name, FieldType type, bool required = false) {
+  FieldSpec spec;
+  spec.name = name;
+  spec.column = name;
+  spec.type = type;
+  spec.required = required;
+  return spec;
+}
+FieldSpec Text(std::string_view name, bool required = false) { return Field(name, T::kText, required); }
+FieldSpec Int(std::string_view name, bool required, double min, std::string_view default_value = {}) {
+  FieldSpec spec = Field(name, T::kInteger, required);
+  spec.min = min;
+  spec.default_value = default_value;
+  return spec;
+}
+FieldSpec Real(std::string_view name, bool required, double min, bool min_exclusive = false, double max = kInf) {
+  FieldSpec spec = Field(name, T::kReal, required);
+  spec.min = min;
+  spec.min_exclusive = min_exclusive;
+  spec.max = max;
+  return spec;
+}
+FieldSpec Choice(std::string_view name, bool required, std::string_view choices,
+                 std::string_view default_value = {}) {
+  FieldSpec spec = Field(name, T::kChoice, required);
+  spec.choices = choices;
+  spec.default_value = default_value;
+  return spec;
+}
+FieldSpec Renamed(FieldSpec spec, std::string_view column) {
+  spec.column = column;
+  return spec;
+}
+
+constexpr std::string_view kSources = "measured|published|simulated";
+
+RecordSpec MakeRuns() {
+  RecordSpec spec{RecordKind::kRuns, "runs", {}, {0}, {}, std::nullopt};
+  spec.fields = {
+      Text("run_key", true),
+      Choice("source", true, kSources),
+      Text("system", true),
+      Text("hardware"),
+      Text("task_class", true),
+      Text("difficulty"),
+      Text("benchmark"),
+      Choice("mode", true, "fast|extended"),
+      Real("budget_tokens", false, 0),
+      Text("effort"),
+      Int("samples", true, 1),
+      Field("aggregation", T::kAggregation, true),
+      Int("n_problems", true, 1),
+      Real("n_correct", true, 0),
+      Real("mean_output_tokens", false, 0),
+      Real("mean_input_tokens", false, 0),
+      Real("latency_p50_s", false, 0),
+      Real("latency_p95_s", false, 0),
+      Real("gpu_seconds", false, 0),
+      Real("cost_usd", false, 0),
+      Text("citation"),
+  };
+  spec.parents = {{spec.FieldIndex("system"), "systems"},
+                  {spec.FieldIndex("task_class"), "task_classes"},
+                  {spec.FieldIndex("hardware"), "hardware"}};
+  return spec;
+}
+
+RecordSpec MakeProblems() {
+  RecordSpec spec{RecordKind::kProblems, "problem_results", {}, {0, 1}, {}, 0};
+  spec.fields = {
+      Text("run_key", true), Text("problem_id", true), Int("samples", true, 1),
+      Real("correct", true, 0), Real("output_tokens", false, 0),
+  };
+  return spec;
+}
+
+RecordSpec MakePerf() {
+  RecordSpec spec{RecordKind::kPerf, "perf_runs", {}, {0}, {}, std::nullopt};
+  spec.fields = {
+      Text("perf_key", true),
+      Choice("source", false, kSources, "measured"),
+      Text("hardware", true),
+      Int("num_devices", false, 1, "1"),
+      Text("framework"),
+      Text("model", true),
+      Real("params_b", false, 0, true),
+      Real("active_params_b", false, 0, true),
+      Int("layers", false, 1),
+      Int("hidden", false, 1),
+      Int("heads", false, 1),
+      Int("kv_heads", false, 1),
+      Int("head_dim", false, 1),
+      Text("dtype"),
+      Choice("phase", true, "prefill|decode|e2e"),
+      Int("batch", true, 1),
+      Int("context_len", true, 0),
+      Int("output_len", false, 0),
+      Real("step_ms", false, 0, true),
+      Real("latency_s", false, 0, true),
+      Real("tokens_per_s", false, 0),
+      Real("achieved_gb_per_s", false, 0),
+      Real("achieved_tflops", false, 0),
+      Real("layer_scale", false, 0, true, 1),
+      Text("tool_version"),
+      Field("measured_at", T::kDate),
+      Text("citation"),
+  };
+  spec.parents = {{spec.FieldIndex("hardware"), "hardware"}};
+  return spec;
+}
+
+RecordSpec MakeSystems() {
+  RecordSpec spec{RecordKind::kSystems, "systems", {}, {0}, {}, std::nullopt};
+  spec.fields = {
+      Renamed(Text("system", true), "name"),
+      Text("vendor"),
+      Choice("kind", false, "reasoning|fast"),
+      Real("params_total_b", false, 0, true),
+      Real("params_active_b", false, 0, true),
+      Field("open_weights", T::kYesNo),
+      Text("compute_knob"),
+      Text("knob_values"),
+      Real("price_in_usd_per_mtok", false, 0),
+      Real("price_out_usd_per_mtok", false, 0),
+      Text("citation"),
+  };
+  return spec;
+}
+
+RecordSpec MakeHardware() {
+  RecordSpec spec{RecordKind::kHardware, "hardware", {}, {0}, {}, std::nullopt};
+  spec.fields = {
+      Renamed(Text("hardware", true), "name"),
+      Real("hbm_gib", false, 0, true),
+      Real("hbm_tb_per_s", false, 0, true),
+      Real("bf16_dense_tflops", false, 0),
+      Real("fp8_dense_tflops", false, 0),
+      Real("usd_per_hour", false, 0),
+      Text("citation"),
+  };
+  return spec;
+}
+
+std::string_view Trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t");
+  return text.substr(first, last - first + 1);
+}
+
+std::string RangeText(const FieldSpec& field) {
+  const std::string low = (field.min_exclusive ? "> " : ">= ") + FormatNumber(field.min);
+  if (std::isinf(field.max)) return "must be " + low;
+  if (std::isinf(field.min)) return "must be <= " + FormatNumber(field.max);
+  return "must be " + low + " and <= " + FormatNumber(field.max);
+}
+
+bool InRange(const FieldSpec& field, double x) {
+  if (field.min_exclusive ? !(x > field.min) : !(x >= field.min)) return false;
+  return x <= field.max;
+}
+
+bool IsIsoDate(std::string_view text) {
+  auto digits = [&](std::size_t from, std::size_t count, int* out) {
+    if (text.size() < from + count) return false;
+    const auto [end, ec] = std::from_chars(text.data() + from, text.data() + from + count, *out);
+    return ec == std::errc() && end == text.data() + from + count && text[from] != '-' && text[from] != '+';
+  };
+  int year = 0, month = 0, day = 0;
+  if (!digits(0, 4, &year) || text.size() < 10 || text[4] != '-' || text[7] != '-') return false;
+  if (!digits(5, 2, &month) || !digits(8, 2, &day)) return false;
+  if (month < 1 || month > 12 || day < 1 || day > 31) return false;
+  return text.size() == 10 || text[10] == 'T' || text[10] == ' ';
+}
+
+}  // namespace
+
+std::string FormatNumber(double value) {
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return ec == std::errc() ? std::string(buffer, end) : std::string("?");
+}
+
+int RecordSpec::FieldIndex(std::string_view name) const {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+const RecordSpec& SpecFor(RecordKind kind) {
+  static const RecordSpec kRuns = MakeRuns();
+  static const RecordSpec kProblems = MakeProblems();
+  static const RecordSpec kPerf = MakePerf();
+  static const RecordSpec kSystems = MakeSystems();
+  static const RecordSpec kHardware = MakeHardware();
+  switch (kind) {
+    case RecordKind::kRuns: return kRuns;
+    case RecordKind::kProblems: return kProblems;
+    case RecordKind::kPerf: return kPerf;
+    case RecordKind::kSystems: return kSystems;
+    case RecordKind::kHardware: return kHardware;
+  }
+  throw InternalError("unknown record kind");
+}
+
+std::optional<RecordKind> DetectKind(std::span<const std::string_view> names) {
+  auto has = [&](std::string_view name) { return std::find(names.begin(), names.end(), name) != names.end(); };
+  if (has("run_key") && has("n_correct")) return RecordKind::kRuns;
+  if (has("run_key") && has("problem_id")) return RecordKind::kProblems;
+  if (has("perf_key")) return RecordKind::kPerf;
+  if (has("system") && has("vendor")) return RecordKind::kSystems;
+  if (has("hardware") && has("hbm_gib")) return RecordKind::kHardware;
+  return std::nullopt;
+}
+
+void RecordParser::Fail(long line, std::string_view field, std::string_view value, const std::string& why) const {
+  throw InputError(SourceLocation{file_, line, std::string(field), std::string(value)}, why);
+}
+
+Value RecordParser::ParseField(const FieldSpec& field, std::string_view cell, long line, ParsedRow* row) const {
+  Value value;
+  switch (field.type) {
+    case T::kText:
+    case T::kDate:
+      if (field.type == T::kDate && !IsIsoDate(cell)) {
+        Fail(line, field.name, cell, "not an ISO 8601 date (YYYY-MM-DD)");
+      }
+      value.tag = Value::Tag::kText;
+      value.text = cell;
+      return value;
+    case T::kInteger: {
+      const std::string_view digits = Trim(cell);
+      std::int64_t x = 0;
+      const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), x);
+      if (ec == std::errc::result_out_of_range) Fail(line, field.name, cell, "integer out of range");
+      if (ec != std::errc() || end != digits.data() + digits.size()) Fail(line, field.name, cell, "not an integer");
+      if (!InRange(field, static_cast<double>(x))) Fail(line, field.name, cell, RangeText(field));
+      value.tag = Value::Tag::kInteger;
+      value.integer = x;
+      return value;
+    }
+    case T::kReal: {
+      const std::string_view digits = Trim(cell);
+      double x = 0;
+      const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), x);
+      if (ec == std::errc::result_out_of_range) Fail(line, field.name, cell, "number out of range");
+      if (ec != std::errc() || end != digits.data() + digits.size()) Fail(line, field.name, cell, "not a number");
+      if (!std::isfinite(x)) Fail(line, field.name, cell, "not a finite number");
+      if (!InRange(field, x)) Fail(line, field.name, cell, RangeText(field));
+      value.tag = Value::Tag::kReal;
+      value.real = x;
+      return value;
+    }
+    case T::kChoice: {
+      std::string_view rest = field.choices;
+      while (!rest.empty()) {
+        const auto bar = rest.find('|');
+        const std::string_view choice = rest.substr(0, bar);
+        if (choice == cell) {
+          value.tag = Value::Tag::kText;
+          value.text = choice;  // the spec's copy outlives the record
+          return value;
+        }
+        rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
+      }
+      Fail(line, field.name, cell, "unknown value; expected one of " + std::string(field.choices));
+    }
+    case T::kAggregation: {
+      const auto aggregation = Aggregation::Parse(cell);
+      if (!aggregation) Fail(line, field.name, cell, "unknown aggregation; expected pass@1, cons@k, best@k or pass@k");
+      row->aggregation_text = aggregation->ToString();
+      value.tag = Value::Tag::kText;
+      value.text = row->aggregation_text;
+      return value;
+    }
+    case T::kYesNo:
+      value.tag = Value::Tag::kInteger;
+      if (cell == "yes" || cell == "true") {
+        value.integer = 1;
+      } else if (cell == "no" || cell == "false") {
+        value.integer = 0;
+      } else {
+        Fail(line, field.name, cell, "unknown value; expected yes or no");
+      }
+      return value;
+  }
+  throw InternalError("unknown field type");
+}
+
+void RecordParser::Parse(std::span<const std::string_view> cells, long line, ParsedRow* row) const {
+  const auto& fields = spec_.fields;
+  row->values.resize(fields.size());
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    std::string_view cell = cells[i];
+    if (cell.empty()) cell = fields[i].default_value;
+    if (cell.empty()) {
+      if (fields[i].required) Fail(line, fields[i].name, cell, "required field is missing or empty");
+      row->values[i] = Value{};
+      continue;
+    }
+    row->values[i] = ParseField(fields[i], cell, line, row);
+  }
+  CheckRecord(cells, line, *row);
+}
+
+void RecordParser::CheckRecord(std::span<const std::string_view> cells, long line, const ParsedRow& row) const {
+  auto index = [&](std::string_view name) { return static_cast<std::size_t>(spec_.FieldIndex(name)); };
+  auto get = [&](std::string_view name) -> const Value& { return row.values[index(name)]; };
+  auto number = [&](std::string_view name) {
+    const Value& v = get(name);
+    return v.tag == Value::Tag::kInteger ? static_cast<double>(v.integer) : v.real;
+  };
+  auto fail = [&](std::string_view name, const std::string& why) { Fail(line, name, cells[index(name)], why); };
+  // `small` must not exceed `large` when both are given.
+  auto ordered = [&](std::string_view small, std::string_view large) {
+    if (!get(small).is_null() && !get(large).is_null() && number(small) > number(large)) {
+      fail(small, "must be <= " + std::string(large) + " = " + FormatNumber(number(large)));
+    }
+  };
+  auto required_if = [&](std::string_view name, std::string_view phase) {
+    if (get(name).is_null()) fail(name, "required when phase is " + std::string(phase));
+  };
+
+  switch (spec_.kind) {
+    case RecordKind::kRuns: {
+      ordered("n_correct", "n_problems");
+      ordered("latency_p50_s", "latency_p95_s");
+      const auto aggregation = Aggregation::Parse(get("aggregation").text);
+      const long samples = static_cast<long>(get("samples").integer);
+      if (aggregation->kind != AggregationKind::kPass1 && aggregation->k != samples) {
+        fail("aggregation", "k = " + std::to_string(aggregation->k) + " must equal samples = " +
+                                std::to_string(samples));
+      }
+      break;
+    }
+    case RecordKind::kProblems:
+      ordered("correct", "samples");
+      break;
+    case RecordKind::kPerf: {
+      ordered("active_params_b", "params_b");
+      ordered("kv_heads", "heads");
+      const std::string_view phase = get("phase").text;
+      if (phase == "e2e") {
+        required_if("latency_s", phase);
+        required_if("output_len", phase);
+      } else {
+        required_if("step_ms", phase);
+      }
+      break;
+    }
+    case RecordKind::kSystems:
+      ordered("params_active_b", "params_total_b");
+      break;
+    case RecordKind::kHardware:
+      break;
+  }
+}
+
+}  // namespace thinkplan::store

@@ -1,0 +1,165 @@
+#include "store/schema.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <array>
+#include <string>
+
+#include "core/errors.h"
+
+namespace thinkplan::store {
+namespace {
+
+// Column names follow the interchange format (docs/formats.md) so that the file stays readable in the sqlite3
+// shell; catalogue keys are called `name`. Empty optional text is stored as NULL. CHECK constraints repeat the
+// cheapest rules as a safety net for rows written by other tools; ingestion validates everything before it writes.
+constexpr std::string_view kVersion1 = R"sql(
+CREATE TABLE schema_version (
+  version     INTEGER PRIMARY KEY,
+  description TEXT NOT NULL,
+  applied_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE systems (
+  name                   TEXT PRIMARY KEY NOT NULL,
+  vendor                 TEXT,
+  kind                   TEXT CHECK (kind IN ('reasoning', 'fast')),
+  params_total_b         REAL,
+  params_active_b        REAL,
+  open_weights           INTEGER CHECK (open_weights IN (0, 1)),
+  compute_knob           TEXT,
+  knob_values            TEXT,
+  price_in_usd_per_mtok  REAL,
+  price_out_usd_per_mtok REAL,
+  citation               TEXT
+);
+CREATE TABLE hardware (
+  name              TEXT PRIMARY KEY NOT NULL,
+  hbm_gib           REAL,
+  hbm_tb_per_s      REAL,
+  bf16_dense_tflops REAL,
+  fp8_dense_tflops  REAL,
+  usd_per_hour      REAL,
+  citation          TEXT
+);
+CREATE TABLE task_classes (
+  name        TEXT PRIMARY KEY NOT NULL,
+  description TEXT
+);
+CREATE TABLE runs (
+  run_key            TEXT PRIMARY KEY NOT NULL,
+  source             TEXT NOT NULL CHECK (source IN ('measured', 'published', 'simulated')),
+  system             TEXT NOT NULL REFERENCES systems(name),
+  hardware           TEXT REFERENCES hardware(name),
+  task_class         TEXT NOT NULL REFERENCES task_classes(name),
+  difficulty         TEXT,
+  benchmark          TEXT,
+  mode               TEXT NOT NULL CHECK (mode IN ('fast', 'extended')),
+  budget_tokens      REAL,
+  effort             TEXT,
+  samples            INTEGER NOT NULL CHECK (samples >= 1),
+  aggregation        TEXT NOT NULL,
+  n_problems         INTEGER NOT NULL CHECK (n_problems >= 1),
+  n_correct          REAL NOT NULL CHECK (n_correct >= 0 AND n_correct <= n_problems),
+  mean_output_tokens REAL,
+  mean_input_tokens  REAL,
+  latency_p50_s      REAL,
+  latency_p95_s      REAL,
+  gpu_seconds        REAL,
+  cost_usd           REAL,
+  citation           TEXT
+);
+CREATE TABLE problem_results (
+  run_key       TEXT NOT NULL REFERENCES runs(run_key),
+  problem_id    TEXT NOT NULL,
+  samples       INTEGER NOT NULL CHECK (samples >= 1),
+  correct       REAL NOT NULL CHECK (correct >= 0 AND correct <= samples),
+  output_tokens REAL,
+  PRIMARY KEY (run_key, problem_id)
+);
+)sql";
+
+constexpr std::string_view kVersion2 = R"sql(
+CREATE TABLE perf_runs (
+  perf_key          TEXT PRIMARY KEY NOT NULL,
+  source            TEXT NOT NULL CHECK (source IN ('measured', 'published', 'simulated')),
+  hardware          TEXT NOT NULL REFERENCES hardware(name),
+  num_devices       INTEGER NOT NULL CHECK (num_devices >= 1),
+  framework         TEXT,
+  model             TEXT NOT NULL,
+  params_b          REAL,
+  active_params_b   REAL,
+  layers            INTEGER,
+  hidden            INTEGER,
+  heads             INTEGER,
+  kv_heads          INTEGER,
+  head_dim          INTEGER,
+  dtype             TEXT,
+  phase             TEXT NOT NULL CHECK (phase IN ('prefill', 'decode', 'e2e')),
+  batch             INTEGER NOT NULL CHECK (batch >= 1),
+  context_len       INTEGER NOT NULL CHECK (context_len >= 0),
+  output_len        INTEGER,
+  step_ms           REAL,
+  latency_s         REAL,
+  tokens_per_s      REAL,
+  achieved_gb_per_s REAL,
+  achieved_tflops   REAL,
+  layer_scale       REAL,
+  tool_version      TEXT,
+  measured_at       TEXT,
+  citation          TEXT
+);
+CREATE INDEX runs_by_system ON runs(system);
+CREATE INDEX runs_by_task_class ON runs(task_class);
+CREATE INDEX perf_runs_by_hardware ON perf_runs(hardware);
+)sql";
+
+// Append new steps at the end; never edit or reorder a released one.
+constexpr std::array<Migration, 2> kMigrations = {{
+    {1, "catalogues, runs and per-problem results", kVersion1},
+    {2, "perf runs and lookup indexes", kVersion2},
+}};
+
+}  // namespace
+
+std::span<const Migration> Migrations() { return kMigrations; }
+
+int LatestSchemaVersion() { return kMigrations.back().version; }
+
+int ReadSchemaVersion(SQLite::Database& db, std::string_view display_name) {
+  if (!db.tableExists("schema_version")) {
+    SQLite::Statement count(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'");
+    count.executeStep();
+    if (count.getColumn(0).getInt64() > 0) {
+      throw InputError(std::string(display_name) +
+                       ": not a thinkplan database (it has tables but no schema_version table)");
+    }
+    return 0;
+  }
+  SQLite::Statement max(db, "SELECT coalesce(max(version), 0) FROM schema_version");
+  max.executeStep();
+  return max.getColumn(0).getInt();
+}
+
+void Migrate(SQLite::Database& db, std::string_view display_name) {
+  const int latest = LatestSchemaVersion();
+  const int found = ReadSchemaVersion(db, display_name);
+  if (found > latest) {
+    throw InputError(std::string(display_name) + ": database schema version " + std::to_string(found) +
+                     " is newer than this build understands (" + std::to_string(latest) +
+                     "); use a newer thinkplan");
+  }
+  for (const Migration& step : kMigrations) {
+    if (found >= step.version) continue;
+    SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+    // Another process may have applied the step while this one waited for the write lock.
+    if (ReadSchemaVersion(db, display_name) >= step.version) continue;
+    db.exec(std::string(step.sql));
+    SQLite::Statement record(db, "INSERT INTO schema_version(version, description) VALUES (?, ?)");
+    record.bind(1, step.version);
+    record.bind(2, std::string(step.description));
+    record.exec();
+    transaction.commit();
+  }
+}
+
+}  // namespace thinkplan::store

@@ -79,7 +79,8 @@ class RejectsWriter {
  public:
   RejectsWriter(std::filesystem::path path, bool csv) : path_(std::move(path)), csv_(csv) {}
   std::ostream& Open(const std::vector<std::string>& header) {
-    if (!out_.is_open()) {
+    if (!used_) {
+      used_ = true;
       out_.open(path_, std::ios::binary | std::ios::trunc);
       if (!out_) throw InputError(path_.string() + ": cannot write the rejects file");
       if (csv_) {
@@ -99,7 +100,7 @@ class RejectsWriter {
     }
     return out + '"';
   }
-  bool used() const { return out_.is_open(); }
+  bool used() const { return used_; }
   const std::filesystem::path& path() const { return path_; }
   void Close() {
     if (out_.is_open()) {
@@ -111,6 +112,7 @@ class RejectsWriter {
  private:
   std::filesystem::path path_;
   bool csv_;
+  bool used_ = false;
   std::ofstream out_;
 };
 
@@ -149,7 +151,7 @@ class CsvSource : public RecordSource {
       : file_(file), reader_(path, file) {
     if (!reader_.Next()) HeaderError(file_, 1, "", "", "the file is empty (a header row is required)");
     const long header_line = reader_.line();
-    header_.assign(reader_.fields().begin(), reader_.fields().end());
+    for (std::size_t i = 0; i < reader_.size(); ++i) header_.emplace_back(reader_.field(i));
     const std::vector<std::string_view> names(header_.begin(), header_.end());
     spec_ = &SpecFor(ResolveKind(options.kind, names, file_, header_line));
     std::vector<bool> present(spec_->fields.size(), false);

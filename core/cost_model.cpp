@@ -104,15 +104,26 @@ double CostModel::DecodeSteps(double batch, double first_context, long steps) co
   return static_cast<double>(steps) * rates_.t0_s + SumMaxOfLines(a0, a1, b0, b1, first_context, steps);
 }
 
-StepTime CostModel::Prefill(double batch, double prompt_tokens) const {
+StepTime CostModel::PrefillChunk(double batch, double start, double tokens) const {
   StepTime t;
-  const double tokens = batch * prompt_tokens;
-  t.compute_s = (tokens * 2.0 * shape_.params_active +
-                 batch * shape_.AttentionFlopsPerContextToken() * prompt_tokens * prompt_tokens / 2.0) /
+  const double new_tokens = batch * tokens;
+  // Token i of the chunk attends to start + i earlier tokens: sum = tokens x start + tokens^2 / 2.
+  const double attended = tokens * start + tokens * tokens / 2.0;
+  t.compute_s = (new_tokens * 2.0 * shape_.params_active + batch * shape_.AttentionFlopsPerContextToken() * attended) /
                 rates_.flops_per_s;
-  t.memory_s = (shape_.WeightBytesRead(tokens) + tokens * KvBytesPerToken()) / rates_.bytes_per_s;
+  t.memory_s = (shape_.WeightBytesRead(new_tokens) + batch * (start + tokens) * KvBytesPerToken()) / rates_.bytes_per_s;
   t.total_s = rates_.t0_s + std::max(t.compute_s, t.memory_s);
   return t;
+}
+
+double CostModel::ChunkedPrefill(double batch, long prompt_tokens, long chunk) const {
+  if (chunk <= 0 || chunk >= prompt_tokens) return Prefill(batch, static_cast<double>(prompt_tokens)).total_s;
+  double total = 0;
+  for (long start = 0; start < prompt_tokens; start += chunk) {
+    const long n = std::min(chunk, prompt_tokens - start);
+    total += PrefillChunk(batch, static_cast<double>(start), static_cast<double>(n)).total_s;
+  }
+  return total;
 }
 
 std::optional<long> CostModel::MaxBatch(double context) const {
@@ -144,8 +155,8 @@ std::optional<double> CostModel::CrossoverBatch(double context) const {
   return 0.5 * (lo + hi);
 }
 
-std::optional<double> CostModel::EndToEndLatency(long batch, long input_len, long output_len,
-                                                 bool memory_limited) const {
+std::optional<double> CostModel::EndToEndLatency(long batch, long input_len, long output_len, bool memory_limited,
+                                                 long prefill_chunk) const {
   if (batch < 1 || input_len < 0 || output_len < 1) return std::nullopt;
   long waves = 1;
   if (memory_limited) {
@@ -156,7 +167,7 @@ std::optional<double> CostModel::EndToEndLatency(long batch, long input_len, lon
   }
   const long per_wave = (batch + waves - 1) / waves;
   const double b = static_cast<double>(per_wave);
-  const double wave = Prefill(b, static_cast<double>(input_len)).total_s +
+  const double wave = ChunkedPrefill(b, input_len, prefill_chunk) +
                       DecodeSteps(b, static_cast<double>(input_len + 1), output_len - 1);
   return static_cast<double>(waves) * wave;
 }

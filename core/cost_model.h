@@ -33,9 +33,11 @@ struct ServingRates {
 
 // Ceilings scaled by efficiencies: how ServingRates come from a datasheet.
 struct Efficiency {
-  double t0_s = 0.006;               // default: median fitted t0 on Argonne Nvidia single-GPU runs (see docs)
-  double flops_fraction = 0.55;      // default: F_eff / bf16 dense peak, see docs/cost_model.md
-  double bandwidth_fraction = 0.70;  // default: BW_eff / HBM datasheet bandwidth, see docs/cost_model.md
+  // Defaults: the "*" row of data/models/fitted_efficiency.csv, medians over the vLLM and TensorRT-LLM fits on
+  // one Nvidia A100, H100 or GH200 (docs/cost_model.md).
+  double t0_s = 0.0018;              // fixed time per forward pass
+  double flops_fraction = 0.29;      // F_eff / bf16 (fp8 for 1-byte weights) dense peak
+  double bandwidth_fraction = 0.77;  // BW_eff / HBM datasheet bandwidth
   double reserve_fraction = 0.10;    // vLLM's default gpu_memory_utilization = 0.9 leaves 10% of HBM aside
   bool IsValid(std::string* error) const;
 };
@@ -64,8 +66,13 @@ class CostModel {
   StepTime DecodeStep(double batch, double context) const;
   // Sum of `steps` decode steps at contexts first_context, first_context + 1, ... (exact, closed form).
   double DecodeSteps(double batch, double first_context, long steps) const;
-  // Prefill of `prompt_tokens` per sequence for `batch` sequences, causal attention.
-  StepTime Prefill(double batch, double prompt_tokens) const;
+  // Prefill of `prompt_tokens` per sequence for `batch` sequences in one pass, causal attention.
+  StepTime Prefill(double batch, double prompt_tokens) const { return PrefillChunk(batch, 0, prompt_tokens); }
+  // One pass over prompt tokens start .. start + tokens - 1 of each sequence: the new tokens attend to the cached
+  // ones and to each other, and the pass reads the cache of the first `start` tokens and writes the rest.
+  StepTime PrefillChunk(double batch, double start, double tokens) const;
+  // The prompt in passes of at most `chunk` tokens (llama.cpp's n_batch, chunked prefill); total seconds.
+  double ChunkedPrefill(double batch, long prompt_tokens, long chunk) const;
   // Largest batch whose KV cache at `context` tokens per sequence fits beside the weights; nullopt when the
   // replica's memory is unknown; 0 when not even one sequence fits.
   std::optional<long> MaxBatch(double context) const;
@@ -76,7 +83,9 @@ class CostModel {
   // Wall time of one synchronous batch of `batch` sequences with `input_len` prompt and `output_len` generated
   // tokens each (first token from the prefill). When the KV cache at the final context does not fit (and
   // `memory_limited` is set), the batch runs in the fewest equal waves that do; nullopt if one sequence does not fit.
-  std::optional<double> EndToEndLatency(long batch, long input_len, long output_len, bool memory_limited = true) const;
+  // `prefill_chunk` > 0 splits each wave's prefill into passes of that many prompt tokens.
+  std::optional<double> EndToEndLatency(long batch, long input_len, long output_len, bool memory_limited = true,
+                                        long prefill_chunk = 0) const;
 
  private:
   ModelShape shape_;

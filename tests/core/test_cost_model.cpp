@@ -87,6 +87,19 @@ BOOST_AUTO_TEST_CASE(prefill_by_hand) {
   BOOST_TEST(t.total_s == 0.002 + flops / 4e14, boost::test_tools::tolerance(1e-12));
 }
 
+BOOST_AUTO_TEST_CASE(chunked_prefill_does_the_same_flops_in_more_passes) {
+  // Bandwidth so high that every pass is compute-bound, t0 = 0: the causal attention FLOPs of the chunks
+  // (n x start + n^2 / 2 each) add up to the one-pass P^2 / 2, so the times agree.
+  const CostModel m(Llama31_8B(), Rates(0, 400, 1e6));
+  for (long chunk : {1L, 7L, 64L, 512L, 5000L}) {
+    BOOST_TEST(m.ChunkedPrefill(3, 1000, chunk) == m.Prefill(3, 1000).total_s, boost::test_tools::tolerance(1e-9));
+  }
+  // With a per-pass overhead the passes cost t0 each: ceil(1000 / 64) = 16 of them.
+  const CostModel slow(Llama31_8B(), Rates(0.01, 400, 1e6));
+  BOOST_TEST(slow.ChunkedPrefill(3, 1000, 64) - slow.Prefill(3, 1000).total_s == 15 * 0.01,
+             boost::test_tools::tolerance(1e-9));
+}
+
 BOOST_AUTO_TEST_CASE(max_batch_from_hbm_by_hand) {
   // H100 80 GiB, 10% reserve: 85,899,345,920 x 0.9 - 16.06e9 = 61,249,411,328 bytes for the cache;
   // one sequence at 8192 tokens holds 8192 x 131072 = 1,073,741,824 bytes: 57.04 -> 57.

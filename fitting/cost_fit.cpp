@@ -1,0 +1,511 @@
+#include "fitting/cost_fit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+
+#include <ceres/ceres.h>
+#include <fmt/format.h>
+
+#include "core/errors.h"
+
+namespace thinkplan::fitting {
+namespace {
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+// The fit works on x = (log t0 [ms], log F [TFLOP/s], log BW [TB/s]): positive rates, and steps of similar size.
+ServingRates RatesFromLogParameters(const double* x, double hbm_bytes, double reserve_bytes, long num_devices) {
+  ServingRates r;
+  r.t0_s = std::exp(x[0]) * 1e-3;
+  r.flops_per_s = std::exp(x[1]) * 1e12;
+  r.bytes_per_s = std::exp(x[2]) * 1e12;
+  r.hbm_bytes = hbm_bytes;
+  r.reserve_bytes = reserve_bytes;
+  r.num_devices = num_devices;
+  return r;
+}
+
+struct Memory {
+  double hbm_bytes = 0, reserve_bytes = 0;
+};
+
+Memory MemoryOf(std::optional<double> hbm_gib_per_device, long num_devices, const CostFitOptions& options) {
+  if (!hbm_gib_per_device) return {};
+  const double hbm = *hbm_gib_per_device * kGiB * static_cast<double>(num_devices);
+  return {hbm, hbm * (1.0 - options.memory_utilisation)};
+}
+
+ServingRates RatesFromFit(const CostFitSummary& fit, Memory memory) {
+  ServingRates r;
+  r.t0_s = fit.t0_s;
+  r.flops_per_s = fit.flops_per_s;
+  r.bytes_per_s = fit.bytes_per_s;
+  r.hbm_bytes = memory.hbm_bytes;
+  r.reserve_bytes = memory.reserve_bytes;
+  r.num_devices = fit.group.num_devices;
+  return r;
+}
+
+std::optional<double> Latency(const PerfRun& run, const CostModel& model, const CostFitOptions& options) {
+  const auto& one_sequence = options.prompt_batch_frameworks;
+  if (std::find(one_sequence.begin(), one_sequence.end(), run.framework) != one_sequence.end()) {
+    return model.EndToEndLatency(1, run.context_len, run.output_len, options.memory_limited, run.batch);
+  }
+  return model.EndToEndLatency(run.batch, run.context_len, run.output_len, options.memory_limited);
+}
+
+// Relative error of one run, as a log-ratio: log(predicted) - log(observed).
+class LogLatencyResidual {
+ public:
+  LogLatencyResidual(const PerfRun& run, const ModelShape& shape, Memory memory, const CostFitOptions& options)
+      : run_(run), shape_(shape), memory_(memory), options_(options) {}
+  bool operator()(const double* x, double* residual) const {
+    const CostModel model(shape_, RatesFromLogParameters(x, memory_.hbm_bytes, memory_.reserve_bytes, 1));
+    const std::optional<double> predicted = Latency(run_, model, options_);
+    if (!predicted || !(*predicted > 0)) return false;
+    residual[0] = std::log(*predicted) - std::log(*run_.latency_s);
+    return true;
+  }
+
+ private:
+  const PerfRun& run_;
+  const ModelShape& shape_;
+  Memory memory_;
+  const CostFitOptions& options_;
+};
+
+double Ape(double predicted, double observed) { return 100.0 * std::abs(predicted - observed) / observed; }
+
+bool IsPredictable(const PerfRun& run) {
+  return run.phase == PerfPhase::kEndToEnd && run.output_len >= 1 && run.batch >= 1 && run.context_len >= 0;
+}
+
+bool IsEndToEnd(const PerfRun& run) { return IsPredictable(run) && run.latency_s && *run.latency_s > 0; }
+
+// The runs of one group that the model can predict at all: e2e, a known shape, one sequence fits in memory.
+std::vector<const PerfRun*> UsableRuns(const std::vector<const PerfRun*>& runs, const ModelCatalogue& catalogue,
+                                       Memory memory, const CostFitOptions& options) {
+  std::vector<const PerfRun*> out;
+  for (const PerfRun* run : runs) {
+    if (!IsEndToEnd(*run)) continue;
+    const ModelShape* shape = catalogue.Find(run->model);
+    if (shape == nullptr) continue;
+    ServingRates probe;
+    probe.flops_per_s = probe.bytes_per_s = 1;
+    probe.hbm_bytes = memory.hbm_bytes;
+    probe.reserve_bytes = memory.reserve_bytes;
+    if (!Latency(*run, CostModel(*shape, probe), options)) continue;
+    out.push_back(run);
+  }
+  return out;
+}
+
+CostFitSummary FitUsable(const GroupKey& group, const std::vector<const PerfRun*>& runs,
+                         const ModelCatalogue& catalogue, Memory memory, const CostFitOptions& options) {
+  CostFitSummary summary;
+  summary.group = group;
+  double x[3] = {std::log(options.initial_t0_s * 1e3), std::log(options.initial_tflops),
+                 std::log(options.initial_tb_per_s)};
+  ceres::Problem problem;
+  for (const PerfRun* run : runs) {
+    auto* cost = new ceres::NumericDiffCostFunction<LogLatencyResidual, ceres::CENTRAL, 1, 3>(
+        new LogLatencyResidual(*run, *catalogue.Find(run->model), memory, options));
+    problem.AddResidualBlock(cost, options.loss_scale > 0 ? new ceres::CauchyLoss(options.loss_scale) : nullptr, x);
+  }
+  if (runs.empty()) return summary;
+  // Keep the search inside physically sensible ranges: 1 us .. 10 s per step, 0.01 .. 1e5 TFLOP/s,
+  // 1 GB/s .. 1000 TB/s.
+  const double lower[3] = {std::log(1e-3), std::log(1e-2), std::log(1e-3)};
+  const double upper[3] = {std::log(1e4), std::log(1e5), std::log(1e3)};
+  for (int i = 0; i < 3; ++i) {
+    problem.SetParameterLowerBound(x, i, lower[i]);
+    problem.SetParameterUpperBound(x, i, upper[i]);
+  }
+  ceres::Solver::Options solver;
+  solver.max_num_iterations = options.max_iterations;
+  solver.linear_solver_type = ceres::DENSE_QR;
+  solver.logging_type = ceres::SILENT;
+  ceres::Solver::Summary ceres_summary;
+  ceres::Solve(solver, &problem, &ceres_summary);
+  summary.converged = ceres_summary.termination_type == ceres::CONVERGENCE;
+  const ServingRates rates = RatesFromLogParameters(x, memory.hbm_bytes, memory.reserve_bytes, group.num_devices);
+  summary.t0_s = rates.t0_s;
+  summary.flops_per_s = rates.flops_per_s;
+  summary.bytes_per_s = rates.bytes_per_s;
+  std::vector<double> apes, predictions;
+  for (const PerfRun* run : runs) {
+    const std::optional<double> p = Latency(*run, CostModel(*catalogue.Find(run->model), rates), options);
+    if (p) apes.push_back(Ape(*p, *run->latency_s));
+    predictions.push_back(p.value_or(0));
+  }
+  // Does any prediction move when the rate doubles?
+  auto matters = [&](ServingRates changed) {
+    for (size_t i = 0; i < runs.size(); ++i) {
+      const std::optional<double> p = Latency(*runs[i], CostModel(*catalogue.Find(runs[i]->model), changed), options);
+      if (p && std::abs(*p / predictions[i] - 1) > 1e-3) return true;
+    }
+    return false;
+  };
+  ServingRates faster_compute = rates, faster_memory = rates;
+  faster_compute.flops_per_s *= 2;
+  faster_memory.bytes_per_s *= 2;
+  summary.flops_identified = matters(faster_compute);
+  summary.bandwidth_identified = matters(faster_memory);
+  summary.rows_used = apes.size();
+  if (!apes.empty()) {
+    summary.median_ape = Quantile(apes, 0.5);
+    summary.p90_ape = Quantile(apes, 0.9);
+  }
+  return summary;
+}
+
+std::map<GroupKey, std::vector<const PerfRun*>> GroupRuns(const std::vector<PerfRun>& runs) {
+  std::map<GroupKey, std::vector<const PerfRun*>> groups;
+  for (const PerfRun& run : runs) groups[GroupKey{run.hardware, run.framework, run.num_devices}].push_back(&run);
+  return groups;
+}
+
+std::optional<double> HbmOf(const std::map<std::string, AcceleratorSpec>& accelerators, const std::string& name) {
+  auto it = accelerators.find(name);
+  return it == accelerators.end() ? std::nullopt : it->second.hbm_gib;
+}
+
+// The training and test runs of each fold of a scheme.
+struct Fold {
+  std::vector<const PerfRun*> train, test;
+};
+
+std::vector<Fold> Folds(const std::vector<const PerfRun*>& runs, HoldoutScheme scheme, const ValidationOptions& o) {
+  auto split = [&](auto&& held_out) {
+    Fold fold;
+    for (const PerfRun* run : runs) (held_out(*run) ? fold.test : fold.train).push_back(run);
+    return fold;
+  };
+  std::vector<Fold> folds;
+  switch (scheme) {
+    case HoldoutScheme::kInSample:
+      folds.push_back(Fold{runs, runs});
+      break;
+    case HoldoutScheme::kBatchExtrapolation:
+      folds.push_back(split([&](const PerfRun& r) { return r.batch > o.batch_split; }));
+      break;
+    case HoldoutScheme::kLengthExtrapolation:
+      folds.push_back(split([&](const PerfRun& r) { return r.context_len > o.length_split; }));
+      break;
+    case HoldoutScheme::kLeaveOneBatchOut:
+    case HoldoutScheme::kLeaveOneLengthOut: {
+      const bool by_batch = scheme == HoldoutScheme::kLeaveOneBatchOut;
+      std::set<long> values;
+      for (const PerfRun* run : runs) values.insert(by_batch ? run->batch : run->context_len);
+      for (long v : values) {
+        folds.push_back(split([&](const PerfRun& r) { return (by_batch ? r.batch : r.context_len) == v; }));
+      }
+      break;
+    }
+  }
+  return folds;
+}
+
+ValidationSummary::Row RowOf(std::vector<double> apes) {
+  ValidationSummary::Row row;
+  row.n = apes.size();
+  if (!apes.empty()) {
+    row.median_ape = Quantile(apes, 0.5);
+    row.p90_ape = Quantile(apes, 0.9);
+  }
+  return row;
+}
+
+std::string Trimmed(const std::string& s) {
+  const size_t b = s.find_first_not_of(" \t");
+  const size_t e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+double Quantile(std::vector<double> values, double q) {
+  if (values.empty()) throw InternalError("quantile of an empty sample");
+  std::sort(values.begin(), values.end());
+  const double position = q * static_cast<double>(values.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(position));
+  const size_t hi = std::min(lo + 1, values.size() - 1);
+  return values[lo] + (position - static_cast<double>(lo)) * (values[hi] - values[lo]);
+}
+
+std::string GroupKey::ToString() const { return fmt::format("{} / {} / {} device(s)", hardware, framework, num_devices); }
+
+bool CostFitOptions::IsValid(std::string* error) const {
+  auto fail = [&](const char* why) {
+    if (error) *error = why;
+    return false;
+  };
+  if (max_iterations < 1) return fail("max_iterations must be >= 1");
+  if (!(memory_utilisation > 0 && memory_utilisation <= 1)) return fail("memory_utilisation must be in (0, 1]");
+  if (!(loss_scale >= 0)) return fail("loss_scale must be >= 0");
+  if (!(initial_t0_s > 0 && initial_tflops > 0 && initial_tb_per_s > 0)) return fail("initial values must be > 0");
+  return true;
+}
+
+bool ValidationOptions::IsValid(std::string* error) const {
+  if (!fit.IsValid(error)) return false;
+  if (min_train_rows < 3) {
+    if (error) *error = "min_train_rows must be >= 3 (three parameters)";
+    return false;
+  }
+  return true;
+}
+
+std::string CostFitSummary::BriefReport() const {
+  return fmt::format("{}: t0 {:.2f} ms, F_eff {:.0f} TFLOP/s, BW_eff {:.2f} TB/s; {} runs, median APE {:.1f}%{}",
+                     group.ToString(), t0_s * 1e3, flops_per_s / 1e12, bytes_per_s / 1e12, rows_used, median_ape,
+                     converged ? "" : " (not converged)");
+}
+
+std::string CostFitSummary::FullReport() const {
+  return BriefReport() + fmt::format("\n  runs skipped {}, 90th percentile APE {:.1f}%\n", rows_skipped, p90_ape);
+}
+
+std::map<std::string, AcceleratorSpec> LoadAcceleratorSpecs(const std::filesystem::path& csv_path) {
+  const CsvTable table = CsvTable::Read(csv_path);
+  std::map<std::string, AcceleratorSpec> out;
+  for (size_t i = 0; i < table.size(); ++i) {
+    const CsvRow row = table.row(i);
+    AcceleratorSpec spec;
+    spec.hardware = row.RequiredText("hardware");
+    spec.hbm_gib = row.OptionalNumber("hbm_gib");
+    spec.hbm_tb_per_s = row.OptionalNumber("hbm_tb_per_s");
+    spec.bf16_dense_tflops = row.OptionalNumber("bf16_dense_tflops");
+    spec.catalogue_hardware = row.Text("catalogue_hardware");
+    if (!out.emplace(spec.hardware, spec).second) row.Fail("hardware", "duplicate hardware name");
+  }
+  return out;
+}
+
+std::vector<PerfRun> LoadArgonneRuns(const std::filesystem::path& csv_path) {
+  const CsvTable table = CsvTable::Read(csv_path);
+  const bool upstream = table.HasColumn("Input Output Length");
+  if (!upstream && !table.HasColumn("perf_key")) {
+    throw InputError(SourceLocation{csv_path.string(), 1, "", ""},
+                     "neither a perf CSV (perf_key, ...) nor Argonne's All_results.csv header");
+  }
+  std::vector<PerfRun> runs;
+  for (size_t i = 0; i < table.size(); ++i) {
+    const CsvRow row = table.row(i);
+    PerfRun run;
+    run.phase = PerfPhase::kEndToEnd;
+    run.source = "measured";
+    if (upstream) {
+      run.perf_key = fmt::format("argonne-{}", row.line());
+      run.hardware = Trimmed(row.RequiredText("Hardware"));
+      run.num_devices = row.Integer("Num of Hardware");
+      run.framework = Trimmed(row.RequiredText("Framework"));
+      run.model = Trimmed(row.RequiredText("Model"));
+      run.context_len = run.output_len = row.Integer("Input Output Length");
+      run.batch = row.Integer("Batch Size");
+      run.latency_s = row.Number("Latency");
+      run.tokens_per_s = row.OptionalNumber("Throughput");
+      run.citation = "argonne-lcf/LLM-Inference-Bench, Plots/All_results.csv";
+    } else {
+      const std::optional<PerfPhase> phase = ParsePerfPhase(row.RequiredText("phase"));
+      if (!phase) row.Fail("phase", "expected prefill, decode or e2e");
+      run.phase = *phase;
+      run.perf_key = row.RequiredText("perf_key");
+      run.hardware = row.RequiredText("hardware");
+      run.num_devices = row.OptionalInteger("num_devices").value_or(1);
+      run.framework = row.Text("framework");
+      run.model = row.RequiredText("model");
+      run.context_len = row.Integer("context_len");
+      run.output_len = row.OptionalInteger("output_len").value_or(0);
+      run.batch = row.Integer("batch");
+      run.latency_s = row.OptionalNumber("latency_s");
+      run.tokens_per_s = row.OptionalNumber("tokens_per_s");
+      run.citation = row.Text("citation");
+    }
+    if (run.num_devices < 1) row.Fail(upstream ? "Num of Hardware" : "num_devices", "must be >= 1");
+    if (run.batch < 1) row.Fail(upstream ? "Batch Size" : "batch", "must be >= 1");
+    if (run.phase == PerfPhase::kEndToEnd && !(run.latency_s && *run.latency_s > 0)) {
+      row.Fail(upstream ? "Latency" : "latency_s", "an e2e run needs a positive latency");
+    }
+    runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
+CostFitSummary FitServingRates(const std::vector<PerfRun>& runs, const ModelCatalogue& catalogue,
+                               std::optional<double> hbm_gib_per_device, const CostFitOptions& options) {
+  std::string error;
+  if (!options.IsValid(&error)) throw InputError("cost fit options: " + error);
+  if (runs.empty()) throw InputError("cost fit: no perf runs");
+  const GroupKey group{runs.front().hardware, runs.front().framework, runs.front().num_devices};
+  std::vector<const PerfRun*> all;
+  for (const PerfRun& run : runs) {
+    if (GroupKey{run.hardware, run.framework, run.num_devices} != group) {
+      throw InputError("cost fit: runs of several (hardware, framework, devices) groups; fit them one at a time");
+    }
+    all.push_back(&run);
+  }
+  const Memory memory = MemoryOf(hbm_gib_per_device, group.num_devices, options);
+  const std::vector<const PerfRun*> usable = UsableRuns(all, catalogue, memory, options);
+  CostFitSummary summary = FitUsable(group, usable, catalogue, memory, options);
+  summary.rows_skipped = runs.size() - usable.size();
+  return summary;
+}
+
+ServingRates RatesOf(const CostFitSummary& fit, std::optional<double> hbm_gib_per_device,
+                     const CostFitOptions& options) {
+  return RatesFromFit(fit, MemoryOf(hbm_gib_per_device, fit.group.num_devices, options));
+}
+
+std::optional<double> PredictLatency(const PerfRun& run, const ModelCatalogue& catalogue, const ServingRates& rates,
+                                     const CostFitOptions& options) {
+  const ModelShape* shape = catalogue.Find(run.model);
+  if (shape == nullptr || !IsPredictable(run)) return std::nullopt;
+  return Latency(run, CostModel(*shape, rates), options);
+}
+
+std::string ToString(HoldoutScheme scheme) {
+  switch (scheme) {
+    case HoldoutScheme::kLeaveOneBatchOut: return "leave-one-batch-out";
+    case HoldoutScheme::kBatchExtrapolation: return "batch extrapolation";
+    case HoldoutScheme::kLeaveOneLengthOut: return "leave-one-length-out";
+    case HoldoutScheme::kLengthExtrapolation: return "length extrapolation";
+    case HoldoutScheme::kInSample: return "in-sample";
+  }
+  return "?";
+}
+
+ValidationSummary ValidateHoldout(const std::vector<PerfRun>& runs, const ModelCatalogue& catalogue,
+                                  const std::map<std::string, AcceleratorSpec>& accelerators, HoldoutScheme scheme,
+                                  const ValidationOptions& options) {
+  std::string error;
+  if (!options.IsValid(&error)) throw InputError("validation options: " + error);
+  ValidationSummary summary;
+  summary.scheme = scheme;
+  for (const auto& [group, group_runs] : GroupRuns(runs)) {
+    const Memory memory = MemoryOf(HbmOf(accelerators, group.hardware), group.num_devices, options.fit);
+    const std::vector<const PerfRun*> usable = UsableRuns(group_runs, catalogue, memory, options.fit);
+    if (usable.size() < options.min_group_rows) continue;
+    bool validated = false;
+    for (const Fold& fold : Folds(usable, scheme, options)) {
+      if (fold.test.empty() || fold.train.size() < options.min_train_rows) continue;
+      const CostFitSummary fit = FitUsable(group, fold.train, catalogue, memory, options.fit);
+      const ServingRates rates = RatesFromFit(fit, memory);
+      for (const PerfRun* run : fold.test) {
+        const std::optional<double> p = Latency(*run, CostModel(*catalogue.Find(run->model), rates), options.fit);
+        if (!p) continue;
+        summary.predictions.push_back(HeldOutPrediction{group, run->model, run->batch, run->context_len,
+                                                        *run->latency_s, *p, Ape(*p, *run->latency_s)});
+        validated = true;
+      }
+    }
+    summary.groups += validated ? 1 : 0;
+  }
+  std::vector<double> all;
+  std::map<std::string, std::vector<double>> per_hardware;
+  for (const HeldOutPrediction& p : summary.predictions) {
+    all.push_back(p.ape);
+    per_hardware[p.group.hardware].push_back(p.ape);
+  }
+  const ValidationSummary::Row overall = RowOf(all);
+  summary.median_ape = overall.median_ape;
+  summary.p90_ape = overall.p90_ape;
+  for (auto& [hardware, apes] : per_hardware) summary.by_hardware[hardware] = RowOf(std::move(apes));
+  return summary;
+}
+
+std::string ValidationSummary::BriefReport() const {
+  return fmt::format("{}: {} predictions in {} groups, median APE {:.1f}%, p90 APE {:.1f}%", ToString(scheme),
+                     predictions.size(), groups, median_ape, p90_ape);
+}
+
+std::string ValidationSummary::FullReport() const {
+  std::string out = BriefReport() + "\n";
+  out += fmt::format("  {:<20} {:>6} {:>10} {:>10}\n", "hardware", "runs", "median %", "p90 %");
+  for (const auto& [hardware, row] : by_hardware) {
+    out += fmt::format("  {:<20} {:>6} {:>10.1f} {:>10.1f}\n", hardware, row.n, row.median_ape, row.p90_ape);
+  }
+  return out;
+}
+
+std::vector<FittedEfficiency> FitEfficiencyTable(const std::vector<PerfRun>& runs, const ModelCatalogue& catalogue,
+                                                 const std::map<std::string, AcceleratorSpec>& accelerators,
+                                                 const ValidationOptions& options) {
+  std::string error;
+  if (!options.IsValid(&error)) throw InputError("validation options: " + error);
+  std::vector<FittedEfficiency> table;
+  std::vector<double> t0s, f_fractions, bw_fractions;
+  for (const auto& [group, group_runs] : GroupRuns(runs)) {
+    const std::optional<double> hbm = HbmOf(accelerators, group.hardware);
+    const Memory memory = MemoryOf(hbm, group.num_devices, options.fit);
+    const std::vector<const PerfRun*> usable = UsableRuns(group_runs, catalogue, memory, options.fit);
+    if (usable.size() < options.min_group_rows) continue;
+    const CostFitSummary fit = FitUsable(group, usable, catalogue, memory, options.fit);
+    FittedEfficiency row;
+    row.hardware = group.hardware;
+    row.framework = group.framework;
+    row.num_devices = group.num_devices;
+    row.rows = static_cast<long>(fit.rows_used);
+    row.t0_s = fit.t0_s;
+    row.flops_per_s = fit.flops_identified ? fit.flops_per_s : 0;
+    row.bytes_per_s = fit.bandwidth_identified ? fit.bytes_per_s : 0;
+    row.median_ape = fit.median_ape;
+    const double n = static_cast<double>(group.num_devices);
+    if (auto it = accelerators.find(group.hardware); it != accelerators.end()) {
+      const AcceleratorSpec& spec = it->second;
+      row.catalogue_hardware = spec.catalogue_hardware;
+      if (spec.bf16_dense_tflops && row.flops_per_s > 0) {
+        row.flops_fraction = row.flops_per_s / (n * *spec.bf16_dense_tflops * 1e12);
+      }
+      if (spec.hbm_tb_per_s && row.bytes_per_s > 0) {
+        row.bandwidth_fraction = row.bytes_per_s / (n * *spec.hbm_tb_per_s * 1e12);
+      }
+    }
+    const auto& frameworks = options.default_frameworks;
+    if (group.num_devices == 1 && group.hardware.starts_with(options.default_hardware_prefix) &&
+        std::find(frameworks.begin(), frameworks.end(), group.framework) != frameworks.end() &&
+        row.flops_fraction && row.bandwidth_fraction) {
+      t0s.push_back(row.t0_s);
+      f_fractions.push_back(*row.flops_fraction);
+      bw_fractions.push_back(*row.bandwidth_fraction);
+    }
+    table.push_back(std::move(row));
+  }
+  if (!t0s.empty()) {
+    FittedEfficiency fallback;
+    fallback.hardware = "*";
+    fallback.framework = "*";
+    fallback.rows = static_cast<long>(t0s.size());
+    fallback.t0_s = Quantile(t0s, 0.5);
+    fallback.flops_fraction = Quantile(f_fractions, 0.5);
+    fallback.bandwidth_fraction = Quantile(bw_fractions, 0.5);
+    table.push_back(std::move(fallback));
+  }
+  return table;
+}
+
+void WriteEfficiencyTable(const std::filesystem::path& path, const std::vector<FittedEfficiency>& table) {
+  std::ofstream out(path);
+  if (!out) throw InputError(SourceLocation{path.string(), 0, "", ""}, "cannot write file");
+  auto optional = [](const std::optional<double>& v, int digits) {
+    return v ? fmt::format("{:.{}f}", *v, digits) : std::string();
+  };
+  auto quoted = [](const std::string& s) {
+    return s.find_first_of(",\"") == std::string::npos ? s : "\"" + s + "\"";
+  };
+  out << "hardware,framework,num_devices,catalogue_hardware,rows,t0_ms,f_eff_tflops,bw_eff_tb_per_s,"
+         "f_fraction_of_peak,bw_fraction_of_peak,fit_median_ape_pct\n";
+  for (const FittedEfficiency& e : table) {
+    out << quoted(e.hardware) << ',' << quoted(e.framework) << ',' << e.num_devices << ','
+        << quoted(e.catalogue_hardware) << ',' << e.rows << ',' << fmt::format("{:.3f}", e.t0_s * 1e3) << ','
+        << (e.flops_per_s > 0 ? fmt::format("{:.1f}", e.flops_per_s / 1e12) : "") << ','
+        << (e.bytes_per_s > 0 ? fmt::format("{:.3f}", e.bytes_per_s / 1e12) : "") << ','
+        << optional(e.flops_fraction, 3) << ',' << optional(e.bandwidth_fraction, 3) << ','
+        << optional(e.median_ape, 1) << '\n';
+  }
+  if (!out) throw InputError(SourceLocation{path.string(), 0, "", ""}, "write failed");
+}
+
+}  // namespace thinkplan::fitting

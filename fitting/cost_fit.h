@@ -1,0 +1,164 @@
+// Fitting the GPU cost model (core/cost_model.h) to measured perf runs: t0, F_eff and BW_eff per (hardware,
+// framework, device count) by Ceres on log latency, and the held-out validation that says how far the fitted
+// model can be trusted (by batch size and by sequence length).
+//
+// End-to-end runs (Argonne: B sequences of L input and L output tokens) are predicted as prefill(B, L) plus the
+// L - 1 decode steps over the growing context, in waves when the KV cache of B sequences does not fit.
+// Tensor parallelism: a group of n devices is treated as one replica with n times the memory; its F_eff and
+// BW_eff are fitted for the group, so the fitted rate over n x the datasheet peak is the scaling efficiency.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/cost_model.h"
+#include "core/model_shape.h"
+#include "core/perf_run.h"
+
+namespace thinkplan::fitting {
+
+// Datasheet figures of the accelerators perf runs name (data/models/accelerators.csv): memory per device for the
+// capacity limit and ceilings for the fraction of peak. Empty figures are unknown.
+struct AcceleratorSpec {
+  std::string hardware;
+  std::optional<double> hbm_gib;
+  std::optional<double> hbm_tb_per_s;
+  std::optional<double> bf16_dense_tflops;
+  std::string catalogue_hardware;  // the data/published/hardware.csv part, where it is the same part
+};
+std::map<std::string, AcceleratorSpec> LoadAcceleratorSpecs(const std::filesystem::path& csv_path);
+
+// Argonne LLM-Inference-Bench runs as e2e perf runs. Reads either the project's perf CSV
+// (data/public/argonne/perf.csv, perf columns) or the upstream All_results.csv (Hardware, Num of Hardware,
+// Framework, Model, Input Output Length, Batch Size, Latency, Throughput).
+std::vector<PerfRun> LoadArgonneRuns(const std::filesystem::path& csv_path);
+
+struct CostFitOptions {
+  int max_iterations = 200;              // Ceres iterations per fit
+  double memory_utilisation = 0.9;       // share of HBM the server may fill (vLLM gpu_memory_utilization default)
+  bool memory_limited = true;            // run a batch in waves when its KV cache does not fit
+  // Frameworks whose "batch" is the prompt-processing batch of one sequence, not concurrent sequences. In the
+  // Argonne llama.cpp runs throughput x latency = 2 L whatever the batch: one sequence, prefilled in passes of
+  // `batch` tokens.
+  std::vector<std::string> prompt_batch_frameworks = {"llama.cpp"};
+  // Cauchy loss scale on the log-latency residual; 0 = plain least squares. Damps the odd run that stalled.
+  double loss_scale = 0.25;
+  // Starting point; the fit is in log space, so only the order of magnitude matters.
+  double initial_t0_s = 0.005;
+  double initial_tflops = 100;
+  double initial_tb_per_s = 1.0;
+  bool IsValid(std::string* error) const;
+};
+
+// One (hardware, framework, device count) group of runs.
+struct GroupKey {
+  std::string hardware;
+  std::string framework;
+  long num_devices = 1;
+  auto operator<=>(const GroupKey&) const = default;
+  std::string ToString() const;
+};
+
+struct CostFitSummary {
+  GroupKey group;
+  size_t rows_used = 0;
+  size_t rows_skipped = 0;  // no catalogue shape, not e2e, or does not fit in memory
+  bool converged = false;
+  double t0_s = 0;
+  double flops_per_s = 0;
+  double bytes_per_s = 0;
+  // A rate is identified when the fitted runs depend on it at all: F_eff is not when no pass of any run is
+  // compute-bound (llama.cpp decoding one sequence), and then its value is only the starting point.
+  bool flops_identified = true;
+  bool bandwidth_identified = true;
+  double median_ape = 0;  // in-sample, percent
+  double p90_ape = 0;
+  std::string BriefReport() const;
+  std::string FullReport() const;
+};
+
+// Fits t0, F_eff, BW_eff to the e2e runs of one group. `hbm_gib_per_device` sizes the replica's memory (nullopt:
+// unknown, no capacity limit). Runs whose model is not in `catalogue` are skipped and counted.
+CostFitSummary FitServingRates(const std::vector<PerfRun>& runs, const ModelCatalogue& catalogue,
+                               std::optional<double> hbm_gib_per_device, const CostFitOptions& options);
+
+// The ServingRates a summary stands for (memory as in the fit).
+ServingRates RatesOf(const CostFitSummary& fit, std::optional<double> hbm_gib_per_device,
+                     const CostFitOptions& options);
+
+// Predicted wall time of one e2e run under `rates` (its latency is not read); nullopt when its model is unknown,
+// it is not an e2e run, or one sequence does not fit.
+std::optional<double> PredictLatency(const PerfRun& run, const ModelCatalogue& catalogue, const ServingRates& rates,
+                                     const CostFitOptions& options);
+
+// ---- held-out validation ----
+
+enum class HoldoutScheme {
+  kLeaveOneBatchOut,     // for each batch size: fit on the others, predict it
+  kBatchExtrapolation,   // fit on batch <= batch_split, predict the larger batches
+  kLeaveOneLengthOut,    // for each sequence length: fit on the others, predict it
+  kLengthExtrapolation,  // fit on length <= length_split, predict the longer ones
+  kInSample,             // fit on everything, predict everything (the floor the others are compared with)
+};
+std::string ToString(HoldoutScheme scheme);
+
+struct ValidationOptions {
+  CostFitOptions fit;
+  size_t min_group_rows = 40;  // groups with fewer usable runs are not validated
+  size_t min_train_rows = 12;  // a held-out fold needs at least this many training runs
+  long batch_split = 32;
+  long length_split = 512;
+  // The default row of the efficiency table: medians over single-device groups of this hardware family and
+  // these serving frameworks (llama.cpp and research stacks left out: they are not what one deploys at scale).
+  std::string default_hardware_prefix = "Nvidia";
+  std::vector<std::string> default_frameworks = {"vLLM", "TensorRT-LLM"};
+  bool IsValid(std::string* error) const;
+};
+
+struct HeldOutPrediction {
+  GroupKey group;
+  std::string model;
+  long batch = 0;
+  long length = 0;
+  double observed_s = 0;
+  double predicted_s = 0;
+  double ape = 0;  // |predicted - observed| / observed, percent
+};
+
+struct ValidationSummary {
+  HoldoutScheme scheme = HoldoutScheme::kInSample;
+  std::vector<HeldOutPrediction> predictions;
+  size_t groups = 0;
+  double median_ape = 0;
+  double p90_ape = 0;
+  // Per hardware: (runs predicted, median APE, 90th percentile APE).
+  struct Row {
+    size_t n = 0;
+    double median_ape = 0, p90_ape = 0;
+  };
+  std::map<std::string, Row> by_hardware;
+  std::string BriefReport() const;
+  std::string FullReport() const;  // the per-hardware table
+};
+
+// Validates every group with enough runs under `scheme`. `accelerators` supplies the memory per device.
+ValidationSummary ValidateHoldout(const std::vector<PerfRun>& runs, const ModelCatalogue& catalogue,
+                                  const std::map<std::string, AcceleratorSpec>& accelerators, HoldoutScheme scheme,
+                                  const ValidationOptions& options);
+
+// Fits every group with enough runs and returns one FittedEfficiency per group (fractions of the datasheet
+// ceilings where `accelerators` gives them; empty where the rate is not identified), plus a default row "*"
+// holding the median fractions and t0 over the groups options.default_* select.
+std::vector<FittedEfficiency> FitEfficiencyTable(const std::vector<PerfRun>& runs, const ModelCatalogue& catalogue,
+                                                 const std::map<std::string, AcceleratorSpec>& accelerators,
+                                                 const ValidationOptions& options);
+// Writes the table in the format LoadFittedEfficiencies reads, with a comment-free header.
+void WriteEfficiencyTable(const std::filesystem::path& path, const std::vector<FittedEfficiency>& table);
+
+// Median and q-quantile (linear interpolation) of a non-empty sample.
+double Quantile(std::vector<double> values, double q);
+
+}  // namespace thinkplan::fitting

@@ -85,13 +85,23 @@ bool IsPredictable(const PerfRun& run) {
 bool IsEndToEnd(const PerfRun& run) { return IsPredictable(run) && run.latency_s && *run.latency_s > 0; }
 
 // The runs of one group that the model can predict at all: e2e, a known shape, one sequence fits in memory.
+// With the datasheet bandwidth of the group (`peak_bytes_per_s` > 0), runs faster than reading the active
+// weights once per decode step at that bandwidth are measurement faults (a generation that stopped early) and are
+// left out and counted in `implausible`.
 std::vector<const PerfRun*> UsableRuns(const std::vector<const PerfRun*>& runs, const ModelCatalogue& catalogue,
-                                       Memory memory, const CostFitOptions& options) {
+                                       Memory memory, const CostFitOptions& options, double peak_bytes_per_s = 0,
+                                       size_t* implausible = nullptr) {
   std::vector<const PerfRun*> out;
   for (const PerfRun* run : runs) {
     if (!IsEndToEnd(*run)) continue;
     const ModelShape* shape = catalogue.Find(run->model);
     if (shape == nullptr) continue;
+    const double floor_s =
+        peak_bytes_per_s > 0 ? static_cast<double>(run->output_len - 1) * shape->WeightBytesRead(1) / peak_bytes_per_s : 0;
+    if (*run->latency_s < floor_s) {
+      if (implausible) ++*implausible;
+      continue;
+    }
     ServingRates probe;
     probe.flops_per_s = probe.bytes_per_s = 1;
     probe.hbm_bytes = memory.hbm_bytes;
@@ -170,6 +180,13 @@ std::map<GroupKey, std::vector<const PerfRun*>> GroupRuns(const std::vector<Perf
 std::optional<double> HbmOf(const std::map<std::string, AcceleratorSpec>& accelerators, const std::string& name) {
   auto it = accelerators.find(name);
   return it == accelerators.end() ? std::nullopt : it->second.hbm_gib;
+}
+
+// Datasheet bandwidth of a group of devices, 0 when unknown.
+double PeakBandwidthOf(const std::map<std::string, AcceleratorSpec>& accelerators, const GroupKey& group) {
+  auto it = accelerators.find(group.hardware);
+  if (it == accelerators.end() || !it->second.hbm_tb_per_s) return 0;
+  return *it->second.hbm_tb_per_s * 1e12 * static_cast<double>(group.num_devices);
 }
 
 // The training and test runs of each fold of a scheme.
@@ -386,7 +403,8 @@ ValidationSummary ValidateHoldout(const std::vector<PerfRun>& runs, const ModelC
   summary.scheme = scheme;
   for (const auto& [group, group_runs] : GroupRuns(runs)) {
     const Memory memory = MemoryOf(HbmOf(accelerators, group.hardware), group.num_devices, options.fit);
-    const std::vector<const PerfRun*> usable = UsableRuns(group_runs, catalogue, memory, options.fit);
+    const std::vector<const PerfRun*> usable = UsableRuns(group_runs, catalogue, memory, options.fit,
+                                                          PeakBandwidthOf(accelerators, group), &summary.implausible);
     if (usable.size() < options.min_group_rows) continue;
     bool validated = false;
     for (const Fold& fold : Folds(usable, scheme, options)) {
@@ -417,8 +435,9 @@ ValidationSummary ValidateHoldout(const std::vector<PerfRun>& runs, const ModelC
 }
 
 std::string ValidationSummary::BriefReport() const {
-  return fmt::format("{}: {} predictions in {} groups, median APE {:.1f}%, p90 APE {:.1f}%", ToString(scheme),
-                     predictions.size(), groups, median_ape, p90_ape);
+  return fmt::format("{}: {} predictions in {} groups, median APE {:.1f}%, p90 APE {:.1f}% ({} runs faster than "
+                     "the datasheet bandwidth allows left out)",
+                     ToString(scheme), predictions.size(), groups, median_ape, p90_ape, implausible);
 }
 
 std::string ValidationSummary::FullReport() const {
@@ -426,6 +445,16 @@ std::string ValidationSummary::FullReport() const {
   out += fmt::format("  {:<20} {:>6} {:>10} {:>10}\n", "hardware", "runs", "median %", "p90 %");
   for (const auto& [hardware, row] : by_hardware) {
     out += fmt::format("  {:<20} {:>6} {:>10.1f} {:>10.1f}\n", hardware, row.n, row.median_ape, row.p90_ape);
+  }
+  std::vector<const HeldOutPrediction*> worst;
+  for (const HeldOutPrediction& p : predictions) worst.push_back(&p);
+  const size_t shown = std::min<size_t>(5, worst.size());
+  std::partial_sort(worst.begin(), worst.begin() + static_cast<long>(shown), worst.end(),
+                    [](const auto* a, const auto* b) { return a->ape > b->ape; });
+  for (size_t i = 0; i < shown; ++i) {
+    const HeldOutPrediction& p = *worst[i];
+    out += fmt::format("  worst: {} {} batch {} length {}: observed {:.2f} s, predicted {:.2f} s ({:.0f}%)\n",
+                       p.group.ToString(), p.model, p.batch, p.length, p.observed_s, p.predicted_s, p.ape);
   }
   return out;
 }
@@ -440,7 +469,8 @@ std::vector<FittedEfficiency> FitEfficiencyTable(const std::vector<PerfRun>& run
   for (const auto& [group, group_runs] : GroupRuns(runs)) {
     const std::optional<double> hbm = HbmOf(accelerators, group.hardware);
     const Memory memory = MemoryOf(hbm, group.num_devices, options.fit);
-    const std::vector<const PerfRun*> usable = UsableRuns(group_runs, catalogue, memory, options.fit);
+    const std::vector<const PerfRun*> usable =
+        UsableRuns(group_runs, catalogue, memory, options.fit, PeakBandwidthOf(accelerators, group));
     if (usable.size() < options.min_group_rows) continue;
     const CostFitSummary fit = FitUsable(group, usable, catalogue, memory, options.fit);
     FittedEfficiency row;

@@ -120,7 +120,7 @@ BOOST_AUTO_TEST_CASE(argonne_held_out_validation) {
     double p90_bound;
   };
   const Bound bounds[] = {
-      // Achieved when written (median / p90): 5.5 / 30.9, 7.2 / 35.6, 9.8 / 34.7, 6.2 / 31.9, 8.1 / 38.0.
+      // Achieved when written (median / p90): 5.5 / 30.3, 7.2 / 34.7, 9.8 / 34.4, 6.1 / 31.3, 8.0 / 36.7.
       {HoldoutScheme::kInSample, 7, 35},
       {HoldoutScheme::kLeaveOneBatchOut, 9, 40},
       {HoldoutScheme::kBatchExtrapolation, 12, 40},
@@ -134,6 +134,14 @@ BOOST_AUTO_TEST_CASE(argonne_held_out_validation) {
       BOOST_TEST(v.predictions.size() > 300u);
       BOOST_TEST(v.median_ape < bound.median_bound);
       BOOST_TEST(v.p90_ape < bound.p90_bound);
+      // 13 Argonne runs (H100 TensorRT-LLM, Qwen2 at the longest lengths) finish faster than reading the weights
+      // once per token at datasheet bandwidth allows; they are faults, left out.
+      BOOST_TEST(v.implausible < 30u);
+      // The cards a planner prices: every Nvidia part within 13% median under every scheme (worst when
+      // written: H100 batch extrapolation, 11.1%).
+      for (const auto& [hardware, row] : v.by_hardware) {
+        if (hardware.starts_with("Nvidia")) BOOST_TEST(row.median_ape < 13, hardware);
+      }
     }
   }
   const std::vector<FittedEfficiency> table = FitEfficiencyTable(runs, catalogue, accelerators, options);

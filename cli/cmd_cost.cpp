@@ -1,0 +1,330 @@
+// `thinkplan cost`: what one thinking query costs, through a priced API or on self-hosted GPUs (DESIGN.md 3.5).
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "core/cost_model.h"
+#include "core/errors.h"
+#include "core/model_shape.h"
+
+namespace thinkplan::cli {
+namespace {
+
+constexpr const char* kDescription =
+    "What one query with L thinking tokens costs.\n\n"
+    "API system (no --hardware): list prices from data/published/systems.csv,\n"
+    "  cost = price_in x prompt + price_out x (thinking + answer) tokens.\n\n"
+    "Self-hosted model (--hardware): the roofline cost model of docs/cost_model.md on the model's shape\n"
+    "(data/models/models.csv) and the card's datasheet (data/published/hardware.csv), at efficiencies fitted\n"
+    "on the Argonne serving measurements (data/models/fitted_efficiency.csv). It prints:\n"
+    "  KV cache per token   bytes of keys and values each token keeps in GPU memory (2 x layers x KV heads\n"
+    "                       x head dim x bytes); a query holds (prompt + L) of them by its end\n"
+    "  B_max                how many queries' caches fit beside the weights at the admission context:\n"
+    "                       the largest batch, hence the throughput ceiling\n"
+    "  step time            one decode step of the whole batch, t0 + max(FLOPs / F_eff, bytes / BW_eff),\n"
+    "                       at the first and the last token: the cache grows, so steps slow down\n"
+    "  tokens/s             batch / step time: output tokens per second of the replica\n"
+    "  USD per M tokens     price per hour / 3600 / (tokens/s x utilisation) x 1e6, at the first and the\n"
+    "                       last step and averaged over the query: long thinking makes every token dearer\n"
+    "  USD per query        the replica's time one query occupies (latency / batch) at the hourly price\n\n"
+    "Examples:\n"
+    "  thinkplan cost --system o3-mini --thinking-tokens 20000 --prompt-tokens 500\n"
+    "  thinkplan cost --system DeepSeek-R1-Distill-Qwen-32B --hardware H100 --thinking-tokens 16000\n"
+    "  thinkplan cost --system Llama-3.1-70B --hardware H200 --devices 2 --price-per-hour 3.5 \\\n"
+    "                 --thinking-tokens 32000 --batch 16 --json\n";
+
+std::string Lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::string DidYouMean(const std::string& typed, const std::vector<std::string>& names) {
+  const std::vector<std::string> close = ClosestNames(typed, names);
+  if (close.empty()) return "";
+  std::string out = "; did you mean ";
+  for (size_t i = 0; i < close.size(); ++i) out += (i ? ", '" : "'") + close[i] + "'";
+  return out + "?";
+}
+
+// Exact (case-insensitive) name, else the one name containing `typed`; otherwise a UsageError with suggestions.
+template <typename T>
+const T& Resolve(const std::vector<T>& items, const std::string& typed, const char* what, const char* listing) {
+  std::vector<std::string> names;
+  for (const T& item : items) names.push_back(item.name);
+  for (const T& item : items) {
+    if (Lower(item.name) == Lower(typed)) return item;
+  }
+  const T* only = nullptr;
+  size_t hits = 0;
+  for (const T& item : items) {
+    if (Lower(item.name).find(Lower(typed)) != std::string::npos) {
+      only = &item;
+      ++hits;
+    }
+  }
+  if (hits == 1) return *only;
+  throw UsageError(fmt::format("unknown {} '{}'{} (known: {})", what, typed, DidYouMean(typed, names), listing));
+}
+
+std::string Names(const auto& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item.name;
+  return out;
+}
+
+// The efficiencies for (hardware, framework, devices): the fitted row of the same part and framework with the
+// largest device count not above `devices`; else the default row; else the built-in defaults. Fractions the row leaves
+// empty (not identified by its runs) come from the default row.
+struct ChosenEfficiency {
+  Efficiency efficiency;
+  std::string source;
+};
+
+ChosenEfficiency ChooseEfficiency(const std::vector<FittedEfficiency>& table, const std::string& hardware,
+                                  const std::string& framework, long devices) {
+  ChosenEfficiency chosen;
+  chosen.source = "built-in defaults (no fitted_efficiency.csv)";
+  const FittedEfficiency* fallback = nullptr;
+  for (const FittedEfficiency& row : table) {
+    if (row.hardware == "*") fallback = &row;
+  }
+  if (fallback) {
+    chosen.efficiency.t0_s = fallback->t0_s;
+    chosen.efficiency.flops_fraction = fallback->flops_fraction.value_or(chosen.efficiency.flops_fraction);
+    chosen.efficiency.bandwidth_fraction = fallback->bandwidth_fraction.value_or(chosen.efficiency.bandwidth_fraction);
+    chosen.source = fmt::format("default: median of {} vLLM / TensorRT-LLM single-GPU fits on Argonne runs",
+                                fallback->rows);
+  }
+  // Tensor-parallel efficiency falls with the device count, so a count that was not measured borrows the
+  // fractions of the largest measured count below it rather than the single-device ones.
+  const FittedEfficiency* row = nullptr;
+  for (const FittedEfficiency& candidate : table) {
+    if (!candidate.catalogue_hardware.empty() && Lower(candidate.catalogue_hardware) == Lower(hardware) &&
+        Lower(candidate.framework) == Lower(framework) && candidate.num_devices <= devices &&
+        (row == nullptr || candidate.num_devices > row->num_devices)) {
+      row = &candidate;
+    }
+  }
+  const bool scaled = row != nullptr && row->num_devices != devices;
+  if (row) {
+    chosen.efficiency.t0_s = row->t0_s;
+    if (row->flops_fraction) chosen.efficiency.flops_fraction = std::min(1.0, *row->flops_fraction);
+    if (row->bandwidth_fraction) chosen.efficiency.bandwidth_fraction = std::min(1.0, *row->bandwidth_fraction);
+    chosen.source = fmt::format("fitted on Argonne {} / {} / {} device(s), {} runs{}", row->hardware, row->framework,
+                                row->num_devices, row->rows,
+                                scaled ? fmt::format(", its fractions of peak applied to {} devices", devices) : "");
+  }
+  return chosen;
+}
+
+nlohmann::json StepJson(const StepTime& t) {
+  return {{"total_s", t.total_s}, {"compute_s", t.compute_s}, {"memory_s", t.memory_s},
+          {"bound", t.compute_bound() ? "compute" : "memory"}};
+}
+
+int ReportApi(Invocation& invocation, const SystemInfo& system, double prompt, double thinking, double answer,
+              bool json) {
+  const ApiQueryCost c = CostApiQuery(system, prompt, thinking, answer);
+  if (json) {
+    invocation.out << nlohmann::json{{"kind", "api"},
+                                     {"system", system.name},
+                                     {"price_in_usd_per_mtok", *system.price_in_usd_per_mtok},
+                                     {"price_out_usd_per_mtok", *system.price_out_usd_per_mtok},
+                                     {"prompt_tokens", prompt},
+                                     {"thinking_tokens", thinking},
+                                     {"answer_tokens", answer},
+                                     {"input_usd", c.input_usd},
+                                     {"thinking_usd", c.thinking_usd},
+                                     {"answer_usd", c.answer_usd},
+                                     {"total_usd", c.total_usd},
+                                     {"citation", system.citation}}
+                             .dump(2)
+                      << "\n";
+    return 0;
+  }
+  auto& out = invocation.out;
+  out << fmt::format("{} (API, list prices: ${:.2f} in / ${:.2f} out per million tokens)\n", system.name,
+                     *system.price_in_usd_per_mtok, *system.price_out_usd_per_mtok);
+  out << fmt::format("  prompt    {:>9.0f} tokens  ${:.6f}\n", prompt, c.input_usd);
+  out << fmt::format("  thinking  {:>9.0f} tokens  ${:.6f}  (billed as output)\n", thinking, c.thinking_usd);
+  out << fmt::format("  answer    {:>9.0f} tokens  ${:.6f}\n", answer, c.answer_usd);
+  out << fmt::format("  total                      ${:.6f} per query (${:.2f} per thousand queries)\n", c.total_usd,
+                     c.total_usd * 1000);
+  out << "  source: " << system.citation << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int RunCost(Invocation& invocation) {
+  cxxopts::Options options("thinkplan cost", kDescription);
+  AddGlobalOptions(options);
+  options.add_options()
+      ("system", "system or model name (systems.csv for API prices, models.csv for shapes)",
+       cxxopts::value<std::string>())
+      ("thinking-tokens", "L: thinking tokens per query", cxxopts::value<double>())
+      ("answer-tokens", "answer tokens after the thinking", cxxopts::value<double>()->default_value("0"))
+      ("prompt-tokens", "P: prompt tokens per query", cxxopts::value<double>()->default_value("0"))
+      ("hardware", "self-host on this card (hardware.csv; a unique part of the name will do)",
+       cxxopts::value<std::string>())
+      ("devices", "devices per replica (tensor parallel); default: whichever of 1, 2, 4, 8 is cheapest per query",
+       cxxopts::value<long>())
+      ("price-per-hour", "USD per device-hour (default: hardware.csv's price where it has one)",
+       cxxopts::value<double>())
+      ("utilisation", "share of paid hours doing useful work, in (0, 1]", cxxopts::value<double>()->default_value("1"))
+      ("batch", "concurrent queries per replica (default: the largest that fits, up to --max-batch)",
+       cxxopts::value<long>()->default_value("0"))
+      ("max-batch", "cap on the automatic batch (the server's max_num_seqs)", cxxopts::value<long>()->default_value("256"))
+      ("admission", "size KV memory at the 'final' context P+L (a synchronous batch) or the 'mean' P+L/2 "
+                    "(staggered continuous batching)", cxxopts::value<std::string>()->default_value("final"))
+      ("framework", "serving framework whose fitted efficiencies apply", cxxopts::value<std::string>()->default_value("vLLM"));
+  Parsed parsed = ParseCommandLine(options, invocation);
+  if (parsed.help_shown) return 0;
+  const auto& args = parsed.result;
+  if (!args.count("system")) throw UsageError("--system is required (see --help)");
+  if (!args.count("thinking-tokens")) throw UsageError("--thinking-tokens is required (see --help)");
+  const std::string system_name = args["system"].as<std::string>();
+  const double thinking = args["thinking-tokens"].as<double>();
+  const double answer = args["answer-tokens"].as<double>();
+  const double prompt = args["prompt-tokens"].as<double>();
+  if (!(thinking >= 0) || !(answer >= 0) || !(prompt >= 0)) throw UsageError("token counts must be >= 0");
+
+  const std::filesystem::path data = DefaultDataDir();
+  if (!args.count("hardware")) {
+    const std::vector<SystemInfo> systems = LoadSystemCatalogue(data / "published" / "systems.csv");
+    const SystemInfo& system = Resolve(systems, system_name, "system", "see data/published/systems.csv");
+    if (!system.price_in_usd_per_mtok || !system.price_out_usd_per_mtok) {
+      throw UsageError(fmt::format("'{}' has no API price: self-host it with --hardware (e.g. --hardware H100)",
+                                   system.name));
+    }
+    return ReportApi(invocation, system, prompt, thinking, answer, parsed.global.json);
+  }
+
+  // Self-hosted.
+  const ModelCatalogue catalogue = ModelCatalogue::Load(data / "models" / "models.csv");
+  const ModelShape* shape = catalogue.Find(system_name);
+  if (shape == nullptr) {
+    std::vector<std::string> names;
+    for (const ModelShape& s : catalogue.shapes()) names.push_back(s.name);
+    throw UsageError(fmt::format("no model shape for '{}' in data/models/models.csv{}", system_name,
+                                 DidYouMean(system_name, names)));
+  }
+  const std::vector<HardwareInfo> cards = LoadHardwareCatalogue(data / "published" / "hardware.csv");
+  const HardwareInfo& card = Resolve(cards, args["hardware"].as<std::string>(), "hardware", Names(cards).c_str());
+  double price = 0;
+  if (args.count("price-per-hour")) {
+    price = args["price-per-hour"].as<double>();
+  } else if (card.usd_per_hour) {
+    price = *card.usd_per_hour;
+  } else {
+    throw UsageError(fmt::format("hardware.csv has no hourly price for {}: give --price-per-hour", card.name));
+  }
+  if (!(price >= 0)) throw UsageError("--price-per-hour must be >= 0");
+  const std::string admission = args["admission"].as<std::string>();
+  if (admission != "final" && admission != "mean") throw UsageError("--admission must be 'final' or 'mean'");
+
+  const std::filesystem::path fitted_path = data / "models" / "fitted_efficiency.csv";
+  const std::vector<FittedEfficiency> fitted =
+      std::filesystem::exists(fitted_path) ? LoadFittedEfficiencies(fitted_path) : std::vector<FittedEfficiency>{};
+
+  QueryOptions query;
+  query.prompt_tokens = prompt;
+  query.output_tokens = thinking + answer;
+  query.batch = args["batch"].as<long>();
+  query.max_batch = args["max-batch"].as<long>();
+  query.admission = admission == "mean" ? QueryOptions::Admission::kMeanContext : QueryOptions::Admission::kFinalContext;
+  query.utilisation = args["utilisation"].as<double>();
+  std::string error;
+  if (!query.IsValid(&error)) throw UsageError(error);
+
+  const std::string framework = args["framework"].as<std::string>();
+  const std::vector<long> device_counts =
+      args.count("devices") ? std::vector<long>{args["devices"].as<long>()} : std::vector<long>{1, 2, 4, 8};
+  if (device_counts.front() < 1) throw UsageError("--devices must be >= 1");
+  // Without --devices, the replica size with the lowest price per query: a second card can buy more than
+  // twice the batch once the weights no longer crowd out the cache.
+  std::optional<CostModel> model;
+  QueryCost cost;
+  ChosenEfficiency chosen;
+  for (long devices : device_counts) {
+    ChosenEfficiency candidate_efficiency = ChooseEfficiency(fitted, card.name, framework, devices);
+    CostModel candidate(*shape, RatesFromDatasheet(card, devices, candidate_efficiency.efficiency, shape->dtype_bytes));
+    query.usd_per_hour = price * static_cast<double>(devices);
+    const QueryCost candidate_cost = CostQuery(candidate, query);
+    if (!model || (candidate_cost.feasible && (!cost.feasible || candidate_cost.usd_per_query < cost.usd_per_query))) {
+      model.emplace(std::move(candidate));
+      cost = candidate_cost;
+      chosen = std::move(candidate_efficiency);
+    }
+  }
+  if (!cost.feasible) {
+    throw UsageError(fmt::format("{} on {}: {}; try more --devices or a larger card", shape->name, card.name,
+                                 cost.infeasible_reason));
+  }
+  const ServingRates& rates = model->rates();
+  const long devices = rates.num_devices;
+
+  if (parsed.global.json) {
+    nlohmann::json j = {
+        {"kind", "self-hosted"},
+        {"model", shape->name},
+        {"hardware", card.name},
+        {"devices", devices},
+        {"usd_per_device_hour", price},
+        {"utilisation", query.utilisation},
+        {"efficiency_source", chosen.source},
+        {"t0_s", rates.t0_s},
+        {"f_eff_flops_per_s", rates.flops_per_s},
+        {"bw_eff_bytes_per_s", rates.bytes_per_s},
+        {"hbm_bytes", rates.hbm_bytes},
+        {"reserve_bytes", rates.reserve_bytes},
+        {"prompt_tokens", prompt},
+        {"thinking_tokens", thinking},
+        {"answer_tokens", answer},
+        {"admission", admission},
+        {"kv_bytes_per_token", cost.kv_bytes_per_token},
+        {"kv_bytes_per_query", cost.kv_bytes_per_query},
+        {"weight_bytes", cost.weight_bytes},
+        {"max_batch_at_admission", cost.max_batch_at_admission ? nlohmann::json(*cost.max_batch_at_admission)
+                                                               : nlohmann::json(nullptr)},
+        {"batch", cost.batch},
+        {"batch_limited_by", cost.batch_limited_by},
+        {"first_step", StepJson(cost.first_step)},
+        {"last_step", StepJson(cost.last_step)},
+        {"compute_bound_fraction", cost.compute_bound_fraction},
+        {"prefill_s", cost.prefill_s},
+        {"decode_s", cost.decode_s},
+        {"latency_s", cost.latency_s},
+        {"tokens_per_s", cost.tokens_per_s},
+        {"tokens_per_s_first", cost.tokens_per_s_first},
+        {"tokens_per_s_last", cost.tokens_per_s_last},
+        {"device_seconds_per_query", cost.device_seconds_per_query},
+        {"usd_per_mtok", cost.usd_per_mtok},
+        {"usd_per_mtok_first", cost.usd_per_mtok_first},
+        {"usd_per_mtok_last", cost.usd_per_mtok_last},
+        {"usd_per_query", cost.usd_per_query},
+        {"model_citation", shape->citation},
+        {"hardware_citation", card.citation}};
+    invocation.out << j.dump(2) << "\n";
+    return 0;
+  }
+  auto& out = invocation.out;
+  out << fmt::format("{} on {} x {} (${:.2f} per device-hour, utilisation {:.0f}%){}\n", shape->name, devices,
+                     card.name, price, 100 * query.utilisation,
+                     args.count("devices") ? "" : "; device count: the cheapest per query of 1, 2, 4, 8");
+  out << fmt::format("efficiencies: {}\n", chosen.source);
+  out << fmt::format("  t0 {:.2f} ms, F_eff {:.0f} TFLOP/s, BW_eff {:.2f} TB/s for the replica\n", rates.t0_s * 1e3,
+                     rates.flops_per_s / 1e12, rates.bytes_per_s / 1e12);
+  out << fmt::format("query: {:.0f} prompt + {:.0f} thinking + {:.0f} answer tokens; KV memory sized at the {} "
+                     "context\n\n",
+                     prompt, thinking, answer, admission);
+  out << cost.FullReport();
+  return 0;
+}
+
+}  // namespace thinkplan::cli

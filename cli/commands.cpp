@@ -6,12 +6,14 @@ namespace thinkplan::cli {
 int RunDemo(Invocation& invocation);
 int RunIngest(Invocation& invocation);
 int RunRuns(Invocation& invocation);
+int RunCost(Invocation& invocation);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"demo", "the whole pipeline on the shipped data, into a fresh database", RunDemo},
       {"ingest", "store runs, per-problem results, perf runs and catalogues (CSV or JSONL)", RunIngest},
       {"runs", "list and filter the stored runs", RunRuns},
+      {"cost", "what a thinking query costs: API list prices or self-hosted GPUs (KV cache, batch, $/token)", RunCost},
   };
   return kCommands;
 }

@@ -1,0 +1,239 @@
+#include "fitting/training_fit.h"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+#include "core/special_functions.h"
+#include "fitting/binomial_mle.h"
+
+namespace thinkplan::fitting {
+namespace {
+
+void FillSummary(const TrainingSurface& surface, const Options& options, Summary* summary) {
+  summary->kind = "training";
+  summary->form = "logit-linear";
+  summary->quality = surface.quality;
+  summary->confidence_level = options.confidence_level;
+  if (!surface.quality.usable()) return;
+  const double z = TwoSidedZ(options.confidence_level);
+  const double values[3] = {surface.t0, surface.t1, surface.t2};
+  const char* names[3] = {"t0", "t1", "t2"};
+  for (int i = 0; i < 3; ++i) {
+    const double half = surface.covariance.size() == 9 ? z * std::sqrt(surface.covariance[i * 4]) : 0.0;
+    summary->parameters.push_back({names[i], values[i], {values[i] - half, values[i] + half}});
+  }
+  const std::string unit = surface.axis == TestTimeAxis::kThinkingTokens ? "tokens" : "samples";
+  if (surface.t2 > 0.0) {
+    summary->derived.push_back({"test_time_x_per_10x_training", surface.ExchangeRate(),
+                                surface.ExchangeRateInterval(options.confidence_level)});
+    summary->notes.push_back(fmt::format("10x training compute is worth {:.3g}x test-time {}", surface.ExchangeRate(), unit));
+  } else {
+    summary->notes.push_back(fmt::format("t2 <= 0: more test-time {} does not help here; no exchange rate", unit));
+  }
+}
+
+std::vector<std::string> SplitCsvLine(const std::string& line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        fields.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else if (c != '\r') {
+      fields.back() += c;
+    }
+  }
+  return fields;
+}
+
+}  // namespace
+
+TrainingSurface FitTrainingSurface(const std::vector<TrainingPoint>& input, TestTimeAxis axis, const Options& options,
+                                   Summary* summary) {
+  const auto started = std::chrono::steady_clock::now();
+  std::string error;
+  if (!options.IsValid(&error)) throw UsageError("fit options: " + error);
+  std::vector<TrainingPoint> points;
+  std::set<double> computes, settings;
+  double m1 = 0.0, m2 = 0.0, trials = 0.0, right = 0.0;
+  for (size_t i = 0; i < input.size(); ++i) {
+    const TrainingPoint& p = input[i];
+    if (!std::isfinite(p.train_flops) || !std::isfinite(p.test_time) || !std::isfinite(p.n) ||
+        !std::isfinite(p.correct) || p.correct < 0 || p.correct > p.n) {
+      throw InputError(SourceLocation{"training points", static_cast<long>(i + 1), "correct", fmt::format("{}", p.correct)},
+                       "values must be finite numbers with 0 <= correct <= n");
+    }
+    if (p.train_flops <= 0 || p.test_time <= 0 || p.n <= 0) continue;
+    points.push_back(p);
+    trials += p.n;
+    right += p.correct;
+    computes.insert(p.train_flops);
+    settings.insert(p.test_time);
+    m1 += std::log(p.train_flops);
+    m2 += std::log(p.test_time);
+  }
+  TrainingSurface surface;
+  surface.axis = axis;
+  surface.quality.n_points = static_cast<long>(points.size());
+  if (computes.size() < 2 || settings.size() < 2 || points.size() < 4) {
+    surface.quality.reason = fmt::format(
+        "needs 2 distinct training computes ({}), 2 distinct test-time settings ({}) and 4 points ({})",
+        computes.size(), settings.size(), points.size());
+  } else if (right == 0.0 || right == trials) {
+    surface.quality.reason = right == 0.0 ? "every point at 0%: no slope identifiable"
+                                          : "every point at 100%: no slope identifiable";
+  } else {
+    // Centred covariates: ln C is ~50, and an uncentred intercept would be a large, ill-conditioned number.
+    m1 /= static_cast<double>(points.size());
+    m2 /= static_cast<double>(points.size());
+    std::vector<BinomialObservation> data;
+    for (const TrainingPoint& p : points) {
+      data.push_back({std::log(p.train_flops) - m1, std::log(p.test_time) - m2, p.n, p.correct});
+    }
+    MleOptions mle;
+    mle.max_iterations = options.max_iterations;
+    mle.function_tolerance = options.function_tolerance;
+    mle.gradient_tolerance = options.gradient_tolerance;
+    mle.parameter_tolerance = options.parameter_tolerance;
+    mle.lower = {-50.0, -50.0, -50.0};
+    mle.upper = {50.0, 50.0, 50.0};
+    const MleResult fit = FitBinomialMle(BinomialModel::kLogitLinear, data, {0.0, 0.0, 0.0}, mle);
+    surface.t1 = fit.natural[1];
+    surface.t2 = fit.natural[2];
+    surface.t0 = fit.natural[0] - surface.t1 * m1 - surface.t2 * m2;
+    if (fit.covariance.size() == 9) {
+      // t = A t_centred with A = [[1, -m1, -m2], [0, 1, 0], [0, 0, 1]]: covariance A C A'.
+      const double a[3][3] = {{1, -m1, -m2}, {0, 1, 0}, {0, 0, 1}};
+      surface.covariance.assign(9, 0.0);
+      for (int i = 0; i < 3; ++i) {
+        for (int j = 0; j < 3; ++j) {
+          for (int k = 0; k < 3; ++k) {
+            for (int l = 0; l < 3; ++l) surface.covariance[i * 3 + j] += a[i][k] * fit.covariance[k * 3 + l] * a[j][l];
+          }
+        }
+      }
+    }
+    FitQuality& q = surface.quality;
+    q.log_likelihood = fit.log_likelihood;
+    q.deviance = fit.deviance;
+    q.aic = 6.0 - 2.0 * fit.log_likelihood;
+    q.iterations = fit.iterations;
+    q.status = !fit.converged ? FitStatus::kNotConverged : (fit.at_bound ? FitStatus::kFallback : FitStatus::kOk);
+    if (!fit.converged) q.reason = "optimiser stopped: " + fit.message;
+    if (fit.converged && fit.at_bound) q.reason = "a coefficient at its bound (|t| = 50): separable data";
+  }
+  if (summary != nullptr) {
+    *summary = Summary{};
+    FillSummary(surface, options, summary);
+    summary->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+  return surface;
+}
+
+double SnellMatchedMultiplier(double size_ratio, double pretrain_tokens, double inference_tokens) {
+  return size_ratio + 3.0 * (pretrain_tokens / inference_tokens) * (size_ratio - 1.0);
+}
+
+double ChinchillaLaw::Loss(double params, double tokens) const {
+  return E + A / std::pow(params, alpha) + B / std::pow(tokens, beta);
+}
+
+double ChinchillaLaw::TokensFor(double params, double loss) const {
+  const double room = loss - E - A / std::pow(params, alpha);
+  return room > 0.0 ? std::pow(B / room, 1.0 / beta) : 0.0;
+}
+
+std::vector<ChinchillaLaw> LoadChinchillaLaws(const std::filesystem::path& csv_path) {
+  std::ifstream in(csv_path);
+  if (!in) throw InputError(SourceLocation{csv_path.string(), 0, "", ""}, "cannot open the file");
+  std::string line;
+  std::getline(in, line);
+  const std::vector<std::string> header = SplitCsvLine(line);
+  const std::vector<std::string> wanted = {"name", "E", "A", "B", "alpha", "beta"};
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    if (i >= header.size() || header[i] != wanted[i]) {
+      throw InputError(SourceLocation{csv_path.string(), 1, wanted[i], i < header.size() ? header[i] : ""},
+                       "expected the columns name,E,A,B,alpha,beta first");
+    }
+  }
+  std::vector<ChinchillaLaw> laws;
+  long number = 1;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty() || line == "\r") continue;
+    const std::vector<std::string> fields = SplitCsvLine(line);
+    ChinchillaLaw law;
+    law.name = fields[0];
+    double* values[5] = {&law.E, &law.A, &law.B, &law.alpha, &law.beta};
+    for (int i = 0; i < 5; ++i) {
+      const std::string text = static_cast<size_t>(i + 1) < fields.size() ? fields[i + 1] : "";
+      size_t used = 0;
+      try {
+        *values[i] = std::stod(text, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != text.size() || !std::isfinite(*values[i]) || *values[i] < 0) {
+        throw InputError(SourceLocation{csv_path.string(), number, wanted[i + 1], text}, "not a non-negative number");
+      }
+    }
+    laws.push_back(law);
+  }
+  return laws;
+}
+
+InferenceAwareOptimum SardanaFrankleOptimum(const ChinchillaLaw& law, double target_loss, double inference_tokens) {
+  InferenceAwareOptimum best;
+  if (!(target_loss > law.E) || !(inference_tokens >= 0.0)) {
+    best.reason = fmt::format("target loss {} must exceed the irreducible loss E = {}", target_loss, law.E);
+    return best;
+  }
+  // Below N_min = (A / (L - E))^(1/alpha) no amount of data reaches the target; the total FLOPs grow without bound
+  // towards N_min and again for large N, with one minimum between: golden-section search on ln N.
+  const double log_n_min = std::log(law.A / (target_loss - law.E)) / law.alpha;
+  const auto total = [&](double log_n) {
+    const double n = std::exp(log_n), d = law.TokensFor(n, target_loss);
+    return d > 0.0 ? 6.0 * n * d + 2.0 * n * inference_tokens : std::numeric_limits<double>::infinity();
+  };
+  double low = log_n_min + 1e-9, high = log_n_min + 40.0;
+  const double ratio = 0.5 * (std::sqrt(5.0) - 1.0);
+  double x1 = high - ratio * (high - low), x2 = low + ratio * (high - low);
+  double f1 = total(x1), f2 = total(x2);
+  for (int i = 0; i < 200 && high - low > 1e-12; ++i) {
+    if (f1 < f2) {
+      high = x2, x2 = x1, f2 = f1;
+      x1 = high - ratio * (high - low);
+      f1 = total(x1);
+    } else {
+      low = x1, x1 = x2, f1 = f2;
+      x2 = low + ratio * (high - low);
+      f2 = total(x2);
+    }
+  }
+  best.params = std::exp(0.5 * (low + high));
+  best.train_tokens = law.TokensFor(best.params, target_loss);
+  best.train_flops = 6.0 * best.params * best.train_tokens;
+  best.inference_flops = 2.0 * best.params * inference_tokens;
+  best.total_flops = best.train_flops + best.inference_flops;
+  best.status = FitStatus::kOk;
+  return best;
+}
+
+}  // namespace thinkplan::fitting

@@ -35,9 +35,8 @@ void InternalToNatural(BinomialModel model, const T* internal, T* natural) {
   using std::exp;
   switch (model) {
     case BinomialModel::kSigmoid: {
-      const T lo = StableSigmoid(internal[0]);
-      natural[0] = lo;
-      natural[1] = lo + (T(1.0) - lo) * StableSigmoid(internal[1]);
+      natural[0] = internal[0];
+      natural[1] = internal[0] + (T(1.0) - internal[0]) * internal[1];
       natural[2] = exp(internal[2]);
       natural[3] = internal[3];
       return;
@@ -190,9 +189,24 @@ MleResult Solve(BinomialModel model, const std::vector<BinomialObservation>& dat
   solver_options.num_threads = 1;
   ceres::Solver::Summary summary;
   ceres::Solve(solver_options, &problem, &summary);
+  int iterations = static_cast<int>(summary.iterations.size());
+  // Active-set polish: bounded Levenberg-Marquardt projects its steps and tends to stop early once a parameter sits
+  // on a bound (hi = 1, lo = 0). Holding those parameters fixed and solving again in the others reaches the
+  // constrained optimum.
+  std::vector<int> fixed;
+  for (int i = 0; i < M; ++i) {
+    const bool on_lower = static_cast<int>(options.lower.size()) == M && result.internal[i] <= options.lower[i] + 1e-12;
+    const bool on_upper = static_cast<int>(options.upper.size()) == M && result.internal[i] >= options.upper[i] - 1e-12;
+    if (on_lower || on_upper) fixed.push_back(i);
+  }
+  if (!fixed.empty() && static_cast<int>(fixed.size()) < M) {
+    problem.SetManifold(result.internal.data(), new ceres::SubsetManifold(M, fixed));
+    ceres::Solve(solver_options, &problem, &summary);
+    iterations += static_cast<int>(summary.iterations.size());
+  }
 
   result.converged = summary.termination_type == ceres::CONVERGENCE;
-  result.iterations = static_cast<int>(summary.iterations.size());
+  result.iterations = iterations;
   if (!result.converged) result.message = summary.message;
   for (int i = 0; i < M; ++i) {
     const auto near = [&](const std::vector<double>& bound) {
@@ -250,9 +264,9 @@ std::vector<double> ToInternal(BinomialModel model, const std::vector<double>& n
   std::vector<double> internal = natural;
   switch (model) {
     case BinomialModel::kSigmoid: {
-      const double lo = std::clamp(natural[0], 1e-12, 1.0 - 1e-9);
-      const double gap = std::clamp((natural[1] - lo) / (1.0 - lo), 1e-12, 1.0 - 1e-12);
-      internal = {Logit(lo), Logit(gap), std::log(natural[2]), natural[3]};
+      const double lo = std::clamp(natural[0], 0.0, 1.0 - 1e-9);
+      const double gap = std::clamp((natural[1] - lo) / (1.0 - lo), 0.0, 1.0);
+      internal = {lo, gap, std::log(natural[2]), natural[3]};
       break;
     }
     case BinomialModel::kBetaPassAtK: internal = {std::log(natural[0]), std::log(natural[1])}; break;

@@ -11,8 +11,10 @@
 namespace thinkplan::fitting {
 
 enum class BinomialModel {
-  // internal (lo_logit, gap_logit, ln_k, ln_b50); natural (lo, hi, k, ln_b50); x1 = ln b.
-  // lo = sigmoid(lo_logit), hi = lo + (1 - lo) sigmoid(gap_logit): 0 < lo < hi < 1 and k > 0 by construction.
+  // internal (lo, gap, ln_k, ln_b50); natural (lo, hi, k, ln_b50); x1 = ln b. hi = lo + (1 - lo) gap with
+  // lo in [0, 1) and gap in [0, 1] as box bounds, so 0 <= lo <= hi <= 1 and k > 0 hold. Box bounds rather than
+  // logits: an MLE on the edge (lo = 0 for hard tasks, hi = 1 for easy ones) is reached exactly instead of
+  // approached along a logit whose gradient vanishes.
   kSigmoid,
   // internal = natural (alpha, beta); p = alpha + beta x1 clipped to [eps, 1 - eps]; x1 = ln b.
   kLogLinear,

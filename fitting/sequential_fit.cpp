@@ -30,16 +30,16 @@ MleOptions SolverOptions(const Options& options) {
   return mle;
 }
 
-// Bounds on (lo_logit, gap_logit, ln k, ln b50): wide enough never to bind on data that identify the curve,
-// tight enough that a saturating fit stops instead of running to infinity.
+// Bounds on (lo, gap, ln k, ln b50): lo and gap are probabilities; k and b50 wide enough never to bind on data that
+// identify the curve, tight enough that a saturating fit stops instead of running to infinity.
 void SigmoidBounds(const std::vector<SequentialPoint>& points, MleOptions* mle) {
   double x_min = std::log(points.front().tokens), x_max = x_min;
   for (const SequentialPoint& p : points) {
     x_min = std::min(x_min, std::log(p.tokens));
     x_max = std::max(x_max, std::log(p.tokens));
   }
-  mle->lower = {-25.0, -25.0, std::log(1e-2), x_min - 10.0};
-  mle->upper = {25.0, 25.0, std::log(1e2), x_max + 10.0};
+  mle->lower = {0.0, 0.0, std::log(1e-2), x_min - 10.0};
+  mle->upper = {1.0 - 1e-9, 1.0, std::log(1e2), x_max + 10.0};
 }
 
 // Weighted least squares of accuracy on ln b: the log-linear start and the sigmoid's slope guess.

@@ -108,15 +108,12 @@ CREATE TABLE perf_runs (
   measured_at       TEXT,
   citation          TEXT
 );
-CREATE INDEX runs_by_system ON runs(system);
-CREATE INDEX runs_by_task_class ON runs(task_class);
-CREATE INDEX perf_runs_by_hardware ON perf_runs(hardware);
 )sql";
 
 // Append new steps at the end; never edit or reorder a released one.
 constexpr std::array<Migration, 2> kMigrations = {{
     {1, "catalogues, runs and per-problem results", kVersion1},
-    {2, "perf runs and lookup indexes", kVersion2},
+    {2, "perf runs", kVersion2},
 }};
 
 }  // namespace

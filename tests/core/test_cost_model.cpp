@@ -6,7 +6,7 @@
 #include <random>
 #include <set>
 
-#include "common/test_support.h"
+#include "tests/common/test_support.h"
 #include "core/cost_model.h"
 #include "core/errors.h"
 #include "core/model_shape.h"

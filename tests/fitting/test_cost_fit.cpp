@@ -7,7 +7,7 @@
 #include <iostream>
 #include <random>
 
-#include "common/test_support.h"
+#include "tests/common/test_support.h"
 #include "core/errors.h"
 #include "fitting/cost_fit.h"
 

@@ -190,7 +190,9 @@ Database& Database::operator=(Database&&) noexcept = default;
 Database Database::Open(const std::filesystem::path& path) {
   const std::string name = path.string();
   try {
-    auto db = std::make_unique<SQLite::Database>(name, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs);
+    // One Database object is used by one thread at a time, so the connection needs no mutex of its own.
+    auto db = std::make_unique<SQLite::Database>(
+        name, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, kBusyTimeoutMs);
     // WAL lets readers (reports, the sqlite3 shell) work while an ingest writes; NORMAL is durable in WAL mode
     // except for the last transactions on power loss, never corrupting.
     db->exec("PRAGMA journal_mode = WAL");

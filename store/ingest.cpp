@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <functional>
 #include <unordered_set>
@@ -370,8 +371,8 @@ class Writer {
   struct Parent {
     int field;
     std::unique_ptr<RawStatement> insert;
-    std::string last;
-    std::unordered_set<std::string> done;
+    std::deque<std::string> names;                // stable storage for the views in `done`
+    std::unordered_set<std::string_view> done;    // names known to be in the catalogue table
   };
 
   std::string InsertSql() const {
@@ -476,14 +477,12 @@ class Writer {
   void EnsureParents(const ParsedRow& row) {
     for (Parent& parent : parents_) {
       const Value& v = row.values[parent.field];
-      if (v.is_null() || v.text == parent.last) continue;
-      std::string name(v.text);
-      if (parent.done.insert(name).second) {
-        sqlite3_stmt* raw = parent.insert->get();
-        sqlite3_bind_text(raw, 1, v.text.data(), static_cast<int>(v.text.size()), SQLITE_STATIC);
-        Step(*parent.insert);
-      }
-      parent.last = std::move(name);
+      if (v.is_null() || parent.done.count(v.text)) continue;
+      sqlite3_stmt* raw = parent.insert->get();
+      sqlite3_bind_text(raw, 1, v.text.data(), static_cast<int>(v.text.size()), SQLITE_STATIC);
+      Step(*parent.insert);
+      parent.names.emplace_back(v.text);
+      parent.done.insert(parent.names.back());
     }
   }
 

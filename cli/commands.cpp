@@ -6,6 +6,7 @@ namespace thinkplan::cli {
 int RunDemo(Invocation& invocation);
 int RunIngest(Invocation& invocation);
 int RunRuns(Invocation& invocation);
+int RunMeasure(Invocation& invocation);
 int RunCost(Invocation& invocation);
 
 const std::vector<Command>& Commands() {
@@ -13,6 +14,8 @@ const std::vector<Command>& Commands() {
       {"demo", "the whole pipeline on the shipped data, into a fresh database", RunDemo},
       {"ingest", "store runs, per-problem results, perf runs and catalogues (CSV or JSONL)", RunIngest},
       {"runs", "list and filter the stored runs", RunRuns},
+      {"measure", "GPU measurement harness: ceilings, then decode/prefill step times (needs CUDA; --device cpu)",
+       RunMeasure},
       {"cost", "what a thinking query costs: API list prices or self-hosted GPUs (KV cache, batch, $/token)", RunCost},
   };
   return kCommands;

@@ -25,7 +25,7 @@ std::string DeviceLine(const DeviceInfo& d) {
     out << ", " << d.multiprocessors << " SMs, " << Format("%.1f", d.memory_gib) << " GiB, CC "
         << d.compute_capability << ", L2 " << Format("%.0f", d.l2_mib) << " MiB";
   } else {
-    out << ", " << d.multiprocessors << " threads, " << Format("%.1f", d.memory_gib) << " GiB";
+    out << ", " << d.multiprocessors << " thread(s), " << Format("%.1f", d.memory_gib) << " GiB";
   }
   if (!d.driver.empty()) out << ", driver " << d.driver;
   if (!d.runtime.empty()) out << ", " << d.runtime;
@@ -36,7 +36,7 @@ std::string DeviceLine(const DeviceInfo& d) {
 std::string CeilingsLine(const Ceilings& c) {
   if (c.copy_gb_per_s <= 0 && c.matrix_tflops <= 0) return "not measured";
   return "copy " + Format("%.0f", c.copy_gb_per_s) + " GB/s (read + write, " + Format("%.2g", c.copy_buffer_gib) +
-         " GiB buffer), matrix " + Format("%.1f", c.matrix_tflops) + " TFLOP/s (" + c.matrix_dtype + ", " +
+         " GiB buffer), matrix " + Format("%.4g", c.matrix_tflops) + " TFLOP/s (" + c.matrix_dtype + ", " +
          c.matrix_shape + "), median of " + std::to_string(c.repeats);
 }
 
@@ -62,7 +62,7 @@ std::string RowHeader() {
 std::string Row(const PerfRecord& r) {
   char line[200];
   const std::string layers = std::to_string(r.layers_run) + "/" + std::to_string(r.layers);
-  std::snprintf(line, sizeof line, "%-30.30s %-7s %5ld %7ld %7s %9.3f %8.1f %6.1f %8.2f %7.1f\n", r.model.c_str(),
+  std::snprintf(line, sizeof line, "%-30.30s %-7s %5ld %7ld %7s %9.3f %8.1f %6.1f %8.4g %7.1f\n", r.model.c_str(),
                 ToString(r.phase), r.batch, r.context_len, layers.c_str(), r.step_ms, r.achieved_gb_per_s,
                 100 * r.copy_fraction, r.achieved_tflops, 100 * r.matrix_fraction);
   return line;
@@ -123,7 +123,7 @@ PerfRecord MakePerfRecord(const RecordContext& ctx, const ModelShape& shape, lon
   std::ostringstream cite;
   cite << "thinkplan-harness " << THINKPLAN_HARNESS_VERSION << " on " << DeviceLine(ctx.device)
        << "; ceilings: copy " << Format("%.0f", c.copy_gb_per_s) << " GB/s, " << c.matrix_dtype << " matrix "
-       << Format("%.1f", c.matrix_tflops) << " TFLOP/s; this step: " << Format("%.1f", 100 * r.copy_fraction)
+       << Format("%.4g", c.matrix_tflops) << " TFLOP/s; this step: " << Format("%.1f", 100 * r.copy_fraction)
        << "% of copy bandwidth, " << Format("%.1f", 100 * r.matrix_fraction) << "% of matrix rate ("
        << Format("%.4g", cost.bytes() / 1e9) << " GB, " << Format("%.4g", cost.flops() / 1e12) << " TFLOP); "
        << layers_run << " of " << shape.layers << " layers run";

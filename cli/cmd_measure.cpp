@@ -1,0 +1,101 @@
+// `thinkplan measure`: the GPU measurement harness (or its CPU path) from the command line. Without a usable
+// CUDA device it says so in one line and exits with code 2 (an input-class error: nothing was measured).
+#include <iostream>
+
+#include "cli/command.h"
+#include "core/errors.h"
+#include "gpu/measure.h"
+#include "thinkplan_harness/json_output.h"
+
+namespace thinkplan::cli {
+namespace {
+
+cxxopts::Options MeasureOptionsSpec() {
+  cxxopts::Options options(
+      "thinkplan measure",
+      "Measure what decode steps and prefills cost on this machine's GPU: first the card's copy bandwidth and\n"
+      "bf16 matrix rate, then the attention kernel against a float64 reference, then model shapes over a grid of\n"
+      "batch sizes and context lengths. Writes perf.jsonl (for `thinkplan ingest`), ceilings.json and table.txt.\n"
+      "Without a usable CUDA device it exits with code 2; --device cpu runs the same steps at small scale.\n");
+  options.add_options()("device", "cuda (default) or cpu", cxxopts::value<std::string>()->default_value("cuda"),
+                        "DEVICE");
+  for (const harness::ArgumentSpec& spec : harness::HarnessArguments()) {
+    if (spec.value_name.empty()) {
+      options.add_options()(std::string(spec.name), std::string(spec.help));
+    } else {
+      options.add_options()(std::string(spec.name), std::string(spec.help), cxxopts::value<std::string>(),
+                            std::string(spec.value_name));
+    }
+  }
+  AddGlobalOptions(options);
+  return options;
+}
+
+bool IsHarnessArgument(const std::string& name) {
+  for (const harness::ArgumentSpec& spec : harness::HarnessArguments()) {
+    if (spec.name == name) return true;
+  }
+  return false;
+}
+
+// The harness flags in the order given, --quick first so that the others refine it. On the CPU the defaults
+// are already a quick grid, so --quick changes nothing there.
+harness::HarnessOptions HarnessOptionsFrom(const cxxopts::ParseResult& result, gpu::Device device) {
+  harness::HarnessOptions options = device == gpu::Device::kCpu ? gpu::CpuDefaults() : harness::HarnessOptions{};
+  std::vector<std::pair<std::string, std::string>> given;
+  for (const cxxopts::KeyValue& kv : result.arguments()) {
+    if (!IsHarnessArgument(kv.key())) continue;
+    if (kv.key() == "quick") {
+      if (device == gpu::Device::kCuda) given.insert(given.begin(), {kv.key(), ""});
+      continue;
+    }
+    const bool is_switch = kv.key() == "no-check" || kv.key() == "no-ceilings";
+    given.emplace_back(kv.key(), is_switch ? "" : kv.value());
+  }
+  try {
+    for (const auto& [name, value] : given) harness::ApplyArgument(&options, name, value);
+  } catch (const harness::HarnessError& e) {
+    throw UsageError(e.what());
+  }
+  return options;
+}
+
+}  // namespace
+
+int RunMeasure(Invocation& invocation) {
+  cxxopts::Options spec = MeasureOptionsSpec();
+  Parsed parsed = ParseCommandLine(spec, invocation);
+  if (parsed.help_shown) return 0;
+  const std::string device_text = parsed.result["device"].as<std::string>();
+  const std::optional<gpu::Device> device = gpu::ParseDevice(device_text);
+  if (!device) throw UsageError("--device '" + device_text + "': expected cuda or cpu");
+
+  gpu::MeasureOptions options;
+  options.device = *device;
+  options.harness = HarnessOptionsFrom(parsed.result, *device);
+  if (options.harness.catalogue_path.empty()) {
+    const std::filesystem::path catalogue = DefaultDataDir() / "models" / "models.csv";
+    if (std::filesystem::exists(catalogue)) options.harness.catalogue_path = catalogue.string();
+  }
+  const harness::HarnessSummary summary = gpu::Measure(options, parsed.global.quiet ? nullptr : &invocation.err);
+  const std::string written = harness::WriteResults(summary, options.harness.output_dir);
+  if (parsed.global.json) {
+    invocation.out << harness::JsonObject()
+                          .String("perf_jsonl", written)
+                          .Integer("records", static_cast<long>(summary.records.size()))
+                          .Bool("checks_passed", summary.ChecksPassed())
+                          .Raw("summary", harness::CeilingsJson(summary))
+                          .str()
+                   << "\n";
+  } else {
+    invocation.out << summary.Table() << "wrote " << summary.records.size() << " perf records to " << written
+                   << " (store them with: thinkplan ingest " << written << ")\n";
+  }
+  if (!summary.ChecksPassed()) {
+    throw InternalError("a correctness check failed, so nothing was timed (see " + options.harness.output_dir +
+                        "/ceilings.json)");
+  }
+  return 0;
+}
+
+}  // namespace thinkplan::cli

@@ -343,7 +343,7 @@ std::vector<std::string> ClosestNames(std::string_view typed, const std::vector<
     // A substring hit ("h100" in "h100-sxm-80gb") ranks ahead of every edit-distance guess.
     const size_t score = (!wanted.empty() && lower.find(wanted) != std::string::npos) ? 0
                                                                                        : 1 + EditDistance(wanted, lower);
-    if (score <= std::max<size_t>(3, wanted.size() / 2)) scored.emplace_back(score, c);
+    if (score <= std::max<size_t>(2, wanted.size() / 2)) scored.emplace_back(score, c);
   }
   std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::string> out;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include <fmt/format.h>
@@ -134,8 +135,14 @@ void FillSummary(const SequentialCurve& curve, const Options& options, Summary* 
     return Estimate{name, value, {value - half, value + half}};
   };
   if (curve.params.empty()) return;
+  // Wald intervals of lo and hi are cut at [0, 1] and of k at 0: the parameters cannot leave their ranges.
+  const auto within = [](Estimate e, double low, double high) {
+    e.interval = {std::max(e.interval.lower, low), std::min(e.interval.upper, high)};
+    return e;
+  };
   if (curve.form == SequentialForm::kSigmoid) {
-    summary->parameters = {estimate("lo", 0), estimate("hi", 1), estimate("k", 2)};
+    summary->parameters = {within(estimate("lo", 0), 0.0, 1.0), within(estimate("hi", 1), 0.0, 1.0),
+                           within(estimate("k", 2), 0.0, std::numeric_limits<double>::infinity())};
     Estimate b50 = estimate("ln_b50", 3);
     summary->parameters.push_back({"b50", std::exp(b50.value), {std::exp(b50.interval.lower), std::exp(b50.interval.upper)}});
     const double at = curve.b50();

@@ -19,23 +19,23 @@ using testing::ScratchDir;
 constexpr const char* kVersion1Schema = R"sql(
 CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL,
                              applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));
-CREATE TABLE systems (name TEXT PRIMARY KEY NOT NULL, vendor TEXT, kind TEXT CHECK (kind IN ('reasoning', 'fast')),
-  params_total_b REAL, params_active_b REAL, open_weights INTEGER CHECK (open_weights IN (0, 1)),
+CREATE TABLE systems (name TEXT PRIMARY KEY NOT NULL, vendor TEXT, kind TEXT,
+  params_total_b REAL, params_active_b REAL, open_weights INTEGER,
   compute_knob TEXT, knob_values TEXT, price_in_usd_per_mtok REAL, price_out_usd_per_mtok REAL, citation TEXT);
 CREATE TABLE hardware (name TEXT PRIMARY KEY NOT NULL, hbm_gib REAL, hbm_tb_per_s REAL, bf16_dense_tflops REAL,
   fp8_dense_tflops REAL, usd_per_hour REAL, citation TEXT);
 CREATE TABLE task_classes (name TEXT PRIMARY KEY NOT NULL, description TEXT);
 CREATE TABLE runs (run_key TEXT PRIMARY KEY NOT NULL,
-  source TEXT NOT NULL CHECK (source IN ('measured', 'published', 'simulated')),
+  source TEXT NOT NULL,
   system TEXT NOT NULL REFERENCES systems(name), hardware TEXT REFERENCES hardware(name),
   task_class TEXT NOT NULL REFERENCES task_classes(name), difficulty TEXT, benchmark TEXT,
-  mode TEXT NOT NULL CHECK (mode IN ('fast', 'extended')), budget_tokens REAL, effort TEXT,
-  samples INTEGER NOT NULL CHECK (samples >= 1), aggregation TEXT NOT NULL,
-  n_problems INTEGER NOT NULL CHECK (n_problems >= 1),
-  n_correct REAL NOT NULL CHECK (n_correct >= 0 AND n_correct <= n_problems), mean_output_tokens REAL,
+  mode TEXT NOT NULL, budget_tokens REAL, effort TEXT,
+  samples INTEGER NOT NULL, aggregation TEXT NOT NULL,
+  n_problems INTEGER NOT NULL,
+  n_correct REAL NOT NULL, mean_output_tokens REAL,
   mean_input_tokens REAL, latency_p50_s REAL, latency_p95_s REAL, gpu_seconds REAL, cost_usd REAL, citation TEXT);
 CREATE TABLE problem_results (run_key TEXT NOT NULL REFERENCES runs(run_key), problem_id TEXT NOT NULL,
-  samples INTEGER NOT NULL CHECK (samples >= 1), correct REAL NOT NULL CHECK (correct >= 0 AND correct <= samples),
+  samples INTEGER NOT NULL, correct REAL NOT NULL,
   output_tokens REAL, PRIMARY KEY (run_key, problem_id));
 INSERT INTO schema_version(version, description) VALUES (1, 'catalogues, runs and per-problem results');
 INSERT INTO systems(name, vendor, kind) VALUES ('o1', 'OpenAI', 'reasoning');

@@ -1,0 +1,136 @@
+#include "store/plans.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "core/errors.h"
+
+namespace thinkplan::store {
+namespace {
+
+std::string UtcNow() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+StoredPlan PlanFromRow(SQLite::Statement& row) {
+  StoredPlan plan;
+  plan.id = row.getColumn("id").getInt64();
+  plan.created_at = row.getColumn("created_at").getString();
+  plan.workload_name = row.getColumn("name").getString();
+  plan.workload_json = row.getColumn("workload").getString();
+  plan.workload_hash = row.getColumn("workload_hash").getString();
+  plan.fits_hash = row.getColumn("fits_hash").getString();
+  if (!row.getColumn("base_plan_id").isNull()) plan.base_plan_id = row.getColumn("base_plan_id").getInt64();
+  plan.plan_json = row.getColumn("body").getString();
+  return plan;
+}
+
+constexpr const char* kSelectPlans =
+    "SELECT p.id, p.created_at, w.name, w.body AS workload, p.workload_hash, p.fits_hash, p.base_plan_id, p.body "
+    "FROM plans p JOIN workloads w ON w.hash = p.workload_hash";
+
+StoredSimulation SimulationFromRow(SQLite::Statement& row) {
+  StoredSimulation simulation;
+  simulation.id = row.getColumn("id").getInt64();
+  simulation.plan_id = row.getColumn("plan_id").getInt64();
+  simulation.created_at = row.getColumn("created_at").getString();
+  simulation.seed = static_cast<unsigned long long>(row.getColumn("seed").getInt64());
+  simulation.result_json = row.getColumn("body").getString();
+  return simulation;
+}
+
+}  // namespace
+
+long SavePlan(Database& db, StoredPlan plan) {
+  SQLite::Database& sql = db.connection();
+  plan.workload_hash = Sha256Hex(plan.workload_json);
+  SQLite::Transaction transaction(sql, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement workload(sql,
+                             "INSERT INTO workloads (hash, name, body, created_at) VALUES (?, ?, ?, ?) "
+                             "ON CONFLICT (hash) DO NOTHING");
+  workload.bind(1, plan.workload_hash);
+  workload.bind(2, plan.workload_name);
+  workload.bind(3, plan.workload_json);
+  workload.bind(4, UtcNow());
+  workload.exec();
+  SQLite::Statement insert(sql,
+                           "INSERT INTO plans (created_at, workload_hash, fits_hash, base_plan_id, body) "
+                           "VALUES (?, ?, ?, ?, ?)");
+  insert.bind(1, UtcNow());
+  insert.bind(2, plan.workload_hash);
+  insert.bind(3, plan.fits_hash);
+  if (plan.base_plan_id) {
+    insert.bind(4, static_cast<int64_t>(*plan.base_plan_id));
+  } else {
+    insert.bind(4);
+  }
+  insert.bind(5, plan.plan_json);
+  insert.exec();
+  const long id = static_cast<long>(sql.getLastInsertRowid());
+  transaction.commit();
+  return id;
+}
+
+StoredPlan LoadPlan(Database& db, long id) {
+  SQLite::Statement query(db.connection(), std::string(kSelectPlans) + " WHERE p.id = ?");
+  query.bind(1, static_cast<int64_t>(id));
+  if (!query.executeStep()) {
+    throw InputError("no plan with id " + std::to_string(id) + " in " + db.path().string() +
+                     " (`thinkplan plan WORKLOAD.json` makes one)");
+  }
+  return PlanFromRow(query);
+}
+
+std::vector<StoredPlan> ListPlans(Database& db) {
+  SQLite::Statement query(db.connection(), std::string(kSelectPlans) + " ORDER BY p.id DESC");
+  std::vector<StoredPlan> plans;
+  while (query.executeStep()) plans.push_back(PlanFromRow(query));
+  return plans;
+}
+
+long SaveSimulation(Database& db, StoredSimulation simulation) {
+  SQLite::Database& sql = db.connection();
+  SQLite::Transaction transaction(sql, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement insert(sql, "INSERT INTO simulations (plan_id, created_at, seed, body) VALUES (?, ?, ?, ?)");
+  insert.bind(1, static_cast<int64_t>(simulation.plan_id));
+  insert.bind(2, UtcNow());
+  insert.bind(3, static_cast<int64_t>(simulation.seed));
+  insert.bind(4, simulation.result_json);
+  insert.exec();
+  const long id = static_cast<long>(sql.getLastInsertRowid());
+  transaction.commit();
+  return id;
+}
+
+StoredSimulation LoadSimulation(Database& db, long id) {
+  SQLite::Statement query(db.connection(), "SELECT id, plan_id, created_at, seed, body FROM simulations WHERE id = ?");
+  query.bind(1, static_cast<int64_t>(id));
+  if (!query.executeStep()) {
+    throw InputError("no simulation with id " + std::to_string(id) + " in " + db.path().string() +
+                     " (`thinkplan simulate --plan ID` makes one)");
+  }
+  return SimulationFromRow(query);
+}
+
+std::vector<StoredSimulation> ListSimulations(Database& db, std::optional<long> plan_id) {
+  SQLite::Statement query(db.connection(),
+                          "SELECT id, plan_id, created_at, seed, body FROM simulations "
+                          "WHERE ?1 IS NULL OR plan_id = ?1 ORDER BY id DESC");
+  if (plan_id) {
+    query.bind(1, static_cast<int64_t>(*plan_id));
+  } else {
+    query.bind(1);
+  }
+  std::vector<StoredSimulation> out;
+  while (query.executeStep()) out.push_back(SimulationFromRow(query));
+  return out;
+}
+
+}  // namespace thinkplan::store

@@ -144,10 +144,14 @@ HarnessSummary RunHarness(const HarnessOptions& options, std::ostream* progress)
     try {
       if (!MeasureModel(shape, options, context, stream.get(), cublas.get(), clock, &summary, progress)) break;
     } catch (const DeviceError& e) {
-      // One model failing (memory fragmentation, a launch limit) should not lose the others' records.
+      // One model failing (out of memory, a launch limit) should not lose the records already taken. After a
+      // sticky error (an illegal address) the context is gone: stop, and keep what was measured.
       summary.notes.push_back(shape.name + ": stopped: " + e.what());
       (void)cudaGetLastError();
-      THINKPLAN_CUDA_CHECK(cudaDeviceSynchronize());
+      if (cudaDeviceSynchronize() != cudaSuccess || cudaGetLastError() != cudaSuccess) {
+        summary.notes.push_back("the device is unusable after that error: remaining models not measured");
+        break;
+      }
     }
   }
   summary.wall_s = clock.seconds();

@@ -3,6 +3,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 
 #include <nlohmann/json.hpp>

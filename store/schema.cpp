@@ -112,9 +112,59 @@ CREATE TABLE perf_runs (
 )sql";
 
 // Append new steps at the end; never edit or reorder a released one.
-constexpr std::array<Migration, 2> kMigrations = {{
+// Version 3: what the later stages write. Parameter vectors are JSON arrays (full double precision) so that the
+// file stays readable from the sqlite3 shell and other tools.
+constexpr std::string_view kVersion3 = R"sql(
+CREATE TABLE fits (
+  id              INTEGER PRIMARY KEY,
+  kind            TEXT NOT NULL,
+  system          TEXT NOT NULL,
+  task_class      TEXT NOT NULL,
+  difficulty      TEXT NOT NULL DEFAULT '',
+  form            TEXT NOT NULL,
+  axis            TEXT NOT NULL DEFAULT '',
+  params          TEXT NOT NULL,
+  covariance      TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  reason          TEXT NOT NULL,
+  n_points        INTEGER NOT NULL,
+  log_likelihood  REAL,
+  deviance        REAL,
+  aic             REAL,
+  iterations      INTEGER,
+  summary         TEXT NOT NULL,
+  input_hash      TEXT NOT NULL,
+  created_at      TEXT NOT NULL,
+  UNIQUE (kind, system, task_class, difficulty)
+);
+CREATE TABLE workloads (
+  hash        TEXT PRIMARY KEY NOT NULL,
+  name        TEXT NOT NULL,
+  body        TEXT NOT NULL,
+  created_at  TEXT NOT NULL
+);
+CREATE TABLE plans (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  created_at     TEXT NOT NULL,
+  workload_hash  TEXT NOT NULL REFERENCES workloads(hash),
+  fits_hash      TEXT NOT NULL,
+  base_plan_id   INTEGER REFERENCES plans(id),
+  body           TEXT NOT NULL
+);
+CREATE TABLE simulations (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  plan_id     INTEGER NOT NULL REFERENCES plans(id),
+  created_at  TEXT NOT NULL,
+  seed        INTEGER NOT NULL,
+  body        TEXT NOT NULL
+);
+CREATE INDEX simulations_by_plan ON simulations(plan_id);
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations = {{
     {1, "catalogues, runs and per-problem results", kVersion1},
     {2, "perf runs", kVersion2},
+    {3, "fits, workloads, plans and simulations", kVersion3},
 }};
 
 }  // namespace

@@ -1,0 +1,24 @@
+#include "core/curve_set.h"
+
+namespace thinkplan {
+
+std::string CurveKey::ToString() const {
+  std::string out = system + " / " + task_class;
+  if (!difficulty.empty()) out += " / " + difficulty;
+  return out;
+}
+
+const FittedCurves* CurveSet::Find(const CurveKey& key) const {
+  if (auto it = curves_.find(key); it != curves_.end()) return &it->second;
+  if (!key.difficulty.empty()) {
+    if (auto it = curves_.find({key.system, key.task_class, ""}); it != curves_.end()) return &it->second;
+  }
+  return nullptr;
+}
+
+const TrainingSurface* CurveSet::FindTraining(const TrainingKey& key) const {
+  auto it = training_.find(key);
+  return it == training_.end() ? nullptr : &it->second;
+}
+
+}  // namespace thinkplan

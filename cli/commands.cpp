@@ -8,6 +8,7 @@ int RunIngest(Invocation& invocation);
 int RunRuns(Invocation& invocation);
 int RunMeasure(Invocation& invocation);
 int RunCost(Invocation& invocation);
+int RunPlan(Invocation& invocation);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -17,6 +18,7 @@ const std::vector<Command>& Commands() {
       {"measure", "GPU measurement harness: ceilings, then decode/prefill step times (needs CUDA; --device cpu)",
        RunMeasure},
       {"cost", "what a thinking query costs: API list prices or self-hosted GPUs (KV cache, batch, $/token)", RunCost},
+      {"plan", "allocate traffic to serving options under a budget; capacity and frontier; store the plan", RunPlan},
   };
   return kCommands;
 }

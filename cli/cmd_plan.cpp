@@ -1,0 +1,65 @@
+// `thinkplan plan WORKLOAD.json`: solve the workload on the stored fits and runs, print the allocation, intervals,
+// cost, capacity and frontier, and store the plan (DESIGN.md 3.6, docs/planner.md).
+#include <ostream>
+
+#include <fmt/format.h>
+
+#include "cli/command.h"
+#include "cli/plan_common.h"
+#include "core/errors.h"
+
+namespace thinkplan::cli {
+
+int RunPlan(Invocation& invocation) {
+  cxxopts::Options options("thinkplan plan",
+                           "Allocate each task class's traffic to serving options (system, mode, thinking budget,\n"
+                           "samples, aggregation) under a budget or accuracy target; size the self-hosted fleet at\n"
+                           "peak; store the plan and print its id. See docs/planner.md.\n\n"
+                           "Example:\n  thinkplan plan data/workloads/default.json --budget 200000 --robust\n");
+  options.positional_help("WORKLOAD.json");
+  AddGlobalOptions(options);
+  options.add_options()
+      ("budget", "USD per month (overrides the workload's budget_usd_per_month)", cxxopts::value<double>())
+      ("objective", "max_accuracy | min_cost | max_net_value (overrides the workload's)", cxxopts::value<std::string>())
+      ("target", "overall accuracy target in [0, 1] for min_cost", cxxopts::value<double>())
+      ("robust", "plan on each option's lower confidence bound instead of its expected accuracy")
+      ("no-store", "do not store the plan")
+      ("workload", "workload JSON file", cxxopts::value<std::string>());
+  options.parse_positional({"workload"});
+  Parsed parsed = ParseCommandLine(options, invocation);
+  if (parsed.help_shown) return 0;
+  const auto& args = parsed.result;
+  if (!args.count("workload")) throw UsageError("no workload file given (e.g. data/workloads/default.json)");
+
+  planner::PlanOptions plan_options;
+  if (args.count("budget")) plan_options.budget_usd_per_month = args["budget"].as<double>();
+  if (args.count("objective")) {
+    const std::string text = args["objective"].as<std::string>();
+    plan_options.objective = planner::ParseObjective(text);
+    if (!plan_options.objective) throw UsageError("--objective '" + text + "' is not max_accuracy, min_cost or max_net_value");
+  }
+  if (args.count("target")) plan_options.target_accuracy = args["target"].as<double>();
+  plan_options.robust = args.count("robust") > 0;
+  std::string error;
+  if (!plan_options.IsValid(&error)) throw UsageError(error);
+
+  planner::Workload workload = planner::LoadWorkload(args["workload"].as<std::string>());
+  store::Database db = OpenExistingDatabase(parsed.global.db_path);
+  auto loaded = LoadPlanInputs(db, std::move(workload));
+  const planner::PlanResult result = planner::MakePlan(loaded->inputs, plan_options);
+  std::optional<long> id;
+  if (result.feasible && !args.count("no-store")) id = StorePlan(db, loaded->inputs.workload, result, std::nullopt);
+
+  if (parsed.global.json) {
+    nlohmann::json j = result.ToJson();
+    j["plan_id"] = id ? nlohmann::json(*id) : nlohmann::json(nullptr);
+    invocation.out << j.dump(2) << "\n";
+  } else {
+    invocation.out << result.FullReport();
+    if (id) invocation.out << fmt::format("stored as plan {}\n", *id);
+  }
+  if (!result.feasible) throw InputError("plan '" + result.workload_name + "' is infeasible: " + result.reason);
+  return 0;
+}
+
+}  // namespace thinkplan::cli

@@ -1,0 +1,484 @@
+#include "planner/options.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <limits>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+
+namespace thinkplan::planner {
+namespace {
+
+std::string Lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// Pooled stored runs of one setting on one bucket.
+struct PooledPoint {
+  Setting setting;
+  double n = 0, correct = 0;
+  double token_weight = 0, token_sum = 0;  // problem-weighted mean output tokens, where measured
+  std::vector<std::string> keys;
+};
+
+bool AggregationAllowed(const TaskClassSpec& c, const Aggregation& a) {
+  switch (a.kind) {
+    case AggregationKind::kPass1: return true;
+    case AggregationKind::kConsensus: return c.exact_match_answers;
+    case AggregationKind::kPassAt: return c.verifier.perfect();
+    case AggregationKind::kBestOf: return c.verifier.kind == VerifierKind::kRewardModel;
+  }
+  return false;
+}
+
+// The parallel aggregations the class's verifier allows at k samples (k > 1).
+std::vector<Aggregation> ParallelAggregations(const TaskClassSpec& c, long k) {
+  std::vector<Aggregation> out;
+  if (c.exact_match_answers) out.push_back({AggregationKind::kConsensus, k});
+  if (c.verifier.perfect()) out.push_back({AggregationKind::kPassAt, k});
+  if (c.verifier.kind == VerifierKind::kRewardModel) out.push_back({AggregationKind::kBestOf, k});
+  return out;
+}
+
+double VerifierCost(const TaskClassSpec& c, const Aggregation& a) {
+  if (a.k <= 1 || a.kind == AggregationKind::kConsensus || a.kind == AggregationKind::kPass1) return 0;
+  const double per_sample = c.verifier.usd_per_sample + (c.verifier.kind == VerifierKind::kHuman ? c.verifier.usd_per_review : 0);
+  return per_sample * static_cast<double>(a.k);
+}
+
+// Thinking tokens a system is assumed to use at a stored setting that measured none.
+std::optional<double> AssumedTokens(const SystemSpec& s, const Setting& setting) {
+  if (setting.mode == Mode::kFast) {
+    auto it = s.thinking_tokens.find("fast");
+    return it != s.thinking_tokens.end() ? it->second : 0.0;
+  }
+  if (setting.budget) {
+    auto it = s.thinking_tokens.find("extended");
+    const double assumed = it != s.thinking_tokens.end() ? it->second : *setting.budget;
+    return std::min(assumed, *setting.budget);
+  }
+  if (!setting.effort.empty()) {
+    auto it = s.thinking_tokens.find(Lower(setting.effort));
+    if (it != s.thinking_tokens.end()) return it->second;
+  }
+  auto it = s.thinking_tokens.find("extended");
+  if (it != s.thinking_tokens.end()) return it->second;
+  return std::nullopt;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+Catalogues Catalogues::Load(const std::filesystem::path& data_dir) {
+  Catalogues c;
+  c.systems = LoadSystemCatalogue(data_dir / "published" / "systems.csv");
+  c.hardware = LoadHardwareCatalogue(data_dir / "published" / "hardware.csv");
+  c.models = ModelCatalogue::Load(data_dir / "models" / "models.csv");
+  const auto fitted = data_dir / "models" / "fitted_efficiency.csv";
+  if (std::filesystem::exists(fitted)) c.efficiencies = LoadFittedEfficiencies(fitted);
+  return c;
+}
+
+const SystemInfo* Catalogues::FindSystem(const std::string& name) const {
+  for (const SystemInfo& s : systems) if (Lower(s.name) == Lower(name)) return &s;
+  return nullptr;
+}
+
+const HardwareInfo* Catalogues::FindHardware(const std::string& name) const {
+  for (const HardwareInfo& h : hardware) if (Lower(h.name) == Lower(name)) return &h;
+  const HardwareInfo* only = nullptr;
+  int hits = 0;
+  for (const HardwareInfo& h : hardware) {
+    if (Lower(h.name).find(Lower(name)) != std::string::npos) {
+      only = &h;
+      ++hits;
+    }
+  }
+  return hits == 1 ? only : nullptr;
+}
+
+Efficiency ChooseEfficiency(const std::vector<FittedEfficiency>& table, const std::string& hardware,
+                            const std::string& framework, long devices, std::string* source) {
+  Efficiency e;
+  std::string from = "built-in defaults";
+  for (const FittedEfficiency& row : table) {
+    if (row.hardware != "*") continue;
+    e.t0_s = row.t0_s;
+    e.flops_fraction = row.flops_fraction.value_or(e.flops_fraction);
+    e.bandwidth_fraction = row.bandwidth_fraction.value_or(e.bandwidth_fraction);
+    from = "default fitted row";
+  }
+  const FittedEfficiency* best = nullptr;
+  for (const FittedEfficiency& row : table) {
+    if (!row.catalogue_hardware.empty() && Lower(row.catalogue_hardware) == Lower(hardware) &&
+        Lower(row.framework) == Lower(framework) && row.num_devices <= devices &&
+        (best == nullptr || row.num_devices > best->num_devices)) {
+      best = &row;
+    }
+  }
+  if (best) {
+    e.t0_s = best->t0_s;
+    if (best->flops_fraction) e.flops_fraction = std::min(1.0, *best->flops_fraction);
+    if (best->bandwidth_fraction) e.bandwidth_fraction = std::min(1.0, *best->bandwidth_fraction);
+    from = fmt::format("fitted {} / {} / {} device(s)", best->hardware, best->framework, best->num_devices);
+  }
+  if (source) *source = from;
+  return e;
+}
+
+bool OptionsConfig::IsValid(std::string* error) const {
+  if (samples.empty() || samples.front() != 1) {
+    if (error) *error = "samples grid must start at 1";
+    return false;
+  }
+  for (long k : samples) {
+    if (k < 1 || k > 1024) {
+      if (error) *error = "samples must be in 1..1024";
+      return false;
+    }
+  }
+  if (!(level > 0 && level < 1)) {
+    if (error) *error = "level must be in (0, 1)";
+    return false;
+  }
+  return true;
+}
+
+std::string Setting::Key() const {
+  return fmt::format("{}|{}|{}|{}|{}|{}", system, ToString(mode), budget ? fmt::format("{:.0f}", *budget) : "-",
+                     effort, aggregation.ToString(), from_curve ? "fit" : "run");
+}
+
+std::string Setting::Describe() const {
+  std::string out = fmt::format("{} {}", system, ToString(mode));
+  if (budget) out += fmt::format(" b={:.0f}", *budget);
+  if (!effort.empty()) out += " effort=" + effort;
+  out += " " + aggregation.ToString();
+  if (!from_curve) out += " (run)";
+  return out;
+}
+
+BetaDifficulty RescaleBeta(const BetaDifficulty& shape, double mean) {
+  BetaDifficulty out;
+  const double m = std::clamp(mean, 1e-9, 1 - 1e-9);
+  const double concentration = shape.a + shape.b;
+  out.a = m * concentration;
+  out.b = (1 - m) * concentration;
+  out.quality = shape.quality;
+  return out;
+}
+
+namespace {
+
+// Expected credit under Beta(a, b): sum_j credit[j] P(j of k right), the beta-binomial pmf in closed form.
+// The credits (core/curves.h) do not depend on p, so one vector serves every Beta: far cheaper than quadrature.
+double BetaBinomialExpectation(const std::vector<double>& credit, double a, double b) {
+  const long k = static_cast<long>(credit.size()) - 1;
+  const double kk = static_cast<double>(k);
+  // pmf(0) = B(a, k + b) / B(a, b); pmf(j + 1) / pmf(j) = (k - j) / (j + 1) * (j + a) / (k - j - 1 + b).
+  double pmf = std::exp(std::lgamma(kk + b) + std::lgamma(a + b) - std::lgamma(b) - std::lgamma(kk + a + b));
+  double total = 0;
+  for (long j = 0; j <= k; ++j) {
+    total += credit[j] * pmf;
+    const double jj = static_cast<double>(j);
+    if (j < k) pmf *= (kk - jj) / (jj + 1) * (jj + a) / (kk - jj - 1 + b);
+  }
+  return total;
+}
+
+const std::vector<double>& Credits(const Aggregation& aggregation, double d_prime, double rho) {
+  thread_local std::map<std::tuple<int, long, double, double>, std::vector<double>> cache;
+  const auto key = std::make_tuple(static_cast<int>(aggregation.kind), aggregation.k, d_prime, rho);
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    std::vector<double> credit;
+    if (aggregation.kind == AggregationKind::kConsensus) {
+      credit = ConsensusCredit(aggregation.k, rho);
+    } else if (aggregation.kind == AggregationKind::kBestOf && std::isfinite(d_prime)) {
+      credit = BestOfCredit(aggregation.k, d_prime);
+    } else {  // pass@k: right whenever one sample is
+      credit.assign(static_cast<std::size_t>(aggregation.k) + 1, 1.0);
+      credit[0] = 0.0;
+    }
+    it = cache.emplace(key, std::move(credit)).first;
+  }
+  return it->second;
+}
+
+}  // namespace
+
+double ParallelAccuracy(const BetaDifficulty& shape, double mean, const Aggregation& aggregation, double d_prime,
+                        double rho) {
+  if (aggregation.k <= 1 || aggregation.kind == AggregationKind::kPass1) return mean;
+  if (mean <= 0) return 0;
+  if (mean >= 1) return 1;
+  const BetaDifficulty beta = RescaleBeta(shape, mean);
+  if (aggregation.kind == AggregationKind::kPassAt || (aggregation.kind == AggregationKind::kBestOf && !std::isfinite(d_prime))) {
+    return beta.PassAtK(aggregation.k);
+  }
+  return BetaBinomialExpectation(Credits(aggregation, d_prime, rho), beta.a, beta.b);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+ServingCost CostOfServing(const SystemSpec& system, const TaskClassSpec& c, const Catalogues& catalogues,
+                          double thinking_mean, double thinking_p95, long samples) {
+  ServingCost out;
+  const double k = static_cast<double>(samples);
+  if (system.kind == SystemKind::kApi) {
+    const SystemInfo* info = catalogues.FindSystem(system.catalogue_name.empty() ? system.name : system.catalogue_name);
+    const std::optional<double> in = system.price_in_usd_per_mtok ? system.price_in_usd_per_mtok
+                                     : info ? info->price_in_usd_per_mtok : std::nullopt;
+    const std::optional<double> out_price = system.price_out_usd_per_mtok ? system.price_out_usd_per_mtok
+                                            : info ? info->price_out_usd_per_mtok : std::nullopt;
+    if (!in || !out_price) {
+      out.feasible = false;
+      out.reason = "no API price (give price_in_usd_per_mtok / price_out_usd_per_mtok or a catalogue name)";
+      return out;
+    }
+    SystemInfo priced;
+    priced.name = system.name;
+    priced.price_in_usd_per_mtok = in;
+    priced.price_out_usd_per_mtok = out_price;
+    out.usd = k * CostApiQuery(priced, c.prompt_tokens, thinking_mean, c.answer_tokens).total_usd;
+    out.latency_p95_s = system.ttft_s + (thinking_p95 + c.answer_tokens) / system.output_tokens_per_s;
+    return out;
+  }
+  const ModelShape* shape = catalogues.models.Find(system.model);
+  const HardwareInfo* card = catalogues.FindHardware(system.hardware);
+  if (!shape || !card) {
+    out.feasible = false;
+    out.reason = !shape ? "model '" + system.model + "' not in models.csv" : "hardware '" + system.hardware + "' not in hardware.csv";
+    return out;
+  }
+  const std::optional<double> price = system.usd_per_device_hour ? system.usd_per_device_hour : card->usd_per_hour;
+  if (!price) {
+    out.feasible = false;
+    out.reason = "no hourly price for " + card->name + " (give usd_per_device_hour)";
+    return out;
+  }
+  const Efficiency efficiency = ChooseEfficiency(catalogues.efficiencies, card->name, system.framework, system.devices);
+  const CostModel model(*shape, RatesFromDatasheet(*card, system.devices, efficiency, shape->dtype_bytes));
+  QueryOptions query;
+  query.prompt_tokens = c.prompt_tokens;
+  query.output_tokens = std::max(1.0, thinking_mean + c.answer_tokens);
+  query.admission = QueryOptions::Admission::kMeanContext;
+  query.usd_per_hour = *price * static_cast<double>(system.devices);
+  query.utilisation = system.utilisation;
+  const QueryCost mean_cost = CostQuery(model, query);
+  if (!mean_cost.feasible) {
+    out.feasible = false;
+    out.reason = mean_cost.infeasible_reason;
+    return out;
+  }
+  query.output_tokens = std::max(1.0, thinking_p95 + c.answer_tokens);
+  const QueryCost tail = CostQuery(model, query);
+  out.usd = k * mean_cost.usd_per_query;
+  // The samples of one query decode side by side in the batch; the tail query sets the latency.
+  out.latency_p95_s = tail.feasible ? tail.latency_s : std::numeric_limits<double>::infinity();
+  out.device_seconds = k * mean_cost.device_seconds_per_query;
+  out.kv_bytes = mean_cost.kv_bytes_per_query;
+  out.batch = mean_cost.batch;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+namespace {
+
+struct Scorer {
+  const Workload& workload;
+  const TaskClassSpec& c;
+  const Catalogues& catalogues;
+  const OptionsConfig& config;
+  std::vector<std::string>* notes;
+  // Serving cost of one sample, by (system, mean tokens, p95 tokens): cost and device time scale with the
+  // samples, latency does not (samples decode side by side).
+  mutable std::map<std::tuple<std::string, double, double>, ServingCost> cache;
+
+  ServingCost Cost(const SystemSpec& s, double tokens, double tokens_p95, long samples) const {
+    auto key = std::make_tuple(s.name, tokens, tokens_p95);
+    auto it = cache.find(key);
+    if (it == cache.end()) it = cache.emplace(key, CostOfServing(s, c, catalogues, tokens, tokens_p95, 1)).first;
+    ServingCost cost = it->second;
+    cost.usd *= static_cast<double>(samples);
+    cost.device_seconds *= static_cast<double>(samples);
+    return cost;
+  }
+
+  void Note(const std::string& text) const {
+    if (notes && std::find(notes->begin(), notes->end(), text) == notes->end()) notes->push_back(text);
+  }
+
+  // Figures of a setting whose single-sample accuracy at these tokens is `mean` (interval `band`).
+  std::optional<Figures> Score(const SystemSpec& s, const Setting& setting, double mean, Interval band,
+                               double tokens, double tokens_p95, const FittedCurves* fitted,
+                               const std::string& source, bool assumed) const {
+    Figures f;
+    f.thinking_tokens = tokens;
+    f.thinking_tokens_p95 = tokens_p95;
+    f.source = source;
+    f.tokens_assumed = assumed;
+    const Aggregation& agg = setting.aggregation;
+    if (agg.k > 1 && setting.from_curve) {
+      if (!fitted || !fitted->difficulty) return std::nullopt;
+      const double rho = fitted->rho ? fitted->rho->rho : -1;
+      if (agg.kind == AggregationKind::kConsensus && rho < 0) return std::nullopt;
+      const BetaDifficulty& beta = *fitted->difficulty;
+      auto at = [&](double m) { return ParallelAccuracy(beta, m, agg, c.verifier.d_prime, rho); };
+      f.accuracy = at(mean);
+      f.interval = {at(band.lower), at(band.upper)};
+    } else {
+      f.accuracy = mean;
+      f.interval = band;
+    }
+    const ServingCost cost = Cost(s, tokens, tokens_p95, agg.k);
+    if (!cost.feasible) {
+      Note(fmt::format("{}: {}", s.name, cost.reason));
+      return std::nullopt;
+    }
+    f.verifier_usd = VerifierCost(c, agg);
+    f.cost_usd = cost.usd + f.verifier_usd;
+    f.latency_p95_s = cost.latency_p95_s;
+    return f;
+  }
+};
+
+void Put(std::vector<Candidate>& out, std::map<std::string, std::size_t>& index, const Setting& setting,
+         std::size_t bucket, std::size_t buckets, Figures figures) {
+  auto [it, inserted] = index.emplace(setting.Key(), out.size());
+  if (inserted) out.push_back(Candidate{setting, std::vector<std::optional<Figures>>(buckets)});
+  out[it->second].per_bucket[bucket] = std::move(figures);
+}
+
+}  // namespace
+
+std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskClassSpec& c, const CurveSet& curves,
+                                          const std::vector<Run>& runs, const Catalogues& catalogues,
+                                          const OptionsConfig& config, std::vector<std::string>* notes) {
+  std::string error;
+  if (!config.IsValid(&error)) throw UsageError("options: " + error);
+  const Scorer scorer{workload, c, catalogues, config, notes};
+  std::vector<Candidate> out;
+  std::map<std::string, std::size_t> index;
+  const std::size_t nb = c.buckets.size();
+
+  std::map<std::string, std::vector<std::string>> missing;  // system -> curve keys with nothing to score
+  for (const SystemSpec& s : workload.systems) {
+    if (!c.systems.empty() && std::find(c.systems.begin(), c.systems.end(), s.name) == c.systems.end()) continue;
+    for (std::size_t bi = 0; bi < nb; ++bi) {
+      const BucketSpec& bucket = c.buckets[bi];
+      const std::string& curve_system = s.CurveName(bucket.task_class);
+      const CurveKey key{curve_system, bucket.task_class, bucket.difficulty};
+      const FittedCurves* fitted = curves.Find(key);
+      bool any = false;
+
+      // Options on the fitted sequential curve: a log grid of budgets, then samples x aggregations.
+      if (fitted && fitted->sequential && s.budget_knob) {
+        const SequentialCurve& curve = *fitted->sequential;
+        for (double b = s.min_thinking_tokens; b <= s.max_thinking_tokens * (1 + 1e-9); b *= 2) {
+          double used = b, used_p95 = b;
+          if (fitted->tokens) {
+            used = fitted->tokens->MeanUsed(b);
+            used_p95 = fitted->tokens->Quantile(0.95, b);
+          }
+          const double x = curve.axis == TokenAxis::kBudget ? b : used;
+          const double mean = curve.Evaluate(x);
+          const Interval band = curve.Band(x, config.level);
+          for (long k : config.samples) {
+            std::vector<Aggregation> aggs = k == 1 ? std::vector<Aggregation>{{AggregationKind::kPass1, 1}}
+                                                   : ParallelAggregations(c, k);
+            for (const Aggregation& agg : aggs) {
+              Setting setting{s.name, Mode::kExtended, b, "", k, agg, true};
+              auto f = scorer.Score(s, setting, mean, band, used, used_p95, fitted, key.ToString(), !fitted->tokens);
+              if (f) {
+                Put(out, index, setting, bi, nb, std::move(*f));
+                any = true;
+              }
+            }
+          }
+        }
+      }
+
+      // Stored runs of the system on this bucket: each setting as measured (pooled over repeats), and, where a
+      // difficulty distribution is fitted, its parallel extensions.
+      std::map<std::string, PooledPoint> points;
+      for (const Run& r : runs) {
+        if (r.system != curve_system || r.task_class != bucket.task_class || r.difficulty != bucket.difficulty) continue;
+        if (r.n_problems <= 0 || !AggregationAllowed(c, r.aggregation)) continue;
+        Setting setting{s.name, r.mode, r.budget_tokens, r.effort, r.aggregation.k, r.aggregation, false};
+        if (r.aggregation.kind == AggregationKind::kPass1) setting.samples = 1, setting.aggregation = {AggregationKind::kPass1, 1};
+        PooledPoint& p = points[setting.Key()];
+        p.setting = setting;
+        p.n += static_cast<double>(r.n_problems);
+        p.correct += r.n_correct;
+        if (r.mean_output_tokens) {
+          p.token_weight += static_cast<double>(r.n_problems);
+          p.token_sum += static_cast<double>(r.n_problems) * *r.mean_output_tokens;
+        }
+        p.keys.push_back(r.run_key);
+      }
+      for (const auto& [k_, p] : points) {
+        double tokens = 0, tokens_p95 = 0;
+        bool assumed = false;
+        const std::optional<double> cap = p.setting.budget;
+        if (p.token_weight > 0) {
+          tokens = p.token_sum / p.token_weight;
+          // The tail from the fitted spread where there is one, centred on the measured mean.
+          const double sigma = fitted && fitted->tokens ? fitted->tokens->sigma : 0.5;
+          tokens_p95 = tokens * std::exp(1.6448536269514722 * sigma - sigma * sigma / 2);
+        } else if (const std::optional<double> a = AssumedTokens(s, p.setting);
+                   a && (p.setting.mode == Mode::kFast || !p.setting.effort.empty() || !(fitted && fitted->tokens))) {
+          tokens = *a;
+          tokens_p95 = p.setting.mode == Mode::kFast ? *a : *a * 2.0;
+          assumed = true;
+        } else if (p.setting.mode == Mode::kExtended && fitted && fitted->tokens) {
+          const double b = cap.value_or(std::numeric_limits<double>::infinity());
+          tokens = fitted->tokens->MeanUsed(b);
+          tokens_p95 = fitted->tokens->Quantile(0.95, b);
+        } else {
+          scorer.Note(fmt::format("{} on {}: run(s) {} skipped: no thinking-token measurement and no "
+                                  "thinking_tokens assumption for this setting",
+                                  s.name, bucket.name, p.keys.front()));
+          continue;
+        }
+        if (cap) tokens_p95 = std::min(tokens_p95, *cap), tokens = std::min(tokens, *cap);
+        const double acc = p.correct / p.n;
+        const Interval band = WilsonInterval(p.correct, p.n, config.level);
+        std::string source = "runs:" + p.keys.front();
+        if (p.keys.size() > 1) source += fmt::format("+{}", p.keys.size() - 1);
+        auto f = scorer.Score(s, p.setting, acc, band, tokens, tokens_p95, fitted, source, assumed);
+        if (!f) continue;
+        Put(out, index, p.setting, bi, nb, *f);
+        any = true;
+        // Parallel extensions of a single-sample point through the fitted difficulty distribution.
+        if (p.setting.samples == 1 && fitted && fitted->difficulty) {
+          for (long k : config.samples) {
+            if (k == 1) continue;
+            for (const Aggregation& agg : ParallelAggregations(c, k)) {
+              Setting setting = p.setting;
+              setting.samples = k;
+              setting.aggregation = agg;
+              setting.from_curve = true;  // composed through the fitted Beta, not measured
+              auto g = scorer.Score(s, setting, acc, band, tokens, tokens_p95, fitted,
+                                    key.ToString() + "+" + source, assumed);
+              if (g) Put(out, index, setting, bi, nb, std::move(*g));
+            }
+          }
+        }
+      }
+      if (!any) missing[s.name].push_back(key.ToString());
+    }
+  }
+  for (const auto& [system, keys] : missing) {
+    std::string list;
+    for (const std::string& k : keys) list += (list.empty() ? "" : ", ") + k;
+    scorer.Note(fmt::format("class {}: {} has no fitted curve or stored run for {}", c.name, system, list));
+  }
+  return out;
+}
+
+}  // namespace thinkplan::planner

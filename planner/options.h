@@ -1,0 +1,106 @@
+// Serving options per task class and difficulty bucket (DESIGN.md 3.6): system x mode x thinking budget x samples
+// x aggregation, each with its expected accuracy and interval (from the fitted curves, or from a stored run where
+// no curve exists), tokens, cost per query and p95 latency. The composition rules are in docs/planner.md.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/cost_model.h"
+#include "core/curve_set.h"
+#include "core/model_shape.h"
+#include "core/run.h"
+#include "core/statistics.h"
+#include "planner/workload.h"
+
+namespace thinkplan::planner {
+
+// What the cost side needs besides the workload: prices, shapes, cards and fitted serving efficiencies.
+struct Catalogues {
+  std::vector<SystemInfo> systems;
+  std::vector<HardwareInfo> hardware;
+  ModelCatalogue models;
+  std::vector<FittedEfficiency> efficiencies;
+  // data/published/{systems,hardware}.csv, data/models/models.csv and fitted_efficiency.csv (optional).
+  static Catalogues Load(const std::filesystem::path& data_dir);
+  const SystemInfo* FindSystem(const std::string& name) const;
+  const HardwareInfo* FindHardware(const std::string& name) const;  // exact, else the one name containing it
+};
+
+// The efficiencies for `devices` of `hardware` under `framework`: the fitted row of that card and framework with
+// the largest device count not above `devices`, else the default ("*") row, else Efficiency's defaults.
+Efficiency ChooseEfficiency(const std::vector<FittedEfficiency>& table, const std::string& hardware,
+                            const std::string& framework, long devices, std::string* source = nullptr);
+
+// What is configured: identical across the buckets of a class, so that one setting can be scored on each.
+struct Setting {
+  std::string system;
+  Mode mode = Mode::kExtended;
+  std::optional<double> budget;  // thinking-token cap; empty: the system's default (no cap)
+  std::string effort;            // vendor effort level of a stored run ("low", "high", ...)
+  long samples = 1;
+  Aggregation aggregation;
+  bool from_curve = true;  // false: a stored run's figure (Wilson interval)
+
+  std::string Key() const;
+  std::string Describe() const;  // "o3-mini extended b=4096 cons@8"
+};
+
+// A setting scored on one true bucket.
+struct Figures {
+  double accuracy = 0;
+  Interval interval;
+  double thinking_tokens = 0;      // mean per sample
+  double thinking_tokens_p95 = 0;  // per sample
+  double cost_usd = 0;             // per query: all samples, prompt, verifier
+  double verifier_usd = 0;         // part of cost_usd
+  double latency_p95_s = 0;
+  std::string source;              // uncertainty group: the curve key or the run keys it comes from
+  bool tokens_assumed = false;     // thinking tokens from the workload's assumption, not a measurement
+};
+
+struct Candidate {
+  Setting setting;
+  std::vector<std::optional<Figures>> per_bucket;  // index: the class's bucket; empty where not scorable
+};
+
+struct OptionsConfig {
+  // Samples grid for parallel options.
+  std::vector<long> samples = {1, 2, 4, 8, 16, 32, 64};
+  // Budget grid: powers of two from the system's min to max thinking tokens.
+  double level = 0.95;  // intervals
+  bool IsValid(std::string* error) const;
+};
+
+// Every candidate setting of one class with its figures on each true bucket, before SLO filtering and routing.
+// `notes` collects what was skipped and why (no price, no tokens, no curve).
+std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskClassSpec& task_class,
+                                          const CurveSet& curves, const std::vector<Run>& runs,
+                                          const Catalogues& catalogues, const OptionsConfig& config,
+                                          std::vector<std::string>* notes);
+
+// Cost and latency of serving one query on a system: `samples` samples of `thinking` (+ the class's answer
+// tokens) each; p95 latency from the p95 thinking length.
+struct ServingCost {
+  double usd = 0;
+  double latency_p95_s = 0;
+  double device_seconds = 0;   // self-hosted: device time one query occupies
+  double kv_bytes = 0;         // self-hosted: KV cache of one sample at its final context
+  long batch = 0;              // self-hosted: concurrent sequences per replica
+  bool feasible = true;
+  std::string reason;
+};
+ServingCost CostOfServing(const SystemSpec& system, const TaskClassSpec& task_class, const Catalogues& catalogues,
+                          double thinking_mean, double thinking_p95, long samples);
+
+// A Beta with the difficulty spread of `shape` (its a + b) and mean `mean`: how a stored difficulty distribution is
+// carried to another thinking budget (docs/planner.md).
+BetaDifficulty RescaleBeta(const BetaDifficulty& shape, double mean);
+// Accuracy of `aggregation` over k samples when single-sample accuracy is `mean`, under the rescaled Beta.
+double ParallelAccuracy(const BetaDifficulty& shape, double mean, const Aggregation& aggregation, double d_prime,
+                        double rho);
+
+}  // namespace thinkplan::planner

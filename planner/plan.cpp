@@ -1,0 +1,656 @@
+#include "planner/plan.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+
+namespace thinkplan::planner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Runs a pass and records its wall time under its name.
+class Passes {
+ public:
+  explicit Passes(std::vector<PassTiming>* out) : out_(out) {}
+  template <typename F>
+  void Run(const char* name, F&& body) {
+    const auto start = Clock::now();
+    body();
+    out_->push_back({name, std::chrono::duration<double, std::milli>(Clock::now() - start).count()});
+  }
+
+ private:
+  std::vector<PassTiming>* out_;
+};
+
+enum class RouterMode { kAsGiven, kPerfect, kNone };
+
+// One LP "class": a (task class, predicted bucket) pair with its mixed options.
+struct LpBucket {
+  std::size_t class_index = 0;
+  RoutedBucket routed;
+  std::vector<RoutedOption> options;
+};
+
+std::vector<std::vector<double>> ConfusionFor(const TaskClassSpec& c, RouterMode mode) {
+  if (mode == RouterMode::kNone || c.buckets.size() == 1) return {};
+  if (mode == RouterMode::kPerfect) return IdentityConfusion(c.buckets.size());
+  return c.router ? c.router->confusion : std::vector<std::vector<double>>{};
+}
+
+bool SystemAllowed(const Workload& w, const std::string& system, const std::string& tier) {
+  const SystemSpec* s = w.FindSystem(system);
+  return s && (s->tier.empty() || s->tier == tier);
+}
+
+std::vector<LpBucket> BuildLp(const Workload& w, const std::vector<std::vector<Candidate>>& candidates,
+                              RouterMode mode, const std::string& tier) {
+  std::vector<LpBucket> out;
+  for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
+    const TaskClassSpec& c = w.classes[ci];
+    for (RoutedBucket& routed : RouteBuckets(c, ConfusionFor(c, mode))) {
+      LpBucket lp{ci, std::move(routed), {}};
+      for (RoutedOption& o : MixOptions(candidates[ci], lp.routed, c.slo_p95_s)) {
+        if (SystemAllowed(w, candidates[ci][o.candidate].setting.system, tier)) lp.options.push_back(std::move(o));
+      }
+      out.push_back(std::move(lp));
+    }
+  }
+  return out;
+}
+
+struct Scenario {
+  std::vector<LpBucket> lp;
+  AllocationResult alloc;
+  double fixed_monthly = 0;
+  double score = 0;  // comparable across tiers: higher is better
+};
+
+Scenario Solve(const Workload& w, std::vector<LpBucket> lp, Objective objective, std::optional<double> budget,
+               std::optional<double> target, bool robust, double fixed_monthly, double volume_multiplier) {
+  Scenario s;
+  s.fixed_monthly = fixed_monthly;
+  std::vector<ClassOptions> classes;
+  std::vector<double> targets;
+  for (const LpBucket& b : lp) {
+    const TaskClassSpec& c = w.classes[b.class_index];
+    ClassOptions co;
+    co.name = c.name + "/" + b.routed.name;
+    co.volume = c.daily_volume * w.days_per_month * b.routed.mass * volume_multiplier;
+    co.value = c.value_usd;
+    for (const RoutedOption& o : b.options) {
+      co.options.push_back({o.figures.cost_usd, robust ? o.figures.interval.lower : o.figures.accuracy});
+    }
+    if (co.options.empty()) {
+      s.alloc.feasible = false;
+      s.alloc.reason = fmt::format("class '{}' bucket '{}' has no option within its {} s p95 SLO", c.name,
+                                   b.routed.name, c.slo_p95_s);
+      s.lp = std::move(lp);
+      return s;
+    }
+    classes.push_back(std::move(co));
+    targets.push_back(c.target_accuracy.value_or(target.value_or(0.0)));
+  }
+  switch (objective) {
+    case Objective::kMaxAccuracy: {
+      const double inner = budget.value_or(0) * volume_multiplier - fixed_monthly;
+      if (inner < 0) {
+        s.alloc.reason = fmt::format("the training cost {:.0f} USD/month exceeds the budget", fixed_monthly);
+        break;
+      }
+      s.alloc = MaximiseAccuracy(classes, inner);
+      s.score = s.alloc.objective;
+      break;
+    }
+    case Objective::kMinCost: {
+      bool per_class = false;
+      for (const TaskClassSpec& c : w.classes) per_class = per_class || c.target_accuracy.has_value();
+      s.alloc = per_class ? MinimiseCostForClassTargets(classes, targets) : MinimiseCostForAccuracy(classes, target.value_or(0));
+      s.score = -(s.alloc.spend + fixed_monthly);
+      break;
+    }
+    case Objective::kMaxNetValue:
+      s.alloc = MaximiseNetValue(classes);
+      s.score = s.alloc.objective - fixed_monthly;
+      break;
+  }
+  s.lp = std::move(lp);
+  return s;
+}
+
+double TotalWeight(const Workload& w) {
+  double total = 0;
+  for (const TaskClassSpec& c : w.classes) total += c.daily_volume * c.value_usd;
+  return total;
+}
+
+// Value-weighted accuracy of a scenario on the expected (not robust) figures.
+RoutingTotals Totals(const Workload& w, const Scenario& s) {
+  RoutingTotals t;
+  double weight = 0;
+  for (std::size_t i = 0; i < s.lp.size() && s.alloc.feasible; ++i) {
+    const TaskClassSpec& c = w.classes[s.lp[i].class_index];
+    const double v = c.daily_volume * s.lp[i].routed.mass;
+    for (const Share& sh : s.alloc.classes[i].shares) {
+      const Figures& f = s.lp[i].options[sh.option].figures;
+      t.accuracy += v * c.value_usd * sh.fraction * f.accuracy;
+      t.usd_per_month += v * w.days_per_month * sh.fraction * f.cost_usd;
+    }
+    weight += v * c.value_usd;
+  }
+  if (weight > 0) t.accuracy /= weight;
+  return t;
+}
+
+std::string RouterLabel(const TaskClassSpec& c) {
+  if (c.buckets.size() == 1) return "single bucket";
+  if (!c.router) return "none";
+  return c.router->auc ? fmt::format("auc {:.2f}", *c.router->auc) : "confusion matrix";
+}
+
+std::vector<std::string> TierNames(const Workload& w) {
+  std::vector<std::string> names{""};
+  for (const TrainingTier& t : w.tiers) names.push_back(t.name);
+  return names;
+}
+
+double TierMonthly(const Workload& w, const std::string& tier) {
+  for (const TrainingTier& t : w.tiers) if (t.name == tier) return t.training_usd / w.horizon_months;
+  return 0;
+}
+
+}  // namespace
+
+bool PlanOptions::IsValid(std::string* error) const {
+  auto fail = [&](const std::string& text) {
+    if (error) *error = text;
+    return false;
+  };
+  if (budget_usd_per_month && !(*budget_usd_per_month >= 0)) return fail("budget must be >= 0");
+  if (target_accuracy && !(*target_accuracy >= 0 && *target_accuracy <= 1)) return fail("target accuracy must be in [0, 1]");
+  if (!(peak_utilisation > 0 && peak_utilisation <= 1)) return fail("peak utilisation must be in (0, 1]");
+  for (double m : volume_sweep) if (!(m > 0)) return fail("volume multipliers must be > 0");
+  return this->options.IsValid(error);
+}
+
+PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
+  std::string error;
+  if (!opt.IsValid(&error)) throw UsageError("plan: " + error);
+  if (in.curves == nullptr) throw InternalError("plan: no curve set");
+  const Workload& w = in.workload;
+  PlanResult r;
+  r.workload_name = w.name;
+  r.objective = opt.objective.value_or(w.objective);
+  r.budget_usd_per_month = opt.budget_usd_per_month ? opt.budget_usd_per_month : w.budget_usd_per_month;
+  r.target_accuracy = opt.target_accuracy ? opt.target_accuracy : w.target_accuracy;
+  r.robust = opt.robust;
+  r.fits_hash = in.curves->fits_hash;
+  r.passes.push_back({"load", in.load_ms});
+  if (r.objective == Objective::kMaxAccuracy && !r.budget_usd_per_month) {
+    throw UsageError("the max_accuracy objective needs a budget (--budget or budget_usd_per_month)");
+  }
+  Passes passes(&r.passes);
+
+  std::vector<std::vector<Candidate>> candidates(w.classes.size());
+  passes.Run("options", [&] {
+    for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
+      candidates[ci] = GenerateCandidates(w, w.classes[ci], *in.curves, in.runs, in.catalogues, opt.options, &r.notes);
+    }
+  });
+
+  std::map<std::string, std::vector<LpBucket>> lp_by_tier;
+  passes.Run("routing", [&] {
+    for (const std::string& tier : TierNames(w)) lp_by_tier[tier] = BuildLp(w, candidates, RouterMode::kAsGiven, tier);
+  });
+
+  Scenario best;
+  bool have_best = false;
+  passes.Run("solve", [&] {
+    for (const std::string& tier : TierNames(w)) {
+      Scenario s = Solve(w, lp_by_tier[tier], r.objective, r.budget_usd_per_month, r.target_accuracy, opt.robust,
+                         TierMonthly(w, tier), 1.0);
+      TierResult t;
+      t.name = tier;
+      for (const TrainingTier& tt : w.tiers) if (tt.name == tier) t.training_usd = tt.training_usd;
+      t.training_usd_per_month = s.fixed_monthly;
+      t.feasible = s.alloc.feasible;
+      t.reason = s.alloc.reason;
+      if (s.alloc.feasible) {
+        const RoutingTotals totals = Totals(w, s);
+        t.inference_usd_per_month = s.alloc.spend;
+        t.accuracy = totals.accuracy;
+        t.objective = s.score;
+      }
+      if (!w.tiers.empty()) r.tiers.push_back(t);
+      if (s.alloc.feasible && (!have_best || s.score > best.score)) {
+        best = std::move(s);
+        have_best = true;
+      } else if (!have_best && r.reason.empty()) {
+        r.reason = s.alloc.reason;
+      }
+    }
+  });
+  if (!have_best) {
+    r.feasible = false;
+    if (r.reason.empty()) r.reason = "no feasible plan";
+    return r;
+  }
+  r.feasible = true;
+  // The winning tier is the one whose scenario score is the best; recover its name from the tier table.
+  for (const TierResult& t : r.tiers) {
+    if (t.feasible && t.objective == best.score) {
+      r.chosen_tier = t.name;
+      break;
+    }
+  }
+  r.training_usd_per_month = best.fixed_monthly;
+  r.inference_usd_per_month = best.alloc.spend;
+  r.frontier = best.alloc.frontier;
+
+  // The allocation, per class and predicted bucket, on the expected figures.
+  double weight_total = 0;
+  for (std::size_t i = 0; i < best.lp.size(); ++i) {
+    const LpBucket& lp = best.lp[i];
+    const TaskClassSpec& c = w.classes[lp.class_index];
+    BucketPlan b;
+    b.class_index = lp.class_index;
+    b.class_name = c.name;
+    b.bucket = lp.routed.name;
+    b.mass = lp.routed.mass;
+    b.weights = lp.routed.weights;
+    b.queries_per_month = c.daily_volume * w.days_per_month * b.mass;
+    b.options_considered = lp.options.size();
+    for (const Share& sh : best.alloc.classes[i].shares) {
+      const RoutedOption& o = lp.options[sh.option];
+      b.shares.push_back({candidates[lp.class_index][o.candidate].setting, o.figures, sh.fraction, o.candidate});
+      b.accuracy += sh.fraction * o.figures.accuracy;
+      b.interval.lower += sh.fraction * o.figures.interval.lower;
+      b.interval.upper += sh.fraction * o.figures.interval.upper;
+      b.cost_per_query += sh.fraction * o.figures.cost_usd;
+      b.latency_p95_s = std::max(b.latency_p95_s, o.figures.latency_p95_s);
+    }
+    r.buckets.push_back(std::move(b));
+  }
+  for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
+    const TaskClassSpec& c = w.classes[ci];
+    ClassPlan p;
+    p.name = c.name;
+    p.slo_p95_s = c.slo_p95_s;
+    p.router = RouterLabel(c);
+    for (const BucketPlan& b : r.buckets) {
+      if (b.class_index != ci) continue;
+      p.accuracy += b.mass * b.accuracy;
+      p.interval.lower += b.mass * b.interval.lower;
+      p.interval.upper += b.mass * b.interval.upper;
+      p.cost_per_query += b.mass * b.cost_per_query;
+      p.latency_p95_s = std::max(p.latency_p95_s, b.latency_p95_s);
+    }
+    p.usd_per_month = p.cost_per_query * c.daily_volume * w.days_per_month;
+    r.accuracy += c.daily_volume * c.value_usd * p.accuracy;
+    weight_total += c.daily_volume * c.value_usd;
+    r.classes.push_back(std::move(p));
+  }
+  if (weight_total > 0) r.accuracy /= weight_total;
+
+  passes.Run("router analysis", [&] {
+    bool routed = false;
+    for (const TaskClassSpec& c : w.classes) routed = routed || c.buckets.size() > 1;
+    if (!opt.analyse_routing || !routed) return;
+    for (RouterMode mode : {RouterMode::kPerfect, RouterMode::kNone}) {
+      Scenario s = Solve(w, BuildLp(w, candidates, mode, r.chosen_tier), r.objective, r.budget_usd_per_month,
+                         r.target_accuracy, opt.robust, best.fixed_monthly, 1.0);
+      if (!s.alloc.feasible) continue;
+      const RoutingTotals totals = Totals(w, s);
+      (mode == RouterMode::kPerfect ? r.perfect_router : r.no_router) = totals;
+      // Per class figures of the alternative plan.
+      std::vector<double> acc(w.classes.size(), 0.0), usd(w.classes.size(), 0.0);
+      for (std::size_t i = 0; i < s.lp.size(); ++i) {
+        const TaskClassSpec& c = w.classes[s.lp[i].class_index];
+        for (const Share& sh : s.alloc.classes[i].shares) {
+          const Figures& f = s.lp[i].options[sh.option].figures;
+          acc[s.lp[i].class_index] += s.lp[i].routed.mass * sh.fraction * f.accuracy;
+          usd[s.lp[i].class_index] += c.daily_volume * w.days_per_month * s.lp[i].routed.mass * sh.fraction * f.cost_usd;
+        }
+      }
+      for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
+        if (w.classes[ci].buckets.size() == 1) continue;
+        if (mode == RouterMode::kPerfect) {
+          r.classes[ci].accuracy_perfect_router = acc[ci];
+          r.classes[ci].usd_per_month_perfect_router = usd[ci];
+        } else {
+          r.classes[ci].accuracy_no_router = acc[ci];
+          r.classes[ci].usd_per_month_no_router = usd[ci];
+        }
+      }
+    }
+  });
+
+  passes.Run("capacity", [&] {
+    struct Acc {
+      CapacityLine line;
+      double mean_busy = 0;
+      double price = 0;
+    };
+    std::map<std::string, Acc> lines;
+    for (const BucketPlan& b : r.buckets) {
+      const TaskClassSpec& c = w.classes[b.class_index];
+      for (const ChosenShare& sh : b.shares) {
+        const SystemSpec* s = w.FindSystem(sh.setting.system);
+        if (!s || s->kind != SystemKind::kSelfHosted) continue;
+        const ServingCost cost = CostOfServing(*s, c, in.catalogues, sh.figures.thinking_tokens,
+                                               sh.figures.thinking_tokens_p95, sh.setting.samples);
+        Acc& a = lines[s->name];
+        a.line.system = s->name;
+        a.line.model = s->model;
+        a.line.hardware = s->hardware;
+        a.line.devices_per_replica = s->devices;
+        const HardwareInfo* card = in.catalogues.FindHardware(s->hardware);
+        a.price = s->usd_per_device_hour.value_or(card && card->usd_per_hour ? *card->usd_per_hour : 0.0);
+        const double mean_rate = c.daily_volume * b.mass * sh.fraction / 86400.0;
+        const double peak_rate = mean_rate * c.peak_factor;
+        a.line.peak_queries_per_s += peak_rate;
+        a.line.peak_tokens_per_s += peak_rate * static_cast<double>(sh.setting.samples) *
+                                    (sh.figures.thinking_tokens + c.answer_tokens);
+        a.line.busy_devices_at_peak += peak_rate * cost.device_seconds;
+        a.mean_busy += mean_rate * cost.device_seconds;
+        a.line.batch = std::max(a.line.batch, cost.batch);
+        a.line.kv_gib_per_replica = std::max(a.line.kv_gib_per_replica,
+                                             static_cast<double>(cost.batch) * cost.kv_bytes / (1024.0 * 1024 * 1024));
+      }
+    }
+    for (auto& [name, a] : lines) {
+      CapacityLine& l = a.line;
+      const double replicas = std::ceil(l.busy_devices_at_peak / opt.peak_utilisation / static_cast<double>(l.devices_per_replica) - 1e-9);
+      l.replicas = std::max(1L, static_cast<long>(replicas));
+      l.devices = l.replicas * l.devices_per_replica;
+      l.mean_utilisation = a.mean_busy / static_cast<double>(l.devices);
+      l.usd_per_month = static_cast<double>(l.devices) * a.price * 24 * w.days_per_month;
+      r.fleet_usd_per_month += l.usd_per_month;
+      r.capacity.push_back(l);
+    }
+  });
+
+  passes.Run("uncertainty", [&] {
+    // Options that read the same fitted curve or run move together (their errors are one error); different
+    // sources are independent: half-widths add linearly within a source and in quadrature across sources.
+    std::map<std::string, std::pair<double, double>> by_source;  // (below, above) in objective units
+    for (const BucketPlan& b : r.buckets) {
+      const TaskClassSpec& c = w.classes[b.class_index];
+      for (const ChosenShare& sh : b.shares) {
+        const Candidate& cand = candidates[b.class_index][sh.candidate];
+        for (std::size_t t = 0; t < b.weights.size(); ++t) {
+          if (b.weights[t] <= 0 || !cand.per_bucket[t]) continue;
+          const Figures& f = *cand.per_bucket[t];
+          const double coef = c.daily_volume * w.days_per_month * b.mass * sh.fraction * b.weights[t] * c.value_usd;
+          auto& dev = by_source[f.source];
+          dev.first += coef * (f.accuracy - f.interval.lower);
+          dev.second += coef * (f.interval.upper - f.accuracy);
+        }
+      }
+    }
+    double below = 0, above = 0;
+    for (const auto& [source, dev] : by_source) {
+      below += dev.first * dev.first;
+      above += dev.second * dev.second;
+    }
+    below = std::sqrt(below);
+    above = std::sqrt(above);
+    const double total_weight = TotalWeight(w) * w.days_per_month;
+    const double expected = r.accuracy * total_weight;
+    r.accuracy_interval = {std::max(0.0, (expected - below) / total_weight), std::min(1.0, (expected + above) / total_weight)};
+    switch (r.objective) {
+      case Objective::kMaxAccuracy:
+        r.objective_value = expected;
+        r.objective_interval = {expected - below, expected + above};
+        break;
+      case Objective::kMinCost:
+        r.objective_value = r.inference_usd_per_month + r.training_usd_per_month;
+        r.objective_interval = {r.objective_value, r.objective_value};
+        break;
+      case Objective::kMaxNetValue: {
+        const double cost = r.inference_usd_per_month + r.training_usd_per_month;
+        r.objective_value = expected - cost;
+        r.objective_interval = {expected - below - cost, expected + above - cost};
+        break;
+      }
+    }
+  });
+
+  if (!w.tiers.empty() && !opt.volume_sweep.empty()) {
+    passes.Run("volume sweep", [&] {
+      for (double m : opt.volume_sweep) {
+        VolumePoint point;
+        point.multiplier = m;
+        double best_score = 0;
+        bool found = false;
+        for (const std::string& tier : TierNames(w)) {
+          Scenario s = Solve(w, lp_by_tier[tier], r.objective, r.budget_usd_per_month, r.target_accuracy, opt.robust,
+                             TierMonthly(w, tier), m);
+          if (!s.alloc.feasible || (found && s.score <= best_score)) continue;
+          found = true;
+          best_score = s.score;
+          point.best_tier = tier;
+          point.accuracy = Totals(w, s).accuracy;
+          const double total = s.fixed_monthly + s.alloc.spend;
+          point.training_share = total > 0 ? s.fixed_monthly / total : 0;
+        }
+        if (found) r.volume_sweep.push_back(point);
+      }
+    });
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+namespace {
+
+nlohmann::json IntervalJson(const Interval& i) { return nlohmann::json::array({i.lower, i.upper}); }
+
+nlohmann::json SettingJson(const Setting& s) {
+  nlohmann::json j = {{"system", s.system},
+                      {"mode", std::string(ToString(s.mode))},
+                      {"budget_tokens", s.budget ? nlohmann::json(*s.budget) : nlohmann::json(nullptr)},
+                      {"effort", s.effort},
+                      {"samples", s.samples},
+                      {"aggregation", s.aggregation.ToString()},
+                      {"origin", s.from_curve ? "curve" : "run"}};
+  return j;
+}
+
+std::string Usd(double x) {
+  if (std::abs(x) >= 1e6) return fmt::format("${:.2f}M", x / 1e6);
+  if (std::abs(x) >= 1e4) return fmt::format("${:.1f}k", x / 1e3);
+  return fmt::format("${:.2f}", x);
+}
+
+}  // namespace
+
+nlohmann::json PlanResult::ToJson() const {
+  using nlohmann::json;
+  json j;
+  j["workload"] = workload_name;
+  j["objective"] = std::string(ToString(objective));
+  j["budget_usd_per_month"] = budget_usd_per_month ? json(*budget_usd_per_month) : json(nullptr);
+  j["target_accuracy"] = target_accuracy ? json(*target_accuracy) : json(nullptr);
+  j["robust"] = robust;
+  j["feasible"] = feasible;
+  if (!reason.empty()) j["reason"] = reason;
+  j["fits_hash"] = fits_hash;
+  j["accuracy"] = accuracy;
+  j["accuracy_interval"] = IntervalJson(accuracy_interval);
+  j["objective_value"] = objective_value;
+  j["objective_interval"] = IntervalJson(objective_interval);
+  j["inference_usd_per_month"] = inference_usd_per_month;
+  j["training_usd_per_month"] = training_usd_per_month;
+  const double total = inference_usd_per_month + training_usd_per_month;
+  j["training_share"] = total > 0 ? training_usd_per_month / total : 0.0;
+  j["fleet_usd_per_month"] = fleet_usd_per_month;
+  j["chosen_tier"] = chosen_tier;
+  j["allocation"] = json::array();
+  for (const BucketPlan& b : buckets) {
+    json shares = json::array();
+    for (const ChosenShare& s : b.shares) {
+      json o = SettingJson(s.setting);
+      o["fraction"] = s.fraction;
+      o["accuracy"] = s.figures.accuracy;
+      o["accuracy_interval"] = IntervalJson(s.figures.interval);
+      o["thinking_tokens_mean"] = s.figures.thinking_tokens;
+      o["thinking_tokens_p95"] = s.figures.thinking_tokens_p95;
+      o["tokens_assumed"] = s.figures.tokens_assumed;
+      o["cost_usd_per_query"] = s.figures.cost_usd;
+      o["verifier_usd_per_query"] = s.figures.verifier_usd;
+      o["latency_p95_s"] = s.figures.latency_p95_s;
+      o["source"] = s.figures.source;
+      shares.push_back(o);
+    }
+    j["allocation"].push_back({{"class", b.class_name},
+                               {"bucket", b.bucket},
+                               {"traffic_fraction", b.mass},
+                               {"true_bucket_mix", b.weights},
+                               {"queries_per_month", b.queries_per_month},
+                               {"options_considered", b.options_considered},
+                               {"accuracy", b.accuracy},
+                               {"accuracy_interval", IntervalJson(b.interval)},
+                               {"cost_usd_per_query", b.cost_per_query},
+                               {"latency_p95_s", b.latency_p95_s},
+                               {"options", shares}});
+  }
+  j["classes"] = json::array();
+  for (const ClassPlan& c : classes) {
+    json o = {{"name", c.name},
+              {"accuracy", c.accuracy},
+              {"accuracy_interval", IntervalJson(c.interval)},
+              {"cost_usd_per_query", c.cost_per_query},
+              {"usd_per_month", c.usd_per_month},
+              {"latency_p95_s", c.latency_p95_s},
+              {"slo_p95_s", c.slo_p95_s},
+              {"router", c.router}};
+    if (c.accuracy_perfect_router) {
+      o["perfect_router"] = {{"accuracy", *c.accuracy_perfect_router}, {"usd_per_month", *c.usd_per_month_perfect_router}};
+    }
+    if (c.accuracy_no_router) {
+      o["no_router"] = {{"accuracy", *c.accuracy_no_router}, {"usd_per_month", *c.usd_per_month_no_router}};
+    }
+    j["classes"].push_back(o);
+  }
+  if (perfect_router) j["perfect_router"] = {{"accuracy", perfect_router->accuracy}, {"usd_per_month", perfect_router->usd_per_month}};
+  if (no_router) j["no_router"] = {{"accuracy", no_router->accuracy}, {"usd_per_month", no_router->usd_per_month}};
+  j["frontier"] = json::array();
+  for (const FrontierPoint& p : frontier) j["frontier"].push_back({{"usd_per_month", p.spend}, {"accuracy", p.accuracy}});
+  j["capacity"] = json::array();
+  for (const CapacityLine& l : capacity) {
+    j["capacity"].push_back({{"system", l.system}, {"model", l.model}, {"hardware", l.hardware},
+                             {"devices_per_replica", l.devices_per_replica}, {"replicas", l.replicas},
+                             {"devices", l.devices}, {"peak_queries_per_s", l.peak_queries_per_s},
+                             {"peak_tokens_per_s", l.peak_tokens_per_s}, {"busy_devices_at_peak", l.busy_devices_at_peak},
+                             {"mean_utilisation", l.mean_utilisation}, {"batch", l.batch},
+                             {"kv_gib_per_replica", l.kv_gib_per_replica}, {"usd_per_month", l.usd_per_month}});
+  }
+  j["tiers"] = json::array();
+  for (const TierResult& t : tiers) {
+    j["tiers"].push_back({{"name", t.name.empty() ? "(none)" : t.name}, {"training_usd", t.training_usd},
+                          {"training_usd_per_month", t.training_usd_per_month},
+                          {"inference_usd_per_month", t.inference_usd_per_month}, {"accuracy", t.accuracy},
+                          {"objective", t.objective}, {"feasible", t.feasible}, {"reason", t.reason}});
+  }
+  j["volume_sweep"] = json::array();
+  for (const VolumePoint& v : volume_sweep) {
+    j["volume_sweep"].push_back({{"volume_multiplier", v.multiplier}, {"best_tier", v.best_tier.empty() ? "(none)" : v.best_tier},
+                                 {"training_share", v.training_share}, {"accuracy", v.accuracy}});
+  }
+  j["passes"] = json::array();
+  for (const PassTiming& p : passes) j["passes"].push_back({{"name", p.name}, {"ms", p.ms}});
+  j["notes"] = notes;
+  return j;
+}
+
+std::string PlanResult::BriefReport() const {
+  if (!feasible) return fmt::format("plan '{}': infeasible: {}\n", workload_name, reason);
+  return fmt::format("plan '{}' ({}{}): accuracy {:.1f}% [{:.1f}, {:.1f}], inference {}/month, training {}/month{}\n",
+                     workload_name, ToString(objective), robust ? ", robust" : "", 100 * accuracy,
+                     100 * accuracy_interval.lower, 100 * accuracy_interval.upper, Usd(inference_usd_per_month),
+                     Usd(training_usd_per_month), chosen_tier.empty() ? "" : " (tier " + chosen_tier + ")");
+}
+
+std::string PlanResult::FullReport() const {
+  std::string out = BriefReport();
+  if (!feasible) return out;
+  out += fmt::format("\n{:<12} {:<16} {:>6}  {:<50} {:>6} {:>17} {:>10} {:>8}\n", "class", "bucket", "share", "option",
+                     "frac", "accuracy [95%]", "$/query", "p95 s");
+  for (const BucketPlan& b : buckets) {
+    bool first = true;
+    for (const ChosenShare& s : b.shares) {
+      out += fmt::format("{:<12} {:<16} {:>6}  {:<50} {:>5.0f}% {:>5.1f} [{:>4.1f},{:>5.1f}] {:>10.5f} {:>8.1f}\n",
+                         first ? b.class_name : "", first ? b.bucket : "",
+                         first ? fmt::format("{:.0f}%", 100 * b.mass) : "",
+                         s.setting.Describe(), 100 * s.fraction, 100 * s.figures.accuracy,
+                         100 * s.figures.interval.lower, 100 * s.figures.interval.upper, s.figures.cost_usd,
+                         s.figures.latency_p95_s);
+      first = false;
+    }
+  }
+  out += fmt::format("\n{:<14} {:>16} {:>12} {:>10} {:>8} {:>6}  {}\n", "class", "accuracy [95%]", "$/month", "$/query",
+                     "p95 s", "SLO", "router (perfect / none)");
+  for (const ClassPlan& c : classes) {
+    std::string router = c.router;
+    if (c.accuracy_perfect_router) {
+      router += fmt::format(" ({:.1f}% {} / {:.1f}% {})", 100 * *c.accuracy_perfect_router, Usd(*c.usd_per_month_perfect_router),
+                            100 * c.accuracy_no_router.value_or(0), Usd(c.usd_per_month_no_router.value_or(0)));
+    }
+    out += fmt::format("{:<14} {:>5.1f} [{:>4.1f},{:>5.1f}] {:>12} {:>10.5f} {:>8.1f} {:>6.0f}  {}\n", c.name,
+                       100 * c.accuracy, 100 * c.interval.lower, 100 * c.interval.upper, Usd(c.usd_per_month),
+                       c.cost_per_query, c.latency_p95_s, c.slo_p95_s, router);
+  }
+  if (perfect_router) {
+    out += fmt::format("\nrouter error: a perfect router would give {:.2f}% ({:+.2f} points) at {}/month; no router {:.2f}% at {}/month\n",
+                       100 * perfect_router->accuracy, 100 * (perfect_router->accuracy - accuracy),
+                       Usd(perfect_router->usd_per_month), 100 * no_router.value_or(RoutingTotals{}).accuracy,
+                       Usd(no_router.value_or(RoutingTotals{}).usd_per_month));
+  }
+  if (!capacity.empty()) {
+    out += fmt::format("\n{:<24} {:<16} {:>8} {:>8} {:>10} {:>12} {:>6} {:>8} {:>7} {:>10}\n", "capacity (peak)", "hardware",
+                       "devices", "replicas", "queries/s", "tokens/s", "batch", "KV GiB", "util", "$/month");
+    for (const CapacityLine& l : capacity) {
+      out += fmt::format("{:<24} {:<16} {:>8} {:>8} {:>10.2f} {:>12.0f} {:>6} {:>8.1f} {:>6.0f}% {:>10}\n", l.system,
+                         l.hardware, l.devices, l.replicas, l.peak_queries_per_s, l.peak_tokens_per_s, l.batch,
+                         l.kv_gib_per_replica, 100 * l.mean_utilisation, Usd(l.usd_per_month));
+    }
+  }
+  if (!tiers.empty()) {
+    out += "\ntraining tiers (training amortised over the horizon):\n";
+    for (const TierResult& t : tiers) {
+      out += fmt::format("  {:<34} training {:>10}/month  inference {:>10}/month  accuracy {:>5.1f}%{}\n",
+                         t.name.empty() ? "(no training)" : t.name, Usd(t.training_usd_per_month),
+                         Usd(t.inference_usd_per_month), 100 * t.accuracy, t.feasible ? "" : "  infeasible: " + t.reason);
+    }
+    const double total = training_usd_per_month + inference_usd_per_month;
+    out += fmt::format("  split: {:.0f}% training, {:.0f}% inference\n", total > 0 ? 100 * training_usd_per_month / total : 0.0,
+                       total > 0 ? 100 * inference_usd_per_month / total : 0.0);
+    for (const VolumePoint& v : volume_sweep) {
+      out += fmt::format("  at {:>5.1f}x volume: {:<34} {:.0f}% training, accuracy {:.1f}%\n", v.multiplier,
+                         v.best_tier.empty() ? "(no training)" : v.best_tier, 100 * v.training_share, 100 * v.accuracy);
+    }
+  }
+  if (!frontier.empty()) {
+    out += "\nfrontier ($/month -> accuracy):";
+    const std::size_t step = std::max<std::size_t>(1, frontier.size() / 8);
+    for (std::size_t i = 0; i < frontier.size(); i += step) {
+      out += fmt::format("  {} {:.1f}%", Usd(frontier[i].spend), 100 * frontier[i].accuracy);
+    }
+    out += fmt::format("  {} {:.1f}%\n", Usd(frontier.back().spend), 100 * frontier.back().accuracy);
+  }
+  out += "\npasses:";
+  for (const PassTiming& p : passes) out += fmt::format("  {} {:.1f} ms", p.name, p.ms);
+  out += "\n";
+  for (const std::string& n : notes) out += "note: " + n + "\n";
+  return out;
+}
+
+}  // namespace thinkplan::planner

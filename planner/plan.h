@@ -1,0 +1,159 @@
+// The plan pipeline (DESIGN.md 3.6), one function with named, timed passes: options -> routing -> solve ->
+// router analysis -> capacity -> uncertainty. Input: a workload, fitted curves, stored runs and the cost
+// catalogues; output: the allocation per class and routed bucket with traffic fractions, expected accuracy with its
+// interval, cost, latency, the frontier, the fleet at peak and the training / inference split.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "planner/allocation.h"
+#include "planner/options.h"
+#include "planner/routing.h"
+#include "planner/workload.h"
+
+namespace thinkplan::planner {
+
+struct PlanInputs {
+  Workload workload;
+  const CurveSet* curves = nullptr;
+  std::vector<Run> runs;
+  Catalogues catalogues;
+  double load_ms = 0;  // time the caller spent reading these, reported as the "load" pass
+};
+
+struct PlanOptions {
+  std::optional<double> budget_usd_per_month;  // overrides the workload's
+  std::optional<Objective> objective;          // overrides the workload's
+  std::optional<double> target_accuracy;       // overrides the workload's (min_cost)
+  // Plan on each option's lower confidence bound instead of its expected accuracy. Default false.
+  bool robust = false;
+  // Re-plan with a perfect router and with none, to price the router's error. Default true.
+  bool analyse_routing = true;
+  // Re-plan the training tiers at other volumes (Sardana-Frankle). Default {0.1, 0.3, 1, 3, 10}.
+  std::vector<double> volume_sweep = {0.1, 0.3, 1, 3, 10};
+  // Peak utilisation the fleet is sized for (headroom for bursts). Default 0.9.
+  double peak_utilisation = 0.9;
+  OptionsConfig options;
+  bool IsValid(std::string* error) const;
+};
+
+struct PassTiming {
+  std::string name;
+  double ms = 0;
+};
+
+struct ChosenShare {
+  Setting setting;
+  Figures figures;  // mixed over the true buckets routed here
+  double fraction = 1;
+  std::size_t candidate = 0;
+};
+
+struct BucketPlan {
+  std::size_t class_index = 0;
+  std::string class_name;
+  std::string bucket;     // predicted bucket
+  double mass = 1;        // share of the class's traffic routed here
+  std::vector<double> weights;  // true-bucket mix of that traffic
+  double queries_per_month = 0;
+  std::vector<ChosenShare> shares;
+  double accuracy = 0;
+  Interval interval;
+  double cost_per_query = 0;
+  double latency_p95_s = 0;
+  std::size_t options_considered = 0;
+};
+
+struct ClassPlan {
+  std::string name;
+  double accuracy = 0;
+  Interval interval;
+  double cost_per_query = 0;
+  double usd_per_month = 0;
+  double latency_p95_s = 0;
+  double slo_p95_s = 0;
+  std::string router;  // "none", "confusion", "auc 0.80"
+  // Router analysis (classes with several buckets): the same plan with a perfect router and with none.
+  std::optional<double> accuracy_perfect_router;
+  std::optional<double> usd_per_month_perfect_router;
+  std::optional<double> accuracy_no_router;
+  std::optional<double> usd_per_month_no_router;
+};
+
+struct CapacityLine {
+  std::string system, model, hardware;
+  long devices_per_replica = 1;
+  long replicas = 0;
+  long devices = 0;
+  double peak_queries_per_s = 0;
+  double peak_tokens_per_s = 0;
+  double busy_devices_at_peak = 0;
+  double mean_utilisation = 0;   // mean busy / provisioned
+  long batch = 0;                // concurrent sequences per replica (KV-limited or capped)
+  double kv_gib_per_replica = 0; // at that batch and the mean context
+  double usd_per_month = 0;      // provisioned for peak, all hours
+};
+
+struct TierResult {
+  std::string name;  // "" = no training (only untiered systems)
+  double training_usd = 0;
+  double training_usd_per_month = 0;
+  double inference_usd_per_month = 0;
+  double accuracy = 0;
+  double objective = 0;
+  bool feasible = false;
+  std::string reason;
+};
+
+struct VolumePoint {
+  double multiplier = 1;
+  std::string best_tier;
+  double training_share = 0;  // of total monthly spend
+  double accuracy = 0;
+};
+
+struct RoutingTotals {
+  double accuracy = 0;
+  double usd_per_month = 0;
+};
+
+struct PlanResult {
+  std::string workload_name;
+  Objective objective = Objective::kMaxAccuracy;
+  std::optional<double> budget_usd_per_month;
+  std::optional<double> target_accuracy;
+  bool robust = false;
+  bool feasible = false;
+  std::string reason;
+  std::vector<BucketPlan> buckets;
+  std::vector<ClassPlan> classes;
+  double accuracy = 0;  // value-weighted over all traffic
+  Interval accuracy_interval;
+  double objective_value = 0;
+  Interval objective_interval;
+  double inference_usd_per_month = 0;
+  double training_usd_per_month = 0;
+  double fleet_usd_per_month = 0;  // self-hosted GPUs provisioned for peak
+  std::vector<FrontierPoint> frontier;  // spend per month (inference) against accuracy
+  std::vector<CapacityLine> capacity;
+  std::vector<TierResult> tiers;
+  std::string chosen_tier;
+  std::vector<VolumePoint> volume_sweep;
+  std::optional<RoutingTotals> perfect_router;
+  std::optional<RoutingTotals> no_router;
+  std::vector<PassTiming> passes;
+  std::vector<std::string> notes;
+  std::string fits_hash;
+
+  nlohmann::json ToJson() const;
+  std::string BriefReport() const;
+  std::string FullReport() const;
+};
+
+PlanResult MakePlan(const PlanInputs& inputs, const PlanOptions& options = {});
+
+}  // namespace thinkplan::planner

@@ -268,6 +268,7 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
     b.queries_per_month = c.daily_volume * w.days_per_month * b.mass;
     b.options_considered = lp.options.size();
     for (const Share& sh : best.alloc.classes[i].shares) {
+      if (sh.fraction <= 1e-12) continue;  // a walk stopped exactly on a vertex lists the next option at zero
       const RoutedOption& o = lp.options[sh.option];
       b.shares.push_back({candidates[lp.class_index][o.candidate].setting, o.figures, sh.fraction, o.candidate});
       b.accuracy += sh.fraction * o.figures.accuracy;

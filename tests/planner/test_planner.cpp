@@ -1,0 +1,332 @@
+// The planner layer above the allocation solver: workload validation (an error catalogue naming JSON paths), the
+// router confusion from an AUC (closed form), parallel accuracy through the rescaled Beta (DESIGN.md reference
+// values and the core's quadrature), routing and the router analysis on a hand-computed instance, and a plan on
+// the shipped default workload whose figures are recomputed here from the stored runs and list prices.
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "core/errors.h"
+#include "core/special_functions.h"
+#include "planner/plan.h"
+#include "store/database.h"
+#include "tests/common/test_support.h"
+
+using namespace thinkplan;
+using namespace thinkplan::planner;
+using nlohmann::json;
+
+namespace {
+
+json MinimalWorkload() {
+  return json::parse(R"({
+    "name": "t", "objective": "max_accuracy", "budget_usd_per_month": 100,
+    "systems": [{"name": "fast", "kind": "api", "price_in_usd_per_mtok": 0, "price_out_usd_per_mtok": 10,
+                 "budget_knob": false, "ttft_s": 0, "output_tokens_per_s": 1000},
+                {"name": "slow", "kind": "api", "price_in_usd_per_mtok": 0, "price_out_usd_per_mtok": 10,
+                 "budget_knob": false, "ttft_s": 0, "output_tokens_per_s": 1000}],
+    "classes": [{"name": "code", "daily_volume": 1000, "value_usd": 1, "verifier": {"kind": "none"},
+                 "buckets": [{"name": "easy", "task_class": "x", "difficulty": "easy", "share": 0.6},
+                             {"name": "hard", "task_class": "x", "difficulty": "hard", "share": 0.4}],
+                 "router": {"confusion": [[0.9, 0.1], [0.2, 0.8]]}}]
+  })");
+}
+
+// Expects ParseWorkload to fail with an InputError whose location names `field`.
+void ExpectError(const json& j, const std::string& field) {
+  try {
+    ParseWorkload(j, "w.json");
+    BOOST_ERROR("no error for " + field);
+  } catch (const InputError& e) {
+    BOOST_TEST(e.where().file == "w.json");
+    BOOST_TEST(e.where().field == field, "field '" << e.where().field << "' expected '" << field << "': " << e.what());
+  }
+}
+
+Run MakeRun(const std::string& system, const std::string& difficulty, Mode mode, double correct, double tokens) {
+  Run r;
+  r.run_key = system + ":" + difficulty;
+  r.system = system;
+  r.task_class = "x";
+  r.difficulty = difficulty;
+  r.mode = mode;
+  r.n_problems = 100;
+  r.n_correct = correct;
+  r.mean_output_tokens = tokens;
+  return r;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(workload)
+
+BOOST_AUTO_TEST_CASE(minimal_workload_parses_and_round_trips) {
+  const Workload w = ParseWorkload(MinimalWorkload(), "w.json");
+  BOOST_TEST(w.classes.size() == 1u);
+  BOOST_TEST(w.classes[0].buckets[1].share == 0.4);
+  BOOST_TEST(w.classes[0].router->confusion[1][0] == 0.2);
+  const Workload again = ParseWorkload(ToJson(w), "again.json");
+  BOOST_TEST(ToJson(again).dump() == ToJson(w).dump());
+}
+
+BOOST_AUTO_TEST_CASE(error_catalogue_names_the_json_path) {
+  struct Case {
+    std::string pointer;  // JSON pointer to change
+    json value;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {"/classes/0/verifier", json{{"kind", "reward_model"}, {"dprime", -1}}, "classes[0].verifier.dprime"},
+      {"/classes/0/verifier", json{{"kind", "reward_model"}, {"auc", 1.5}}, "classes[0].verifier.auc"},
+      {"/classes/0/verifier", json{{"kind", "oracle"}}, "classes[0].verifier.kind"},
+      {"/classes/0/verifier", json{{"kind", "exact"}, {"dprime", 2}}, "classes[0].verifier.dprime"},
+      {"/classes/0/verifier", json{{"kind", "human"}}, "classes[0].verifier.usd_per_review"},
+      {"/classes/0/daily_volume", -5, "classes[0].daily_volume"},
+      {"/classes/0/daily_volume", "many", "classes[0].daily_volume"},
+      {"/classes/0/peak_factor", 0.5, "classes[0].peak_factor"},
+      {"/classes/0/buckets/1/share", 0.3, "classes[0].buckets"},
+      {"/classes/0/router/confusion/1", json::array({0.5, 0.4}), "classes[0].router.confusion[1]"},
+      {"/classes/0/router/confusion/0", json::array({0.9}), "classes[0].router.confusion[0]"},
+      {"/classes/0/volume", 1, "classes[0].volume"},
+      {"/classes/0/systems", json::array({"nope"}), "classes[0].systems[0]"},
+      {"/systems/1/name", "fast", "systems[1].name"},
+      {"/systems/0/kind", "cloud", "systems[0].kind"},
+      {"/systems/0/devices", 2, "systems[0].devices"},
+      {"/objective", "max_fun", "objective"},
+      {"/budget_usd_per_month", nullptr, "budget_usd_per_month"},
+      {"/confidence", 1.5, "confidence"},
+  };
+  for (const Case& c : cases) {
+    json j = MinimalWorkload();
+    j[json::json_pointer(c.pointer)] = c.value;
+    ExpectError(j, c.field);
+  }
+  json no_classes = MinimalWorkload();
+  no_classes.erase("classes");
+  ExpectError(no_classes, "classes");
+}
+
+BOOST_AUTO_TEST_CASE(router_confusion_from_auc_is_the_equal_variance_gaussian) {
+  // Two buckets: correct with probability Phi(d'/2), d' = sqrt 2 Phi^-1(AUC).
+  const double auc = 0.76;
+  const double d = std::sqrt(2.0) * NormalQuantile(auc);
+  const auto m = ConfusionFromAuc(auc, 2);
+  BOOST_TEST(m[0][0] == NormalCdf(d / 2), boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(m[1][1] == NormalCdf(d / 2), boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(m[0][0] == 0.6913, boost::test_tools::tolerance(1e-3));
+  // Three buckets: the middle one loses mass on both sides.
+  const auto m3 = ConfusionFromAuc(auc, 3);
+  BOOST_TEST(m3[1][1] == 2 * NormalCdf(d / 2) - 1, boost::test_tools::tolerance(1e-12));
+  for (const auto& row : m3) BOOST_TEST(row[0] + row[1] + row[2] == 1.0, boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(parallel_composition)
+
+BOOST_AUTO_TEST_CASE(reference_values_of_design_section_3_3) {
+  // Rescaling Beta(0.4, 0.6) to its own mean leaves it unchanged: the DESIGN.md reference values apply.
+  BetaDifficulty beta;
+  beta.a = 0.4;
+  beta.b = 0.6;
+  const double inf = std::numeric_limits<double>::infinity();
+  BOOST_TEST(ParallelAccuracy(beta, 0.4, {AggregationKind::kPassAt, 16}, inf, 0) == 0.7801, boost::test_tools::tolerance(1e-3));
+  BOOST_TEST(ParallelAccuracy(beta, 0.4, {AggregationKind::kBestOf, 16}, 1.0, 0) == 0.599, boost::test_tools::tolerance(2e-3));
+  BOOST_TEST(ParallelAccuracy(beta, 0.4, {AggregationKind::kBestOf, 16}, 3.0, 0) == 0.765, boost::test_tools::tolerance(2e-3));
+  BOOST_TEST(ParallelAccuracy(beta, 0.4, {AggregationKind::kBestOf, 64}, 1.0, 0) == 0.660, boost::test_tools::tolerance(2e-3));
+  BOOST_TEST(ParallelAccuracy(beta, 0.4, {AggregationKind::kConsensus, 5}, inf, 0.5) == 0.479, boost::test_tools::tolerance(2e-3));
+}
+
+BOOST_AUTO_TEST_CASE(beta_binomial_sum_agrees_with_the_core_quadrature_at_other_means) {
+  BetaDifficulty shape;
+  shape.a = 0.7;
+  shape.b = 1.9;
+  for (double mean : {0.1, 0.35, 0.8}) {
+    const BetaDifficulty beta = RescaleBeta(shape, mean);
+    BOOST_TEST(beta.a + beta.b == 2.6, boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(beta.Mean() == mean, boost::test_tools::tolerance(1e-12));
+    for (long k : {2L, 8L, 32L}) {
+      BOOST_TEST(ParallelAccuracy(shape, mean, {AggregationKind::kBestOf, k}, 1.5, 0) == beta.BestOfN(k, 1.5),
+                 boost::test_tools::tolerance(1e-6));
+      BOOST_TEST(ParallelAccuracy(shape, mean, {AggregationKind::kConsensus, k}, 0, 0.3) == beta.ConsAtK(k, 0.3),
+                 boost::test_tools::tolerance(1e-6));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(routing)
+
+// Two true buckets (easy 60%, hard 40%), confusion [[0.9, 0.1], [0.2, 0.8]]. Option A ("fast") is right on 90% of
+// easy and 30% of hard problems for 100 tokens ($0.001 at $10 per million); option B ("slow") 95% / 70% for 1000
+// tokens ($0.01). 30,000 queries a month. Hand computation in the comments.
+struct RoutingFixture {
+  Workload workload = ParseWorkload(MinimalWorkload(), "w.json");
+  CurveSet curves;
+  std::vector<Run> runs = {MakeRun("fast", "easy", Mode::kFast, 90, 100), MakeRun("fast", "hard", Mode::kFast, 30, 100),
+                           MakeRun("slow", "easy", Mode::kExtended, 95, 1000),
+                           MakeRun("slow", "hard", Mode::kExtended, 70, 1000)};
+  PlanInputs Inputs() const {
+    PlanInputs in;
+    in.workload = workload;
+    in.curves = &curves;
+    in.runs = runs;
+    return in;
+  }
+};
+
+BOOST_FIXTURE_TEST_CASE(predicted_buckets_mix_the_true_buckets, RoutingFixture) {
+  const auto routed = RouteBuckets(workload.classes[0], workload.classes[0].router->confusion);
+  BOOST_REQUIRE(routed.size() == 2u);
+  BOOST_TEST(routed[0].mass == 0.62, boost::test_tools::tolerance(1e-12));  // 0.6 * 0.9 + 0.4 * 0.2
+  BOOST_TEST(routed[1].mass == 0.38, boost::test_tools::tolerance(1e-12));  // 0.6 * 0.1 + 0.4 * 0.8
+  std::vector<std::string> notes;
+  const auto candidates = GenerateCandidates(workload, workload.classes[0], curves, runs, Catalogues{}, OptionsConfig{}, &notes);
+  BOOST_REQUIRE(candidates.size() == 2u);
+  const auto easy = MixOptions(candidates, routed[0], 0);
+  const auto hard = MixOptions(candidates, routed[1], 0);
+  auto by_system = [&](const std::vector<RoutedOption>& options, const std::string& system) {
+    for (const RoutedOption& o : options) if (candidates[o.candidate].setting.system == system) return o.figures;
+    BOOST_FAIL("missing " + system);
+    return Figures{};
+  };
+  BOOST_TEST(by_system(easy, "fast").accuracy == 0.51 / 0.62, boost::test_tools::tolerance(1e-12));   // (.54*.9+.08*.3)/.62
+  BOOST_TEST(by_system(easy, "slow").accuracy == 0.569 / 0.62, boost::test_tools::tolerance(1e-12));  // (.54*.95+.08*.7)/.62
+  BOOST_TEST(by_system(hard, "fast").accuracy == 0.15 / 0.38, boost::test_tools::tolerance(1e-12));   // (.06*.9+.32*.3)/.38
+  BOOST_TEST(by_system(hard, "slow").accuracy == 0.281 / 0.38, boost::test_tools::tolerance(1e-12));  // (.06*.95+.32*.7)/.38
+  BOOST_TEST(by_system(hard, "slow").cost_usd == 0.01, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(by_system(easy, "fast").cost_usd == 0.001, boost::test_tools::tolerance(1e-12));
+  // An SLO below the slow option's latency (1000 tokens at 1000/s = 1 s) leaves only the fast one.
+  BOOST_TEST(MixOptions(candidates, routed[1], 0.5).size() == 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(plan_routes_hard_to_slow_and_prices_the_router_error, RoutingFixture) {
+  // All on A costs 30000 * 0.001 = $30. Upgrading predicted-hard to B: +30000 * 0.38 * 0.009 = $102.60, at
+  // 0.38 * 0.3447 / (0.38 * 0.009) = 38.3 accuracy per dollar, ahead of predicted-easy (10.6). Budget $132.60:
+  // predicted-hard on B, predicted-easy on A: accuracy 0.51 + 0.281 = 0.791.
+  workload.budget_usd_per_month = 132.6;
+  const PlanResult plan = MakePlan(Inputs());
+  BOOST_REQUIRE(plan.feasible);
+  BOOST_TEST(plan.accuracy == 0.791, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(plan.inference_usd_per_month == 132.6, boost::test_tools::tolerance(1e-9));
+  BOOST_REQUIRE(plan.buckets.size() == 2u);
+  // The budget sits exactly on a hull vertex: a zero-fraction second share may be listed beside the full one.
+  auto main_system = [](const BucketPlan& b) {
+    const ChosenShare* top = &b.shares[0];
+    for (const ChosenShare& s : b.shares) if (s.fraction > top->fraction) top = &s;
+    BOOST_TEST(top->fraction == 1.0, boost::test_tools::tolerance(1e-9));
+    return top->setting.system;
+  };
+  BOOST_TEST(main_system(plan.buckets[0]) == "fast");
+  BOOST_TEST(main_system(plan.buckets[1]) == "slow");
+  // Perfect router, same budget: hard (40%) upgrade costs $108, so 102.6 / 108 = 95% of it:
+  // 0.6 * 0.9 + 0.4 * (0.3 + 0.95 * 0.4) = 0.812.
+  BOOST_REQUIRE(plan.perfect_router.has_value());
+  BOOST_TEST(plan.perfect_router->accuracy == 0.812, boost::test_tools::tolerance(1e-9));
+  // No router: one choice for all; B costs $270 more in full, 102.6 / 270 = 0.38 of it: 0.66 + 0.38 * 0.19.
+  BOOST_REQUIRE(plan.no_router.has_value());
+  BOOST_TEST(plan.no_router->accuracy == 0.66 + 0.38 * 0.19, boost::test_tools::tolerance(1e-9));
+}
+
+BOOST_FIXTURE_TEST_CASE(min_cost_for_a_target_and_the_robust_bound, RoutingFixture) {
+  // Target 0.791 is exactly the plan above, whose cost is $132.60.
+  workload.objective = Objective::kMinCost;
+  workload.target_accuracy = 0.791;
+  PlanResult plan = MakePlan(Inputs());
+  BOOST_REQUIRE(plan.feasible);
+  BOOST_TEST(plan.inference_usd_per_month == 132.6, boost::test_tools::tolerance(1e-9));
+  // Robust planning needs more spend for the same target on the lower bounds (or is infeasible).
+  PlanOptions robust;
+  robust.robust = true;
+  robust.target_accuracy = 0.70;
+  plan = MakePlan(Inputs(), robust);
+  PlanOptions plain;
+  plain.target_accuracy = 0.70;
+  const PlanResult expected = MakePlan(Inputs(), plain);
+  BOOST_REQUIRE(plan.feasible);
+  BOOST_TEST(plan.inference_usd_per_month > expected.inference_usd_per_month);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(default_workload)
+
+BOOST_AUTO_TEST_CASE(plan_figures_recomputed_from_stored_runs_and_prices) {
+  thinkplan::testing::ScratchDir dir;
+  store::Database db = store::Database::Open(dir / "t.db");
+  for (const char* file : {"published/systems.csv", "published/hardware.csv", "published/runs.csv",
+                           "public/livecodebench/runs_2025-01.csv", "public/routellm/runs.csv",
+                           "public/matharena/runs.csv", "public/deepseek_r1/runs.csv"}) {
+    db.Ingest(thinkplan::testing::DataDir() / file);
+  }
+  CurveSet curves;  // no fits: every option is a stored run, so each figure can be recomputed from the runs alone
+  PlanInputs in;
+  in.workload = LoadWorkload(thinkplan::testing::DataDir() / "workloads" / "default.json");
+  in.curves = &curves;
+  in.runs = db.ListRuns();
+  in.catalogues = Catalogues::Load(thinkplan::testing::DataDir());
+  const PlanResult plan = MakePlan(in);
+  BOOST_REQUIRE(plan.feasible);
+  BOOST_TEST(plan.inference_usd_per_month <= *in.workload.budget_usd_per_month * (1 + 1e-9));
+
+  double spend = 0;
+  for (const BucketPlan& b : plan.buckets) {
+    const TaskClassSpec& c = *in.workload.FindClass(b.class_name);
+    double fractions = 0;
+    for (const ChosenShare& share : b.shares) {
+      fractions += share.fraction;
+      const SystemSpec& s = *in.workload.FindSystem(share.setting.system);
+      BOOST_TEST(!share.setting.from_curve);
+      // Accuracy: the pooled counts of the stored runs with this setting, mixed over the true buckets.
+      double accuracy = 0, tokens = 0;
+      for (std::size_t t = 0; t < c.buckets.size(); ++t) {
+        if (b.weights[t] == 0) continue;
+        double n = 0, correct = 0, token_sum = 0, token_n = 0;
+        for (const Run& r : in.runs) {
+          if (r.system != s.CurveName(c.buckets[t].task_class) || r.task_class != c.buckets[t].task_class ||
+              r.difficulty != c.buckets[t].difficulty || r.mode != share.setting.mode || r.effort != share.setting.effort ||
+              r.budget_tokens != share.setting.budget || r.aggregation.kind != AggregationKind::kPass1) {
+            continue;
+          }
+          n += static_cast<double>(r.n_problems);
+          correct += r.n_correct;
+          if (r.mean_output_tokens) token_sum += static_cast<double>(r.n_problems) * *r.mean_output_tokens, token_n += static_cast<double>(r.n_problems);
+        }
+        BOOST_REQUIRE(n > 0);
+        accuracy += b.weights[t] * correct / n;
+        const std::string level = share.setting.mode == Mode::kFast ? "fast" : share.setting.effort.empty() ? "extended" : share.setting.effort;
+        tokens += b.weights[t] * (token_n > 0 ? token_sum / token_n : s.thinking_tokens.at(level));
+      }
+      BOOST_TEST(share.figures.accuracy == accuracy, boost::test_tools::tolerance(1e-9));
+      if (s.kind == SystemKind::kApi) {
+        const SystemInfo* info = in.catalogues.FindSystem(s.catalogue_name.empty() ? s.name : s.catalogue_name);
+        const double pin = s.price_in_usd_per_mtok.value_or(info ? info->price_in_usd_per_mtok.value_or(0) : 0);
+        const double pout = s.price_out_usd_per_mtok.value_or(info ? info->price_out_usd_per_mtok.value_or(0) : 0);
+        const double cost = (c.prompt_tokens * pin + (tokens + c.answer_tokens) * pout) / 1e6;
+        BOOST_TEST(share.figures.cost_usd == cost, boost::test_tools::tolerance(1e-9));
+      }
+      if (c.slo_p95_s > 0) BOOST_TEST(share.figures.latency_p95_s <= c.slo_p95_s);
+      spend += b.queries_per_month * share.fraction * share.figures.cost_usd;
+    }
+    BOOST_TEST(fractions == 1.0, boost::test_tools::tolerance(1e-12));
+  }
+  BOOST_TEST(spend == plan.inference_usd_per_month, boost::test_tools::tolerance(1e-9));
+  // The class accuracies recombine to the total, value-weighted.
+  double weighted = 0, weight = 0;
+  for (const ClassPlan& cp : plan.classes) {
+    const TaskClassSpec& c = *in.workload.FindClass(cp.name);
+    weighted += c.daily_volume * c.value_usd * cp.accuracy;
+    weight += c.daily_volume * c.value_usd;
+    BOOST_TEST(cp.interval.lower <= cp.accuracy);
+    BOOST_TEST(cp.accuracy <= cp.interval.upper);
+  }
+  BOOST_TEST(plan.accuracy == weighted / weight, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(plan.accuracy_interval.lower <= plan.accuracy);
+  BOOST_TEST(plan.accuracy <= plan.accuracy_interval.upper);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

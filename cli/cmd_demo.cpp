@@ -3,12 +3,15 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <ostream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/progress.h"
+#include "cli/stages.h"
 #include "cli/table.h"
 #include "core/errors.h"
 #include "store/database.h"
@@ -18,7 +21,8 @@ namespace {
 
 constexpr const char* kDescription =
     "Run thinkplan end to end on the data shipped in data/: ingest every published and public data set\n"
-    "(listed, in order, in data/demo_manifest.txt) into the database and summarise what is stored.\n"
+    "(listed, in order, in data/demo_manifest.txt) into the database, fit every scaling curve the data support\n"
+    "and summarise what is stored.\n"
     "Running it again on the same database is safe: identical rows are no-ops.\n\n"
     "Examples:\n"
     "  thinkplan demo                       # into ./thinkplan.db\n"
@@ -87,6 +91,18 @@ int RunDemo(Invocation& invocation) {
     }
   });
 
+  std::vector<FitLine> fits;
+  stages.Run("fit scaling curves", [&] {
+    fits = FitStoredData(db, {}, false, data_dir / "models" / "families.csv",
+                         !quiet && !json && Progress::StderrIsTerminal(), invocation.err);
+  });
+  std::map<std::string, std::pair<int, int>> fits_by_kind;  // kind -> (usable, all)
+  for (const FitLine& line : fits) {
+    auto& [usable, all] = fits_by_kind[line.fit.kind];
+    usable += line.fit.quality.usable();
+    ++all;
+  }
+
   const store::StoreCounts counts = db.Counts();
   if (json) {
     nlohmann::json out;
@@ -101,6 +117,7 @@ int RunDemo(Invocation& invocation) {
                                  {"inserted", summary.inserted},
                                  {"unchanged", summary.unchanged}});
     }
+    for (const auto& [kind, n] : fits_by_kind) out["fits"][kind] = {{"usable", n.first}, {"total", n.second}};
     for (const auto& stage : stages.timings()) out["stages"].push_back({{"name", stage.name}, {"seconds", stage.seconds}});
     invocation.out << out.dump(2) << "\n";
     return 0;
@@ -116,10 +133,15 @@ int RunDemo(Invocation& invocation) {
   table.AddRow({"perf runs", std::to_string(counts.perf_runs)});
   table.Print(invocation.out);
   invocation.out << "\n";
+  TextTable fit_table({{"fitted curves"}, {"usable", A::kRight}, {"of", A::kRight}});
+  for (const auto& [kind, n] : fits_by_kind) fit_table.AddRow({kind, std::to_string(n.first), std::to_string(n.second)});
+  fit_table.Print(invocation.out);
+  invocation.out << "\n";
   TextTable timing({{"stage"}, {"seconds", A::kRight}});
   for (const auto& stage : stages.timings()) timing.AddRow({stage.name, FormatFixed(stage.seconds, 2)});
   timing.Print(invocation.out);
-  invocation.out << "\nNext: `thinkplan runs --class math-competition` lists what was stored.\n";
+  invocation.out << "\nNext: `thinkplan runs --class math-competition` lists what was stored; `thinkplan fit --class code`\n"
+                    "shows the fitted curves with their intervals.\n";
   return 0;
 }
 

@@ -6,6 +6,7 @@ namespace thinkplan::cli {
 int RunDemo(Invocation& invocation);
 int RunIngest(Invocation& invocation);
 int RunRuns(Invocation& invocation);
+int RunFit(Invocation& invocation);
 int RunMeasure(Invocation& invocation);
 int RunCost(Invocation& invocation);
 int RunPlan(Invocation& invocation);
@@ -15,6 +16,7 @@ const std::vector<Command>& Commands() {
       {"demo", "the whole pipeline on the shipped data, into a fresh database", RunDemo},
       {"ingest", "store runs, per-problem results, perf runs and catalogues (CSV or JSONL)", RunIngest},
       {"runs", "list and filter the stored runs", RunRuns},
+      {"fit", "fit scaling curves (sequential, tokens, parallel, training) with intervals; store them", RunFit},
       {"measure", "GPU measurement harness: ceilings, then decode/prefill step times (needs CUDA; --device cpu)",
        RunMeasure},
       {"cost", "what a thinking query costs: API list prices or self-hosted GPUs (KV cache, batch, $/token)", RunCost},

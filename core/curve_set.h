@@ -36,10 +36,11 @@ struct FittedCurves {
   std::optional<CoverageLaw> coverage;        // Brown et al.'s exp(a k^b), for comparison only
 };
 
-// Training-compute surfaces are per (model family, task class).
+// Training-compute surfaces are per (model family, task class[, difficulty]).
 struct TrainingKey {
   std::string family;
   std::string task_class;
+  std::string difficulty;  // empty: the whole class
   auto operator<=>(const TrainingKey&) const = default;
 };
 

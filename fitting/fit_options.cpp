@@ -20,14 +20,10 @@ bool Options::IsValid(std::string* error) const {
   return true;
 }
 
-namespace {
-
 std::string FormatEstimate(const Estimate& e) {
   if (e.interval.lower == e.value && e.interval.upper == e.value) return fmt::format("{}={:.4g}", e.name, e.value);
   return fmt::format("{}={:.4g} [{:.4g}, {:.4g}]", e.name, e.value, e.interval.lower, e.interval.upper);
 }
-
-}  // namespace
 
 std::string Summary::BriefReport() const {
   std::string line = fmt::format("{} {}{}{} n={}", kind, form, label.empty() ? "" : " ", label, quality.n_points);

@@ -38,6 +38,9 @@ struct Estimate {
   Interval interval;  // equal to {value, value} when no interval could be computed
 };
 
+// "name=0.1234 [0.1, 0.15]", or "name=0.1234" when the estimate has no interval.
+std::string FormatEstimate(const Estimate& e);
+
 struct Summary {
   std::string kind;   // sequential | tokens | parallel | coverage | training | rho
   std::string form;   // sigmoid | log-linear | lognormal | beta | exp-power | logit-linear | trinomial

@@ -159,14 +159,15 @@ void FillSummary(const SequentialCurve& curve, const Options& options, Summary* 
 
 SequentialData SequentialPointsFromRuns(const std::vector<Run>& runs) {
   SequentialData data;
-  bool all_tokens = true;
-  long pass1 = 0;
+  // Tokens actually used where known, else the budget: whichever axis more of the pass@1 runs have, tokens used
+  // on a tie. Runs of one group can come from several sources, some with token counts and some without.
+  long with_tokens = 0, with_budget = 0;
   for (const Run& run : runs) {
     if (run.aggregation.kind != AggregationKind::kPass1) continue;
-    ++pass1;
-    all_tokens = all_tokens && run.mean_output_tokens.has_value();
+    with_tokens += run.mean_output_tokens.has_value();
+    with_budget += run.budget_tokens.has_value();
   }
-  data.axis = all_tokens && pass1 > 0 ? TokenAxis::kTokensUsed : TokenAxis::kBudget;
+  data.axis = with_tokens >= with_budget ? TokenAxis::kTokensUsed : TokenAxis::kBudget;
   for (const Run& run : runs) {
     const bool usable = run.aggregation.kind == AggregationKind::kPass1 &&
                         (data.axis == TokenAxis::kTokensUsed ? run.mean_output_tokens : run.budget_tokens);

@@ -89,7 +89,7 @@ void AddToCurveSet(const StoredFit& fit, CurveSet& set) {
     surface.axis = fit.axis == "samples" ? TestTimeAxis::kSamples : TestTimeAxis::kThinkingTokens;
     surface.covariance = fit.covariance;
     surface.quality = fit.quality;
-    set.PutTraining({fit.key.system, fit.key.task_class}, surface);
+    set.PutTraining({fit.key.system, fit.key.task_class, fit.key.difficulty}, surface);
     return;
   }
   FittedCurves& curves = set.At(fit.key);

@@ -19,7 +19,7 @@ BOOST_AUTO_TEST_SUITE(cli)
 BOOST_AUTO_TEST_CASE(help_lists_every_command_and_exits_zero) {
   const CommandResult r = RunThinkplan("--help");
   BOOST_TEST(r.exit_code == 0);
-  for (const char* command : {"demo", "ingest", "runs"}) {
+  for (const char* command : {"demo", "ingest", "runs", "fit", "cost", "measure"}) {
     BOOST_TEST(r.out.find(std::string("  ") + command) != std::string::npos, command);
   }
   BOOST_TEST(RunThinkplan("--version").out.find("thinkplan ") == 0u);
@@ -96,6 +96,39 @@ BOOST_AUTO_TEST_CASE(failed_ingest_names_the_place_and_keeps_the_store) {
   BOOST_TEST(r.err.find("n_correct") != std::string::npos, r.err);
   BOOST_TEST(ReadFile(dir / "t.db") == before);
   BOOST_TEST(RunThinkplan(Db(dir) + " ingest " + ShellQuote((dir / "missing.csv").string())).exit_code == 2);
+}
+
+BOOST_AUTO_TEST_CASE(fit_stores_curves_and_does_not_refit_unchanged_input) {
+  ScratchDir dir;
+  BOOST_REQUIRE(RunThinkplan(Db(dir) + " --quiet demo").exit_code == 0);
+  const CommandResult first = RunThinkplan(Db(dir) + " fit --json");
+  BOOST_REQUIRE_MESSAGE(first.exit_code == 0, first.err);
+  const auto fits = nlohmann::json::parse(first.out);
+  int usable_parallel = 0, training = 0;
+  bool o3_mini_sequential = false;
+  for (const auto& fit : fits) {
+    BOOST_TEST(fit["refitted"].get<bool>());
+    const std::string status = fit["status"];
+    BOOST_TEST((status == "ok" || status == "fallback" || status == "insufficient data" || status == "not converged"));
+    if (status == "insufficient data") BOOST_TEST(!fit["reason"].get<std::string>().empty());
+    for (const auto& p : fit["params"]) BOOST_TEST(p.is_number(), fit["label"]);  // never NaN (JSON null)
+    usable_parallel += fit["kind"] == "parallel" && status == "ok";
+    training += fit["kind"] == "training" && status == "ok";
+    if (fit["kind"] == "sequential" && fit["system"] == "o3-mini") {
+      o3_mini_sequential = true;
+      BOOST_TEST(fit["axis"] == "tokens used");
+      BOOST_TEST(fit["n"].get<int>() == 3);  // low, medium and high effort on MathArena's token counts
+    }
+  }
+  BOOST_TEST(usable_parallel >= 100);  // LiveCodeBench: a Beta per model and difficulty
+  BOOST_TEST(training >= 5);           // DeepSeek-Coder, CodeLlama, StarCoder2 families
+  BOOST_TEST(o3_mini_sequential);
+  // Unchanged input: nothing is refitted.
+  const CommandResult again = RunThinkplan(Db(dir) + " fit --class code --kind parallel");
+  BOOST_REQUIRE_MESSAGE(again.exit_code == 0, again.err);
+  BOOST_TEST(again.err.find(" 0 fitted now") != std::string::npos, again.err);
+  BOOST_TEST(again.out.find("95% intervals") != std::string::npos);
+  BOOST_TEST(RunThinkplan(Db(dir) + " fit --kind wiggly").exit_code == 1);
 }
 
 BOOST_AUTO_TEST_CASE(cost_prices_an_api_query_and_a_self_hosted_one) {

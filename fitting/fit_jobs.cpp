@@ -1,0 +1,325 @@
+#include "fitting/fit_jobs.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/errors.h"
+#include "core/model_shape.h"
+#include "fitting/beta_fit.h"
+#include "fitting/parallel_scaling.h"
+#include "fitting/sequential_fit.h"
+#include "fitting/token_fit.h"
+
+namespace thinkplan::fitting {
+namespace {
+
+// Bump when a fit's code changes what it computes from the same rows: stored fits are then refitted.
+constexpr const char* kFittingVersion = "2";
+
+constexpr FitKind kAllKinds[] = {FitKind::kSequential, FitKind::kTokens, FitKind::kParallel,
+                                 FitKind::kRho,        FitKind::kCoverage, FitKind::kTraining};
+
+bool IsPass1(const Run& run) { return run.aggregation.kind == AggregationKind::kPass1; }
+
+std::string SettingOf(const Run& run) {
+  std::string setting = std::string(ToString(run.mode));
+  if (!run.effort.empty()) setting += " effort " + run.effort;
+  if (run.budget_tokens) setting += " budget " + std::to_string(static_cast<long>(*run.budget_tokens));
+  return setting;
+}
+
+// The per-problem results of one setting of a group: the setting with the most problems with two or more
+// samples (a Beta's spread needs repeated samples). Pooling settings would mix different difficulty profiles.
+struct ProblemSelection {
+  std::string setting;
+  std::vector<ProblemResult> problems;
+};
+
+ProblemSelection SelectRepeatedSamples(const std::vector<Run>& runs, const FitInputs& inputs) {
+  std::map<std::string, std::vector<ProblemResult>> by_setting;
+  for (const Run& run : runs) {
+    auto it = inputs.problems.find(run.run_key);
+    if (it == inputs.problems.end()) continue;
+    for (const ProblemResult& p : it->second) {
+      if (p.samples >= 2) by_setting[SettingOf(run)].push_back(p);
+    }
+  }
+  ProblemSelection best;
+  for (auto& [setting, problems] : by_setting) {
+    if (problems.size() > best.problems.size()) best = {setting, std::move(problems)};
+  }
+  return best;
+}
+
+// Aggregate coverage runs of one setting: pass@1 and pass@k (k > 1) with problem counts.
+std::vector<Run> CoverageRuns(const std::vector<Run>& runs) {
+  std::map<std::string, std::vector<Run>> by_setting;
+  for (const Run& run : runs) {
+    const auto kind = run.aggregation.kind;
+    if (kind == AggregationKind::kPass1 || kind == AggregationKind::kPassAt) by_setting[SettingOf(run) + "|" + run.benchmark].push_back(run);
+  }
+  for (auto& [setting, group] : by_setting) {
+    std::set<long> ks;
+    for (const Run& run : group) ks.insert(run.aggregation.k);
+    if (ks.size() >= 2) return group;
+  }
+  return {};
+}
+
+std::vector<PassAtKPoint> PointsFromRuns(const std::vector<Run>& runs) {
+  std::vector<PassAtKPoint> points;
+  for (const Run& run : runs) points.push_back({run.aggregation.k, static_cast<double>(run.n_problems), run.n_correct});
+  return points;
+}
+
+// Empirical pass@k (unbiased, Chen et al.) at k = 1, 2, 5, 10, 20, 50, ... below the samples every problem has,
+// and at that sample count itself.
+std::vector<PassAtKPoint> PointsFromProblems(const std::vector<ProblemResult>& problems) {
+  const std::vector<SampleCount> counts = SampleCountsFromProblems(problems);
+  long max_k = std::numeric_limits<long>::max();
+  for (const ProblemResult& p : problems) max_k = std::min(max_k, p.samples);
+  std::vector<long> ks;
+  for (long k : {1L, 2L, 5L, 10L, 20L, 50L, 100L, 200L, 500L, 1000L}) {
+    if (k < max_k) ks.push_back(k);
+  }
+  ks.push_back(max_k);
+  std::vector<PassAtKPoint> points;
+  for (long k : ks) {
+    const EmpiricalPassAtK e = EmpiricalPassAt(counts, k);
+    points.push_back({k, static_cast<double>(e.problems), e.value * static_cast<double>(e.problems)});
+  }
+  return points;
+}
+
+bool Wanted(const FitJobFilter& filter, FitKind kind, const CurveKey& key) {
+  if (filter.kind && *filter.kind != kind) return false;
+  if (filter.task_class && *filter.task_class != key.task_class) return false;
+  return !filter.system || *filter.system == key.system;
+}
+
+void PlanCurveJobs(const CurveKey& key, const std::vector<Run>& runs, const FitInputs& inputs,
+                   const FitJobFilter& filter, std::vector<FitJob>& jobs) {
+  std::vector<Run> pass1, with_tokens, consensus;
+  std::vector<ProblemResult> token_problems;
+  for (const Run& run : runs) {
+    if (IsPass1(run)) pass1.push_back(run);
+    if (run.mean_output_tokens) with_tokens.push_back(run);
+    if (run.aggregation.kind == AggregationKind::kConsensus && run.aggregation.k > 1) consensus.push_back(run);
+  }
+  const bool any_x = std::any_of(pass1.begin(), pass1.end(),
+                                 [](const Run& r) { return r.mean_output_tokens || r.budget_tokens; });
+  if (any_x && Wanted(filter, FitKind::kSequential, key)) {
+    jobs.push_back({FitKind::kSequential, key, pass1});
+  }
+  if (!with_tokens.empty() && Wanted(filter, FitKind::kTokens, key)) {
+    jobs.push_back({FitKind::kTokens, key, with_tokens});
+  }
+  const ProblemSelection repeated = SelectRepeatedSamples(runs, inputs);
+  const std::vector<Run> coverage_runs = CoverageRuns(runs);
+  const bool parallel = !repeated.problems.empty() || !coverage_runs.empty();
+  if (parallel && Wanted(filter, FitKind::kParallel, key)) {
+    FitJob job{FitKind::kParallel, key, repeated.problems.empty() ? coverage_runs : std::vector<Run>{}};
+    job.problems = repeated.problems;
+    job.setting = repeated.setting;
+    jobs.push_back(job);
+  }
+  if (!consensus.empty() && Wanted(filter, FitKind::kRho, key)) {
+    // The cons@k point and, for the Beta's mean, the pass@1 runs on the same benchmark.
+    FitJob job{FitKind::kRho, key, {consensus.front()}};
+    for (const Run& run : pass1) {
+      if (run.benchmark == consensus.front().benchmark) job.runs.push_back(run);
+    }
+    jobs.push_back(job);
+  }
+  if (parallel && Wanted(filter, FitKind::kCoverage, key)) {
+    FitJob job{FitKind::kCoverage, key, repeated.problems.empty() ? coverage_runs : std::vector<Run>{}};
+    job.problems = repeated.problems;
+    job.setting = repeated.setting;
+    jobs.push_back(job);
+  }
+}
+
+// Training surfaces: per (family, class, difficulty), empirical pass@k of each member at its per-problem
+// setting against its pre-training compute.
+void PlanTrainingJobs(const std::map<CurveKey, std::vector<Run>>& groups, const FitInputs& inputs,
+                      const FitJobFilter& filter, std::vector<FitJob>& jobs) {
+  std::map<CurveKey, FitJob> by_family;  // key: (family, class, difficulty)
+  std::map<CurveKey, std::set<std::string>> members;
+  for (const auto& [key, runs] : groups) {
+    const auto member = std::find_if(inputs.families.begin(), inputs.families.end(),
+                                     [&](const FamilyMember& m) { return m.system == key.system; });
+    if (member == inputs.families.end()) continue;
+    const CurveKey family_key{member->family, key.task_class, key.difficulty};
+    const bool system_matches = !filter.system || *filter.system == member->family || *filter.system == key.system;
+    if ((filter.kind && *filter.kind != FitKind::kTraining) || !system_matches ||
+        (filter.task_class && *filter.task_class != key.task_class)) {
+      continue;
+    }
+    const ProblemSelection repeated = SelectRepeatedSamples(runs, inputs);
+    if (repeated.problems.empty()) continue;
+    FitJob& job = by_family[family_key];
+    job.kind = FitKind::kTraining;
+    job.key = family_key;
+    job.training_axis = TestTimeAxis::kSamples;
+    for (const PassAtKPoint& point : PointsFromProblems(repeated.problems)) {
+      job.training_points.push_back({member->TrainFlops(), static_cast<double>(point.k), point.n_problems, point.n_correct});
+    }
+    job.problems.insert(job.problems.end(), repeated.problems.begin(), repeated.problems.end());
+    members[family_key].insert(key.system);
+  }
+  for (auto& [family_key, job] : by_family) {
+    if (members[family_key].size() >= 2) jobs.push_back(std::move(job));
+  }
+}
+
+nlohmann::json RunJson(const Run& r) {
+  auto opt = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+  return {r.run_key, ToString(r.source), r.system, r.hardware, r.task_class, r.difficulty, r.benchmark,
+          ToString(r.mode), opt(r.budget_tokens), r.effort, r.samples, r.aggregation.ToString(), r.n_problems,
+          r.n_correct, opt(r.mean_output_tokens), opt(r.mean_input_tokens)};
+}
+
+FitOutcome Outcome(const FitJob& job, std::string form, std::string axis, std::vector<double> params,
+                   std::vector<double> covariance, FitQuality quality, Summary summary) {
+  summary.label = job.key.ToString();
+  if (!job.setting.empty()) summary.notes.push_back("per-problem results at setting: " + job.setting);
+  return {job.kind, job.key, std::move(form), std::move(axis), std::move(params), std::move(covariance),
+          std::move(quality), std::move(summary)};
+}
+
+}  // namespace
+
+std::string_view ToString(FitKind kind) {
+  switch (kind) {
+    case FitKind::kSequential: return "sequential";
+    case FitKind::kTokens: return "tokens";
+    case FitKind::kParallel: return "parallel";
+    case FitKind::kRho: return "rho";
+    case FitKind::kCoverage: return "coverage";
+    case FitKind::kTraining: return "training";
+  }
+  return "sequential";
+}
+
+std::optional<FitKind> ParseFitKind(std::string_view text) {
+  for (FitKind kind : kAllKinds) {
+    if (ToString(kind) == text) return kind;
+  }
+  return std::nullopt;
+}
+
+std::vector<FamilyMember> LoadFamilies(const std::filesystem::path& csv_path) {
+  const CsvTable table = CsvTable::Read(csv_path);
+  std::vector<FamilyMember> members;
+  for (size_t i = 0; i < table.size(); ++i) {
+    const CsvRow row = table.row(i);
+    FamilyMember m{row.RequiredText("system"), row.RequiredText("family"), row.Number("params_b"),
+                   row.Number("pretrain_tokens_t")};
+    if (!(m.params_b > 0)) row.Fail("params_b", "must be a number > 0");
+    if (!(m.pretrain_tokens_t > 0)) row.Fail("pretrain_tokens_t", "must be a number > 0");
+    members.push_back(m);
+  }
+  return members;
+}
+
+std::string FitJob::Fingerprint(const Options& options) const {
+  nlohmann::json out = {{"version", kFittingVersion},
+                        {"kind", ToString(kind)},
+                        {"key", {key.system, key.task_class, key.difficulty}},
+                        {"setting", setting},
+                        {"confidence_level", options.confidence_level},
+                        {"min_distinct_x_for_sigmoid", options.min_distinct_x_for_sigmoid},
+                        {"fallback_token_sigma", options.fallback_token_sigma}};
+  std::vector<Run> sorted_runs = runs;
+  std::sort(sorted_runs.begin(), sorted_runs.end(), [](const Run& a, const Run& b) { return a.run_key < b.run_key; });
+  for (const Run& run : sorted_runs) out["runs"].push_back(RunJson(run));
+  std::vector<ProblemResult> sorted_problems = problems;
+  std::sort(sorted_problems.begin(), sorted_problems.end(), [](const ProblemResult& a, const ProblemResult& b) {
+    return std::tie(a.run_key, a.problem_id) < std::tie(b.run_key, b.problem_id);
+  });
+  for (const ProblemResult& p : sorted_problems) {
+    out["problems"].push_back({p.run_key, p.problem_id, p.samples, p.correct,
+                               p.output_tokens ? nlohmann::json(*p.output_tokens) : nlohmann::json(nullptr)});
+  }
+  for (const TrainingPoint& t : training_points) out["training"].push_back({t.train_flops, t.test_time, t.n, t.correct});
+  return out.dump();
+}
+
+std::vector<FitJob> PlanFitJobs(const FitInputs& inputs, const FitJobFilter& filter) {
+  std::map<CurveKey, std::vector<Run>> groups;
+  for (const Run& run : inputs.runs) groups[{run.system, run.task_class, run.difficulty}].push_back(run);
+  std::vector<FitJob> jobs;
+  for (const auto& [key, runs] : groups) PlanCurveJobs(key, runs, inputs, filter, jobs);
+  PlanTrainingJobs(groups, inputs, filter, jobs);
+  // Parallel fits first: a rho job reads the Beta of its key.
+  std::stable_sort(jobs.begin(), jobs.end(), [](const FitJob& a, const FitJob& b) {
+    return (a.kind == FitKind::kParallel) > (b.kind == FitKind::kParallel);
+  });
+  return jobs;
+}
+
+FitOutcome RunFitJob(const FitJob& job, const Options& options, const BetaDifficulty* beta) {
+  Summary summary;
+  switch (job.kind) {
+    case FitKind::kSequential: {
+      const SequentialCurve c = FitSequential(job.runs, options, &summary);
+      return Outcome(job, std::string(ToString(c.form)), std::string(ToString(c.axis)), c.params, c.covariance,
+                     c.quality, summary);
+    }
+    case FitKind::kTokens: {
+      const TokenModel m = FitTokensFromMeans(TokenMeansFromRuns(job.runs), options, &summary);
+      return Outcome(job, "lognormal", "", {m.mu, m.sigma}, m.covariance, m.quality, summary);
+    }
+    case FitKind::kParallel: {
+      const BetaDifficulty b = job.problems.empty()
+                                   ? FitBetaFromPassAtK(PointsFromRuns(job.runs), options, &summary)
+                                   : FitBetaBinomial(SampleCountsFromProblems(job.problems), options, &summary);
+      return Outcome(job, "beta", "", {b.a, b.b}, b.covariance, b.quality, summary);
+    }
+    case FitKind::kRho: {
+      const Run& cons = job.runs.front();
+      if (beta == nullptr || !beta->quality.usable()) {
+        FitQuality quality;
+        quality.status = FitStatus::kInsufficientData;
+        quality.reason = "rho needs a usable Beta for " + job.key.ToString() +
+                         " (per-problem results with repeated samples, or pass@k at two k)";
+        summary.kind = "rho";
+        summary.form = "trinomial";
+        summary.quality = quality;
+        return Outcome(job, "trinomial", "", {0.0}, {}, quality, summary);
+      }
+      // The Beta's spread comes from the parallel fit; its mean from pass@1 on the cons point's own benchmark,
+      // when there is one (the parallel fit may come from another problem set of the same class).
+      BetaDifficulty shaped = *beta;
+      double n = 0, correct = 0;
+      for (size_t i = 1; i < job.runs.size(); ++i) n += job.runs[i].n_problems, correct += job.runs[i].n_correct;
+      if (n > 0) {
+        const double spread = beta->a + beta->b, mean = std::clamp(correct / n, 1e-6, 1 - 1e-6);
+        shaped.a = mean * spread;
+        shaped.b = (1 - mean) * spread;
+        summary.notes.push_back("Beta spread a+b from the parallel fit; mean from pass@1 on " + cons.benchmark);
+      }
+      const RhoFit r = FitRho(shaped, cons.aggregation.k, static_cast<double>(cons.n_problems), cons.n_correct,
+                              options, &summary);
+      return Outcome(job, "trinomial", "", {r.rho}, {}, r.quality, summary);
+    }
+    case FitKind::kCoverage: {
+      const std::vector<PassAtKPoint> points =
+          job.problems.empty() ? PointsFromRuns(job.runs) : PointsFromProblems(job.problems);
+      const CoverageLaw law = FitCoverageLaw(points, options, &summary);
+      return Outcome(job, "exp-power", "", {law.a, law.b}, law.covariance, law.quality, summary);
+    }
+    case FitKind::kTraining: {
+      const TrainingSurface s = FitTrainingSurface(job.training_points, job.training_axis, options, &summary);
+      return Outcome(job, "logit-linear", std::string(ToString(job.training_axis)), {s.t0, s.t1, s.t2},
+                     s.covariance, s.quality, summary);
+    }
+  }
+  throw InternalError("unknown fit kind");
+}
+
+}  // namespace thinkplan::fitting

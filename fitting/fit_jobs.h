@@ -1,0 +1,77 @@
+// Which curves the stored data support, and fitting each: the work behind `thinkplan fit`. Grouping runs and
+// per-problem results into jobs happens here; reading and writing the store is the caller's.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/curve_set.h"
+#include "core/run.h"
+#include "fitting/fit_options.h"
+#include "fitting/training_fit.h"
+
+namespace thinkplan::fitting {
+
+enum class FitKind { kSequential, kTokens, kParallel, kRho, kCoverage, kTraining };
+std::string_view ToString(FitKind kind);
+std::optional<FitKind> ParseFitKind(std::string_view text);  // sequential|tokens|parallel|rho|coverage|training
+
+// A system's place in a model family: what its pre-training cost (data/models/families.csv).
+struct FamilyMember {
+  std::string system;
+  std::string family;
+  double params_b = 0;
+  double pretrain_tokens_t = 0;
+  double TrainFlops() const { return 6.0 * params_b * 1e9 * pretrain_tokens_t * 1e12; }
+};
+// Reads system,family,params_b,pretrain_tokens_t,source; throws InputError naming file, line and field.
+std::vector<FamilyMember> LoadFamilies(const std::filesystem::path& csv_path);
+
+struct FitInputs {
+  std::vector<Run> runs;
+  std::map<std::string, std::vector<ProblemResult>> problems;  // by run_key
+  std::vector<FamilyMember> families;
+};
+
+struct FitJobFilter {
+  std::optional<std::string> system;  // for training jobs: matches the family or any member system
+  std::optional<std::string> task_class;
+  std::optional<FitKind> kind;
+};
+
+// One curve to fit and exactly the rows it reads.
+struct FitJob {
+  FitKind kind = FitKind::kSequential;
+  CurveKey key;  // training: system = family
+  std::vector<Run> runs;
+  std::vector<ProblemResult> problems;
+  std::string setting;  // parallel / coverage: the effort or budget whose per-problem results were used
+  std::vector<TrainingPoint> training_points;
+  TestTimeAxis training_axis = TestTimeAxis::kSamples;
+
+  // Canonical text of everything the fit reads (rows, setting, the fitting code's version): equal fingerprints
+  // give equal fits, so a stored fit with the same fingerprint hash needs no refit.
+  std::string Fingerprint(const Options& options) const;
+};
+
+// Every job the data support, in dependency order (parallel before rho, since rho needs the Beta's spread).
+std::vector<FitJob> PlanFitJobs(const FitInputs& inputs, const FitJobFilter& filter);
+
+struct FitOutcome {
+  FitKind kind = FitKind::kSequential;
+  CurveKey key;
+  std::string form;
+  std::string axis;
+  std::vector<double> params;
+  std::vector<double> covariance;
+  FitQuality quality;
+  Summary summary;
+};
+
+// Fits one job. `beta` is the parallel fit of the same key, needed by rho jobs (nullptr: insufficient data).
+FitOutcome RunFitJob(const FitJob& job, const Options& options, const BetaDifficulty* beta = nullptr);
+
+}  // namespace thinkplan::fitting

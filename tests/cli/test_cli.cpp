@@ -100,8 +100,8 @@ BOOST_AUTO_TEST_CASE(failed_ingest_names_the_place_and_keeps_the_store) {
 
 BOOST_AUTO_TEST_CASE(fit_stores_curves_and_does_not_refit_unchanged_input) {
   ScratchDir dir;
-  BOOST_REQUIRE(RunThinkplan(Db(dir) + " --quiet demo").exit_code == 0);
-  const CommandResult first = RunThinkplan(Db(dir) + " fit --json");
+  BOOST_REQUIRE(RunThinkplan(Db(dir) + " --quiet demo").exit_code == 0);  // ingests and fits
+  const CommandResult first = RunThinkplan(Db(dir) + " fit --refit --json");
   BOOST_REQUIRE_MESSAGE(first.exit_code == 0, first.err);
   const auto fits = nlohmann::json::parse(first.out);
   int usable_parallel = 0, training = 0;

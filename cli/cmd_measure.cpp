@@ -31,11 +31,11 @@ cxxopts::Options MeasureOptionsSpec() {
   return options;
 }
 
-bool IsHarnessArgument(const std::string& name) {
+const harness::ArgumentSpec* FindHarnessArgument(const std::string& name) {
   for (const harness::ArgumentSpec& spec : harness::HarnessArguments()) {
-    if (spec.name == name) return true;
+    if (spec.name == name) return &spec;
   }
-  return false;
+  return nullptr;
 }
 
 // The harness flags in the order given, --quick first so that the others refine it. On the CPU the defaults
@@ -44,13 +44,13 @@ harness::HarnessOptions HarnessOptionsFrom(const cxxopts::ParseResult& result, g
   harness::HarnessOptions options = device == gpu::Device::kCpu ? gpu::CpuDefaults() : harness::HarnessOptions{};
   std::vector<std::pair<std::string, std::string>> given;
   for (const cxxopts::KeyValue& kv : result.arguments()) {
-    if (!IsHarnessArgument(kv.key())) continue;
+    const harness::ArgumentSpec* spec = FindHarnessArgument(kv.key());
+    if (spec == nullptr) continue;
     if (kv.key() == "quick") {
       if (device == gpu::Device::kCuda) given.insert(given.begin(), {kv.key(), ""});
       continue;
     }
-    const bool is_switch = kv.key() == "no-check" || kv.key() == "no-ceilings";
-    given.emplace_back(kv.key(), is_switch ? "" : kv.value());
+    given.emplace_back(kv.key(), spec->value_name.empty() ? "" : kv.value());  // switches read "true"
   }
   try {
     for (const auto& [name, value] : given) harness::ApplyArgument(&options, name, value);

@@ -22,7 +22,10 @@ StepTiming TimeOnStream(cudaStream_t stream, int warmup, int repeats, Enqueue&& 
     try {
       enqueue();
     } catch (const DeviceError&) {
-      enqueued = false;
+      enqueued = false;  // a call refused under capture: fall back to direct launches
+    } catch (...) {
+      if (cudaStreamEndCapture(stream, &graph) == cudaSuccess && graph != nullptr) cudaGraphDestroy(graph);
+      throw;
     }
     const cudaError_t ended = cudaStreamEndCapture(stream, &graph);
     captured = enqueued && ended == cudaSuccess && graph != nullptr &&

@@ -10,6 +10,7 @@ int RunFit(Invocation& invocation);
 int RunMeasure(Invocation& invocation);
 int RunCost(Invocation& invocation);
 int RunPlan(Invocation& invocation);
+int RunExportPolicy(Invocation& invocation);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -21,6 +22,7 @@ const std::vector<Command>& Commands() {
        RunMeasure},
       {"cost", "what a thinking query costs: API list prices or self-hosted GPUs (KV cache, batch, $/token)", RunCost},
       {"plan", "allocate traffic to serving options under a budget; capacity and frontier; store the plan", RunPlan},
+      {"export-policy", "a stored plan as a serving policy with each target's request parameters (JSON or YAML)", RunExportPolicy},
   };
   return kCommands;
 }

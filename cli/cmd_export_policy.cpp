@@ -1,0 +1,50 @@
+// `thinkplan export-policy --plan ID`: the stored plan as a serving policy with the request parameters of each
+// target (DESIGN.md section 2; schema in docs/policy.schema.json).
+#include <ostream>
+
+#include "cli/command.h"
+#include "cli/plan_common.h"
+#include "core/errors.h"
+#include "planner/policy.h"
+
+namespace thinkplan::cli {
+
+int RunExportPolicy(Invocation& invocation) {
+  cxxopts::Options options("thinkplan export-policy",
+                           "Write a stored plan as a serving policy (JSON or YAML): per class and routed bucket the\n"
+                           "options with traffic fractions, expected accuracy and cost, and the request parameters\n"
+                           "of the target (OpenAI reasoning_effort + max_output_tokens; Anthropic thinking.budget_tokens;\n"
+                           "Gemini thinkingConfig.thinkingBudget; vLLM max_tokens with a thinking cap; DeepSeek model\n"
+                           "choice). Validates against docs/policy.schema.json.\n");
+  AddGlobalOptions(options);
+  options.add_options()
+      ("plan", "plan id (printed by thinkplan plan)", cxxopts::value<long>())
+      ("format", "json | yaml", cxxopts::value<std::string>()->default_value("json"))
+      ("target", "openai | anthropic | gemini | vllm | deepseek: every option in this request format "
+                 "(default: each system's own)", cxxopts::value<std::string>());
+  Parsed parsed = ParseCommandLine(options, invocation);
+  if (parsed.help_shown) return 0;
+  const auto& args = parsed.result;
+  if (!args.count("plan")) throw UsageError("--plan ID is required (see thinkplan plan)");
+  const std::string format = args["format"].as<std::string>();
+  if (format != "json" && format != "yaml") throw UsageError("--format must be json or yaml, not '" + format + "'");
+  planner::PolicyInputs in;
+  if (args.count("target")) {
+    const std::string text = args["target"].as<std::string>();
+    in.target = planner::ParsePolicyTarget(text);
+    if (!in.target) throw UsageError("--target '" + text + "' is not openai, anthropic, gemini, vllm or deepseek");
+  }
+  store::Database db = OpenExistingDatabase(parsed.global.db_path);
+  const store::StoredPlan stored = store::LoadPlan(db, args["plan"].as<long>());
+  in.plan_id = stored.id;
+  in.plan = nlohmann::json::parse(stored.plan_json);
+  in.workload = nlohmann::json::parse(stored.workload_json);
+  in.workload_hash = stored.workload_hash;
+  in.fits_hash = stored.fits_hash;
+  in.created_at = stored.created_at;
+  const nlohmann::json policy = planner::BuildPolicy(in);
+  invocation.out << (format == "yaml" ? planner::ToYaml(policy) : policy.dump(2) + "\n");
+  return 0;
+}
+
+}  // namespace thinkplan::cli

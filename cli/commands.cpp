@@ -11,6 +11,7 @@ int RunMeasure(Invocation& invocation);
 int RunCost(Invocation& invocation);
 int RunPlan(Invocation& invocation);
 int RunExportPolicy(Invocation& invocation);
+int RunWhatIf(Invocation& invocation);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -23,6 +24,7 @@ const std::vector<Command>& Commands() {
       {"cost", "what a thinking query costs: API list prices or self-hosted GPUs (KV cache, batch, $/token)", RunCost},
       {"plan", "allocate traffic to serving options under a budget; capacity and frontier; store the plan", RunPlan},
       {"export-policy", "a stored plan as a serving policy with each target's request parameters (JSON or YAML)", RunExportPolicy},
+      {"whatif", "re-plan a stored plan under changed budget, volume, prices, SLOs or verifier; print the differences", RunWhatIf},
   };
   return kCommands;
 }

@@ -13,6 +13,7 @@
 #include "core/special_functions.h"
 #include "planner/plan.h"
 #include "planner/policy.h"
+#include "planner/whatif.h"
 #include "store/database.h"
 #include "tests/common/test_support.h"
 
@@ -419,6 +420,66 @@ BOOST_AUTO_TEST_CASE(gemini_budgets_stay_in_each_models_range) {
   BOOST_TEST(budget("Gemini-2.5-Flash", "fast", nullptr) == 0);
   BOOST_TEST(budget("Gemini-2.5-Pro", "fast", nullptr) == 128);  // Pro cannot turn thinking off
   BOOST_TEST(budget("Gemini-2.5-Pro", "extended", nullptr) == -1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(whatif)
+
+BOOST_AUTO_TEST_CASE(set_parser_error_catalogue) {
+  const Workload w = ParseWorkload(MinimalWorkload(), "w.json");
+  const Catalogues catalogues;
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"budget", "expected KEY=VALUE"},
+      {"=2x", "expected KEY=VALUE"},
+      {"budget=", "expected KEY=VALUE"},
+      {"budget=lots", "is not a number"},
+      {"budget=2y", "is not a number"},
+      {"budget=-5", ">= 0"},
+      {"budget=0x", "multiplier must be > 0"},
+      {"budget.code=2x", "takes no sub-key"},
+      {"volume=2x", "needs a class"},
+      {"volume.cod=2x", "did you mean 'code'"},
+      {"slo.code=0", "must be > 0"},
+      {"verifier.code=2", "expected verifier.<class>.dprime"},
+      {"verifier.code.dprime=2", "has no reward_model verifier"},
+      {"price.nothing=2", "no system or hardware"},
+      {"price.fast=2", "needs .in or .out"},
+      {"colour.code=2", "unknown key"},
+  };
+  for (const auto& [text, fragment] : bad) {
+    try {
+      ParseWhatIf(text, w, catalogues);
+      BOOST_ERROR("no error for " + text);
+    } catch (const UsageError& e) {
+      BOOST_TEST(std::string(e.what()).find(fragment) != std::string::npos, text << ": " << e.what());
+      BOOST_TEST(std::string(e.what()).find(text) != std::string::npos);
+    }
+  }
+}
+
+BOOST_FIXTURE_TEST_CASE(changes_apply_and_replan, routing::RoutingFixture) {
+  const Catalogues catalogues;
+  std::optional<double> budget = 132.6;
+  Workload changed = workload;
+  ApplyWhatIf({ParseWhatIf("budget=2x", workload, catalogues), ParseWhatIf("volume.code=0.5x", workload, catalogues),
+               ParseWhatIf("price.slow.out=20", workload, catalogues), ParseWhatIf("slo.code=30", workload, catalogues)},
+              catalogues, &changed, &budget);
+  BOOST_TEST(*budget == 265.2, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(changed.classes[0].daily_volume == 500.0);
+  BOOST_TEST(*changed.FindSystem("slow")->price_out_usd_per_mtok == 20.0);
+  BOOST_TEST(changed.classes[0].slo_p95_s == 30.0);
+  // Half the volume and twice the budget: $265.20 buys everything on B at $20/M (15000 * 0.02 = $300 > 265.2, so
+  // not all): all-A $15; upgrading predicted-hard costs 15000 * .38 * .019 = $108.30, predicted-easy $176.70 more.
+  PlanInputs in = Inputs();
+  in.workload = changed;
+  PlanOptions o;
+  o.budget_usd_per_month = budget;
+  const PlanResult plan = MakePlan(in, o);
+  BOOST_REQUIRE(plan.feasible);
+  const double easy_fraction = (265.2 - 15 - 108.3) / 176.7;
+  BOOST_TEST(plan.accuracy == 0.51 + 0.281 + easy_fraction * (0.569 - 0.51), boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(!DiffReport(MakePlan(Inputs()), plan).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

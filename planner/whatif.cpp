@@ -1,0 +1,196 @@
+#include "planner/whatif.h"
+
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+#include "core/special_functions.h"
+
+namespace thinkplan::planner {
+namespace {
+
+[[noreturn]] void Fail(const std::string& text, const std::string& why) {
+  throw UsageError("--set '" + text + "': " + why);
+}
+
+std::string Suggest(const std::string& typed, const std::vector<std::string>& names) {
+  const auto close = ClosestNames(typed, names);
+  std::string out;
+  for (const std::string& n : close) out += (out.empty() ? "; did you mean '" : "', '") + n;
+  return out.empty() ? "" : out + "'?";
+}
+
+std::vector<std::string> ClassNames(const Workload& w) {
+  std::vector<std::string> out;
+  for (const TaskClassSpec& c : w.classes) out.push_back(c.name);
+  return out;
+}
+
+std::string ClassOf(const std::string& text, const std::string& name, const Workload& w) {
+  if (!w.FindClass(name)) Fail(text, "no class '" + name + "' in the workload" + Suggest(name, ClassNames(w)));
+  return name;
+}
+
+}  // namespace
+
+WhatIfChange ParseWhatIf(const std::string& text, const Workload& w, const Catalogues& catalogues) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) Fail(text, "expected KEY=VALUE (e.g. budget=2x)");
+  WhatIfChange change;
+  change.text = text;
+  change.key = text.substr(0, eq);
+  std::string value = text.substr(eq + 1);
+  if (value.back() == 'x' || value.back() == 'X') {
+    change.relative = true;
+    value.pop_back();
+  }
+  try {
+    std::size_t used = 0;
+    change.value = std::stod(value, &used);
+    if (used != value.size()) throw std::invalid_argument("trailing");
+  } catch (const std::exception&) {
+    Fail(text, "value '" + text.substr(eq + 1) + "' is not a number or a multiplier like 2x");
+  }
+  if (!std::isfinite(change.value) || change.value < 0) Fail(text, "value must be a finite number >= 0");
+  if (change.relative && change.value == 0) Fail(text, "a multiplier must be > 0");
+
+  const std::string& key = change.key;
+  const auto dot = key.find('.');
+  const std::string head = key.substr(0, dot);
+  const std::string rest = dot == std::string::npos ? "" : key.substr(dot + 1);
+  if (head == "budget") {
+    if (!rest.empty()) Fail(text, "budget takes no sub-key");
+  } else if (head == "volume" || head == "slo") {
+    if (rest.empty()) Fail(text, head + " needs a class: " + head + ".<class>=...");
+    ClassOf(text, rest, w);
+    if (head == "slo" && change.value == 0 && !change.relative) Fail(text, "an SLO must be > 0 seconds");
+  } else if (head == "verifier") {
+    const auto d2 = rest.rfind('.');
+    if (d2 == std::string::npos) Fail(text, "expected verifier.<class>.dprime=... or verifier.<class>.auc=...");
+    const std::string cls = ClassOf(text, rest.substr(0, d2), w);
+    const std::string field = rest.substr(d2 + 1);
+    if (field != "dprime" && field != "auc") Fail(text, "verifier field must be dprime or auc, not '" + field + "'");
+    if (w.FindClass(cls)->verifier.kind != VerifierKind::kRewardModel) Fail(text, "class '" + cls + "' has no reward_model verifier");
+    if (field == "auc" && (change.relative || change.value < 0.5 || change.value >= 1)) Fail(text, "auc must be an absolute value in [0.5, 1)");
+    if (field == "dprime" && !change.relative && change.value > 20) Fail(text, "dprime must be in [0, 20]");
+  } else if (head == "price") {
+    if (rest.empty()) Fail(text, "price needs a system or hardware: price.<system|hardware>=...");
+    std::string target = rest, side;
+    if (rest.size() > 3 && (rest.ends_with(".in") || rest.ends_with(".out"))) {
+      side = rest.substr(rest.rfind('.') + 1);
+      target = rest.substr(0, rest.rfind('.'));
+    }
+    const SystemSpec* s = w.FindSystem(target);
+    const HardwareInfo* h = s ? nullptr : catalogues.FindHardware(target);
+    if (!s && !h) {
+      std::vector<std::string> names;
+      for (const SystemSpec& x : w.systems) names.push_back(x.name);
+      for (const HardwareInfo& x : catalogues.hardware) names.push_back(x.name);
+      Fail(text, "no system or hardware '" + target + "'" + Suggest(target, names));
+    }
+    if (!side.empty() && (!s || s->kind != SystemKind::kApi)) Fail(text, ".in / .out apply to API systems only");
+    if (s && s->kind == SystemKind::kApi && side.empty() && !change.relative) {
+      Fail(text, "an absolute API price needs .in or .out (USD per million tokens); use a multiplier like 0.5x for both");
+    }
+  } else {
+    Fail(text, "unknown key '" + head + "' (budget, volume.<class>, price.<system|hardware>[.in|.out], slo.<class>, "
+               "verifier.<class>.dprime|auc)");
+  }
+  return change;
+}
+
+void ApplyWhatIf(const std::vector<WhatIfChange>& changes, const Catalogues& catalogues, Workload* w,
+                 std::optional<double>* budget) {
+  auto apply = [](double base, const WhatIfChange& c) { return c.relative ? base * c.value : c.value; };
+  for (const WhatIfChange& c : changes) {
+    const auto dot = c.key.find('.');
+    const std::string head = c.key.substr(0, dot);
+    const std::string rest = dot == std::string::npos ? "" : c.key.substr(dot + 1);
+    if (head == "budget") {
+      if (!*budget && c.relative) throw UsageError("--set '" + c.text + "': the plan has no budget to scale");
+      *budget = apply(budget->value_or(0), c);
+    } else if (head == "volume") {
+      for (TaskClassSpec& k : w->classes) if (k.name == rest) k.daily_volume = apply(k.daily_volume, c);
+    } else if (head == "slo") {
+      for (TaskClassSpec& k : w->classes) if (k.name == rest) k.slo_p95_s = apply(k.slo_p95_s, c);
+    } else if (head == "verifier") {
+      const std::string cls = rest.substr(0, rest.rfind('.'));
+      const std::string field = rest.substr(rest.rfind('.') + 1);
+      for (TaskClassSpec& k : w->classes) {
+        if (k.name != cls) continue;
+        k.verifier.d_prime = field == "auc" ? std::sqrt(2.0) * NormalQuantile(c.value) : apply(k.verifier.d_prime, c);
+      }
+    } else if (head == "price") {
+      std::string target = rest, side;
+      if (rest.ends_with(".in") || rest.ends_with(".out")) {
+        side = rest.substr(rest.rfind('.') + 1);
+        target = rest.substr(0, rest.rfind('.'));
+      }
+      bool system_hit = false;
+      for (SystemSpec& s : w->systems) {
+        if (s.name != target) continue;
+        system_hit = true;
+        if (s.kind == SystemKind::kApi) {
+          const SystemInfo* info = catalogues.FindSystem(s.catalogue_name.empty() ? s.CurveName("*") : s.catalogue_name);
+          if (!info) info = catalogues.FindSystem(s.name);
+          const double in = s.price_in_usd_per_mtok.value_or(info ? info->price_in_usd_per_mtok.value_or(0) : 0);
+          const double out = s.price_out_usd_per_mtok.value_or(info ? info->price_out_usd_per_mtok.value_or(0) : 0);
+          if (side != "out") s.price_in_usd_per_mtok = apply(in, c);
+          if (side != "in") s.price_out_usd_per_mtok = apply(out, c);
+        } else {
+          const HardwareInfo* h = catalogues.FindHardware(s.hardware);
+          s.usd_per_device_hour = apply(s.usd_per_device_hour.value_or(h && h->usd_per_hour ? *h->usd_per_hour : 0), c);
+        }
+      }
+      if (!system_hit) {
+        const HardwareInfo* h = catalogues.FindHardware(target);
+        for (SystemSpec& s : w->systems) {
+          if (s.kind != SystemKind::kSelfHosted || !h || catalogues.FindHardware(s.hardware) != h) continue;
+          s.usd_per_device_hour = apply(s.usd_per_device_hour.value_or(h->usd_per_hour.value_or(0)), c);
+        }
+      }
+    }
+  }
+}
+
+namespace {
+
+std::string Options(const BucketPlan& b) {
+  std::string out;
+  for (const ChosenShare& s : b.shares) {
+    out += (out.empty() ? "" : " + ") + s.setting.Describe();
+    if (s.fraction < 1 - 1e-9) out += fmt::format(" ({:.0f}%)", 100 * s.fraction);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string DiffReport(const PlanResult& base, const PlanResult& changed) {
+  std::string out = fmt::format("{:<12} {:<14} {:<46} {:<46} {:>15} {:>17}\n", "class", "bucket", "base option",
+                                "what-if option", "accuracy", "$/query");
+  std::map<std::string, const BucketPlan*> after;
+  for (const BucketPlan& b : changed.buckets) after[b.class_name + "/" + b.bucket] = &b;
+  for (const BucketPlan& b : base.buckets) {
+    const auto it = after.find(b.class_name + "/" + b.bucket);
+    const BucketPlan* a = it == after.end() ? nullptr : it->second;
+    const std::string before_opt = Options(b), after_opt = a ? Options(*a) : "(none)";
+    out += fmt::format("{:<12} {:<14} {:<46} {:<46} {:>5.1f} -> {:>5.1f} {:>7.4f} -> {:>7.4f}{}\n", b.class_name, b.bucket,
+                       before_opt, before_opt == after_opt ? "(same)" : after_opt, 100 * b.accuracy,
+                       a ? 100 * a->accuracy : 0.0, b.cost_per_query, a ? a->cost_per_query : 0.0,
+                       before_opt == after_opt ? "" : "  *");
+  }
+  out += fmt::format("\n{:<28} {:>14} {:>14}\n", "", "base", "what-if");
+  out += fmt::format("{:<28} {:>13.2f}% {:>13.2f}%\n", "accuracy", 100 * base.accuracy, 100 * changed.accuracy);
+  out += fmt::format("{:<28} {:>14.0f} {:>14.0f}\n", "inference USD/month", base.inference_usd_per_month, changed.inference_usd_per_month);
+  out += fmt::format("{:<28} {:>14.0f} {:>14.0f}\n", "training USD/month", base.training_usd_per_month, changed.training_usd_per_month);
+  std::map<std::string, std::pair<long, long>> gpus;
+  for (const CapacityLine& l : base.capacity) gpus[l.system + " on " + l.hardware].first = l.devices;
+  for (const CapacityLine& l : changed.capacity) gpus[l.system + " on " + l.hardware].second = l.devices;
+  for (const auto& [name, g] : gpus) out += fmt::format("{:<28} {:>14} {:>14}  GPUs {}\n", "", g.first, g.second, name);
+  return out;
+}
+
+}  // namespace thinkplan::planner

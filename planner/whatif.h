@@ -1,0 +1,39 @@
+// What-if changes to a stored plan's workload (`thinkplan whatif --set KEY=VALUE`), parsed strictly, applied to a
+// copy of the workload, and the side-by-side comparison of the base and changed plans.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "planner/options.h"
+#include "planner/plan.h"
+#include "planner/workload.h"
+
+namespace thinkplan::planner {
+
+// One --set. Values are absolute ("50000", "2.10") or relative ("2x", "0.5x").
+//   budget=V                        USD per month
+//   volume.<class>=V                queries per day
+//   price.<system>=V                API: both list prices (relative only); self-hosted: USD per device-hour
+//   price.<system>.in|out=V         API list price, USD per million tokens
+//   price.<hardware>=V              USD per device-hour of every self-hosted system on that card
+//   slo.<class>=V                   p95 latency SLO, seconds
+//   verifier.<class>.dprime|auc=V   reward-model discriminability
+struct WhatIfChange {
+  std::string text;  // as typed
+  std::string key;
+  double value = 0;
+  bool relative = false;
+};
+
+// Throws UsageError naming the expression and what is wrong (unknown key, class or system with suggestions,
+// malformed or out-of-range value).
+WhatIfChange ParseWhatIf(const std::string& text, const Workload& workload, const Catalogues& catalogues);
+// Applies the changes in order; `budget` is the plan's budget and is updated by budget=...
+void ApplyWhatIf(const std::vector<WhatIfChange>& changes, const Catalogues& catalogues, Workload* workload,
+                 std::optional<double>* budget);
+
+// Side-by-side table: per class and bucket the option(s), accuracy and cost; totals; GPUs per system.
+std::string DiffReport(const PlanResult& base, const PlanResult& changed);
+
+}  // namespace thinkplan::planner

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang 14 (ASan + UBSan, in build-fuzz/) and runs each for a set time, one
+# target at a time. Seeds come from small slices of the shipped data; each target's corpus grows in
+# build-fuzz/corpus/<target> and crashing inputs land in build-fuzz/artifacts/<target>/.
+# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default 60 s, every target)
+# Exit status 1 when any target crashed, leaked, hung or broke a property; the table of executions is printed
+# and kept in build-fuzz/fuzz-summary.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-60}
+shift || true
+all=(fuzz_csv_reader fuzz_ingest_runs fuzz_ingest_problems fuzz_ingest_perf fuzz_ingest_systems
+     fuzz_ingest_hardware fuzz_ingest_jsonl fuzz_fit fuzz_workload)
+targets=("${@:-${all[@]}}")
+dir=build-fuzz
+jobs=${FUZZ_BUILD_JOBS:-$(nproc)}
+
+generator=()
+if command -v ninja >/dev/null 2>&1 && [ ! -f "$dir/Makefile" ]; then generator=(-G Ninja); fi
+build_start=$(date +%s)
+cmake -S . -B "$dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
+  -DCMAKE_CXX_COMPILER=clang++-14 -DTHINKPLAN_FUZZ=ON -DTHINKPLAN_CUDA=OFF -DTHINKPLAN_BUILD_TESTS=OFF \
+  -DTHINKPLAN_BUILD_BENCH=OFF >/dev/null
+cmake --build "$dir" -j "$jobs" --target "${targets[@]}"
+echo "fuzz.sh: build took $(( $(date +%s) - build_start )) s"
+
+# Seeds: the first rows of each shipped file of the kind, as CSV, and the same rows as JSON Lines.
+seed() {  # seed <target> <files...>
+  local out="$dir/corpus/$1"; shift
+  mkdir -p "$out"
+  local f
+  for f in "$@"; do
+    head -n 6 "$f" > "$out/seed-$(basename "$(dirname "$f")")-$(basename "$f")"
+  done
+}
+seed fuzz_csv_reader data/published/runs.csv data/published/systems.csv data/public/argonne/perf.csv
+seed fuzz_ingest_runs data/published/runs.csv data/public/deepseek_r1/runs.csv data/public/matharena/runs.csv
+seed fuzz_ingest_problems data/public/routellm/problems.csv data/public/matharena/problems.csv
+seed fuzz_ingest_perf data/public/argonne/perf.csv
+seed fuzz_ingest_systems data/published/systems.csv
+seed fuzz_ingest_hardware data/published/hardware.csv
+mkdir -p "$dir/corpus/fuzz_ingest_jsonl" "$dir/corpus/fuzz_fit" "$dir/corpus/fuzz_workload"
+for f in data/published/runs.csv data/published/systems.csv data/published/hardware.csv \
+         data/public/argonne/perf.csv data/public/routellm/problems.csv; do
+  python3 - "$f" "$dir/corpus/fuzz_ingest_jsonl/seed-$(basename "$(dirname "$f")")-$(basename "$f" .csv).jsonl" <<'PY'
+import csv, json, sys
+with open(sys.argv[1], newline="") as src, open(sys.argv[2], "w") as out:
+    for i, row in enumerate(csv.DictReader(src)):
+        if i == 5: break
+        out.write(json.dumps({k: v for k, v in row.items() if v != ""}) + "\n")
+PY
+done
+head -c 512 /dev/zero | tr '\0' '\1' > "$dir/corpus/fuzz_fit/seed-ones"
+cp data/workloads/*.json "$dir/corpus/fuzz_workload/"
+
+summary="$dir/fuzz-summary.md"
+{
+  echo "| target | seconds | executions | exec/s | corpus | peak RSS (MB) | result |"
+  echo "|---|---:|---:|---:|---:|---:|---|"
+} > "$summary"
+failed=0
+for t in "${targets[@]}"; do
+  mkdir -p "$dir/artifacts/$t" "$dir/logs"
+  log="$dir/logs/$t.log"
+  set +e
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    "$dir/$t" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
+    -artifact_prefix="$dir/artifacts/$t/" "$dir/corpus/$t" > "$log" 2>&1
+  rc=$?
+  set -e
+  execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
+  rss=$(grep -oE 'stat::peak_rss_mb: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
+  corpus=$(find "$dir/corpus/$t" -type f | wc -l)
+  result=ok
+  if [ "$rc" -ne 0 ]; then
+    result="FAILED (exit $rc; $(ls "$dir/artifacts/$t" | head -1))"
+    failed=1
+    grep -E 'ERROR|property violated|SUMMARY' "$log" | head -5 || true
+  fi
+  execs=${execs:-0}
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$t" "$seconds" "$execs" "$(( execs / (seconds > 0 ? seconds : 1) ))" \
+    "$corpus" "${rss:-?}" "$result" >> "$summary"
+  echo "fuzz.sh: $t: $execs executions, $result"
+done
+cat "$summary"
+exit $failed

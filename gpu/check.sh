@@ -52,4 +52,12 @@ status=$?
 set -e
 wait  # for tee
 echo "harness exit code $status after $(( $(date +%s) - start )) s in all; results in $out"
+
+echo "== Monte Carlo kernel vs CPU engine (bit for bit) and trials per second =="
+set +e
+"$build/thinkplan-mc-check" --out "$out" | tee "$out/mc.txt"
+mc_status=${PIPESTATUS[0]}
+set -e
+echo "mc-check exit code $mc_status"
+[ "$status" -eq 0 ] && status=$mc_status
 exit $status

@@ -189,6 +189,42 @@ bool IsIsoDate(std::string_view text) {
   return text.size() == 10 || text[10] == 'T' || text[10] == ' ';
 }
 
+// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). Stored text is written
+// out again as JSON, which has no way to carry other bytes.
+bool IsUtf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    int more = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) {
+      more = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      more = 2;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      more = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (end - p <= more) return false;
+    if (p[1] < lo || p[1] > hi) return false;
+    for (int i = 2; i <= more; ++i) {
+      if (p[i] < 0x80 || p[i] > 0xBF) return false;
+    }
+    p += more + 1;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string FormatNumber(double value) {
@@ -242,6 +278,7 @@ Value RecordParser::ParseField(const FieldSpec& field, std::string_view cell, lo
       if (field.type == T::kDate && !IsIsoDate(cell)) {
         Fail(line, field.name, cell, "not an ISO 8601 date (YYYY-MM-DD)");
       }
+      if (!IsUtf8(cell)) Fail(line, field.name, cell, "not valid UTF-8 text (save the file as UTF-8)");
       value.tag = Value::Tag::kText;
       value.text = cell;
       return value;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/plan_common.h"
 #include "cli/progress.h"
 #include "cli/stages.h"
 #include "cli/table.h"
@@ -22,7 +23,8 @@ namespace {
 constexpr const char* kDescription =
     "Run thinkplan end to end on the data shipped in data/: ingest every published and public data set\n"
     "(listed, in order, in data/demo_manifest.txt) into the database, fit every scaling curve the data support\n"
-    "and summarise what is stored.\n"
+    "plan the default workload (data/workloads/default.json), store the plan and write its serving policy\n"
+    "to out/policy.json.\n"
     "Running it again on the same database is safe: identical rows are no-ops.\n\n"
     "Examples:\n"
     "  thinkplan demo                       # into ./thinkplan.db\n"
@@ -66,13 +68,27 @@ std::vector<std::filesystem::path> ReadManifest(const std::filesystem::path& dat
   return files;
 }
 
+// Writes beside the target and renames over it, so a reader never sees half a file.
+void WriteFileAtomically(const std::filesystem::path& path, const std::string& content) {
+  if (!path.parent_path().empty()) std::filesystem::create_directories(path.parent_path());
+  const std::filesystem::path temporary = path.string() + ".partial";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.flush();
+    if (!out) throw InputError("cannot write " + temporary.string());
+  }
+  std::filesystem::rename(temporary, path);
+}
+
 }  // namespace
 
 int RunDemo(Invocation& invocation) {
   cxxopts::Options options("thinkplan demo", kDescription);
   AddGlobalOptions(options);
-  options.add_options()("data", "the shipped data folder (default: the project's data/)",
-                        cxxopts::value<std::string>());
+  options.add_options()
+      ("data", "the shipped data folder (default: the project's data/)", cxxopts::value<std::string>())
+      ("out", "folder for the demo's files: policy.json (default: out/)", cxxopts::value<std::string>()->default_value("out"));
   Parsed parsed = ParseCommandLine(options, invocation);
   if (parsed.help_shown) return 0;
   const bool json = parsed.global.json;
@@ -80,6 +96,7 @@ int RunDemo(Invocation& invocation) {
   const std::filesystem::path data_dir =
       parsed.result.count("data") ? std::filesystem::path(parsed.result["data"].as<std::string>()) : DefaultDataDir();
 
+  const std::filesystem::path out_dir = parsed.result["out"].as<std::string>();
   Stages stages(invocation.err, quiet || json);
   store::Database db = store::Database::Open(parsed.global.db_path);
   std::vector<store::IngestSummary> ingested;
@@ -103,6 +120,22 @@ int RunDemo(Invocation& invocation) {
     ++all;
   }
 
+  std::optional<planner::PlanResult> plan;
+  long plan_id = 0;
+  stages.Run("plan the default workload", [&] {
+    planner::Workload workload = planner::LoadWorkload(data_dir / "workloads" / "default.json");
+    const auto loaded = LoadPlanInputs(db, std::move(workload));
+    plan = planner::MakePlan(loaded->inputs);
+    if (!plan->feasible) throw InternalError("the default workload has no feasible plan: " + plan->reason);
+    plan_id = StorePlan(db, loaded->inputs.workload, *plan, std::nullopt);
+  });
+
+  const std::filesystem::path policy_path = out_dir / "policy.json";
+  stages.Run("export the serving policy", [&] {
+    const nlohmann::json policy = PolicyOfStoredPlan(store::LoadPlan(db, plan_id), std::nullopt);
+    WriteFileAtomically(policy_path, policy.dump(2) + "\n");
+  });
+
   const store::StoreCounts counts = db.Counts();
   if (json) {
     nlohmann::json out;
@@ -117,6 +150,10 @@ int RunDemo(Invocation& invocation) {
                                  {"inserted", summary.inserted},
                                  {"unchanged", summary.unchanged}});
     }
+    out["plan"] = {{"id", plan_id}, {"accuracy", plan->accuracy},
+                   {"accuracy_ci95", {plan->accuracy_interval.lower, plan->accuracy_interval.upper}},
+                   {"inference_usd_per_month", plan->inference_usd_per_month}};
+    out["policy"] = policy_path.string();
     for (const auto& [kind, n] : fits_by_kind) out["fits"][kind] = {{"usable", n.first}, {"total", n.second}};
     for (const auto& stage : stages.timings()) out["stages"].push_back({{"name", stage.name}, {"seconds", stage.seconds}});
     invocation.out << out.dump(2) << "\n";
@@ -137,6 +174,8 @@ int RunDemo(Invocation& invocation) {
   for (const auto& [kind, n] : fits_by_kind) fit_table.AddRow({kind, std::to_string(n.first), std::to_string(n.second)});
   fit_table.Print(invocation.out);
   invocation.out << "\n";
+  invocation.out << plan->BriefReport() << "\n";
+  invocation.out << "stored as plan " << plan_id << "; serving policy written to " << policy_path.string() << "\n\n";
   TextTable timing({{"stage"}, {"seconds", A::kRight}});
   for (const auto& stage : stages.timings()) timing.AddRow({stage.name, FormatFixed(stage.seconds, 2)});
   timing.Print(invocation.out);

@@ -28,21 +28,14 @@ int RunExportPolicy(Invocation& invocation) {
   if (!args.count("plan")) throw UsageError("--plan ID is required (see thinkplan plan)");
   const std::string format = args["format"].as<std::string>();
   if (format != "json" && format != "yaml") throw UsageError("--format must be json or yaml, not '" + format + "'");
-  planner::PolicyInputs in;
+  std::optional<planner::PolicyTarget> target;
   if (args.count("target")) {
     const std::string text = args["target"].as<std::string>();
-    in.target = planner::ParsePolicyTarget(text);
-    if (!in.target) throw UsageError("--target '" + text + "' is not openai, anthropic, gemini, vllm or deepseek");
+    target = planner::ParsePolicyTarget(text);
+    if (!target) throw UsageError("--target '" + text + "' is not openai, anthropic, gemini, vllm or deepseek");
   }
   store::Database db = OpenExistingDatabase(parsed.global.db_path);
-  const store::StoredPlan stored = store::LoadPlan(db, args["plan"].as<long>());
-  in.plan_id = stored.id;
-  in.plan = nlohmann::json::parse(stored.plan_json);
-  in.workload = nlohmann::json::parse(stored.workload_json);
-  in.workload_hash = stored.workload_hash;
-  in.fits_hash = stored.fits_hash;
-  in.created_at = stored.created_at;
-  const nlohmann::json policy = planner::BuildPolicy(in);
+  const nlohmann::json policy = PolicyOfStoredPlan(store::LoadPlan(db, args["plan"].as<long>()), target);
   invocation.out << (format == "yaml" ? planner::ToYaml(policy) : policy.dump(2) + "\n");
   return 0;
 }

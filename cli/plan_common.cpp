@@ -39,4 +39,16 @@ store::Database OpenExistingDatabase(const std::filesystem::path& path) {
   return store::Database::Open(path);
 }
 
+nlohmann::json PolicyOfStoredPlan(const store::StoredPlan& stored, std::optional<planner::PolicyTarget> target) {
+  planner::PolicyInputs in;
+  in.plan_id = stored.id;
+  in.plan = nlohmann::json::parse(stored.plan_json);
+  in.workload = nlohmann::json::parse(stored.workload_json);
+  in.workload_hash = stored.workload_hash;
+  in.fits_hash = stored.fits_hash;
+  in.created_at = stored.created_at;
+  in.target = target;
+  return planner::BuildPolicy(in);
+}
+
 }  // namespace thinkplan::cli

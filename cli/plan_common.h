@@ -7,6 +7,7 @@
 #include <string>
 
 #include "planner/plan.h"
+#include "planner/policy.h"
 #include "store/database.h"
 #include "store/plans.h"
 
@@ -24,6 +25,9 @@ std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workl
 // Stores the plan (workload JSON and its SHA-256, fits hash, plan JSON) and returns its id.
 long StorePlan(store::Database& db, const planner::Workload& workload, const planner::PlanResult& result,
                std::optional<long> base_plan_id);
+
+// The serving policy of a stored plan (DESIGN.md section 2), in each system's own request format or `target`'s.
+nlohmann::json PolicyOfStoredPlan(const store::StoredPlan& stored, std::optional<planner::PolicyTarget> target);
 
 // Opens an existing database; a missing file is an InputError that says how to make one.
 store::Database OpenExistingDatabase(const std::filesystem::path& path);

@@ -43,6 +43,8 @@ json Request(PolicyTarget target, const json& option, const std::string& model, 
   const long answer = RoundUp(answer_tokens + 64, 64);
   switch (target) {
     case PolicyTarget::kOpenAi: {
+      // A fast-mode option is a non-reasoning model (gpt-4o, ...), which rejects reasoning_effort.
+      if (!extended) return {{"model", model}, {"max_output_tokens", RoundUp(answer, 256)}};
       std::string effort = Lower(option.value("effort", ""));
       if (effort != "low" && effort != "medium" && effort != "high") {
         const double t = extended ? thinking_cap : 0;

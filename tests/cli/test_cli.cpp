@@ -10,7 +10,9 @@ using namespace thinkplan::testing;
 
 namespace {
 
+// The database and the demo's output folder inside the test's scratch directory.
 std::string Db(const ScratchDir& dir) { return "--db " + ShellQuote((dir / "t.db").string()); }
+std::string Demo(const ScratchDir& dir) { return Db(dir) + " demo --out " + ShellQuote((dir / "out").string()); }
 
 }  // namespace
 
@@ -19,7 +21,7 @@ BOOST_AUTO_TEST_SUITE(cli)
 BOOST_AUTO_TEST_CASE(help_lists_every_command_and_exits_zero) {
   const CommandResult r = RunThinkplan("--help");
   BOOST_TEST(r.exit_code == 0);
-  for (const char* command : {"demo", "ingest", "runs", "fit", "cost", "measure"}) {
+  for (const char* command : {"demo", "ingest", "runs", "fit", "plan", "whatif", "export-policy", "cost", "measure"}) {
     BOOST_TEST(r.out.find(std::string("  ") + command) != std::string::npos, command);
   }
   BOOST_TEST(RunThinkplan("--version").out.find("thinkplan ") == 0u);
@@ -46,7 +48,7 @@ BOOST_AUTO_TEST_CASE(bad_options_are_usage_errors) {
 
 BOOST_AUTO_TEST_CASE(demo_ingests_every_shipped_data_set) {
   ScratchDir dir;
-  const CommandResult r = RunThinkplan(Db(dir) + " demo --json");
+  const CommandResult r = RunThinkplan(Demo(dir) + " --json");
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const auto out = nlohmann::json::parse(r.out);
   // Counts from data/README.md: 59 + 135 + 57 + 2 + 16 + 40 runs; 18,000 + 16,720 + 2,638 + 240 problem results;
@@ -55,8 +57,17 @@ BOOST_AUTO_TEST_CASE(demo_ingests_every_shipped_data_set) {
   BOOST_TEST(out["counts"]["problem_results"].get<int>() == 18000 + 16720 + 2638 + 240);
   BOOST_TEST(out["counts"]["perf_runs"].get<int>() == 4772);
   BOOST_TEST(out["counts"]["systems"].get<int>() >= 20);
+  // It fits, plans the default workload and writes the plan's serving policy.
+  BOOST_TEST(out["fits"]["parallel"]["usable"].get<int>() >= 100);
+  BOOST_TEST(out["plan"]["id"].get<int>() == 1);
+  const double accuracy = out["plan"]["accuracy"];
+  BOOST_TEST(out["plan"]["accuracy_ci95"][0].get<double>() <= accuracy);
+  BOOST_TEST(accuracy <= out["plan"]["accuracy_ci95"][1].get<double>());
+  const auto policy = nlohmann::json::parse(ReadFile(dir / "out" / "policy.json"));
+  BOOST_TEST(policy["plan_id"].get<int>() == 1);
+  BOOST_TEST(!policy["routes"].empty());
   // Running it again changes nothing: every row is identical to what is stored.
-  const CommandResult again = RunThinkplan(Db(dir) + " demo --json");
+  const CommandResult again = RunThinkplan(Demo(dir) + " --json");
   BOOST_REQUIRE_MESSAGE(again.exit_code == 0, again.err);
   for (const auto& file : nlohmann::json::parse(again.out)["ingested"]) {
     BOOST_TEST(file["inserted"].get<int>() == 0, file["file"]);
@@ -65,7 +76,7 @@ BOOST_AUTO_TEST_CASE(demo_ingests_every_shipped_data_set) {
 
 BOOST_AUTO_TEST_CASE(runs_filters_and_reports_intervals) {
   ScratchDir dir;
-  BOOST_REQUIRE(RunThinkplan(Db(dir) + " --quiet demo").exit_code == 0);
+  BOOST_REQUIRE(RunThinkplan(Demo(dir) + " --quiet").exit_code == 0);
   const CommandResult r = RunThinkplan(Db(dir) + " runs --system o3-mini --class math-competition --json");
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const auto runs = nlohmann::json::parse(r.out);
@@ -100,7 +111,7 @@ BOOST_AUTO_TEST_CASE(failed_ingest_names_the_place_and_keeps_the_store) {
 
 BOOST_AUTO_TEST_CASE(fit_stores_curves_and_does_not_refit_unchanged_input) {
   ScratchDir dir;
-  BOOST_REQUIRE(RunThinkplan(Db(dir) + " --quiet demo").exit_code == 0);  // ingests and fits
+  BOOST_REQUIRE(RunThinkplan(Demo(dir) + " --quiet").exit_code == 0);  // ingests and fits
   const CommandResult first = RunThinkplan(Db(dir) + " fit --refit --json");
   BOOST_REQUIRE_MESSAGE(first.exit_code == 0, first.err);
   const auto fits = nlohmann::json::parse(first.out);
@@ -129,6 +140,30 @@ BOOST_AUTO_TEST_CASE(fit_stores_curves_and_does_not_refit_unchanged_input) {
   BOOST_TEST(again.err.find(" 0 fitted now") != std::string::npos, again.err);
   BOOST_TEST(again.out.find("95% intervals") != std::string::npos);
   BOOST_TEST(RunThinkplan(Db(dir) + " fit --kind wiggly").exit_code == 1);
+}
+
+BOOST_AUTO_TEST_CASE(plan_whatif_and_policy_export_from_the_command_line) {
+  ScratchDir dir;
+  BOOST_REQUIRE(RunThinkplan(Demo(dir) + " --quiet").exit_code == 0);  // stores plan 1
+  const std::string workload = ShellQuote((DataDir() / "workloads" / "default.json").string());
+  const CommandResult plan = RunThinkplan(Db(dir) + " plan " + workload + " --json");
+  BOOST_REQUIRE_MESSAGE(plan.exit_code == 0, plan.err);
+  const auto planned = nlohmann::json::parse(plan.out);
+  BOOST_TEST(planned["feasible"].get<bool>());
+  const double budget = planned["budget_usd_per_month"];
+  BOOST_TEST(planned["inference_usd_per_month"].get<double>() <= budget * (1 + 1e-9));
+  // Doubling the budget cannot lower the best reachable accuracy.
+  const CommandResult whatif = RunThinkplan(Db(dir) + " whatif --plan 1 --set budget=2x --json");
+  BOOST_REQUIRE_MESSAGE(whatif.exit_code == 0, whatif.err);
+  const auto diff = nlohmann::json::parse(whatif.out);
+  BOOST_TEST(diff["whatif"]["accuracy"].get<double>() >= diff["base"]["accuracy"].get<double>() - 1e-12);
+  const CommandResult bad = RunThinkplan(Db(dir) + " whatif --plan 1 --set budgett=2x");
+  BOOST_TEST(bad.exit_code == 1);
+  BOOST_TEST(bad.err.find("unknown key 'budgett'") != std::string::npos, bad.err);
+  const CommandResult yaml = RunThinkplan(Db(dir) + " export-policy --plan 1 --format yaml --target anthropic");
+  BOOST_REQUIRE_MESSAGE(yaml.exit_code == 0, yaml.err);
+  BOOST_TEST(yaml.out.find("budget_tokens") != std::string::npos);
+  BOOST_TEST(RunThinkplan(Db(dir) + " export-policy --plan 99").exit_code == 2);
 }
 
 BOOST_AUTO_TEST_CASE(cost_prices_an_api_query_and_a_self_hosted_one) {

@@ -372,6 +372,9 @@ BOOST_FIXTURE_TEST_CASE(every_target_validates_against_the_published_schema, rou
         if (target == PolicyTarget::kDeepSeek) {
           BOOST_TEST(r["model"] == (o["mode"] == "extended" ? "deepseek-reasoner" : "deepseek-chat"));
         }
+        if (target == PolicyTarget::kOpenAi) {  // non-reasoning models reject reasoning_effort
+          BOOST_TEST(r.contains("reasoning_effort") == (o["mode"] == "extended"));
+        }
       }
     }
     BOOST_TEST(!ToYaml(policy).empty());

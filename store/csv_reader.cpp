@@ -112,6 +112,16 @@ void CsvReader::Fail(const std::string& reason) const {
   throw InputError(SourceLocation{display_name_, record_line_, std::move(name), data_.substr(begin)}, reason);
 }
 
+void CsvReader::CheckLength() const {
+  if (data_.size() <= options_.max_record_bytes) return;
+  const std::size_t index = ends_.size();
+  std::string name = index < names_.size() ? names_[index] : "column " + std::to_string(index + 1);
+  const std::size_t begin = index == 0 ? 0 : ends_[index - 1];
+  throw InputError(SourceLocation{display_name_, record_line_, std::move(name), data_.substr(begin, 40) + "..."},
+                   "record longer than " + std::to_string(options_.max_record_bytes) +
+                       " bytes (max_record_bytes); is a closing quote missing?");
+}
+
 bool CsvReader::ConsumeLineEnd() {
   const int c = Peek();
   if (c == '\n') {
@@ -137,6 +147,7 @@ void CsvReader::ReadUnquoted() {
     }
     data_.append(base + pos_, stop - pos_);
     pos_ = stop;
+    CheckLength();
     if (pos_ < end_) break;
     if (!Fill()) return;
   }
@@ -154,6 +165,7 @@ void CsvReader::ReadQuoted() {
     while (stop < end_ && base[stop] != '"' && base[stop] != '\n') ++stop;
     data_.append(base + pos_, stop - pos_);
     pos_ = stop;
+    CheckLength();
     if (pos_ == end_) {
       if (!Fill()) {
         Fail("unterminated quoted field: the file ends inside the quotes opened on line " +

@@ -17,6 +17,9 @@ namespace thinkplan::store {
 struct CsvReaderOptions {
   // Bytes read from the input at a time. Default 1 MiB; tests use tiny chunks to cross every boundary.
   std::size_t chunk_bytes = std::size_t{1} << 20;
+  // Longest record accepted, in bytes of field text. Default 64 MiB: a file without a closing quote or line end
+  // is refused instead of being held in memory whole.
+  std::size_t max_record_bytes = std::size_t{64} << 20;
 };
 
 class CsvReader {
@@ -57,6 +60,7 @@ class CsvReader {
   void ReadQuoted();
   bool ConsumeLineEnd();  // true when a line end was consumed
   [[noreturn]] void Fail(const std::string& reason) const;
+  void CheckLength() const;  // throws InputError once the record exceeds max_record_bytes
 
   std::string display_name_;
   Options options_;

@@ -39,6 +39,9 @@ struct IngestOptions {
   bool allow_extra = false;
   // Files with more rows than this are refused before anything is stored. Default 50 million.
   std::size_t max_rows = 50'000'000;
+  // Longest record (CSV) or line (JSON Lines) accepted, in bytes. Default 64 MiB: an unterminated quote or a file
+  // without line ends is refused with a message instead of being read into memory whole.
+  std::size_t max_record_bytes = std::size_t{64} << 20;
   // Called every `progress_every` rows with the number of rows read so far. Optional.
   std::function<void(std::size_t rows_read)> progress;
   std::size_t progress_every = 100'000;

@@ -149,7 +149,7 @@ RecordKind ResolveKind(const std::optional<RecordKind>& forced, const std::vecto
 class CsvSource : public RecordSource {
  public:
   CsvSource(const std::filesystem::path& path, const std::string& file, const IngestOptions& options)
-      : file_(file), reader_(path, file) {
+      : file_(file), reader_(path, file, CsvReaderOptions{.max_record_bytes = options.max_record_bytes}) {
     if (!reader_.Next()) HeaderError(file_, 1, "", "", "the file is empty (a header row is required)");
     const long header_line = reader_.line();
     for (std::size_t i = 0; i < reader_.size(); ++i) header_.emplace_back(reader_.field(i));
@@ -211,7 +211,7 @@ class CsvSource : public RecordSource {
 class JsonlSource : public RecordSource {
  public:
   JsonlSource(const std::filesystem::path& path, const std::string& file, const IngestOptions& options)
-      : file_(file), reader_(path, file), allow_extra_(options.allow_extra) {
+      : file_(file), reader_(path, file, options.max_record_bytes), allow_extra_(options.allow_extra) {
     if (!reader_.Next()) HeaderError(file_, 1, "", "", "the file is empty (no JSON object)");
     pending_ = true;
     std::vector<std::string_view> names;
@@ -576,6 +576,10 @@ std::string RejectReason(const InputError& error) {
 bool IngestOptions::IsValid(std::string* error) const {
   if (max_rows == 0) {
     *error = "max_rows must be at least 1";
+    return false;
+  }
+  if (max_record_bytes == 0) {
+    *error = "max_record_bytes must be at least 1";
     return false;
   }
   if (progress && progress_every == 0) {

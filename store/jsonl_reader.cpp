@@ -7,8 +7,11 @@
 
 namespace thinkplan::store {
 
-LineReader::LineReader(const std::filesystem::path& path, std::string display_name, std::size_t chunk_bytes)
-    : display_name_(std::move(display_name)), chunk_bytes_(chunk_bytes == 0 ? 1 : chunk_bytes) {
+LineReader::LineReader(const std::filesystem::path& path, std::string display_name, std::size_t chunk_bytes,
+                       std::size_t max_line_bytes)
+    : display_name_(std::move(display_name)),
+      chunk_bytes_(chunk_bytes == 0 ? 1 : chunk_bytes),
+      max_line_bytes_(max_line_bytes) {
   file_ = std::fopen(path.c_str(), "rb");
   if (file_ == nullptr) {
     throw InputError(SourceLocation{display_name_, 0, "", ""}, std::string("cannot open: ") + std::strerror(errno));
@@ -34,6 +37,20 @@ bool LineReader::Fill() {
   return got > 0;
 }
 
+void LineReader::SkipLongLine() {
+  const std::string start = buffer_.substr(pos_, 40) + "...";
+  std::size_t newline = std::string::npos;
+  for (;;) {  // drop what is buffered, chunk by chunk, up to the line end
+    buffer_.clear();
+    pos_ = 0;
+    if (!Fill() || (newline = buffer_.find('\n')) != std::string::npos) break;
+  }
+  pos_ = newline == std::string::npos ? buffer_.size() : newline + 1;
+  ++line_number_;
+  throw InputError(SourceLocation{display_name_, line_number_, "record", start},
+                   "line longer than " + std::to_string(max_line_bytes_) + " bytes (max_record_bytes)");
+}
+
 bool LineReader::Next(std::string_view* line) {
   if (!started_) {
     started_ = true;
@@ -43,6 +60,7 @@ bool LineReader::Next(std::string_view* line) {
   }
   std::size_t newline;
   while ((newline = buffer_.find('\n', pos_)) == std::string::npos) {
+    if (buffer_.size() - pos_ > max_line_bytes_) SkipLongLine();
     if (!Fill()) break;
   }
   if (pos_ >= buffer_.size()) return false;
@@ -55,10 +73,11 @@ bool LineReader::Next(std::string_view* line) {
   return true;
 }
 
-JsonlReader::JsonlReader(const std::filesystem::path& path, std::string display_name)
-    : display_name_(display_name), lines_(path, std::move(display_name)) {}
+JsonlReader::JsonlReader(const std::filesystem::path& path, std::string display_name, std::size_t max_line_bytes)
+    : display_name_(display_name), lines_(path, std::move(display_name), 1 << 20, max_line_bytes) {}
 
 bool JsonlReader::Next() {
+  text_ = {};  // a line skipped for its length leaves no text behind (the rejects file gets an empty record)
   for (;;) {
     if (!lines_.Next(&text_)) return false;
     if (text_.find_first_not_of(" \t\r") != std::string_view::npos) break;

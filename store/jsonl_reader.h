@@ -17,7 +17,10 @@ namespace thinkplan::store {
 // byte order mark.
 class LineReader {
  public:
-  LineReader(const std::filesystem::path& path, std::string display_name, std::size_t chunk_bytes = 1 << 20);
+  // Lines longer than `max_line_bytes` are skipped whole (never held in memory) and reported with an InputError,
+  // after which reading continues with the next line.
+  LineReader(const std::filesystem::path& path, std::string display_name, std::size_t chunk_bytes = 1 << 20,
+             std::size_t max_line_bytes = std::size_t{64} << 20);
   ~LineReader();
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
@@ -28,8 +31,10 @@ class LineReader {
 
  private:
   bool Fill();
+  [[noreturn]] void SkipLongLine();
   std::string display_name_;
   std::size_t chunk_bytes_;
+  std::size_t max_line_bytes_;
   std::FILE* file_ = nullptr;
   std::string buffer_;
   std::size_t pos_ = 0;
@@ -40,7 +45,8 @@ class LineReader {
 
 class JsonlReader {
  public:
-  JsonlReader(const std::filesystem::path& path, std::string display_name);
+  JsonlReader(const std::filesystem::path& path, std::string display_name,
+              std::size_t max_line_bytes = std::size_t{64} << 20);
 
   // Moves to the next non-blank line and parses it; false at the end of the input. A line that is not valid JSON
   // or not an object throws InputError; the reader can continue with the next line afterwards.

@@ -151,7 +151,7 @@ void PlanTrainingJobs(const std::map<CurveKey, std::vector<Run>>& groups, const 
   std::map<CurveKey, std::set<std::string>> members;
   for (const auto& [key, runs] : groups) {
     const auto member = std::find_if(inputs.families.begin(), inputs.families.end(),
-                                     [&](const FamilyMember& m) { return m.system == key.system; });
+                                     [&system = key.system](const FamilyMember& m) { return m.system == system; });
     if (member == inputs.families.end()) continue;
     const CurveKey family_key{member->family, key.task_class, key.difficulty};
     const bool system_matches = !filter.system || *filter.system == member->family || *filter.system == key.system;

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 all=(fuzz_csv_reader fuzz_ingest_runs fuzz_ingest_problems fuzz_ingest_perf fuzz_ingest_systems
-     fuzz_ingest_hardware fuzz_ingest_jsonl fuzz_fit fuzz_workload)
+     fuzz_ingest_hardware fuzz_ingest_jsonl fuzz_fit fuzz_workload fuzz_whatif)
 targets=("${@:-${all[@]}}")
 dir=build-fuzz
 jobs=${FUZZ_BUILD_JOBS:-$(nproc)}
@@ -53,6 +53,12 @@ PY
 done
 head -c 512 /dev/zero | tr '\0' '\1' > "$dir/corpus/fuzz_fit/seed-ones"
 cp data/workloads/*.json "$dir/corpus/fuzz_workload/"
+mkdir -p "$dir/corpus/fuzz_whatif"
+printf "budget=50000" > "$dir/corpus/fuzz_whatif/seed-budget"
+printf "volume.code=2x" > "$dir/corpus/fuzz_whatif/seed-volume"
+printf "price.o3-mini.out=4.4" > "$dir/corpus/fuzz_whatif/seed-price"
+printf "slo.code=30" > "$dir/corpus/fuzz_whatif/seed-slo"
+printf "verifier.code.auc=0.8" > "$dir/corpus/fuzz_whatif/seed-verifier"
 
 summary="$dir/fuzz-summary.md"
 {

@@ -77,44 +77,21 @@ std::string Names(const auto& items) {
   return out;
 }
 
-// The efficiencies for (hardware, framework, devices): the fitted row of the same part and framework with the
-// largest device count not above `devices`; else the default row; else the built-in defaults. Fractions the row leaves
-// empty (not identified by its runs) come from the default row.
+// The efficiencies for (hardware, framework, devices) (core/cost_model.h) with a line saying where they came from.
 struct ChosenEfficiency {
   Efficiency efficiency;
   std::string source;
 };
 
-ChosenEfficiency ChooseEfficiency(const std::vector<FittedEfficiency>& table, const std::string& hardware,
-                                  const std::string& framework, long devices) {
-  ChosenEfficiency chosen;
-  chosen.source = "built-in defaults (no fitted_efficiency.csv)";
-  const FittedEfficiency* fallback = nullptr;
-  for (const FittedEfficiency& row : table) {
-    if (row.hardware == "*") fallback = &row;
+ChosenEfficiency ChooseEfficiencyWithSource(const std::vector<FittedEfficiency>& table, const std::string& hardware,
+                                            const std::string& framework, long devices) {
+  const EfficiencyChoice choice = ChooseEfficiency(table, hardware, framework, devices);
+  ChosenEfficiency chosen{choice.efficiency, "built-in defaults (no fitted_efficiency.csv)"};
+  if (const FittedEfficiency* d = choice.default_row) {
+    chosen.source = fmt::format("default: median of {} vLLM / TensorRT-LLM single-GPU fits on Argonne runs", d->rows);
   }
-  if (fallback) {
-    chosen.efficiency.t0_s = fallback->t0_s;
-    chosen.efficiency.flops_fraction = fallback->flops_fraction.value_or(chosen.efficiency.flops_fraction);
-    chosen.efficiency.bandwidth_fraction = fallback->bandwidth_fraction.value_or(chosen.efficiency.bandwidth_fraction);
-    chosen.source = fmt::format("default: median of {} vLLM / TensorRT-LLM single-GPU fits on Argonne runs",
-                                fallback->rows);
-  }
-  // Tensor-parallel efficiency falls with the device count, so a count that was not measured borrows the
-  // fractions of the largest measured count below it rather than the single-device ones.
-  const FittedEfficiency* row = nullptr;
-  for (const FittedEfficiency& candidate : table) {
-    if (!candidate.catalogue_hardware.empty() && Lower(candidate.catalogue_hardware) == Lower(hardware) &&
-        Lower(candidate.framework) == Lower(framework) && candidate.num_devices <= devices &&
-        (row == nullptr || candidate.num_devices > row->num_devices)) {
-      row = &candidate;
-    }
-  }
-  const bool scaled = row != nullptr && row->num_devices != devices;
-  if (row) {
-    chosen.efficiency.t0_s = row->t0_s;
-    if (row->flops_fraction) chosen.efficiency.flops_fraction = std::min(1.0, *row->flops_fraction);
-    if (row->bandwidth_fraction) chosen.efficiency.bandwidth_fraction = std::min(1.0, *row->bandwidth_fraction);
+  if (const FittedEfficiency* row = choice.row) {
+    const bool scaled = row->num_devices != devices;
     chosen.source = fmt::format("fitted on Argonne {} / {} / {} device(s), {} runs{}", row->hardware, row->framework,
                                 row->num_devices, row->rows,
                                 scaled ? fmt::format(", its fractions of peak applied to {} devices", devices) : "");
@@ -252,7 +229,7 @@ int RunCost(Invocation& invocation) {
   QueryCost cost;
   ChosenEfficiency chosen;
   for (long devices : device_counts) {
-    ChosenEfficiency candidate_efficiency = ChooseEfficiency(fitted, card.name, framework, devices);
+    ChosenEfficiency candidate_efficiency = ChooseEfficiencyWithSource(fitted, card.name, framework, devices);
     CostModel candidate(*shape, RatesFromDatasheet(card, devices, candidate_efficiency.efficiency, shape->dtype_bytes));
     query.usd_per_hour = price * static_cast<double>(devices);
     const QueryCost candidate_cost = CostQuery(candidate, query);

@@ -12,6 +12,7 @@ int RunCost(Invocation& invocation);
 int RunPlan(Invocation& invocation);
 int RunExportPolicy(Invocation& invocation);
 int RunWhatIf(Invocation& invocation);
+int RunExchange(Invocation& invocation);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -25,6 +26,7 @@ const std::vector<Command>& Commands() {
       {"plan", "allocate traffic to serving options under a budget; capacity and frontier; store the plan", RunPlan},
       {"export-policy", "a stored plan as a serving policy with each target's request parameters (JSON or YAML)", RunExportPolicy},
       {"whatif", "re-plan a stored plan under changed budget, volume, prices, SLOs or verifier; print the differences", RunWhatIf},
+      {"exchange", "training vs thinking: exchange rates, Snell's FLOPs-matched table, Sardana-Frankle optimum", RunExchange},
   };
   return kCommands;
 }

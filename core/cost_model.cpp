@@ -1,6 +1,7 @@
 #include "core/cost_model.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 
@@ -21,6 +22,12 @@ double SumOfLine(double c0, double c1, double lo, double hi) {
 bool Fail(std::string* error, const std::string& why) {
   if (error) *error = why;
   return false;
+}
+
+bool SameName(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 }  // namespace
@@ -319,6 +326,32 @@ std::vector<FittedEfficiency> LoadFittedEfficiencies(const std::filesystem::path
     out.push_back(std::move(e));
   }
   return out;
+}
+
+EfficiencyChoice ChooseEfficiency(const std::vector<FittedEfficiency>& table, const std::string& hardware,
+                                  const std::string& framework, long devices) {
+  EfficiencyChoice chosen;
+  for (const FittedEfficiency& row : table) {
+    if (row.hardware == "*") chosen.default_row = &row;
+  }
+  if (const FittedEfficiency* d = chosen.default_row) {
+    chosen.efficiency.t0_s = d->t0_s;
+    chosen.efficiency.flops_fraction = d->flops_fraction.value_or(chosen.efficiency.flops_fraction);
+    chosen.efficiency.bandwidth_fraction = d->bandwidth_fraction.value_or(chosen.efficiency.bandwidth_fraction);
+  }
+  for (const FittedEfficiency& row : table) {
+    if (!row.catalogue_hardware.empty() && SameName(row.catalogue_hardware, hardware) &&
+        SameName(row.framework, framework) && row.num_devices <= devices &&
+        (chosen.row == nullptr || row.num_devices > chosen.row->num_devices)) {
+      chosen.row = &row;
+    }
+  }
+  if (const FittedEfficiency* r = chosen.row) {
+    chosen.efficiency.t0_s = r->t0_s;
+    if (r->flops_fraction) chosen.efficiency.flops_fraction = std::min(1.0, *r->flops_fraction);
+    if (r->bandwidth_fraction) chosen.efficiency.bandwidth_fraction = std::min(1.0, *r->bandwidth_fraction);
+  }
+  return chosen;
 }
 
 }  // namespace thinkplan

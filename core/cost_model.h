@@ -166,6 +166,18 @@ struct FittedEfficiency {
 };
 std::vector<FittedEfficiency> LoadFittedEfficiencies(const std::filesystem::path& csv_path);
 
+// The efficiencies for `devices` of `hardware` under `framework`: the fitted row of that card and framework with
+// the largest device count not above `devices` (tensor-parallel efficiency falls with the count, so an unmeasured
+// count borrows the nearest smaller measured one rather than the single-device figures); fractions that row leaves
+// empty come from the default ("*") row, else Efficiency's defaults. Names compare case-insensitively.
+struct EfficiencyChoice {
+  Efficiency efficiency;
+  const FittedEfficiency* row = nullptr;          // the matched row, in `table`; nullptr when none matched
+  const FittedEfficiency* default_row = nullptr;  // the "*" row used, in `table`; nullptr: built-in defaults
+};
+EfficiencyChoice ChooseEfficiency(const std::vector<FittedEfficiency>& table, const std::string& hardware,
+                                  const std::string& framework, long devices);
+
 // Sum over integers s = first .. first + n - 1 of max(a0 + a1 s, b0 + b1 s), exactly.
 double SumMaxOfLines(double a0, double a1, double b0, double b1, double first, long n);
 

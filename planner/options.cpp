@@ -102,35 +102,6 @@ const HardwareInfo* Catalogues::FindHardware(const std::string& name) const {
   return hits == 1 ? only : nullptr;
 }
 
-Efficiency ChooseEfficiency(const std::vector<FittedEfficiency>& table, const std::string& hardware,
-                            const std::string& framework, long devices, std::string* source) {
-  Efficiency e;
-  std::string from = "built-in defaults";
-  for (const FittedEfficiency& row : table) {
-    if (row.hardware != "*") continue;
-    e.t0_s = row.t0_s;
-    e.flops_fraction = row.flops_fraction.value_or(e.flops_fraction);
-    e.bandwidth_fraction = row.bandwidth_fraction.value_or(e.bandwidth_fraction);
-    from = "default fitted row";
-  }
-  const FittedEfficiency* best = nullptr;
-  for (const FittedEfficiency& row : table) {
-    if (!row.catalogue_hardware.empty() && Lower(row.catalogue_hardware) == Lower(hardware) &&
-        Lower(row.framework) == Lower(framework) && row.num_devices <= devices &&
-        (best == nullptr || row.num_devices > best->num_devices)) {
-      best = &row;
-    }
-  }
-  if (best) {
-    e.t0_s = best->t0_s;
-    if (best->flops_fraction) e.flops_fraction = std::min(1.0, *best->flops_fraction);
-    if (best->bandwidth_fraction) e.bandwidth_fraction = std::min(1.0, *best->bandwidth_fraction);
-    from = fmt::format("fitted {} / {} / {} device(s)", best->hardware, best->framework, best->num_devices);
-  }
-  if (source) *source = from;
-  return e;
-}
-
 bool OptionsConfig::IsValid(std::string* error) const {
   if (samples.empty() || samples.front() != 1) {
     if (error) *error = "samples grid must start at 1";
@@ -261,7 +232,7 @@ ServingCost CostOfServing(const SystemSpec& system, const TaskClassSpec& c, cons
     out.reason = "no hourly price for " + card->name + " (give usd_per_device_hour)";
     return out;
   }
-  const Efficiency efficiency = ChooseEfficiency(catalogues.efficiencies, card->name, system.framework, system.devices);
+  const Efficiency efficiency = ChooseEfficiency(catalogues.efficiencies, card->name, system.framework, system.devices).efficiency;
   const CostModel model(*shape, RatesFromDatasheet(*card, system.devices, efficiency, shape->dtype_bytes));
   QueryOptions query;
   query.prompt_tokens = c.prompt_tokens;

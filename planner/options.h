@@ -30,11 +30,6 @@ struct Catalogues {
   const HardwareInfo* FindHardware(const std::string& name) const;  // exact, else the one name containing it
 };
 
-// The efficiencies for `devices` of `hardware` under `framework`: the fitted row of that card and framework with
-// the largest device count not above `devices`, else the default ("*") row, else Efficiency's defaults.
-Efficiency ChooseEfficiency(const std::vector<FittedEfficiency>& table, const std::string& hardware,
-                            const std::string& framework, long devices, std::string* source = nullptr);
-
 // What is configured: identical across the buckets of a class, so that one setting can be scored on each.
 struct Setting {
   std::string system;

@@ -276,6 +276,8 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
       b.interval.upper += sh.fraction * o.figures.interval.upper;
       b.cost_per_query += sh.fraction * o.figures.cost_usd;
       b.latency_p95_s = std::max(b.latency_p95_s, o.figures.latency_p95_s);
+      const SystemSpec* system = w.FindSystem(candidates[lp.class_index][o.candidate].setting.system);
+      if (system && !system->tier.empty()) b.trained_fraction += sh.fraction;
     }
     r.buckets.push_back(std::move(b));
   }
@@ -521,6 +523,7 @@ nlohmann::json PlanResult::ToJson() const {
                                {"accuracy_interval", IntervalJson(b.interval)},
                                {"cost_usd_per_query", b.cost_per_query},
                                {"latency_p95_s", b.latency_p95_s},
+                               {"trained_fraction", b.trained_fraction},
                                {"options", shares}});
   }
   j["classes"] = json::array();
@@ -634,6 +637,10 @@ std::string PlanResult::FullReport() const {
     const double total = training_usd_per_month + inference_usd_per_month;
     out += fmt::format("  split: {:.0f}% training, {:.0f}% inference\n", total > 0 ? 100 * training_usd_per_month / total : 0.0,
                        total > 0 ? 100 * inference_usd_per_month / total : 0.0);
+    for (const BucketPlan& b : buckets) {
+      out += fmt::format("  {:<28} {:>4.0f}% of traffic on the trained model, {:>4.0f}% on models already trained\n",
+                         b.class_name + " / " + b.bucket, 100 * b.trained_fraction, 100 * (1 - b.trained_fraction));
+    }
     for (const VolumePoint& v : volume_sweep) {
       out += fmt::format("  at {:>5.1f}x volume: {:<34} {:.0f}% training, accuracy {:.1f}%\n", v.multiplier,
                          v.best_tier.empty() ? "(no training)" : v.best_tier, 100 * v.training_share, 100 * v.accuracy);

@@ -66,6 +66,9 @@ struct BucketPlan {
   double cost_per_query = 0;
   double latency_p95_s = 0;
   std::size_t options_considered = 0;
+  // Share of this bucket's traffic on systems of the chosen training tier (the larger, trained model) rather
+  // than on always-available ones: with tiers, how the size-versus-thinking choice moves with difficulty.
+  double trained_fraction = 0;
 };
 
 struct ClassPlan {

@@ -109,7 +109,9 @@ nlohmann::json ExchangeSummary::ToJson() const {
       o["t1"] = r.t1;
       o["t2"] = r.t2;
       o["rate"] = r.rate;
-      o["interval"] = {r.interval.lower, r.interval.upper};
+      // JSON has no infinity: an end that overflows (t2 near 0) is null, read as unbounded.
+      auto end = [](double x) { return std::isfinite(x) ? json(x) : json(nullptr); };
+      o["interval"] = {end(r.interval.lower), end(r.interval.upper)};
     }
     j["rates"].push_back(o);
   }

@@ -39,8 +39,11 @@ BOOST_AUTO_TEST_CASE(exchange_on_the_demo_database) {
     ++defined;
     const double x = rate["rate"], t1 = rate["t1"], t2 = rate["t2"];
     BOOST_TEST(x == std::pow(10.0, t1 / t2), boost::test_tools::tolerance(1e-9));
-    BOOST_TEST(rate["interval"][0].get<double>() <= x);
-    BOOST_TEST(x <= rate["interval"][1].get<double>());
+    // An end beyond double range (a nearly flat test-time slope) is written as null: unbounded.
+    const auto& lo = rate["interval"][0];
+    const auto& hi = rate["interval"][1];
+    BOOST_TEST((lo.is_null() || lo.get<double>() <= x));
+    BOOST_TEST((hi.is_null() || x <= hi.get<double>()));
   }
   BOOST_TEST(code > 0);
   BOOST_TEST(defined > 0);

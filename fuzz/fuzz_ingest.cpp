@@ -2,8 +2,9 @@
 // forced, so every input exercises that kind's validation) and once with detection (JSON Lines inputs).
 // Properties: ingest either succeeds or throws InputError; a refused file leaves every table as it was; a
 // successful one adds exactly the rows it reports; re-ingesting it with --skip-invalid changes nothing and
-// accounts for every row; foreign keys hold afterwards.
+// accounts for every row; foreign keys hold afterwards; everything stored can be written out as JSON.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <optional>
@@ -70,6 +71,20 @@ long long MainTable(const TableCounts& c, RecordKind kind) {
 
 bool IsCatalogue(RecordKind kind) { return kind == RecordKind::kSystems || kind == RecordKind::kHardware; }
 
+// Everything stored must be writable as JSON (runs --json, fits and plans are JSON documents): text that is not
+// UTF-8 would make every later listing fail.
+void CheckListable(Database& db) {
+  thinkplan::fuzz::AcceptsOrRefuses([&] {
+    for (const auto& run : db.ListRuns()) {
+      nlohmann::json({run.run_key, run.system, run.hardware, run.task_class, run.difficulty, run.benchmark,
+                      run.effort, run.citation})
+          .dump();
+    }
+    for (const auto& system : db.ListSystems()) nlohmann::json({system.name, system.vendor, system.citation}).dump();
+    for (const auto& perf : db.ListPerfRuns()) nlohmann::json({perf.perf_key, perf.model, perf.citation}).dump();
+  });
+}
+
 void CheckForeignKeys(Database& db) {
   SQLite::Statement q(db.connection(), "PRAGMA foreign_key_check");
   if (q.executeStep()) Violation("foreign key violation after ingest in table " + q.getColumn(0).getString());
@@ -121,6 +136,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   CheckForeignKeys(db);
+  if (stored || stored_again) CheckListable(db);
   fs::remove(rejects);
   return 0;
 }

@@ -3,7 +3,9 @@
 # sudo. Kept apart from install-deps.sh: only the fuzz run needs a second compiler.
 set -euo pipefail
 
-packages=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
+# -fsanitize=fuzzer links clang's own libFuzzer runtime from libclang-rt-14-dev; the standalone libFuzzer.a of
+# libfuzzer-14-dev is not needed for that.
+packages=(clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then missing+=("$p"); fi

@@ -73,7 +73,7 @@ int RunExchange(Invocation& invocation) {
 
   store::Database db = OpenExistingDatabase(parsed.global.db_path);
   const CurveSet curves = store::LoadCurveSet(db);
-  const auto laws = fitting::LoadChinchillaLaws(DefaultDataDir() / "published" / "training_scaling.csv");
+  const auto laws = LoadChinchillaLaws(DefaultDataDir() / "published" / "training_scaling.csv");
   const planner::ExchangeSummary summary =
       planner::ComputeExchange(curves.training(), UnusableTrainingFits(db), laws, exchange);
   if (exchange.task_class && summary.rates.empty()) {

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "core/errors.h"
+#include "core/model_shape.h"
 
 namespace thinkplan::cli {
 namespace {
@@ -11,20 +12,6 @@ namespace {
 std::filesystem::path DefaultDbPath() {
   if (const char* env = std::getenv("THINKPLAN_DB"); env != nullptr && *env != '\0') return env;
   return "thinkplan.db";
-}
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> previous(b.size() + 1), current(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    current[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
-    }
-    std::swap(previous, current);
-  }
-  return previous[b.size()];
 }
 
 void PrintTopLevelHelp(std::ostream& out) {
@@ -86,18 +73,10 @@ Parsed ParseCommandLine(cxxopts::Options& options, Invocation& invocation) {
 }
 
 std::string SuggestCommand(std::string_view typed) {
-  std::string best;
-  size_t best_distance = 3;  // farther than two edits is not a typo
-  for (const Command& command : Commands()) {
-    const size_t d = EditDistance(typed, command.name);
-    const bool prefix = command.name.substr(0, typed.size()) == typed && !typed.empty();
-    if (prefix) return std::string(command.name);
-    if (d < best_distance) {
-      best_distance = d;
-      best = command.name;
-    }
-  }
-  return best;
+  std::vector<std::string> names;
+  for (const Command& command : Commands()) names.emplace_back(command.name);
+  const std::vector<std::string> closest = ClosestNames(typed, names, 1);
+  return closest.empty() ? std::string() : closest.front();
 }
 
 int Main(int argc, char** argv, std::ostream& out, std::ostream& err) {

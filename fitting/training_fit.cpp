@@ -38,31 +38,6 @@ void FillSummary(const TrainingSurface& surface, const Options& options, Summary
   }
 }
 
-std::vector<std::string> SplitCsvLine(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        fields.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else if (c != '\r') {
-      fields.back() += c;
-    }
-  }
-  return fields;
-}
-
 }  // namespace
 
 TrainingSurface FitTrainingSurface(const std::vector<TrainingPoint>& input, TestTimeAxis axis, const Options& options,
@@ -145,95 +120,6 @@ TrainingSurface FitTrainingSurface(const std::vector<TrainingPoint>& input, Test
     summary->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   }
   return surface;
-}
-
-double SnellMatchedMultiplier(double size_ratio, double pretrain_tokens, double inference_tokens) {
-  return size_ratio + 3.0 * (pretrain_tokens / inference_tokens) * (size_ratio - 1.0);
-}
-
-double ChinchillaLaw::Loss(double params, double tokens) const {
-  return E + A / std::pow(params, alpha) + B / std::pow(tokens, beta);
-}
-
-double ChinchillaLaw::TokensFor(double params, double loss) const {
-  const double room = loss - E - A / std::pow(params, alpha);
-  return room > 0.0 ? std::pow(B / room, 1.0 / beta) : 0.0;
-}
-
-std::vector<ChinchillaLaw> LoadChinchillaLaws(const std::filesystem::path& csv_path) {
-  std::ifstream in(csv_path);
-  if (!in) throw InputError(SourceLocation{csv_path.string(), 0, "", ""}, "cannot open the file");
-  std::string line;
-  std::getline(in, line);
-  const std::vector<std::string> header = SplitCsvLine(line);
-  const std::vector<std::string> wanted = {"name", "E", "A", "B", "alpha", "beta"};
-  for (size_t i = 0; i < wanted.size(); ++i) {
-    if (i >= header.size() || header[i] != wanted[i]) {
-      throw InputError(SourceLocation{csv_path.string(), 1, wanted[i], i < header.size() ? header[i] : ""},
-                       "expected the columns name,E,A,B,alpha,beta first");
-    }
-  }
-  std::vector<ChinchillaLaw> laws;
-  long number = 1;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.empty() || line == "\r") continue;
-    const std::vector<std::string> fields = SplitCsvLine(line);
-    ChinchillaLaw law;
-    law.name = fields[0];
-    double* values[5] = {&law.E, &law.A, &law.B, &law.alpha, &law.beta};
-    for (int i = 0; i < 5; ++i) {
-      const std::string text = static_cast<size_t>(i + 1) < fields.size() ? fields[i + 1] : "";
-      size_t used = 0;
-      try {
-        *values[i] = std::stod(text, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used == 0 || used != text.size() || !std::isfinite(*values[i]) || *values[i] < 0) {
-        throw InputError(SourceLocation{csv_path.string(), number, wanted[i + 1], text}, "not a non-negative number");
-      }
-    }
-    laws.push_back(law);
-  }
-  return laws;
-}
-
-InferenceAwareOptimum SardanaFrankleOptimum(const ChinchillaLaw& law, double target_loss, double inference_tokens) {
-  InferenceAwareOptimum best;
-  if (!(target_loss > law.E) || !(inference_tokens >= 0.0)) {
-    best.reason = fmt::format("target loss {} must exceed the irreducible loss E = {}", target_loss, law.E);
-    return best;
-  }
-  // Below N_min = (A / (L - E))^(1/alpha) no amount of data reaches the target; the total FLOPs grow without bound
-  // towards N_min and again for large N, with one minimum between: golden-section search on ln N.
-  const double log_n_min = std::log(law.A / (target_loss - law.E)) / law.alpha;
-  const auto total = [&](double log_n) {
-    const double n = std::exp(log_n), d = law.TokensFor(n, target_loss);
-    return d > 0.0 ? 6.0 * n * d + 2.0 * n * inference_tokens : std::numeric_limits<double>::infinity();
-  };
-  double low = log_n_min + 1e-9, high = log_n_min + 40.0;
-  const double ratio = 0.5 * (std::sqrt(5.0) - 1.0);
-  double x1 = high - ratio * (high - low), x2 = low + ratio * (high - low);
-  double f1 = total(x1), f2 = total(x2);
-  for (int i = 0; i < 200 && high - low > 1e-12; ++i) {
-    if (f1 < f2) {
-      high = x2, x2 = x1, f2 = f1;
-      x1 = high - ratio * (high - low);
-      f1 = total(x1);
-    } else {
-      low = x1, x1 = x2, f1 = f2;
-      x2 = low + ratio * (high - low);
-      f2 = total(x2);
-    }
-  }
-  best.params = std::exp(0.5 * (low + high));
-  best.train_tokens = law.TokensFor(best.params, target_loss);
-  best.train_flops = 6.0 * best.params * best.train_tokens;
-  best.inference_flops = 2.0 * best.params * inference_tokens;
-  best.total_flops = best.train_flops + best.inference_flops;
-  best.status = FitStatus::kOk;
-  return best;
 }
 
 }  // namespace thinkplan::fitting

@@ -46,7 +46,7 @@ bool ExchangeOptions::IsValid(std::string* error) const {
 
 ExchangeSummary ComputeExchange(const std::map<TrainingKey, TrainingSurface>& surfaces,
                                 const std::vector<UnusableSurface>& unusable,
-                                const std::vector<fitting::ChinchillaLaw>& laws, const ExchangeOptions& options) {
+                                const std::vector<ChinchillaLaw>& laws, const ExchangeOptions& options) {
   ExchangeSummary s;
   s.level = options.level;
   auto wanted = [&](const TrainingKey& k) { return !options.task_class || k.task_class == *options.task_class; };
@@ -82,14 +82,14 @@ ExchangeSummary ComputeExchange(const std::map<TrainingKey, TrainingSurface>& su
   for (double m : options.size_ratios) {
     for (double ratio : options.inference_to_pretrain) {
       // Snell's D_pretrain / D_inference is 1 / R.
-      s.snell.push_back({m, ratio, fitting::SnellMatchedMultiplier(m, 1.0, ratio)});
+      s.snell.push_back({m, ratio, SnellMatchedMultiplier(m, 1.0, ratio)});
     }
   }
-  for (const fitting::ChinchillaLaw& law : laws) {
+  for (const ChinchillaLaw& law : laws) {
     LawOptima lo;
     lo.law = law.name;
     lo.target_loss = options.target_loss.value_or(law.Loss(options.reference_params, options.reference_tokens));
-    for (double d : options.inference_tokens) lo.points.push_back({d, fitting::SardanaFrankleOptimum(law, lo.target_loss, d)});
+    for (double d : options.inference_tokens) lo.points.push_back({d, SardanaFrankleOptimum(law, lo.target_loss, d)});
     s.sardana_frankle.push_back(std::move(lo));
   }
   return s;

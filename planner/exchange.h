@@ -11,7 +11,7 @@
 
 #include "core/curve_set.h"
 #include "core/statistics.h"
-#include "fitting/training_fit.h"
+#include "core/training_economics.h"
 
 namespace thinkplan::planner {
 
@@ -64,7 +64,7 @@ struct SnellCell {
 
 struct DemandOptimum {
   double inference_tokens = 0;
-  fitting::InferenceAwareOptimum optimum;
+  InferenceAwareOptimum optimum;
 };
 
 struct LawOptima {
@@ -87,6 +87,6 @@ struct ExchangeSummary {
 // Rates of the usable surfaces in `surfaces` plus the unusable ones as status rows, filtered by class.
 ExchangeSummary ComputeExchange(const std::map<TrainingKey, TrainingSurface>& surfaces,
                                 const std::vector<UnusableSurface>& unusable,
-                                const std::vector<fitting::ChinchillaLaw>& laws, const ExchangeOptions& options);
+                                const std::vector<ChinchillaLaw>& laws, const ExchangeOptions& options);
 
 }  // namespace thinkplan::planner

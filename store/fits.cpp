@@ -14,14 +14,6 @@
 namespace thinkplan::store {
 namespace {
 
-std::string UtcNow() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 FitStatus ParseFitStatus(const std::string& text) {
   for (FitStatus s : {FitStatus::kOk, FitStatus::kFallback, FitStatus::kInsufficientData, FitStatus::kNotConverged}) {
@@ -142,7 +134,7 @@ void SaveFit(Database& db, const StoredFit& fit) {
   upsert.bind(++i, fit.quality.iterations);
   upsert.bind(++i, fit.summary_json);
   upsert.bind(++i, fit.input_hash);
-  upsert.bind(++i, fit.created_at.empty() ? UtcNow() : fit.created_at);
+  upsert.bind(++i, fit.created_at.empty() ? UtcNowIso8601() : fit.created_at);
   upsert.exec();
 }
 

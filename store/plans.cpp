@@ -10,14 +10,6 @@
 namespace thinkplan::store {
 namespace {
 
-std::string UtcNow() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 StoredPlan PlanFromRow(SQLite::Statement& row) {
   StoredPlan plan;
@@ -58,12 +50,12 @@ long SavePlan(Database& db, StoredPlan plan) {
   workload.bind(1, plan.workload_hash);
   workload.bind(2, plan.workload_name);
   workload.bind(3, plan.workload_json);
-  workload.bind(4, UtcNow());
+  workload.bind(4, UtcNowIso8601());
   workload.exec();
   SQLite::Statement insert(sql,
                            "INSERT INTO plans (created_at, workload_hash, fits_hash, base_plan_id, body) "
                            "VALUES (?, ?, ?, ?, ?)");
-  insert.bind(1, UtcNow());
+  insert.bind(1, UtcNowIso8601());
   insert.bind(2, plan.workload_hash);
   insert.bind(3, plan.fits_hash);
   if (plan.base_plan_id) {
@@ -100,7 +92,7 @@ long SaveSimulation(Database& db, StoredSimulation simulation) {
   SQLite::Transaction transaction(sql, SQLite::TransactionBehavior::IMMEDIATE);
   SQLite::Statement insert(sql, "INSERT INTO simulations (plan_id, created_at, seed, body) VALUES (?, ?, ?, ?)");
   insert.bind(1, static_cast<int64_t>(simulation.plan_id));
-  insert.bind(2, UtcNow());
+  insert.bind(2, UtcNowIso8601());
   insert.bind(3, static_cast<int64_t>(simulation.seed));
   insert.bind(4, simulation.result_json);
   insert.exec();
@@ -131,6 +123,15 @@ std::vector<StoredSimulation> ListSimulations(Database& db, std::optional<long> 
   std::vector<StoredSimulation> out;
   while (query.executeStep()) out.push_back(SimulationFromRow(query));
   return out;
+}
+
+std::string UtcNowIso8601() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
 }
 
 }  // namespace thinkplan::store

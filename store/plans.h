@@ -38,6 +38,9 @@ long SaveSimulation(Database& db, StoredSimulation simulation);
 StoredSimulation LoadSimulation(Database& db, long id);
 std::vector<StoredSimulation> ListSimulations(Database& db, std::optional<long> plan_id = std::nullopt);
 
+// The current time, UTC, ISO 8601 to the second ("2026-11-30T07:10:24Z"): the created_at of stored records.
+std::string UtcNowIso8601();
+
 // SHA-256 of a byte string, lower-case hex: the hash used for workloads, fit inputs and plans.
 std::string Sha256Hex(const std::string& bytes);
 

@@ -31,8 +31,8 @@ TrainingSurface Surface(double t1, double t2, std::vector<double> covariance = {
   return s;
 }
 
-fitting::ChinchillaLaw Hoffmann() {
-  fitting::ChinchillaLaw law;
+ChinchillaLaw Hoffmann() {
+  ChinchillaLaw law;
   law.name = "Chinchilla";
   law.E = 1.69, law.A = 406.4, law.B = 410.7, law.alpha = 0.34, law.beta = 0.28;
   return law;
@@ -111,7 +111,7 @@ BOOST_AUTO_TEST_CASE(sardana_frankle_rows_meet_the_lagrange_conditions_and_shrin
   // Minimising 6 N D + 2 N D_inf on the loss contour A N^-alpha + B D^-beta = L - E: stationarity in N and D gives
   // alpha A N^-alpha / (beta B D^-beta) = 1 + D_inf / (3 D); at D_inf = 0 the Chinchilla balance
   // alpha A N^-alpha = beta B D^-beta.
-  const fitting::ChinchillaLaw law = Hoffmann();
+  const ChinchillaLaw law = Hoffmann();
   ExchangeOptions options;
   const ExchangeSummary s = ComputeExchange({}, {}, {law}, options);
   BOOST_REQUIRE(s.sardana_frankle.size() == 1u);

@@ -84,7 +84,8 @@ std::string Estimates(const nlohmann::json& estimates) {
   for (const auto& e : estimates) {
     const double value = Bound(e["value"], INFINITY);
     fitting::Estimate estimate{e["name"], value, {Bound(e["lower"], -INFINITY), Bound(e["upper"], INFINITY)}};
-    out += (out.empty() ? "" : " ") + fitting::FormatEstimate(estimate);
+    if (!out.empty()) out += ' ';
+    out += fitting::FormatEstimate(estimate);
   }
   return out;
 }

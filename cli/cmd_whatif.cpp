@@ -1,6 +1,7 @@
 // `thinkplan whatif --plan ID --set KEY=VALUE...`: re-plan a stored plan under changed assumptions and print what
 // changed side by side (planner/whatif.h lists the keys).
 #include <ostream>
+#include <future>
 #include <set>
 
 #include <fmt/format.h>
@@ -50,13 +51,16 @@ int RunWhatIf(Invocation& invocation) {
     changes.push_back(planner::ParseWhatIf(text, workload, loaded->inputs.catalogues));
     if (!keys.insert(changes.back().key).second) throw UsageError("--set '" + text + "': " + changes.back().key + " is set twice");
   }
-  // The base is re-planned on the current fits so that the difference shows the changes alone.
-  const planner::PlanResult base = planner::MakePlan(loaded->inputs, base_options);
+  // The base is re-planned on the current fits so that the difference shows the changes alone. The two plans are
+  // independent (the curves are only read), so the base runs on a second thread while the what-if is planned.
+  auto base_future = std::async(std::launch::async, [&] { return planner::MakePlan(loaded->inputs, base_options); });
+  planner::PlanInputs changed_inputs = loaded->inputs;
   planner::PlanOptions changed_options = base_options;
-  planner::ApplyWhatIf(changes, loaded->inputs.catalogues, &loaded->inputs.workload, &changed_options.budget_usd_per_month);
-  const planner::PlanResult changed = planner::MakePlan(loaded->inputs, changed_options);
+  planner::ApplyWhatIf(changes, changed_inputs.catalogues, &changed_inputs.workload, &changed_options.budget_usd_per_month);
+  const planner::PlanResult changed = planner::MakePlan(changed_inputs, changed_options);
+  const planner::PlanResult base = base_future.get();
   std::optional<long> id;
-  if (changed.feasible && !args.count("no-store")) id = StorePlan(db, loaded->inputs.workload, changed, stored.id);
+  if (changed.feasible && !args.count("no-store")) id = StorePlan(db, changed_inputs.workload, changed, stored.id);
   if (parsed.global.json) {
     invocation.out << nlohmann::json{{"base", base.ToJson()}, {"whatif", changed.ToJson()},
                                      {"plan_id", id ? nlohmann::json(*id) : nlohmann::json(nullptr)}}.dump(2) << "\n";

@@ -64,8 +64,15 @@ WhatIfChange ParseWhatIf(const std::string& text, const Workload& w, const Catal
     if (!rest.empty()) Fail(text, "budget takes no sub-key");
   } else if (head == "volume" || head == "slo") {
     if (rest.empty()) Fail(text, head + " needs a class: " + head + ".<class>=...");
-    ClassOf(text, rest, w);
+    const std::string cls = ClassOf(text, rest, w);
     if (head == "slo" && change.value == 0 && !change.relative) Fail(text, "an SLO must be > 0 seconds");
+    // The changed workload must still be one the workload reader accepts: the same upper bounds apply.
+    const TaskClassSpec& k = *w.FindClass(cls);
+    const double current = head == "slo" ? k.slo_p95_s : k.daily_volume;
+    const double limit = head == "slo" ? 1e6 : 1e12;
+    if ((change.relative ? current * change.value : change.value) > limit) {
+      Fail(text, head == "slo" ? "an SLO must be at most 1000000 seconds" : "a daily volume must be at most 1e12");
+    }
   } else if (head == "verifier") {
     const auto d2 = rest.rfind('.');
     if (d2 == std::string::npos) Fail(text, "expected verifier.<class>.dprime=... or verifier.<class>.auc=...");

@@ -69,7 +69,8 @@ BOOST_AUTO_TEST_CASE(demo_ingests_every_shipped_data_set) {
   // Running it again changes nothing: every row is identical to what is stored.
   const CommandResult again = RunThinkplan(Demo(dir) + " --json");
   BOOST_REQUIRE_MESSAGE(again.exit_code == 0, again.err);
-  for (const auto& file : nlohmann::json::parse(again.out)["ingested"]) {
+  const auto rerun = nlohmann::json::parse(again.out);  // a named value: a range over a temporary's member dangles
+  for (const auto& file : rerun["ingested"]) {
     BOOST_TEST(file["inserted"].get<int>() == 0, file["file"]);
   }
 }

@@ -13,6 +13,9 @@ int RunPlan(Invocation& invocation);
 int RunExportPolicy(Invocation& invocation);
 int RunWhatIf(Invocation& invocation);
 int RunExchange(Invocation& invocation);
+int RunSimulate(Invocation& invocation);
+int RunReport(Invocation& invocation);
+int RunPlans(Invocation& invocation);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -27,6 +30,9 @@ const std::vector<Command>& Commands() {
       {"export-policy", "a stored plan as a serving policy with each target's request parameters (JSON or YAML)", RunExportPolicy},
       {"whatif", "re-plan a stored plan under changed budget, volume, prices, SLOs or verifier; print the differences", RunWhatIf},
       {"exchange", "training vs thinking: exchange rates, Snell's FLOPs-matched table, Sardana-Frankle optimum", RunExchange},
+      {"plans", "list the stored plans and their simulations", RunPlans},
+      {"simulate", "run the fleet simulation of a stored plan, day by day; compare with the plan; store the result", RunSimulate},
+      {"report", "capacity-planning report of a stored plan: HTML with charts (offline, one file) or Markdown", RunReport},
   };
   return kCommands;
 }

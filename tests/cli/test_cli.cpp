@@ -167,6 +167,27 @@ BOOST_AUTO_TEST_CASE(plan_whatif_and_policy_export_from_the_command_line) {
   BOOST_TEST(RunThinkplan(Db(dir) + " export-policy --plan 99").exit_code == 2);
 }
 
+BOOST_AUTO_TEST_CASE(plans_lists_stored_plans_newest_first_with_their_base) {
+  ScratchDir dir;
+  BOOST_REQUIRE(RunThinkplan(Demo(dir) + " --quiet").exit_code == 0);  // stores plan 1
+  const CommandResult whatif = RunThinkplan(Db(dir) + " whatif --plan 1 --set budget=2x --json");
+  BOOST_REQUIRE_MESSAGE(whatif.exit_code == 0, whatif.err);
+  const double whatif_accuracy = nlohmann::json::parse(whatif.out)["whatif"]["accuracy"];
+  const CommandResult listed = RunThinkplan(Db(dir) + " plans --json");
+  BOOST_REQUIRE_MESSAGE(listed.exit_code == 0, listed.err);
+  const auto plans = nlohmann::json::parse(listed.out);
+  BOOST_REQUIRE_EQUAL(plans.size(), 2u);
+  BOOST_TEST(plans[0]["id"].get<long>() == 2);
+  BOOST_TEST(plans[0]["base_plan_id"].get<long>() == 1);
+  BOOST_TEST(plans[1]["base_plan_id"].is_null());
+  BOOST_TEST(plans[0]["workload"].get<std::string>() == "default");
+  BOOST_TEST(plans[0]["accuracy"].get<double>() == whatif_accuracy, boost::test_tools::tolerance(1e-12));
+  const CommandResult table = RunThinkplan(Db(dir) + " plans");
+  BOOST_TEST(table.out.find("max_accuracy") != std::string::npos, table.out);
+  const CommandResult empty = RunThinkplan("--db " + ShellQuote((dir / "none.db").string()) + " plans");
+  BOOST_TEST(empty.exit_code == 2);  // no database: an input error that says how to make one
+}
+
 BOOST_AUTO_TEST_CASE(cost_prices_an_api_query_and_a_self_hosted_one) {
   // o3-mini list prices 1.10 / 4.40 USD per million: 1000 prompt + 8000 thinking tokens = 0.0011 + 0.0352 USD.
   const CommandResult api = RunThinkplan("cost --system o3-mini --thinking-tokens 8000 --prompt-tokens 1000 --json");

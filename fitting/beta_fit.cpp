@@ -231,14 +231,7 @@ BetaDifficulty FitBetaFromPassAtK(const std::vector<PassAtKPoint>& input, const 
     beta.a = fit.natural[0];
     beta.b = fit.natural[1];
     beta.covariance = fit.covariance;
-    FitQuality& q = beta.quality;
-    q.log_likelihood = fit.log_likelihood;
-    q.deviance = fit.deviance;
-    q.aic = 4.0 - 2.0 * fit.log_likelihood;
-    q.iterations = fit.iterations;
-    q.status = !fit.converged ? FitStatus::kNotConverged : (fit.at_bound ? FitStatus::kFallback : FitStatus::kOk);
-    if (!fit.converged) q.reason = "optimiser stopped: " + fit.message;
-    if (fit.converged && fit.at_bound) q.reason = "a or b at its bound";
+    beta.quality = QualityOf(fit, beta.quality.n_points, "a or b at its bound");
   }
   if (summary != nullptr) {
     *summary = Summary{};

@@ -298,4 +298,23 @@ MleResult FitBinomialMle(BinomialModel model, const std::vector<BinomialObservat
   throw InternalError("FitBinomialMle: unsupported parameter count");
 }
 
+FitQuality QualityOf(const MleResult& mle, long n_points, std::optional<std::string> at_bound_reason) {
+  FitQuality q;
+  q.n_points = n_points;
+  q.log_likelihood = mle.log_likelihood;
+  q.deviance = mle.deviance;
+  q.aic = 2.0 * static_cast<double>(mle.natural.size()) - 2.0 * mle.log_likelihood;
+  q.iterations = mle.iterations;
+  if (!mle.converged) {
+    q.status = FitStatus::kNotConverged;
+    q.reason = "optimiser stopped: " + mle.message;
+  } else if (mle.at_bound && at_bound_reason) {
+    q.status = FitStatus::kFallback;
+    q.reason = std::move(*at_bound_reason);
+  } else {
+    q.status = FitStatus::kOk;
+  }
+  return q;
+}
+
 }  // namespace thinkplan::fitting

@@ -5,8 +5,11 @@
 // Ceres stays inside binomial_mle.cpp.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "core/curves.h"
 
 namespace thinkplan::fitting {
 
@@ -71,5 +74,10 @@ std::vector<double> ToNatural(BinomialModel model, const std::vector<double>& in
 // The binomial deviance of one observation, 2 [y ln(y / np) + (n - y) ln((n - y) / (n (1 - p)))] with 0 ln 0 = 0.
 double BinomialDeviance(double n, double y, double p);
 double BinomialLogLikelihood(double n, double y, double p);
+
+// The quality record of a finished MLE: likelihood, deviance, AIC (2 per natural parameter), iterations and the
+// status. A fit that did not converge says so with the optimiser's message; when `at_bound_reason` is given, a
+// converged fit with a parameter at its bound is a fallback with that reason (what the bound means for the model).
+FitQuality QualityOf(const MleResult& mle, long n_points, std::optional<std::string> at_bound_reason = std::nullopt);
 
 }  // namespace thinkplan::fitting

@@ -130,14 +130,7 @@ CoverageLaw FitCoverageLaw(const std::vector<PassAtKPoint>& input, const Options
     law.a = fit.natural[0];
     law.b = fit.natural[1];
     law.covariance = fit.covariance;
-    FitQuality& q = law.quality;
-    q.log_likelihood = fit.log_likelihood;
-    q.deviance = fit.deviance;
-    q.aic = 4.0 - 2.0 * fit.log_likelihood;
-    q.iterations = fit.iterations;
-    q.status = !fit.converged ? FitStatus::kNotConverged : (fit.at_bound ? FitStatus::kFallback : FitStatus::kOk);
-    if (!fit.converged) q.reason = "optimiser stopped: " + fit.message;
-    if (fit.converged && fit.at_bound) q.reason = "a parameter at its bound";
+    law.quality = QualityOf(fit, law.quality.n_points, "a parameter at its bound");
   }
   if (summary != nullptr) {
     *summary = Summary{};

@@ -59,24 +59,12 @@ std::pair<double, double> LinearStart(const std::vector<SequentialPoint>& points
   return {sy / sw - beta * sx / sw, beta};
 }
 
-FitQuality QualityOf(const MleResult& mle, long n_points, int n_params) {
-  FitQuality q;
-  q.status = mle.converged ? FitStatus::kOk : FitStatus::kNotConverged;
-  if (!mle.converged) q.reason = "optimiser stopped: " + mle.message;
-  q.n_points = n_points;
-  q.log_likelihood = mle.log_likelihood;
-  q.deviance = mle.deviance;
-  q.aic = 2.0 * n_params - 2.0 * mle.log_likelihood;
-  q.iterations = mle.iterations;
-  return q;
-}
-
 SequentialCurve CurveFrom(SequentialForm form, const MleResult& mle, long n_points) {
   SequentialCurve curve;
   curve.form = form;
   curve.params = mle.natural;
   curve.covariance = mle.covariance;
-  curve.quality = QualityOf(mle, n_points, static_cast<int>(mle.natural.size()));
+  curve.quality = QualityOf(mle, n_points);
   return curve;
 }
 

@@ -105,14 +105,7 @@ TrainingSurface FitTrainingSurface(const std::vector<TrainingPoint>& input, Test
         }
       }
     }
-    FitQuality& q = surface.quality;
-    q.log_likelihood = fit.log_likelihood;
-    q.deviance = fit.deviance;
-    q.aic = 6.0 - 2.0 * fit.log_likelihood;
-    q.iterations = fit.iterations;
-    q.status = !fit.converged ? FitStatus::kNotConverged : (fit.at_bound ? FitStatus::kFallback : FitStatus::kOk);
-    if (!fit.converged) q.reason = "optimiser stopped: " + fit.message;
-    if (fit.converged && fit.at_bound) q.reason = "a coefficient at its bound (|t| = 50): separable data";
+    surface.quality = QualityOf(fit, surface.quality.n_points, "a coefficient at its bound (|t| = 50): separable data");
   }
   if (summary != nullptr) {
     *summary = Summary{};

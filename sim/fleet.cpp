@@ -1,0 +1,379 @@
+#include "sim/fleet.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <numeric>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+#include "sim/fleet_draws.h"
+#include "sim/fleet_partition.h"
+
+namespace thinkplan::sim {
+namespace {
+
+using fleet_detail::ClassDraws;
+using fleet_detail::kNever;
+using fleet_detail::PartitionStats;
+using fleet_detail::Query;
+using fleet_detail::Sequence;
+
+[[noreturn]] void Invalid(const std::string& field, double value, const std::string& rule) {
+  throw InputError({"fleet scenario", 0, field, fmt::format("{}", value)}, rule);
+}
+
+void CheckDistribution(const std::vector<double>& weights, const std::string& field) {
+  double sum = 0;
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    if (!(weights[i] >= 0) || !std::isfinite(weights[i])) Invalid(fmt::format("{}[{}]", field, i), weights[i], "must be >= 0");
+    sum += weights[i];
+  }
+  if (weights.empty() || std::abs(sum - 1) > 1e-6) Invalid(field, sum, "must sum to 1");
+}
+
+// Runs task(i) for i in [0, n) on `threads` workers; task i writes only its own slot, so the result is the same
+// for any thread count.
+void ParallelFor(std::size_t n, int threads, const std::function<void(std::size_t)>& task) {
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < n; i = next++) task(i);
+  };
+  const std::size_t workers = std::min<std::size_t>(n, static_cast<std::size_t>(std::max(1, threads)));
+  std::vector<std::thread> pool;
+  for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+}
+
+// Nearest-rank quantile of sorted values.
+double Quantile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const std::size_t rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
+  return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+// Log-spaced latency bins, 4 per decade from 0.1 s to 10^5 s, and a last bin for unserved queries.
+std::vector<double> HistogramBounds() {
+  std::vector<double> bounds;
+  for (int i = 0; i <= 24; ++i) bounds.push_back(0.1 * std::pow(10.0, i / 4.0));
+  bounds.push_back(kNever);
+  return bounds;
+}
+
+ClassOutcome SummariseClass(const FleetScenario& scenario, int cls, const std::vector<Query>& queries,
+                            std::size_t first, std::size_t last, double days) {
+  const FleetClass& c = scenario.classes[static_cast<std::size_t>(cls)];
+  ClassOutcome out;
+  out.name = c.name;
+  out.slo_p95_s = c.slo_p95_s;
+  std::vector<double> ttft, latency;
+  double credit = 0, credit2 = 0, usd = 0, latency_sum = 0;
+  uint64_t misses = 0, served = 0;
+  const std::vector<double> bounds = HistogramBounds();
+  for (double b : bounds) out.latency_histogram.push_back({b, 0});
+  for (std::size_t i = first; i < last; ++i) {
+    const Query& q = queries[i];
+    ++out.queries;
+    out.sequences += q.samples;
+    usd += q.usd;
+    const double e2e = q.unserved ? kNever : q.finish - q.arrival;
+    if (q.unserved) {
+      ++out.unserved;
+    } else {
+      ++served;
+      credit += q.credit;
+      credit2 += q.credit * q.credit;
+      ttft.push_back(q.ttft - q.arrival);
+      latency.push_back(e2e);
+      latency_sum += e2e;
+    }
+    if (c.slo_p95_s > 0 && e2e > c.slo_p95_s) ++misses;
+    const std::size_t bin = static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), e2e) - bounds.begin());
+    ++out.latency_histogram[std::min(bin, bounds.size() - 1)].second;
+  }
+  if (served > 0) {
+    const double n = static_cast<double>(served);
+    out.accuracy = credit / n;
+    const double variance = served > 1 ? std::max(0.0, (credit2 - n * out.accuracy * out.accuracy) / (n - 1)) : 0.0;
+    const double half = 1.959963984540054 * std::sqrt(variance / n);
+    out.accuracy_interval = {out.accuracy - half, out.accuracy + half};
+    out.mean_latency_s = latency_sum / n;
+  }
+  std::sort(ttft.begin(), ttft.end());
+  std::sort(latency.begin(), latency.end());
+  // Unserved queries sit above every served one in the latency distribution.
+  latency.resize(latency.size() + out.unserved, kNever);
+  out.ttft_s = {Quantile(ttft, 0.5), Quantile(ttft, 0.95), Quantile(ttft, 0.99)};
+  out.latency_s = {Quantile(latency, 0.5), Quantile(latency, 0.95), Quantile(latency, 0.99)};
+  out.usd_per_month = days > 0 ? usd / days * scenario.days_per_month : 0.0;
+  out.slo_miss_fraction = out.queries > 0 ? static_cast<double>(misses) / static_cast<double>(out.queries) : 0.0;
+  return out;
+}
+
+}  // namespace
+
+void FleetScenario::Validate() const {
+  if (classes.empty()) Invalid("classes", 0, "at least one class is needed");
+  if (!(days_per_month > 0)) Invalid("days_per_month", days_per_month, "must be > 0");
+  for (std::size_t s = 0; s < systems.size(); ++s) {
+    const FleetSystem& sys = systems[s];
+    const std::string at = fmt::format("systems[{}]", s);
+    if (sys.api) {
+      if (!(sys.output_tokens_per_s > 0)) Invalid(at + ".output_tokens_per_s", sys.output_tokens_per_s, "must be > 0");
+      if (!(sys.ttft_s >= 0)) Invalid(at + ".ttft_s", sys.ttft_s, "must be >= 0");
+    } else {
+      if (!sys.model) Invalid(at + ".model", 0, "a self-hosted system needs a cost model");
+      if (sys.replicas < 0) Invalid(at + ".replicas", static_cast<double>(sys.replicas), "must be >= 0");
+      if (sys.max_batch < 1) Invalid(at + ".max_batch", static_cast<double>(sys.max_batch), "must be >= 1");
+      if (!(sys.utilisation > 0 && sys.utilisation <= 1)) Invalid(at + ".utilisation", sys.utilisation, "must be in (0, 1]");
+    }
+  }
+  for (std::size_t i = 0; i < classes.size(); ++i) {
+    const FleetClass& c = classes[i];
+    const std::string at = fmt::format("classes[{}]", i);
+    if (!(c.daily_volume >= 0) || !std::isfinite(c.daily_volume)) Invalid(at + ".daily_volume", c.daily_volume, "must be >= 0");
+    if (!c.hourly_profile.empty() && c.hourly_profile.size() != 24) {
+      Invalid(at + ".hourly_profile", static_cast<double>(c.hourly_profile.size()), "must have 24 entries");
+    }
+    CheckDistribution(c.true_shares, at + ".true_shares");
+    if (c.buckets.size() != c.true_shares.size()) {
+      Invalid(at + ".buckets", static_cast<double>(c.buckets.size()), "one predicted bucket per true bucket");
+    }
+    if (!c.confusion.empty()) {
+      if (c.confusion.size() != c.true_shares.size()) Invalid(at + ".confusion", static_cast<double>(c.confusion.size()), "one row per bucket");
+      for (std::size_t t = 0; t < c.confusion.size(); ++t) {
+        if (c.confusion[t].size() != c.buckets.size()) Invalid(fmt::format("{}.confusion[{}]", at, t), 0, "one column per bucket");
+        CheckDistribution(c.confusion[t], fmt::format("{}.confusion[{}]", at, t));
+      }
+    }
+    for (std::size_t b = 0; b < c.buckets.size(); ++b) {
+      const std::string bat = fmt::format("{}.buckets[{}]", at, b);
+      std::vector<double> fractions;
+      for (std::size_t o = 0; o < c.buckets[b].options.size(); ++o) {
+        const FleetOption& opt = c.buckets[b].options[o];
+        const std::string oat = fmt::format("{}.options[{}]", bat, o);
+        fractions.push_back(opt.fraction);
+        if (opt.system < 0 || static_cast<std::size_t>(opt.system) >= systems.size()) {
+          Invalid(oat + ".system", opt.system, "must name a system");
+        }
+        if (opt.correctness.samples < 1 || opt.correctness.samples > 65535) {
+          Invalid(oat + ".samples", opt.correctness.samples, "must be in 1..65535");
+        }
+        if (!(opt.correctness.beta_a > 0) || !(opt.correctness.beta_b > 0)) Invalid(oat + ".beta", opt.correctness.beta_a, "a, b must be > 0");
+        if (!(opt.verifier_s >= 0)) Invalid(oat + ".verifier_s", opt.verifier_s, "must be >= 0");
+      }
+      CheckDistribution(fractions, bat + ".options.fraction");
+    }
+  }
+}
+
+std::vector<double> HourlyProfile(double peak_factor) {
+  std::vector<double> profile(24, 1.0);
+  if (!(peak_factor > 1)) return profile;
+  // s_h = ((1 - cos(2 pi (h + 0.5 - 3) / 24)) / 2)^n: lowest at 03:00, highest at 15:00. Raise n until the
+  // shape's own peak-to-mean reaches the target, then mix with a flat floor to hit it exactly.
+  for (int n = 1; n <= 64; ++n) {
+    std::vector<double> shape(24);
+    for (int h = 0; h < 24; ++h) shape[h] = std::pow((1 - std::cos(2 * M_PI * (h + 0.5 - 3) / 24)) / 2, n);
+    const double mean = std::accumulate(shape.begin(), shape.end(), 0.0) / 24;
+    const double top = *std::max_element(shape.begin(), shape.end()) / mean;
+    if (top < peak_factor && n < 64) continue;
+    const double alpha = top > peak_factor ? (top - peak_factor) / (top - 1) : 0.0;  // flat share
+    for (int h = 0; h < 24; ++h) profile[h] = alpha + (1 - alpha) * shape[h] / mean;
+    break;
+  }
+  return profile;
+}
+
+bool FleetOptions::IsValid(std::string* error) const {
+  if (!(days > 0) || days > 366) {
+    *error = "days must be in (0, 366]";
+    return false;
+  }
+  if (threads < 1 || threads > 1024) {
+    *error = "threads must be in 1..1024";
+    return false;
+  }
+  return true;
+}
+
+FleetSummary SimulateFleet(const FleetScenario& scenario, const FleetOptions& options) {
+  std::string error;
+  if (!options.IsValid(&error)) throw UsageError("fleet simulation: " + error);
+  scenario.Validate();
+  const auto start = std::chrono::steady_clock::now();
+  const std::size_t n_classes = scenario.classes.size(), n_systems = scenario.systems.size();
+  std::mutex progress_mutex;
+  std::size_t done = 0;
+  const std::size_t total_units = n_classes + n_systems;
+  auto report = [&] {
+    if (!options.progress) return;
+    std::lock_guard<std::mutex> lock(progress_mutex);
+    options.progress(++done, total_units);
+  };
+
+  // 1. Draw each class's queries (independent streams per class).
+  std::vector<ClassDraws> draws(n_classes);
+  ParallelFor(n_classes, options.threads, [&](std::size_t c) {
+    draws[c] = fleet_detail::DrawClass(scenario, static_cast<int>(c), options.seed, options.days);
+    report();
+  });
+  std::vector<Query> queries;
+  std::vector<Sequence> sequences;
+  std::vector<std::size_t> class_first(n_classes + 1, 0);
+  for (std::size_t c = 0; c < n_classes; ++c) {
+    class_first[c] = queries.size();
+    const uint32_t offset = static_cast<uint32_t>(sequences.size());
+    for (Query q : draws[c].queries) {
+      q.first_sequence += offset;
+      queries.push_back(q);
+    }
+    sequences.insert(sequences.end(), draws[c].sequences.begin(), draws[c].sequences.end());
+    draws[c] = {};
+  }
+  class_first[n_classes] = queries.size();
+  for (uint32_t i = 0; i < queries.size(); ++i) {
+    for (uint32_t j = 0; j < queries[i].samples; ++j) sequences[queries[i].first_sequence + j].query = i;
+  }
+
+  // 2. Each system runs its own event loop over the queries routed to it, in arrival order.
+  std::vector<std::vector<uint32_t>> routed(n_systems);
+  for (uint32_t i = 0; i < queries.size(); ++i) routed[static_cast<std::size_t>(queries[i].system)].push_back(i);
+  std::vector<PartitionStats> stats(n_systems);
+  ParallelFor(n_systems, options.threads, [&](std::size_t s) {
+    std::vector<uint32_t>& order = routed[s];
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return queries[a].arrival < queries[b].arrival; });
+    stats[s] = fleet_detail::RunPartition(scenario, static_cast<int>(s), order, queries, sequences);
+    report();
+  });
+
+  // 3. Summaries, merged in a fixed order.
+  FleetSummary out;
+  out.seed = options.seed;
+  out.days = options.days;
+  out.threads = options.threads;
+  out.queries = queries.size();
+  out.sequences = sequences.size();
+  double weight_total = 0, weighted_accuracy = 0, weighted_variance = 0, usd = 0;
+  uint64_t misses = 0;
+  for (std::size_t c = 0; c < n_classes; ++c) {
+    ClassOutcome outcome = SummariseClass(scenario, static_cast<int>(c), queries, class_first[c], class_first[c + 1], options.days);
+    const double w = scenario.classes[c].daily_volume * scenario.classes[c].value_usd;
+    weight_total += w;
+    weighted_accuracy += w * outcome.accuracy;
+    const double se = (outcome.accuracy_interval.upper - outcome.accuracy) / 1.959963984540054;
+    weighted_variance += w * w * se * se;
+    usd += outcome.usd_per_month;
+    misses += static_cast<uint64_t>(std::llround(outcome.slo_miss_fraction * static_cast<double>(outcome.queries)));
+    out.unserved += outcome.unserved;
+    out.classes.push_back(std::move(outcome));
+  }
+  if (weight_total > 0) {
+    out.accuracy = weighted_accuracy / weight_total;
+    const double half = 1.959963984540054 * std::sqrt(weighted_variance) / weight_total;
+    out.accuracy_interval = {out.accuracy - half, out.accuracy + half};
+  }
+  out.slo_miss_fraction = out.queries > 0 ? static_cast<double>(misses) / static_cast<double>(out.queries) : 0.0;
+
+  double area = 0, end = 0, sojourn = 0;
+  uint64_t served = 0;
+  std::size_t hours = 0;
+  for (const PartitionStats& s : stats) {
+    area += s.area_in_system;
+    end = std::max(end, s.end_s);
+    hours = std::max(hours, s.queue_area.size());
+  }
+  for (const Query& q : queries) {
+    if (q.unserved) continue;
+    ++served;
+    sojourn += q.finish - q.arrival;
+  }
+  out.simulated_s = end;
+  const double window = std::max(end, options.days * 86400.0);
+  for (std::size_t h = 0; h < hours; ++h) {
+    HourQueue row;
+    row.hour = static_cast<int>(h);
+    const double span = std::min(3600.0, std::max(1e-9, end - 3600.0 * static_cast<double>(h)));
+    for (const PartitionStats& s : stats) {
+      if (h >= s.queue_area.size()) continue;
+      row.mean_queue += s.queue_area[h] / span;
+      row.max_queue += s.queue_max[h];  // an upper bound on the fleet-wide maximum: partitions peak at different times
+      row.mean_in_system += s.in_system_area[h] / span;
+    }
+    out.queue_by_hour.push_back(row);
+  }
+  if (end > 0 && served > 0) {
+    out.little.arrival_rate_per_s = static_cast<double>(served) / end;
+    out.little.mean_in_system = area / end;
+    out.little.mean_time_in_system_s = sojourn / static_cast<double>(served);
+    const double predicted = out.little.arrival_rate_per_s * out.little.mean_time_in_system_s;
+    out.little.relative_gap = out.little.mean_in_system > 0 ? std::abs(out.little.mean_in_system - predicted) / out.little.mean_in_system : 0.0;
+  }
+
+  for (std::size_t s = 0; s < n_systems; ++s) {
+    const FleetSystem& sys = scenario.systems[s];
+    const PartitionStats& st = stats[s];
+    SystemOutcome o;
+    o.name = sys.name;
+    o.hardware = sys.hardware;
+    o.api = sys.api;
+    o.sequences = st.sequences;
+    if (!sys.api) {
+      o.replicas = sys.replicas;
+      o.devices = sys.replicas * sys.devices_per_replica;
+      o.planned_devices = sys.planned_devices;
+      const double replica_time = static_cast<double>(sys.replicas) * window;
+      o.utilisation = replica_time > 0 ? st.busy_replica_s / replica_time : 0.0;
+      o.kv_peak_fraction = st.kv_peak_fraction;
+      o.gpu_hours = static_cast<double>(o.devices) * options.days * 24.0;
+      o.busy_gpu_hours = st.busy_replica_s * static_cast<double>(sys.devices_per_replica) / 3600.0;
+      o.usd_per_month = static_cast<double>(o.devices) * sys.usd_per_device_hour * 24.0 * scenario.days_per_month;
+      o.mean_batch = st.busy_replica_s > 0 ? st.batch_time / st.busy_replica_s : 0.0;
+      o.mean_wait_s = st.sequences > 0 ? st.wait_s / static_cast<double>(st.sequences) : 0.0;
+      out.gpu_hours += o.gpu_hours;
+    } else {
+      double spent = 0;
+      for (uint32_t q : routed[s]) spent += queries[q].usd;
+      o.usd_per_month = spent / options.days * scenario.days_per_month;
+    }
+    out.systems.push_back(o);
+  }
+  out.usd_per_month = usd;
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+std::string FleetSummary::BriefReport() const {
+  return fmt::format("fleet simulation: {} queries ({} sequences) over {} day(s), accuracy {:.2f}% [{:.2f}, {:.2f}], "
+                     "${:.0f}/month, {:.1f} GPU-hours, SLO misses {:.2f}%, {:.2f} s wall\n",
+                     queries, sequences, days, 100 * accuracy, 100 * accuracy_interval.lower,
+                     100 * accuracy_interval.upper, usd_per_month, gpu_hours, 100 * slo_miss_fraction, seconds);
+}
+
+std::string FleetSummary::FullReport() const {
+  std::string out = BriefReport();
+  out += fmt::format("\n{:<14} {:>9} {:>17} {:>12} {:>9} {:>9} {:>9} {:>7} {:>7}\n", "class", "queries", "accuracy [95%]",
+                     "$/month", "ttft p95", "e2e p50", "e2e p95", "SLO", "missed");
+  for (const ClassOutcome& c : classes) {
+    out += fmt::format("{:<14} {:>9} {:>5.1f} [{:>4.1f},{:>5.1f}] {:>12.0f} {:>9.2f} {:>9.2f} {:>9.2f} {:>7.0f} {:>6.2f}%\n", c.name,
+                       c.queries, 100 * c.accuracy, 100 * c.accuracy_interval.lower, 100 * c.accuracy_interval.upper,
+                       c.usd_per_month, c.ttft_s.p95, c.latency_s.p50, c.latency_s.p95, c.slo_p95_s, 100 * c.slo_miss_fraction);
+  }
+  out += fmt::format("\n{:<26} {:>8} {:>8} {:>7} {:>7} {:>8} {:>10} {:>12}\n", "system", "replicas", "devices", "util",
+                     "KV peak", "batch", "GPU-hours", "$/month");
+  for (const SystemOutcome& s : systems) {
+    out += fmt::format("{:<26} {:>8} {:>8} {:>6.1f}% {:>6.1f}% {:>8.1f} {:>10.1f} {:>12.0f}\n", s.name, s.api ? "api" : std::to_string(s.replicas),
+                       s.devices, 100 * s.utilisation, 100 * s.kv_peak_fraction, s.mean_batch, s.gpu_hours, s.usd_per_month);
+  }
+  out += fmt::format("\nLittle's law: L = {:.3f}, lambda W = {:.3f} ({:.4f} q/s x {:.3f} s), relative gap {:.2e}\n",
+                     little.mean_in_system, little.arrival_rate_per_s * little.mean_time_in_system_s, little.arrival_rate_per_s,
+                     little.mean_time_in_system_s, little.relative_gap);
+  return out;
+}
+
+}  // namespace thinkplan::sim

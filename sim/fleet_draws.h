@@ -1,0 +1,43 @@
+// Internal to the fleet simulator: the queries and sequences it draws, and the random draws behind them. Every
+// draw comes from Philox keyed by the seed with a counter naming (query, sample, purpose), so a query's fate
+// does not depend on which thread draws it or in which order.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "sim/fleet.h"
+
+namespace thinkplan::sim::fleet_detail {
+
+constexpr double kNever = std::numeric_limits<double>::infinity();
+
+struct Query {
+  double arrival = 0;
+  double ttft = kNever;     // absolute time of the first token of any sample
+  double finish = kNever;   // absolute time the answer is ready (after the verifier); kNever = unserved
+  double credit = 0;        // correctness credit from the per-problem Monte Carlo code
+  double usd = 0;           // API tokens and verifier at generation; self-hosted device time added by the replica
+  uint64_t id = 0;          // (class << 40) | arrival index: the key of its random streams
+  uint32_t first_sequence = 0;
+  uint16_t samples = 1;
+  uint16_t remaining = 0;   // samples not finished yet
+  int32_t cls = 0, bucket = 0, option = 0, system = 0;
+  bool unserved = false;
+};
+
+struct Sequence {
+  uint32_t query = 0;
+  uint32_t tokens = 1;  // generated tokens: thinking + answer, at least 1
+};
+
+// The queries of one class over the simulated days, in arrival order, with their sequences.
+struct ClassDraws {
+  std::vector<Query> queries;
+  std::vector<Sequence> sequences;  // Query::first_sequence indexes here until the classes are concatenated
+};
+
+ClassDraws DrawClass(const FleetScenario& scenario, int cls, uint64_t seed, double days);
+
+}  // namespace thinkplan::sim::fleet_detail

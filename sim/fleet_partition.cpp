@@ -1,0 +1,299 @@
+#include "sim/fleet_partition.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <functional>
+#include <queue>
+
+namespace thinkplan::sim::fleet_detail {
+namespace {
+
+using TimedQuery = std::pair<double, uint32_t>;  // (time, query index)
+using MinHeap = std::priority_queue<TimedQuery, std::vector<TimedQuery>, std::greater<>>;
+
+// Shared state of one partition: the clock, the queries in it and the statistics that integrate over time.
+struct Fleet {
+  const FleetScenario& scenario;
+  std::vector<Query>& queries;
+  const std::vector<Sequence>& sequences;
+  PartitionStats stats;
+  double now = 0;
+  long in_system = 0;               // queries arrived and not finished
+  std::deque<uint32_t> waiting;     // sequences not yet admitted to a replica, FIFO
+  std::vector<double> share_start;  // per sequence: replica `share` when it started decoding, minus its prefill
+  MinHeap verifier;                 // queries being verified, by finish time
+
+  // Moves the clock to t, integrating queue and population over the hours crossed.
+  void Advance(double t) {
+    while (now < t) {
+      const std::size_t hour = static_cast<std::size_t>(now / 3600.0);
+      const double step_end = std::min(t, static_cast<double>(hour + 1) * 3600.0);
+      if (stats.queue_area.size() <= hour) {
+        stats.queue_area.resize(hour + 1, 0.0);
+        stats.queue_max.resize(hour + 1, 0);
+        stats.in_system_area.resize(hour + 1, 0.0);
+      }
+      const double dt = step_end - now;
+      stats.queue_area[hour] += dt * static_cast<double>(waiting.size());
+      stats.in_system_area[hour] += dt * static_cast<double>(in_system);
+      stats.area_in_system += dt * static_cast<double>(in_system);
+      now = step_end;
+    }
+    NoteQueue();
+  }
+  void NoteQueue() {
+    const std::size_t hour = static_cast<std::size_t>(now / 3600.0);
+    if (stats.queue_max.size() <= hour) {
+      stats.queue_area.resize(hour + 1, 0.0);
+      stats.queue_max.resize(hour + 1, 0);
+      stats.in_system_area.resize(hour + 1, 0.0);
+    }
+    stats.queue_max[hour] = std::max<uint64_t>(stats.queue_max[hour], waiting.size());
+  }
+
+  // A query whose samples are all done goes to the verifier, or finishes.
+  void SamplesDone(uint32_t q) {
+    const FleetOption& option = OptionOf(queries[q]);
+    if (option.verifier_s > 0) {
+      verifier.push({now + option.verifier_s, q});
+    } else {
+      Finish(q);
+    }
+  }
+  void Finish(uint32_t q) {
+    queries[q].finish = now;
+    --in_system;
+  }
+  const FleetOption& OptionOf(const Query& q) const {
+    return scenario.classes[static_cast<std::size_t>(q.cls)]
+        .buckets[static_cast<std::size_t>(q.bucket)]
+        .options[static_cast<std::size_t>(q.option)];
+  }
+};
+
+// The arrival process of the partition: its queries in arrival order.
+struct Arrivals {
+  const std::vector<uint32_t>& order;
+  const std::vector<Query>& queries;
+  std::size_t next = 0;
+  double NextTime() const { return next < order.size() ? queries[order[next]].arrival : kNever; }
+  uint32_t Pop() { return order[next++]; }
+};
+
+// API systems: every sample is an independent request (an infinite-server pool); the query's samples run side
+// by side, so it is done when the slowest is.
+struct ApiPool {
+  const FleetSystem& system;
+  MinHeap running;
+  double NextTime() const { return running.empty() ? kNever : running.top().first; }
+  void Start(Fleet& fleet, uint32_t q) {
+    Query& query = fleet.queries[q];
+    double longest = 0;
+    for (uint32_t j = 0; j < query.samples; ++j) {
+      longest = std::max(longest, fleet.sequences[query.first_sequence + j].tokens / system.output_tokens_per_s);
+    }
+    query.ttft = fleet.now + system.ttft_s;
+    fleet.stats.sequences += query.samples;
+    running.push({fleet.now + system.ttft_s + longest, q});
+  }
+  void Complete(Fleet& fleet) {
+    const uint32_t q = running.top().second;
+    running.pop();
+    fleet.SamplesDone(q);
+  }
+};
+
+// One self-hosted replica with continuous batching: each decode step gives every running sequence one token;
+// sequences join at step boundaries when the KV cache can hold them to their final length (no preemption);
+// newly admitted sequences are prefilled in a pass of their own before they decode (prefill first, as vLLM's
+// default scheduler does).
+struct Replica {
+  explicit Replica(const FleetSystem& s) : system(s) {}
+  const FleetSystem& system;
+  double kv_capacity_tokens = 0;  // KV tokens that fit beside the weights
+  double step_end = kNever;
+  bool prefill = false;
+  double step_s = 0;
+  std::vector<uint32_t> pending;  // admitted, waiting for their prefill pass
+  // Running sequences by the decode step count at which they finish.
+  std::priority_queue<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint32_t>>, std::greater<>> running;
+  long batch = 0;
+  uint64_t steps = 0;
+  double context_sum = 0;    // tokens cached by the running sequences
+  double reserved = 0;       // KV tokens reserved by running and pending sequences (their final contexts)
+  double share = 0;          // cumulative replica-seconds per running sequence (step time / batch)
+
+  double NextTime() const { return step_end; }
+  bool Idle() const { return step_end == kNever; }
+
+  double Prompt(const Fleet& fleet, uint32_t s) const {
+    return fleet.scenario.classes[static_cast<std::size_t>(fleet.queries[fleet.sequences[s].query].cls)].prompt_tokens;
+  }
+  double FinalContext(const Fleet& fleet, uint32_t s) const { return Prompt(fleet, s) + fleet.sequences[s].tokens; }
+
+  // Takes waiting sequences while the batch and the KV cache allow, then starts the next step if there is work.
+  void AdmitAndStep(Fleet& fleet) {
+    while (!fleet.waiting.empty() && batch + static_cast<long>(pending.size()) < system.max_batch) {
+      const uint32_t s = fleet.waiting.front();
+      const double need = FinalContext(fleet, s);
+      if (reserved + need > kv_capacity_tokens) break;
+      fleet.waiting.pop_front();
+      reserved += need;
+      pending.push_back(s);
+      fleet.stats.wait_s += fleet.now - fleet.queries[fleet.sequences[s].query].arrival;
+      ++fleet.stats.sequences;
+    }
+    const CostModel& model = *system.model;
+    if (!pending.empty()) {
+      double prompts = 0;
+      for (uint32_t s : pending) prompts += Prompt(fleet, s);
+      const double n = static_cast<double>(pending.size());
+      step_s = model.Prefill(n, prompts / n).total_s;
+      prefill = true;
+    } else if (batch > 0) {
+      step_s = model.DecodeStep(static_cast<double>(batch), context_sum / static_cast<double>(batch)).total_s;
+      prefill = false;
+    } else {
+      step_end = kNever;
+      return;
+    }
+    step_end = fleet.now + step_s;
+    fleet.stats.busy_replica_s += step_s;
+    fleet.stats.batch_time += step_s * static_cast<double>(prefill ? pending.size() : static_cast<std::size_t>(batch));
+  }
+
+  void EndStep(Fleet& fleet) {
+    if (prefill) {
+      const double prefill_share = step_s / static_cast<double>(pending.size());
+      for (uint32_t s : pending) {
+        Query& q = fleet.queries[fleet.sequences[s].query];
+        q.ttft = std::min(q.ttft, fleet.now);
+        fleet.share_start[s] = share - prefill_share;
+        context_sum += Prompt(fleet, s) + 1;
+        ++batch;
+        running.push({steps + fleet.sequences[s].tokens - 1, s});
+      }
+      pending.clear();
+    } else {
+      ++steps;
+      share += step_s / static_cast<double>(batch);
+      context_sum += static_cast<double>(batch);
+    }
+    const double kv_in_use = context_sum;
+    fleet.stats.kv_peak_fraction = std::max(fleet.stats.kv_peak_fraction, kv_in_use / kv_capacity_tokens);
+    while (!running.empty() && running.top().first <= steps) {
+      const uint32_t s = running.top().second;
+      running.pop();
+      Retire(fleet, s);
+    }
+    AdmitAndStep(fleet);
+  }
+
+  void Retire(Fleet& fleet, uint32_t s) {
+    const double final_context = FinalContext(fleet, s);
+    context_sum -= final_context;
+    reserved -= final_context;
+    --batch;
+    Query& q = fleet.queries[fleet.sequences[s].query];
+    const double device_s = (share - fleet.share_start[s]) * static_cast<double>(system.devices_per_replica);
+    q.usd += device_s * system.usd_per_device_hour / 3600.0 / system.utilisation;
+    if (--q.remaining == 0) fleet.SamplesDone(fleet.sequences[s].query);
+  }
+};
+
+}  // namespace
+
+PartitionStats RunPartition(const FleetScenario& scenario, int system_index, const std::vector<uint32_t>& order,
+                            std::vector<Query>& queries, const std::vector<Sequence>& sequences) {
+  const FleetSystem& system = scenario.systems[static_cast<std::size_t>(system_index)];
+  Fleet fleet{scenario, queries, sequences, {}, 0, 0, {}, {}, {}};
+  Arrivals arrivals{order, queries};
+  ApiPool api{system, {}};
+  std::vector<Replica> replicas;
+  double kv_capacity_tokens = 0;
+  if (!system.api) {
+    fleet.share_start.assign(sequences.size(), 0.0);
+    const CostModel& model = *system.model;
+    const ServingRates& rates = model.rates();
+    kv_capacity_tokens = rates.hbm_bytes > 0
+                             ? (rates.hbm_bytes - rates.reserve_bytes - model.shape().WeightBytes()) / model.KvBytesPerToken()
+                             : kNever;
+    for (long r = 0; r < system.replicas; ++r) {
+      Replica replica(system);
+      replica.kv_capacity_tokens = kv_capacity_tokens;
+      replicas.push_back(std::move(replica));
+    }
+  }
+
+  // The event loop: ask every component for the time of its next event, move the clock to the earliest, let that
+  // component act. Ties go to the first component in this order, which keeps the run deterministic.
+  enum class Component { kNone, kArrival, kApi, kReplica, kVerifier };
+  for (;;) {
+    Component which = Component::kNone;
+    std::size_t replica = 0;
+    double t = kNever;
+    auto consider = [&](double candidate, Component component) {
+      if (candidate < t) {
+        t = candidate;
+        which = component;
+        return true;
+      }
+      return false;
+    };
+    consider(arrivals.NextTime(), Component::kArrival);
+    consider(api.NextTime(), Component::kApi);
+    for (std::size_t r = 0; r < replicas.size(); ++r) {
+      if (consider(replicas[r].NextTime(), Component::kReplica)) replica = r;
+    }
+    consider(fleet.verifier.empty() ? kNever : fleet.verifier.top().first, Component::kVerifier);
+    if (which == Component::kNone) break;
+    fleet.Advance(t);
+
+    switch (which) {
+      case Component::kArrival: {
+        const uint32_t q = arrivals.Pop();
+        Query& query = queries[q];
+        if (system.api) {
+          ++fleet.in_system;
+          api.Start(fleet, q);
+          break;
+        }
+        double largest = 0;
+        for (uint32_t j = 0; j < query.samples; ++j) {
+          largest = std::max(largest, scenario.classes[static_cast<std::size_t>(query.cls)].prompt_tokens +
+                                          sequences[query.first_sequence + j].tokens);
+        }
+        if (replicas.empty() || largest > kv_capacity_tokens) {
+          query.unserved = true;  // no replica exists, or one sample's KV cache alone does not fit
+          break;
+        }
+        ++fleet.in_system;
+        for (uint32_t j = 0; j < query.samples; ++j) fleet.waiting.push_back(query.first_sequence + j);
+        fleet.NoteQueue();
+        for (Replica& r : replicas) {
+          if (r.Idle()) r.AdmitAndStep(fleet);
+        }
+        break;
+      }
+      case Component::kApi:
+        api.Complete(fleet);
+        break;
+      case Component::kReplica:
+        replicas[replica].EndStep(fleet);
+        break;
+      case Component::kVerifier: {
+        const uint32_t q = fleet.verifier.top().second;
+        fleet.verifier.pop();
+        fleet.Finish(q);
+        break;
+      }
+      case Component::kNone:
+        break;
+    }
+  }
+  fleet.stats.end_s = fleet.now;
+  return fleet.stats;
+}
+
+}  // namespace thinkplan::sim::fleet_detail

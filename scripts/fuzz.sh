@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 all=(fuzz_csv_reader fuzz_ingest_runs fuzz_ingest_problems fuzz_ingest_perf fuzz_ingest_systems
-     fuzz_ingest_hardware fuzz_ingest_jsonl fuzz_fit fuzz_workload fuzz_whatif)
+     fuzz_ingest_hardware fuzz_ingest_jsonl fuzz_fit fuzz_workload fuzz_whatif fuzz_policy)
 targets=("${@:-${all[@]}}")
 dir=build-fuzz
 jobs=${FUZZ_BUILD_JOBS:-$(nproc)}
@@ -53,6 +53,23 @@ PY
 done
 head -c 512 /dev/zero | tr '\0' '\1' > "$dir/corpus/fuzz_fit/seed-ones"
 cp data/workloads/*.json "$dir/corpus/fuzz_workload/"
+# Policy seeds: the shipped workloads, and the default one with hostile workload, class and bucket names (quotes,
+# backslashes, control characters, YAML indicators, non-ASCII) that every exported string must carry escaped.
+mkdir -p "$dir/corpus/fuzz_policy"
+cp data/workloads/*.json "$dir/corpus/fuzz_policy/"
+python3 - data/workloads/default.json "$dir/corpus/fuzz_policy/seed-hostile-names.json" <<'PY'
+import json, sys
+w = json.load(open(sys.argv[1]))
+names = ['chat "quoted" \\ back', "- yaml: [indicator] # not a comment", "tab\tand\x01soh\x1b[31m",
+         "\u202eright-to-left \u00e9\u6f22\U0001F600", "'); DROP TABLE plans;--"]
+w["name"] = 'default "hostile" \\ names\n- x: y'
+for c, name in zip(w["classes"], names):
+    c["name"] = name
+    for b in c["buckets"]:
+        if "name" in b:
+            b["name"] += ': "x"\n- y'
+json.dump(w, open(sys.argv[2], "w"), ensure_ascii=False)
+PY
 mkdir -p "$dir/corpus/fuzz_whatif"
 printf "budget=50000" > "$dir/corpus/fuzz_whatif/seed-budget"
 printf "volume.code=2x" > "$dir/corpus/fuzz_whatif/seed-volume"

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/csv_reader.h"
 #include "core/errors.h"
 
 namespace thinkplan {
@@ -25,65 +26,6 @@ std::string Trim(std::string_view text) {
   return std::string(text.substr(begin, end - begin));
 }
 
-// Splits CSV text into records of cells. Quoted cells may hold commas, doubled quotes and newlines; each record
-// remembers the physical line it starts on.
-struct Record {
-  long line = 0;
-  std::vector<std::string> cells;
-};
-
-std::vector<Record> ParseCsv(const std::string& text, const std::string& file) {
-  std::vector<Record> records;
-  Record current;
-  std::string cell;
-  bool in_quotes = false, cell_was_quoted = false, record_has_content = false;
-  long line = 1;
-  current.line = 1;
-  auto end_cell = [&] {
-    current.cells.push_back(cell_was_quoted ? cell : Trim(cell));
-    cell.clear();
-    cell_was_quoted = false;
-  };
-  auto end_record = [&] {
-    end_cell();
-    if (record_has_content) records.push_back(std::move(current));
-    current = Record{};
-    record_has_content = false;
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_quotes) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        cell += '"';
-        ++i;
-      } else if (c == '"') {
-        in_quotes = false;
-      } else {
-        if (c == '\n') ++line;
-        cell += c;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_quotes = true;
-      cell_was_quoted = true;
-      record_has_content = true;
-    } else if (c == ',') {
-      end_cell();
-      record_has_content = true;
-    } else if (c == '\n') {
-      end_record();
-      ++line;
-      current.line = line;
-    } else if (c != '\r') {
-      cell += c;
-      if (!std::isspace(static_cast<unsigned char>(c))) record_has_content = true;
-    }
-  }
-  if (in_quotes) throw InputError(SourceLocation{file, current.line, "", ""}, "unterminated quoted cell");
-  end_record();
-  return records;
-}
 
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> previous(b.size() + 1), current(b.size() + 1);
@@ -230,27 +172,25 @@ long CsvRow::Integer(const std::string& field) const {
 // ---- CSV tables ----
 
 CsvTable CsvTable::Read(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(SourceLocation{path.string(), 0, "", ""}, "cannot open file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
   CsvTable table;
   table.file_ = path.string();
-  std::vector<Record> records = ParseCsv(buffer.str(), table.file_);
-  if (records.empty()) throw InputError(SourceLocation{table.file_, 0, "", ""}, "empty file: no header row");
-  table.header_ = records.front().cells;
-  if (!table.header_.empty() && table.header_[0].starts_with("\xEF\xBB\xBF")) table.header_[0].erase(0, 3);
-  for (size_t r = 1; r < records.size(); ++r) {
-    const Record& record = records[r];
-    if (record.cells.size() > table.header_.size()) {
-      throw InputError(SourceLocation{table.file_, record.line, "", ""},
-                       "row has " + std::to_string(record.cells.size()) + " cells but the header has " +
+  CsvReader reader(path, table.file_);
+  if (!reader.Next()) throw InputError(SourceLocation{table.file_, 0, "", ""}, "empty file: no header row");
+  for (const std::string_view name : reader.fields()) table.header_.push_back(Trim(name));
+  reader.set_field_names(table.header_);
+  while (reader.Next()) {
+    const std::vector<std::string_view> fields = reader.fields();
+    // A row of blank cells (a spreadsheet's trailing ",,,") carries nothing.
+    if (std::all_of(fields.begin(), fields.end(), [](std::string_view f) { return Trim(f).empty(); })) continue;
+    if (fields.size() > table.header_.size()) {
+      throw InputError(SourceLocation{table.file_, reader.line(), "", ""},
+                       "row has " + std::to_string(fields.size()) + " cells but the header has " +
                            std::to_string(table.header_.size()));
     }
     std::map<std::string, std::string> cells;
-    for (size_t c = 0; c < record.cells.size(); ++c) cells[table.header_[c]] = record.cells[c];
+    for (size_t c = 0; c < fields.size(); ++c) cells[table.header_[c]] = Trim(fields[c]);
     table.rows_.push_back(std::move(cells));
-    table.lines_.push_back(record.line);
+    table.lines_.push_back(reader.line());
   }
   return table;
 }

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "fuzz/fuzz_common.h"
-#include "store/csv_reader.h"
+#include "core/csv_reader.h"
 
 namespace {
 
@@ -15,7 +15,7 @@ using Records = std::vector<std::vector<std::string>>;
 Records ReadAll(const std::string& text, std::size_t chunk, bool* failed) {
   Records records;
   *failed = !thinkplan::fuzz::AcceptsOrRefuses([&] {
-    auto reader = thinkplan::store::CsvReader::FromString(text, "fuzz.csv", {chunk});
+    auto reader = thinkplan::CsvReader::FromString(text, "fuzz.csv", {chunk});
     while (reader.Next()) {
       std::vector<std::string> fields;
       for (std::size_t i = 0; i < reader.size(); ++i) fields.emplace_back(reader.field(i));

@@ -11,7 +11,7 @@
 #include <unordered_set>
 
 #include "core/errors.h"
-#include "store/csv_reader.h"
+#include "core/csv_reader.h"
 #include "store/database.h"
 #include "store/jsonl_reader.h"
 #include "store/record_parser.h"

@@ -1,13 +1,13 @@
-// A small RFC 4180 reader for the fitting tests, which read the shared and shipped data files directly.
+// Whole CSV files as rows of cells for the fitting tests, which read the shared and shipped data files directly.
 #pragma once
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "core/csv_reader.h"
 
 namespace thinkplan::testing {
 
@@ -24,42 +24,15 @@ struct CsvTable {
 };
 
 inline CsvTable ReadCsv(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::vector<std::string>> records(1);
-  std::string field;
-  bool quoted = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      records.back().push_back(field);
-      field.clear();
-    } else if (c == '\n' || c == '\r') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      records.back().push_back(field);
-      field.clear();
-      records.emplace_back();
-    } else {
-      field += c;
-    }
-  }
-  if (!field.empty() || !records.back().empty()) records.back().push_back(field);
-  if (records.back().empty()) records.pop_back();
+  CsvReader reader(path, path.string());
   CsvTable table;
-  table.header = records.front();
-  table.rows.assign(records.begin() + 1, records.end());
+  if (!reader.Next()) throw std::runtime_error("empty file " + path.string());
+  for (const std::string_view field : reader.fields()) table.header.emplace_back(field);
+  while (reader.Next()) {
+    std::vector<std::string> row;
+    for (const std::string_view field : reader.fields()) row.emplace_back(field);
+    table.rows.push_back(std::move(row));
+  }
   return table;
 }
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/errors.h"
-#include "store/csv_reader.h"
+#include "core/csv_reader.h"
 #include "tests/common/test_support.h"
 
 namespace thinkplan::store {

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace thinkplan::store {
+namespace thinkplan {
 
 struct CsvReaderOptions {
   // Bytes read from the input at a time. Default 1 MiB; tests use tiny chunks to cross every boundary.
@@ -81,4 +81,4 @@ class CsvReader {
   std::vector<std::string> names_;
 };
 
-}  // namespace thinkplan::store
+}  // namespace thinkplan

@@ -1,4 +1,4 @@
-#include "store/csv_reader.h"
+#include "core/csv_reader.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -7,7 +7,7 @@
 
 #include "core/errors.h"
 
-namespace thinkplan::store {
+namespace thinkplan {
 
 CsvReader::CsvReader(std::string display_name, Options options)
     : display_name_(std::move(display_name)), options_(options) {
@@ -221,4 +221,4 @@ bool CsvReader::Next() {
   }
 }
 
-}  // namespace thinkplan::store
+}  // namespace thinkplan

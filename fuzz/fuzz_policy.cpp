@@ -2,7 +2,7 @@
 // (fuzz/policy_fits.json, the usable fits of the demo database, plus the shipped catalogues and runs), and the
 // plan is exported as a policy in each system's own request format and in every target's.
 // Properties: the workload is accepted or refused with a typed InputError/UsageError, and so is the plan; every
-// exported policy passes docs/policy.schema.json; its YAML (planner::ToYaml) holds no raw control character, and
+// policy exported from a feasible plan (the only kind the CLI stores) passes docs/policy.schema.json; its YAML (planner::ToYaml) holds no raw control character, and
 // read back with a reader for the block subset ToYaml writes it is the same document.
 #include <nlohmann/json.hpp>
 
@@ -230,6 +230,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   planner::PlanOptions options;
   options.volume_sweep = {0.3, 3};  // two points keep an execution short; the sweep's code is the same
   if (!typed([&] { plan = planner::MakePlan(inputs, options); })) return 0;
+  if (!plan->feasible) return 0;  // plan and whatif store (and so export) feasible plans only
 
   planner::PolicyInputs in;
   in.plan_id = 1;

@@ -1,9 +1,157 @@
-// `thinkplan simulate`: placeholder until the command is written; refuses with a usage error.
+// `thinkplan simulate --plan ID`: the fleet simulation of a stored plan (DESIGN.md 3.7), simulated against
+// planned figures side by side, the capacity check (one device fewer), stored for `thinkplan report`.
+#include <cmath>
+#include <ostream>
+
+#include <fmt/format.h>
+
 #include "cli/command.h"
+#include "cli/plan_common.h"
+#include "cli/simulate_stage.h"
+#include "cli/table.h"
 #include "core/errors.h"
 
 namespace thinkplan::cli {
+namespace {
 
-int RunSimulate(Invocation&) { throw UsageError("thinkplan simulate is not available in this build yet"); }
+std::string Percent(double x) { return fmt::format("{:.1f}%", 100 * x); }
+std::string PercentInterval(double value, Interval i) {
+  return fmt::format("{:.1f} [{:.1f}, {:.1f}]", 100 * value, 100 * i.lower, 100 * i.upper);
+}
+std::string Seconds(double x) { return std::isfinite(x) ? fmt::format("{:.1f}", x) : std::string("never"); }
+std::string Usd(double x) { return x >= 1e4 ? fmt::format("${:.1f}k", x / 1e3) : fmt::format("${:.0f}", x); }
+std::string Gap(double simulated, double planned) {
+  return planned != 0 ? fmt::format("{:+.1f}%", 100 * (simulated - planned) / planned) : std::string("-");
+}
+
+void PrintSummary(std::ostream& out, const SimulationOutcome& o) {
+  const sim::FleetSummary& r = o.summary;
+  const nlohmann::json& overall = o.json["overall"];
+  out << fmt::format("simulation {} of plan {}: {} queries, {} sequences over {} day(s), seed {}, {:.2f} s\n\n", o.id,
+                     o.json["plan_id"].get<long>(), r.queries, r.sequences, r.days, r.seed, r.seconds);
+  TextTable classes({{"class"}, {"queries", TextTable::Align::kRight}, {"accuracy % (sim)", TextTable::Align::kRight},
+                     {"accuracy % (plan)", TextTable::Align::kRight}, {"$/month sim", TextTable::Align::kRight},
+                     {"plan", TextTable::Align::kRight}, {"gap", TextTable::Align::kRight},
+                     {"TTFT p95 s", TextTable::Align::kRight}, {"e2e p50", TextTable::Align::kRight},
+                     {"p95", TextTable::Align::kRight}, {"p99", TextTable::Align::kRight}, {"SLO s", TextTable::Align::kRight},
+                     {"over SLO", TextTable::Align::kRight}});
+  for (std::size_t c = 0; c < r.classes.size(); ++c) {
+    const sim::ClassOutcome& x = r.classes[c];
+    const nlohmann::json& j = o.json["classes"][c];
+    const double planned_usd = j["planned_cost_usd_per_month"];
+    classes.AddRow({x.name, FormatCount(static_cast<double>(x.queries)), PercentInterval(x.accuracy, x.accuracy_interval),
+                    PercentInterval(j["planned_accuracy"]["value"], {j["planned_accuracy"]["low"], j["planned_accuracy"]["high"]}),
+                    Usd(x.usd_per_month), Usd(planned_usd), Gap(x.usd_per_month, planned_usd), Seconds(x.ttft_s.p95),
+                    Seconds(x.latency_s.p50), Seconds(x.latency_s.p95), Seconds(x.latency_s.p99),
+                    fmt::format("{:.0f}", x.slo_p95_s), Percent(x.slo_miss_fraction)});
+  }
+  const double planned_usd = overall["planned_cost_usd_per_month"];
+  classes.AddRow({"overall", FormatCount(static_cast<double>(r.queries)), PercentInterval(r.accuracy, r.accuracy_interval),
+                  PercentInterval(overall["planned_accuracy"]["value"],
+                                  {overall["planned_accuracy"]["low"], overall["planned_accuracy"]["high"]}),
+                  Usd(r.usd_per_month), Usd(planned_usd), Gap(r.usd_per_month, planned_usd), "", "", "", "", "",
+                  Percent(r.slo_miss_fraction)});
+  classes.Print(out);
+  const double paid = overall["planned_paid_usd_per_month"];
+  if (std::abs(paid - planned_usd) > 1e-6 * planned_usd) {
+    out << fmt::format("cost: simulated {}/month vs the plan's {} ({}) and vs its API spend plus provisioned fleet {} ({})\n",
+                       Usd(r.usd_per_month), Usd(planned_usd), Gap(r.usd_per_month, planned_usd), Usd(paid),
+                       Gap(r.usd_per_month, paid));
+  }
+
+  TextTable fleet({{"self-hosted"}, {"hardware"}, {"devices (plan)", TextTable::Align::kRight},
+                   {"util", TextTable::Align::kRight}, {"batch", TextTable::Align::kRight},
+                   {"KV peak", TextTable::Align::kRight}, {"wait s", TextTable::Align::kRight},
+                   {"GPU-h", TextTable::Align::kRight}, {"$/month", TextTable::Align::kRight}});
+  for (const sim::SystemOutcome& s : r.systems) {
+    if (s.api) continue;
+    fleet.AddRow({s.name, s.hardware, fmt::format("{} ({})", s.devices, s.planned_devices), Percent(s.utilisation),
+                  fmt::format("{:.1f}", s.mean_batch), Percent(s.kv_peak_fraction), fmt::format("{:.2f}", s.mean_wait_s),
+                  fmt::format("{:.0f}", s.gpu_hours), Usd(s.usd_per_month)});
+  }
+  if (!fleet.empty()) {
+    out << "\n";
+    fleet.Print(out);
+  }
+  double peak = 0;
+  int peak_hour = 0;
+  for (const sim::HourQueue& h : r.queue_by_hour) {
+    if (h.mean_in_system > peak) {
+      peak = h.mean_in_system;
+      peak_hour = h.hour;
+    }
+  }
+  out << fmt::format("\nqueries in flight peak at hour {} ({:.1f} on average that hour); Little's law: L = {:.2f}, "
+                     "lambda W = {:.2f} (gap {:.1e})\n",
+                     peak_hour, peak, r.little.mean_in_system, r.little.arrival_rate_per_s * r.little.mean_time_in_system_s,
+                     r.little.relative_gap);
+  for (const CapacityCheck& c : o.capacity_checks) out << "capacity: " << c.explanation << "\n";
+  for (const std::string& n : o.notes) out << "note: " << n << "\n";
+}
+
+}  // namespace
+
+int RunSimulate(Invocation& invocation) {
+  cxxopts::Options options(
+      "thinkplan simulate",
+      "Run the fleet of a stored plan through simulated days and compare with what the plan predicted.\n\n"
+      "Queries arrive per class as a Poisson process whose hourly rate follows a daily profile with the class's\n"
+      "peak factor; a router with the workload's confusion matrix sends each to a bucket; the bucket's options are\n"
+      "drawn by traffic fraction; each sample's thinking length is drawn from a LogNormal; API samples take\n"
+      "TTFT + tokens / speed, self-hosted samples queue for a replica that batches continuously (one token per\n"
+      "running sequence per decode step, step times from the cost model, admission while the KV cache fits).\n"
+      "Correctness per query comes from the Monte Carlo engine. Every draw is keyed by (seed, query, sample): the\n"
+      "same seed gives the same output for any --threads.\n\n"
+      "Prints accuracy, cost, TTFT and end-to-end latency percentiles and SLO misses per class next to the\n"
+      "plan's figures, utilisation and KV use per self-hosted system, Little's law, and a capacity check: each\n"
+      "self-hosted system re-simulated with one device fewer, to show whether the plan sized it tightly.\n"
+      "The result is stored (see `thinkplan plans`) and read by `thinkplan report`.\n\n"
+      "Examples:\n"
+      "  thinkplan simulate --plan 1\n"
+      "  thinkplan simulate --plan 1 --days 7 --seed 3 --threads 2 --json\n"
+      "  thinkplan simulate --plan 1 --devices Mixtral-8x7B@A100=4   (what if the fleet had 4 devices)\n");
+  AddGlobalOptions(options);
+  options.add_options()
+      ("plan", "plan id (printed by thinkplan plan, listed by thinkplan plans)", cxxopts::value<long>())
+      ("days", "simulated days of traffic", cxxopts::value<double>()->default_value("1"))
+      ("seed", "random seed; the run is reproducible from it", cxxopts::value<uint64_t>()->default_value("42"))
+      ("threads", "worker threads (the result does not depend on them)", cxxopts::value<int>()->default_value("1"))
+      ("devices", "SYSTEM=N: simulate N devices of a self-hosted system instead of the plan's (repeatable)",
+       cxxopts::value<std::vector<std::string>>())
+      ("no-capacity-check", "skip the re-run with one device fewer");
+  Parsed parsed = ParseCommandLine(options, invocation);
+  if (parsed.help_shown) return 0;
+  const auto& args = parsed.result;
+  if (!args.count("plan")) throw UsageError("--plan ID is required (see thinkplan plans)");
+  SimulateSettings settings;
+  settings.days = args["days"].as<double>();
+  settings.seed = args["seed"].as<uint64_t>();
+  settings.threads = args["threads"].as<int>();
+  settings.capacity_check = !args.count("no-capacity-check");
+  if (args.count("devices")) {
+    for (const std::string& item : args["devices"].as<std::vector<std::string>>()) {
+      const std::size_t eq = item.rfind('=');
+      long count = -1;
+      try {
+        if (eq != std::string::npos && eq > 0) count = std::stol(item.substr(eq + 1));
+      } catch (const std::exception&) {
+        count = -1;
+      }
+      if (count < 0) throw UsageError("--devices '" + item + "' must be SYSTEM=N with N >= 0");
+      settings.devices[item.substr(0, eq)] = count;
+    }
+  }
+  std::string error;
+  if (!settings.IsValid(&error)) throw UsageError(error);
+  store::Database db = OpenExistingDatabase(parsed.global.db_path);
+  const SimulationOutcome outcome =
+      SimulatePlan(db, args["plan"].as<long>(), settings, parsed.global.quiet ? nullptr : &invocation.err);
+  if (parsed.global.json) {
+    invocation.out << outcome.json.dump(2) << "\n";
+  } else {
+    PrintSummary(invocation.out, outcome);
+  }
+  return 0;
+}
 
 }  // namespace thinkplan::cli

@@ -130,7 +130,7 @@ void FleetScenario::Validate() const {
       if (!sys.model) Invalid(at + ".model", 0, "a self-hosted system needs a cost model");
       if (sys.replicas < 0) Invalid(at + ".replicas", static_cast<double>(sys.replicas), "must be >= 0");
       if (sys.max_batch < 1) Invalid(at + ".max_batch", static_cast<double>(sys.max_batch), "must be >= 1");
-      if (!(sys.utilisation > 0 && sys.utilisation <= 1)) Invalid(at + ".utilisation", sys.utilisation, "must be in (0, 1]");
+      if (!(sys.usd_per_device_hour >= 0)) Invalid(at + ".usd_per_device_hour", sys.usd_per_device_hour, "must be >= 0");
     }
   }
   for (std::size_t i = 0; i < classes.size(); ++i) {
@@ -252,7 +252,19 @@ FleetSummary SimulateFleet(const FleetScenario& scenario, const FleetOptions& op
     report();
   });
 
-  // 3. Summaries, merged in a fixed order.
+  // 3. The provisioned cost of each self-hosted system over the arrival window, shared by device-seconds.
+  for (std::size_t s = 0; s < n_systems; ++s) {
+    const FleetSystem& sys = scenario.systems[s];
+    if (sys.api) continue;
+    double used = 0;
+    for (uint32_t q : routed[s]) used += queries[q].device_s;
+    const double paid = static_cast<double>(sys.replicas * sys.devices_per_replica) * sys.usd_per_device_hour * options.days * 24.0;
+    if (used > 0) {
+      for (uint32_t q : routed[s]) queries[q].usd += paid * queries[q].device_s / used;
+    }
+  }
+
+  // 4. Summaries, merged in a fixed order.
   FleetSummary out;
   out.seed = options.seed;
   out.days = options.days;

@@ -78,10 +78,9 @@ struct FleetSystem {
   long replicas = 0;
   long devices_per_replica = 1;
   long max_batch = 256;             // the scheduler's max_num_seqs
+  // The provisioned devices are paid for every hour; each query is charged that cost in proportion to the
+  // device-seconds of the steps its samples took part in (a step's time split evenly over its batch).
   double usd_per_device_hour = 0;
-  // Share of paid hours doing useful work that the plan prices self-hosted queries at: a query is charged its
-  // share of the replica's busy device-seconds divided by this (as the planner does). Default 1.
-  double utilisation = 1;
   long planned_devices = 0;
 };
 
@@ -90,6 +89,9 @@ struct FleetScenario {
   std::vector<FleetSystem> systems;
   double days_per_month = 30;
   double planned_usd_per_month = 0;
+  // What the plan implies is paid: its API and verifier spend plus its provisioned self-hosted fleet (the plan
+  // prices self-hosted queries at full batches, which the fleet it provisions may not reach).
+  double planned_paid_usd_per_month = 0;
   double planned_accuracy = 0;
   Interval planned_interval;
   // Throws InputError naming the first inconsistent field (shares, fractions, indices, rates).

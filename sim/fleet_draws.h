@@ -18,7 +18,8 @@ struct Query {
   double ttft = kNever;     // absolute time of the first token of any sample
   double finish = kNever;   // absolute time the answer is ready (after the verifier); kNever = unserved
   double credit = 0;        // correctness credit from the per-problem Monte Carlo code
-  double usd = 0;           // API tokens and verifier at generation; self-hosted device time added by the replica
+  double usd = 0;           // API tokens and verifier at generation; the self-hosted fleet's share added at the end
+  double device_s = 0;      // self-hosted: device-seconds of the steps its samples were in (step time / batch)
   uint64_t id = 0;          // (class << 40) | arrival index: the key of its random streams
   uint32_t first_sequence = 0;
   uint16_t samples = 1;

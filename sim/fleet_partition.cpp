@@ -197,7 +197,7 @@ struct Replica {
     --batch;
     Query& q = fleet.queries[fleet.sequences[s].query];
     const double device_s = (share - fleet.share_start[s]) * static_cast<double>(system.devices_per_replica);
-    q.usd += device_s * system.usd_per_device_hour / 3600.0 / system.utilisation;
+    q.device_s += device_s;
     if (--q.remaining == 0) fleet.SamplesDone(fleet.sequences[s].query);
   }
 };

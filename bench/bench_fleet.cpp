@@ -1,0 +1,126 @@
+// Fleet simulator throughput: simulated sequences (samples) per second on one core for the fleet of a stored
+// plan, e.g. the demo's plan of the default workload. With --export it also writes the scenario as JSON for
+// bench/fleet_vs_simpy.py, the same fleet model in SimPy.
+//
+//   bench_fleet --db DB --plan ID [--days D] [--repeats R] [--export scenario.json]
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/simulate_scenario.h"
+#include "sim/fleet.h"
+#include "store/database.h"
+#include "store/plans.h"
+
+using namespace thinkplan;
+using nlohmann::json;
+
+namespace {
+
+const char* Aggregation(sim::McAggregation a) {
+  switch (a) {
+    case sim::McAggregation::kPass1: return "pass1";
+    case sim::McAggregation::kPassAt: return "pass_at";
+    case sim::McAggregation::kConsensus: return "consensus";
+    case sim::McAggregation::kBestOf: return "best_of";
+  }
+  return "pass1";
+}
+
+// Everything the SimPy model needs, with the cost model's step times tabulated: decode as per-batch roofline
+// lines in the context, prefill per (prompt, batch).
+json ExportScenario(const sim::FleetScenario& s) {
+  json j;
+  j["classes"] = json::array();
+  std::vector<double> prompts;
+  for (const sim::FleetClass& c : s.classes) {
+    json buckets = json::array();
+    for (const sim::FleetBucket& b : c.buckets) {
+      json options = json::array();
+      for (const sim::FleetOption& o : b.options) {
+        options.push_back({{"system", o.system}, {"fraction", o.fraction}, {"samples", o.correctness.samples},
+                           {"aggregation", Aggregation(o.correctness.aggregation)}, {"beta_a", o.correctness.beta_a},
+                           {"beta_b", o.correctness.beta_b}, {"dprime", o.correctness.dprime}, {"rho", o.correctness.rho},
+                           {"token_kind", static_cast<int>(o.tokens.kind)}, {"mu", o.tokens.mu}, {"sigma", o.tokens.sigma},
+                           {"mean", o.tokens.mean}, {"cap", std::isfinite(o.tokens.cap) ? json(o.tokens.cap) : json(nullptr)},
+                           {"answer_tokens", o.tokens.answer_tokens}, {"verifier_s", o.verifier_s},
+                           {"usd_fixed", o.usd_fixed_per_query}, {"usd_per_token", o.usd_per_output_token}});
+      }
+      buckets.push_back(options);
+    }
+    j["classes"].push_back({{"name", c.name}, {"daily_volume", c.daily_volume}, {"prompt_tokens", c.prompt_tokens},
+                            {"slo_p95_s", c.slo_p95_s}, {"profile", c.hourly_profile}, {"true_shares", c.true_shares},
+                            {"confusion", c.confusion}, {"buckets", buckets}});
+    prompts.push_back(c.prompt_tokens);
+  }
+  j["systems"] = json::array();
+  for (const sim::FleetSystem& sys : s.systems) {
+    json o = {{"name", sys.name}, {"api", sys.api}, {"ttft_s", sys.ttft_s}, {"tokens_per_s", sys.output_tokens_per_s}};
+    if (!sys.api) {
+      const CostModel& m = *sys.model;
+      const ServingRates& r = m.rates();
+      o["replicas"] = sys.replicas;
+      o["max_batch"] = sys.max_batch;
+      o["kv_capacity_tokens"] = r.hbm_bytes > 0 ? (r.hbm_bytes - r.reserve_bytes - m.shape().WeightBytes()) / m.KvBytesPerToken() : 1e300;
+      o["t0_s"] = r.t0_s;
+      json decode = json::array();
+      for (long b = 1; b <= sys.max_batch; ++b) {
+        const double bb = static_cast<double>(b);
+        const StepTime s0 = m.DecodeStep(bb, 0), s1 = m.DecodeStep(bb, 1);
+        decode.push_back({s0.compute_s, s1.compute_s - s0.compute_s, s0.memory_s, s1.memory_s - s0.memory_s});
+      }
+      o["decode"] = decode;
+      json prefill = json::object();
+      for (double p : prompts) {
+        json row = json::array();
+        for (long b = 1; b <= sys.max_batch; ++b) row.push_back(m.Prefill(static_cast<double>(b), p).total_s);
+        prefill[std::to_string(static_cast<long>(p))] = row;
+      }
+      o["prefill"] = prefill;
+    }
+    j["systems"].push_back(o);
+  }
+  return j;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string db_path, export_path;
+  long plan_id = 1;
+  double days = 1;
+  int repeats = 3;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--db") db_path = value;
+    else if (flag == "--plan") plan_id = std::atol(value.c_str());
+    else if (flag == "--days") days = std::atof(value.c_str());
+    else if (flag == "--repeats") repeats = std::max(1, std::atoi(value.c_str()));
+    else if (flag == "--export") export_path = value;
+  }
+  if (db_path.empty()) {
+    std::fprintf(stderr, "usage: bench_fleet --db DB --plan ID [--days D] [--repeats R] [--export scenario.json]\n");
+    return 1;
+  }
+  store::Database db = store::Database::Open(db_path);
+  const cli::BuiltScenario built = cli::BuildScenario(store::LoadPlan(db, plan_id), {});
+  if (!export_path.empty()) std::ofstream(export_path) << ExportScenario(built.scenario).dump();
+  sim::FleetOptions options;
+  options.days = days;
+  options.threads = 1;
+  double best = 1e300;
+  sim::FleetSummary last;
+  for (int r = 0; r < repeats; ++r) {
+    last = sim::SimulateFleet(built.scenario, options);
+    best = std::min(best, last.seconds);
+  }
+  std::printf("{\"days\": %g, \"queries\": %llu, \"sequences\": %llu, \"best_s\": %.4f, \"sequences_per_s\": %.4e, "
+              "\"accuracy\": %.5f, \"usd_per_month\": %.1f}\n",
+              days, static_cast<unsigned long long>(last.queries), static_cast<unsigned long long>(last.sequences), best,
+              static_cast<double>(last.sequences) / best, last.accuracy, last.usd_per_month);
+  return 0;
+}

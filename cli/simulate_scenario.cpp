@@ -1,0 +1,256 @@
+#include "cli/simulate_scenario.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "core/curves.h"
+#include "core/errors.h"
+#include "planner/options.h"
+#include "planner/workload.h"
+
+namespace thinkplan::cli {
+namespace {
+
+using nlohmann::json;
+
+// Default spread of per-problem difficulty: Beta with a + b = 2 (a uniform difficulty at accuracy 1/2). The plan
+// stores each option's accuracy, not its Beta, so the simulator fixes the spread and solves for the mean.
+constexpr double kConcentration = 2.0;
+// Wrong-answer concentration for majority votes; it only shapes the per-problem spread, the mean is matched.
+constexpr double kRho = 0.3;
+
+double AggregateAccuracy(const BetaDifficulty& beta, sim::McAggregation aggregation, int samples, double d_prime, double rho) {
+  switch (aggregation) {
+    case sim::McAggregation::kPass1: return beta.Mean();
+    case sim::McAggregation::kPassAt: return beta.PassAtK(samples);
+    case sim::McAggregation::kConsensus: return beta.ConsAtK(samples, rho);
+    case sim::McAggregation::kBestOf: return beta.BestOfN(samples, d_prime);
+  }
+  return beta.Mean();
+}
+
+std::string PlanField(long plan_id, const std::string& field) { return fmt::format("plan {}: {}", plan_id, field); }
+
+double Number(const json& j, const char* key, double fallback = 0) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<double>() : fallback;
+}
+
+// How the option's samples are combined, in the Monte Carlo engine's terms.
+sim::McAggregation McKind(const Aggregation& aggregation, double d_prime) {
+  switch (aggregation.kind) {
+    case AggregationKind::kPass1: return sim::McAggregation::kPass1;
+    case AggregationKind::kPassAt: return sim::McAggregation::kPassAt;
+    case AggregationKind::kConsensus: return sim::McAggregation::kConsensus;
+    case AggregationKind::kBestOf: return std::isfinite(d_prime) ? sim::McAggregation::kBestOf : sim::McAggregation::kPassAt;
+  }
+  return sim::McAggregation::kPass1;
+}
+
+sim::FleetSystem ApiSystem(const planner::SystemSpec& spec) {
+  sim::FleetSystem s;
+  s.name = spec.name;
+  s.api = true;
+  s.ttft_s = spec.ttft_s;
+  s.output_tokens_per_s = spec.output_tokens_per_s;
+  return s;
+}
+
+sim::FleetSystem SelfHostedSystem(long plan_id, const planner::SystemSpec& spec, const planner::Catalogues& catalogues,
+                                  const json& capacity, const std::map<std::string, long>& devices,
+                                  std::vector<std::string>& notes) {
+  const ModelShape* shape = catalogues.models.Find(spec.model);
+  const HardwareInfo* card = catalogues.FindHardware(spec.hardware);
+  if (!shape) throw InputError(PlanField(plan_id, "system " + spec.name) + ": model '" + spec.model + "' is not in models.csv");
+  if (!card) throw InputError(PlanField(plan_id, "system " + spec.name) + ": hardware '" + spec.hardware + "' is not in hardware.csv");
+  const Efficiency efficiency = ChooseEfficiency(catalogues.efficiencies, card->name, spec.framework, spec.devices).efficiency;
+  sim::FleetSystem s;
+  s.name = spec.name;
+  s.api = false;
+  s.hardware = card->name;
+  s.model.emplace(*shape, RatesFromDatasheet(*card, spec.devices, efficiency, shape->dtype_bytes));
+  s.devices_per_replica = spec.devices;
+  s.usd_per_device_hour = spec.usd_per_device_hour.value_or(card->usd_per_hour.value_or(0.0));
+  for (const json& line : capacity) {
+    if (line.value("system", "") == spec.name) {
+      s.replicas = line.value("replicas", 0L);
+      s.planned_devices = line.value("devices", 0L);
+    }
+  }
+  if (const auto it = devices.find(spec.name); it != devices.end()) {
+    s.replicas = it->second / spec.devices;
+    if (it->second % spec.devices != 0) {
+      notes.push_back(fmt::format("{}: {} devices make {} whole replica(s) of {}; the remaining {} device(s) serve nothing",
+                                  spec.name, it->second, s.replicas, spec.devices, it->second % spec.devices));
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+sim::McProblemSpec CorrectnessMatching(double accuracy, sim::McAggregation aggregation, int samples, double d_prime,
+                                       double rho, double concentration) {
+  sim::McProblemSpec spec;
+  spec.samples = samples;
+  spec.aggregation = aggregation;
+  spec.dprime = std::isfinite(d_prime) ? d_prime : 0.0;
+  spec.rho = rho;
+  const double target = std::clamp(accuracy, 1e-9, 1 - 1e-9);
+  // The aggregate accuracy rises with the Beta mean: bisection on the mean.
+  double lo = 1e-9, hi = 1 - 1e-9;
+  for (int i = 0; i < 100; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    BetaDifficulty beta;
+    beta.a = mid * concentration;
+    beta.b = (1 - mid) * concentration;
+    (AggregateAccuracy(beta, aggregation, samples, d_prime, rho) < target ? lo : hi) = mid;
+  }
+  const double mean = 0.5 * (lo + hi);
+  spec.beta_a = mean * concentration;
+  spec.beta_b = (1 - mean) * concentration;
+  return spec;
+}
+
+sim::TokenDraw TokensFromMeanAndP95(double mean, double p95, double cap, double answer_tokens) {
+  sim::TokenDraw draw;
+  draw.answer_tokens = answer_tokens;
+  draw.cap = cap;
+  if (!(mean > 0)) return draw;
+  draw.kind = sim::TokenDraw::Kind::kLogNormal;
+  const double z95 = 1.6448536269514722;
+  // ln(p95 / mean) = z sigma - sigma^2 / 2 has a real root only up to z^2 / 2; beyond that the widest fits.
+  const double r = p95 > mean ? std::log(p95 / mean) : 0.0;
+  draw.sigma = r >= z95 * z95 / 2 ? z95 : z95 - std::sqrt(z95 * z95 - 2 * r);
+  draw.mu = std::log(mean) - draw.sigma * draw.sigma / 2;
+  return draw;
+}
+
+BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::string, long>& devices) {
+  const json body = json::parse(plan.plan_json);
+  if (!body.value("feasible", false)) {
+    throw InputError(PlanField(plan.id, "feasible") + " is false: " + body.value("reason", "") + "; there is nothing to simulate");
+  }
+  const planner::Workload workload = planner::ParseWorkload(json::parse(plan.workload_json), fmt::format("plan {} workload", plan.id));
+  const planner::Catalogues catalogues = planner::Catalogues::Load(DefaultDataDir());
+  BuiltScenario out;
+  sim::FleetScenario& s = out.scenario;
+  s.days_per_month = workload.days_per_month;
+  s.planned_accuracy = Number(body, "accuracy");
+  if (body.contains("accuracy_interval") && body["accuracy_interval"].size() == 2) {
+    s.planned_interval = {body["accuracy_interval"][0].get<double>(), body["accuracy_interval"][1].get<double>()};
+  }
+  s.planned_usd_per_month = Number(body, "inference_usd_per_month");
+  double self_hosted_serving = 0;  // the plan's per-query price of self-hosted serving, summed over the month
+
+  std::map<std::string, int> system_index;
+  auto system_of = [&](const std::string& name) {
+    if (const auto it = system_index.find(name); it != system_index.end()) return it->second;
+    const planner::SystemSpec* spec = workload.FindSystem(name);
+    if (!spec) throw InputError(PlanField(plan.id, "allocation") + ": system '" + name + "' is not in the plan's workload");
+    s.systems.push_back(spec->kind == planner::SystemKind::kApi
+                            ? ApiSystem(*spec)
+                            : SelfHostedSystem(plan.id, *spec, catalogues, body.value("capacity", json::array()), devices, out.notes));
+    const int index = static_cast<int>(s.systems.size()) - 1;
+    system_index[name] = index;
+    return index;
+  };
+
+  for (const planner::TaskClassSpec& c : workload.classes) {
+    sim::FleetClass fc;
+    fc.name = c.name;
+    fc.daily_volume = c.daily_volume;
+    fc.prompt_tokens = c.prompt_tokens;
+    fc.slo_p95_s = c.slo_p95_s;
+    fc.value_usd = c.value_usd;
+    fc.hourly_profile = sim::HourlyProfile(c.peak_factor);
+    for (const planner::BucketSpec& b : c.buckets) fc.true_shares.push_back(b.share);
+    if (c.router && c.buckets.size() > 1) fc.confusion = c.router->confusion;
+    if (c.buckets.size() > 1 && !c.router) {
+      // Without a router the class gets one choice: every true bucket lands on the plan's single routed bucket.
+      fc.confusion.assign(c.buckets.size(), std::vector<double>(c.buckets.size(), 0.0));
+      for (auto& row : fc.confusion) row[0] = 1.0;
+    }
+    for (const planner::BucketSpec& b : c.buckets) fc.buckets.push_back({b.name, {}});
+    for (const json& cls : body.value("classes", json::array())) {
+      if (cls.value("name", "") != c.name) continue;
+      fc.planned_accuracy = Number(cls, "accuracy");
+      if (cls.contains("accuracy_interval") && cls["accuracy_interval"].size() == 2) {
+        fc.planned_interval = {cls["accuracy_interval"][0].get<double>(), cls["accuracy_interval"][1].get<double>()};
+      }
+      fc.planned_usd_per_month = Number(cls, "usd_per_month");
+    }
+    const double d_prime = c.verifier.perfect() ? std::numeric_limits<double>::infinity() : c.verifier.d_prime;
+    for (const json& a : body.value("allocation", json::array())) {
+      if (a.value("class", "") != c.name) continue;
+      const std::string bucket = a.value("bucket", "");
+      auto it = std::find_if(fc.buckets.begin(), fc.buckets.end(), [&](const sim::FleetBucket& fb) { return fb.name == bucket; });
+      if (it == fc.buckets.end()) it = fc.buckets.begin();  // a class without a router is planned as one bucket
+      for (const json& o : a.value("options", json::array())) {
+        sim::FleetOption option;
+        const std::string system = o.value("system", "");
+        option.system = system_of(system);
+        const std::string aggregation_text = o.value("aggregation", "pass@1");
+        const std::optional<Aggregation> aggregation = Aggregation::Parse(aggregation_text);
+        if (!aggregation) throw InputError(PlanField(plan.id, "allocation aggregation") + " '" + aggregation_text + "' is not understood");
+        const int samples = static_cast<int>(aggregation->kind == AggregationKind::kPass1 ? 1 : aggregation->k);
+        const sim::McAggregation kind = McKind(*aggregation, d_prime);
+        option.fraction = Number(o, "fraction", 1);
+        option.planned_accuracy = Number(o, "accuracy");
+        option.planned_usd_per_query = Number(o, "cost_usd_per_query");
+        option.correctness = CorrectnessMatching(option.planned_accuracy, kind, samples, d_prime, kRho, kConcentration);
+        const double cap = o.contains("budget_tokens") && o["budget_tokens"].is_number() ? o["budget_tokens"].get<double>()
+                                                                                        : std::numeric_limits<double>::infinity();
+        option.tokens = TokensFromMeanAndP95(Number(o, "thinking_tokens_mean"), Number(o, "thinking_tokens_p95"), cap, c.answer_tokens);
+        option.label = fmt::format("{} {} {}", system, o.value("mode", ""), aggregation_text);
+        const double verifier_usd = Number(o, "verifier_usd_per_query");
+        const planner::SystemSpec* spec = workload.FindSystem(system);
+        if (spec->kind == planner::SystemKind::kApi) {
+          const SystemInfo* info = catalogues.FindSystem(spec->catalogue_name.empty() ? spec->name : spec->catalogue_name);
+          const std::optional<double> in = spec->price_in_usd_per_mtok ? spec->price_in_usd_per_mtok
+                                           : info ? info->price_in_usd_per_mtok : std::nullopt;
+          const std::optional<double> out_price = spec->price_out_usd_per_mtok ? spec->price_out_usd_per_mtok
+                                                  : info ? info->price_out_usd_per_mtok : std::nullopt;
+          if (!in || !out_price) throw InputError(PlanField(plan.id, "system " + system) + ": no API price in the workload or catalogue");
+          option.usd_fixed_per_query = samples * *in * 1e-6 * c.prompt_tokens + verifier_usd;
+          option.usd_per_output_token = *out_price * 1e-6;
+        } else {
+          option.usd_fixed_per_query = verifier_usd;
+          self_hosted_serving += Number(a, "queries_per_month") * option.fraction * (option.planned_usd_per_query - verifier_usd);
+        }
+        it->options.push_back(option);
+      }
+    }
+    for (std::size_t b = 0; b < fc.buckets.size(); ++b) {
+      if (!fc.buckets[b].options.empty()) continue;
+      // A routed bucket with no planned option receives no traffic in the plan; route it to the first bucket.
+      const bool receives = std::any_of(fc.confusion.begin(), fc.confusion.end(), [&](const auto& row) { return row[b] > 0; }) ||
+                            (fc.confusion.empty() && fc.true_shares[b] > 0);
+      if (receives) {
+        throw InputError(PlanField(plan.id, "allocation") + ": class " + c.name + " bucket " + fc.buckets[b].name + " has no option");
+      }
+      fc.buckets[b].options = fc.buckets[0].options;
+    }
+    s.classes.push_back(std::move(fc));
+  }
+  s.planned_paid_usd_per_month = s.planned_usd_per_month - self_hosted_serving + Number(body, "fleet_usd_per_month");
+  if (self_hosted_serving > 0) {
+    out.notes.push_back(fmt::format(
+        "cost: the plan prices self-hosted queries at full batches (${:.0f}/month) but provisions a fleet costing ${:.0f}/month; "
+        "the simulation charges the provisioned fleet, so it is compared with the plan's API spend plus its fleet: ${:.0f}/month",
+        self_hosted_serving, Number(body, "fleet_usd_per_month"), s.planned_paid_usd_per_month));
+  }
+  out.notes.push_back(fmt::format(
+      "correctness: each option's accuracy is the plan's (mixed over the true buckets its routed bucket receives); per-problem "
+      "difficulty is Beta with a + b = {} at the mean that reproduces it",
+      kConcentration));
+  out.notes.push_back("thinking tokens: LogNormal matched to the plan's mean and p95 per option, capped at the budget; "
+                      "verifier time is 0 (the workload gives none)");
+  return out;
+}
+
+}  // namespace thinkplan::cli

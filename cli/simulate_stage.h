@@ -1,0 +1,55 @@
+// The simulate stage shared by `thinkplan simulate` and `thinkplan demo`: build the fleet scenario of a stored
+// plan, run the simulation, check the planned GPU count against one device fewer, store the result (the JSON
+// contract that `thinkplan report` reads) and return it.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/fleet.h"
+#include "store/database.h"
+
+namespace thinkplan::cli {
+
+struct SimulateSettings {
+  uint64_t seed = 42;
+  double days = 1;   // simulated days of traffic. Default 1.
+  int threads = 1;   // the result does not depend on it. Default 1.
+  // Devices per self-hosted system instead of the plan's (system name -> devices); whole replicas only.
+  std::map<std::string, long> devices;
+  // Re-run each self-hosted system with one device fewer to show whether the planned count is the smallest that
+  // meets the SLO. Default true.
+  bool capacity_check = true;
+  bool IsValid(std::string* error) const;
+};
+
+struct CapacityCheck {
+  std::string system;
+  long planned_devices = 0, fewer_devices = 0;
+  long fewer_replicas = 0, devices_per_replica = 1;
+  bool planned_meets_slo = true;  // every class served by the system has its p95 within the SLO
+  bool fewer_meets_slo = true;
+  std::string explanation;
+};
+
+struct SimulationOutcome {
+  long id = 0;  // stored simulation id
+  sim::FleetSummary summary;
+  std::vector<CapacityCheck> capacity_checks;
+  std::vector<std::string> notes;  // how the scenario was built from the plan, and what it leaves out
+  nlohmann::json json;             // as stored
+};
+
+// Simulates stored plan `plan_id` and stores the result. `progress` (nullptr for none) gets a progress bar when
+// it is a terminal.
+SimulationOutcome SimulatePlan(store::Database& db, long plan_id, const SimulateSettings& settings, std::ostream* progress);
+
+// The same, returning only the stored simulation id: what `thinkplan demo` calls.
+long SimulateStoredPlan(store::Database& db, long plan_id, const SimulateSettings& settings, std::ostream* progress_or_null);
+
+}  // namespace thinkplan::cli

@@ -1,9 +1,89 @@
-// `thinkplan report`: placeholder until the command is written; refuses with a usage error.
+// `thinkplan report --plan ID`: the capacity-planning report of a stored plan, as one self-contained HTML file
+// with charts or as Markdown, with the charts' Vega-Lite specs written beside it.
+#include <ostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "cli/command.h"
+#include "cli/plan_common.h"
+#include "cli/report_stage.h"
 #include "core/errors.h"
 
 namespace thinkplan::cli {
+namespace {
 
-int RunReport(Invocation&) { throw UsageError("thinkplan report is not available in this build yet"); }
+constexpr const char* kDescription =
+    "Write the capacity-planning report of a stored plan.\n\n"
+    "It opens with the question and the answer (budget, objective, training/inference split, expected accuracy\n"
+    "with its interval, monthly cost, GPU count), then per task class the scaling curves (accuracy against thinking\n"
+    "tokens on a log axis, data points sized by problem count, 95% bands, the chosen operating points) and parallel\n"
+    "scaling against N; the cost-accuracy frontier with the plan marked (and its base plan's, for a what-if plan);\n"
+    "the routing table with the request parameters the exported policy sends; capacity (GPUs, utilisation, KV\n"
+    "memory, cost) and, with --simulation, simulated latency against the SLOs; training-versus-thinking exchange\n"
+    "rates and Snell's FLOPs-matched table; and every data set, citation, fit quality figure and warning.\n\n"
+    "HTML is one file that opens offline: the chart runtime (vega, vega-lite, vega-embed at the versions pinned in\n"
+    "reports/web/package-lock.json, installed by scripts/install-web-deps.sh) is inlined. Markdown has the same\n"
+    "tables and links each chart's spec. Either way the specs are written to <name>_specs/<chart>.vl.json beside\n"
+    "the report, for notebooks and dashboards. Files are written to a temporary name and renamed.\n\n"
+    "Examples:\n"
+    "  thinkplan report --plan 1 --out report.html\n"
+    "  thinkplan report --plan 3 --simulation 2 --out plan3.md\n"
+    "  thinkplan report --plan 1 --out plan.txt --format md\n";
+
+ReportFormat FormatOf(const cxxopts::ParseResult& args, const std::filesystem::path& out) {
+  std::string format;
+  if (args.count("format")) {
+    format = args["format"].as<std::string>();
+  } else {
+    const std::string ext = out.extension().string();
+    if (ext == ".html" || ext == ".htm") format = "html";
+    if (ext == ".md" || ext == ".markdown") format = "md";
+    if (format.empty()) {
+      throw UsageError("cannot tell the format from '" + out.filename().string() +
+                       "': name it .html or .md, or pass --format html|md");
+    }
+  }
+  if (format == "html") return ReportFormat::kHtml;
+  if (format == "md" || format == "markdown") return ReportFormat::kMarkdown;
+  throw UsageError("--format must be html or md, not '" + format + "'");
+}
+
+}  // namespace
+
+int RunReport(Invocation& invocation) {
+  cxxopts::Options options("thinkplan report", kDescription);
+  AddGlobalOptions(options);
+  options.add_options()
+      ("plan", "plan id (thinkplan plans lists them)", cxxopts::value<long>())
+      ("simulation", "simulation id of the same plan, for latency against the SLOs", cxxopts::value<long>())
+      ("out", "the report file: .html or .md", cxxopts::value<std::string>())
+      ("format", "html | md (default: from the --out extension)", cxxopts::value<std::string>());
+  Parsed parsed = ParseCommandLine(options, invocation);
+  if (parsed.help_shown) return 0;
+  const auto& args = parsed.result;
+  if (!args.count("plan")) throw UsageError("--plan ID is required (thinkplan plans lists them)");
+  if (!args.count("out")) throw UsageError("--out FILE is required (report.html or report.md)");
+  const std::filesystem::path out = args["out"].as<std::string>();
+  const ReportFormat format = FormatOf(args, out);
+  std::optional<long> simulation;
+  if (args.count("simulation")) simulation = args["simulation"].as<long>();
+
+  store::Database db = OpenExistingDatabase(parsed.global.db_path);
+  const reports::Document document =
+      reports::BuildReport(GatherReportInputs(db, args["plan"].as<long>(), simulation));
+  const WrittenReport written = WriteReport(document, format, out);
+  if (parsed.global.json) {
+    invocation.out << nlohmann::json{{"path", written.path.string()}, {"specs_dir", written.specs_dir.string()},
+                                     {"bytes", written.bytes}, {"charts", written.charts}, {"tables", written.tables},
+                                     {"format", format == ReportFormat::kHtml ? "html" : "md"}}
+                          .dump(2)
+                   << "\n";
+  } else if (!parsed.global.quiet) {
+    invocation.out << fmt::format("wrote {} ({:.0f} kB, {} charts, {} tables); chart specs in {}\n", written.path.string(),
+                                  written.bytes / 1024.0, written.charts, written.tables, written.specs_dir.string());
+  }
+  return 0;
+}
 
 }  // namespace thinkplan::cli

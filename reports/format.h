@@ -1,0 +1,27 @@
+// Numbers as a planner reads them: units always, precision that matches what the figure can support
+// (accuracy to 0.1 point, money to three significant figures, tokens in k/M). Plain text, not yet escaped.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace thinkplan::reports {
+
+std::string Percent(double fraction);                        // 0.6088 -> "60.9%"
+std::string PercentInterval(double low, double high);        // "[58.7, 62.8]%"
+std::string Usd(double usd);                                 // "$120k", "$3.18k", "$0.0057", "$1.25M"
+std::string UsdPerMonth(double usd);                         // "$120k/month"
+std::string Tokens(double tokens);                           // "12.0k tokens", "512 tokens"
+std::string Seconds(double seconds);                         // "0.84 s", "26.4 s", "3.7 min"
+std::string Number(double value, int significant = 3);       // "43.8", "5.06e+28", "1,234"
+std::string Gib(double gib);                                 // "14.1 GiB"
+
+// Reads a number that may be absent or null in stored JSON.
+std::optional<double> NumberAt(const nlohmann::json& object, const char* key);
+// "[low, high]" arrays and {"low":..,"high":..} objects both appear in stored documents.
+std::optional<std::pair<double, double>> IntervalAt(const nlohmann::json& object, const char* key);
+std::string StringAt(const nlohmann::json& object, const char* key, const std::string& fallback = "");
+
+}  // namespace thinkplan::reports

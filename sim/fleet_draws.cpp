@@ -89,6 +89,11 @@ ClassDraws DrawClass(const FleetScenario& scenario, int cls, uint64_t seed, doub
   }
 
   // Routing, option, tokens and correctness of each query.
+  std::size_t samples = 0;
+  for (const FleetBucket& b : c.buckets) {
+    for (const FleetOption& o : b.options) samples = std::max<std::size_t>(samples, static_cast<std::size_t>(o.correctness.samples));
+  }
+  out.sequences.reserve(out.queries.size() * samples);
   for (Query& q : out.queries) {
     const uint32_t lo = static_cast<uint32_t>(q.id), hi = static_cast<uint32_t>(q.id >> 32);
     const portable::Philox4x32 route = Block(keys, lo, hi, 0, kRouteTag);
@@ -111,10 +116,17 @@ ClassDraws DrawClass(const FleetScenario& scenario, int cls, uint64_t seed, doub
       out.sequences.push_back({0, n});
       tokens += n;
     }
-    McProblemSpec spec = option.correctness;
-    spec.key0 = static_cast<uint32_t>(seed);
-    spec.key1 = static_cast<uint32_t>(seed >> 32);
-    q.credit = SimulateProblem(spec, q.id).credit;
+    const McProblemSpec& c_spec = option.correctness;
+    if (c_spec.aggregation == McAggregation::kPass1) {
+      // One sample: averaged over the Beta difficulty it is right with probability a / (a + b) exactly, so the
+      // difficulty need not be drawn (the costly part of the per-problem code).
+      q.credit = portable::UniformOpen(route.v[3]) < c_spec.beta_a / (c_spec.beta_a + c_spec.beta_b) ? 1.0 : 0.0;
+    } else {
+      McProblemSpec spec = c_spec;
+      spec.key0 = static_cast<uint32_t>(seed);
+      spec.key1 = static_cast<uint32_t>(seed >> 32);
+      q.credit = SimulateProblem(spec, q.id).credit;
+    }
     q.usd = option.usd_fixed_per_query + option.usd_per_output_token * tokens;
   }
   return out;

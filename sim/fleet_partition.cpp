@@ -4,6 +4,7 @@
 #include <cmath>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <queue>
 
 namespace thinkplan::sim::fleet_detail {
@@ -24,33 +25,29 @@ struct Fleet {
   std::vector<double> share_start;  // per sequence: replica `share` when it started decoding, minus its prefill
   MinHeap verifier;                 // queries being verified, by finish time
 
+  std::size_t hour = 0;   // hour of `now`; the per-hour vectors always have an entry for it
+  double hour_end = 3600;
+
   // Moves the clock to t, integrating queue and population over the hours crossed.
   void Advance(double t) {
-    while (now < t) {
-      const std::size_t hour = static_cast<std::size_t>(now / 3600.0);
-      const double step_end = std::min(t, static_cast<double>(hour + 1) * 3600.0);
-      if (stats.queue_area.size() <= hour) {
-        stats.queue_area.resize(hour + 1, 0.0);
-        stats.queue_max.resize(hour + 1, 0);
-        stats.in_system_area.resize(hour + 1, 0.0);
-      }
-      const double dt = step_end - now;
-      stats.queue_area[hour] += dt * static_cast<double>(waiting.size());
-      stats.in_system_area[hour] += dt * static_cast<double>(in_system);
-      stats.area_in_system += dt * static_cast<double>(in_system);
-      now = step_end;
+    while (t > hour_end) {
+      Integrate(hour_end - now);
+      now = hour_end;
+      ++hour;
+      hour_end += 3600;
+      stats.queue_area.push_back(0.0);
+      stats.queue_max.push_back(waiting.size());
+      stats.in_system_area.push_back(0.0);
     }
-    NoteQueue();
+    Integrate(t - now);
+    now = t;
   }
-  void NoteQueue() {
-    const std::size_t hour = static_cast<std::size_t>(now / 3600.0);
-    if (stats.queue_max.size() <= hour) {
-      stats.queue_area.resize(hour + 1, 0.0);
-      stats.queue_max.resize(hour + 1, 0);
-      stats.in_system_area.resize(hour + 1, 0.0);
-    }
-    stats.queue_max[hour] = std::max<uint64_t>(stats.queue_max[hour], waiting.size());
+  void Integrate(double dt) {
+    stats.queue_area[hour] += dt * static_cast<double>(waiting.size());
+    stats.in_system_area[hour] += dt * static_cast<double>(in_system);
+    stats.area_in_system += dt * static_cast<double>(in_system);
   }
+  void NoteQueue() { stats.queue_max[hour] = std::max<uint64_t>(stats.queue_max[hour], waiting.size()); }
 
   // A query whose samples are all done goes to the verifier, or finishes.
   void SamplesDone(uint32_t q) {
@@ -108,9 +105,30 @@ struct ApiPool {
 // sequences join at step boundaries when the KV cache can hold them to their final length (no preemption);
 // newly admitted sequences are prefilled in a pass of their own before they decode (prefill first, as vLLM's
 // default scheduler does).
+// Decode step time per batch size, tabulated once: both roofline terms are linear in the context.
+struct DecodeTable {
+  double t0 = 0;
+  std::vector<double> c0, c1, m0, m1;  // index: batch - 1
+  DecodeTable(const CostModel& model, long max_batch) : t0(model.rates().t0_s) {
+    for (long b = 1; b <= max_batch; ++b) {
+      const double bb = static_cast<double>(b);
+      const StepTime s0 = model.DecodeStep(bb, 0), s1 = model.DecodeStep(bb, 1);
+      c0.push_back(s0.compute_s);
+      c1.push_back(s1.compute_s - s0.compute_s);
+      m0.push_back(s0.memory_s);
+      m1.push_back(s1.memory_s - s0.memory_s);
+    }
+  }
+  double Step(long batch, double context) const {
+    const std::size_t i = static_cast<std::size_t>(batch - 1);
+    return t0 + std::max(c0[i] + c1[i] * context, m0[i] + m1[i] * context);
+  }
+};
+
 struct Replica {
-  explicit Replica(const FleetSystem& s) : system(s) {}
+  Replica(const FleetSystem& s, const DecodeTable& d) : system(s), decode(d) {}
   const FleetSystem& system;
+  const DecodeTable& decode;
   double kv_capacity_tokens = 0;  // KV tokens that fit beside the weights
   double step_end = kNever;
   bool prefill = false;
@@ -152,7 +170,7 @@ struct Replica {
       step_s = model.Prefill(n, prompts / n).total_s;
       prefill = true;
     } else if (batch > 0) {
-      step_s = model.DecodeStep(static_cast<double>(batch), context_sum / static_cast<double>(batch)).total_s;
+      step_s = decode.Step(batch, context_sum / static_cast<double>(batch));
       prefill = false;
     } else {
       step_end = kNever;
@@ -208,11 +226,16 @@ PartitionStats RunPartition(const FleetScenario& scenario, int system_index, con
                             std::vector<Query>& queries, const std::vector<Sequence>& sequences) {
   const FleetSystem& system = scenario.systems[static_cast<std::size_t>(system_index)];
   Fleet fleet{scenario, queries, sequences, {}, 0, 0, {}, {}, {}};
+  fleet.stats.queue_area.assign(1, 0.0);
+  fleet.stats.queue_max.assign(1, 0);
+  fleet.stats.in_system_area.assign(1, 0.0);
   Arrivals arrivals{order, queries};
   ApiPool api{system, {}};
   std::vector<Replica> replicas;
+  std::optional<DecodeTable> decode;
   double kv_capacity_tokens = 0;
   if (!system.api) {
+    decode.emplace(*system.model, system.max_batch);
     fleet.share_start.assign(sequences.size(), 0.0);
     const CostModel& model = *system.model;
     const ServingRates& rates = model.rates();
@@ -220,7 +243,7 @@ PartitionStats RunPartition(const FleetScenario& scenario, int system_index, con
                              ? (rates.hbm_bytes - rates.reserve_bytes - model.shape().WeightBytes()) / model.KvBytesPerToken()
                              : kNever;
     for (long r = 0; r < system.replicas; ++r) {
-      Replica replica(system);
+      Replica replica(system, *decode);
       replica.kv_capacity_tokens = kv_capacity_tokens;
       replicas.push_back(std::move(replica));
     }

@@ -10,7 +10,11 @@ packages=(
   libglpk-dev      # GLPK: the independent LP solver the planner's tests check the optimum against
   sqlite3          # the sqlite3 shell: benchmarks compare against its .import; handy to inspect the store
   python3 python3-numpy python3-scipy   # data conversion check and the SciPy side of the benchmarks
+  nodejs           # npm ci of the report's pinned chart runtime (scripts/install-web-deps.sh)
+  chromium         # the headless browser that tests the HTML report (tests/cli/test_cli_report.cpp)
 )
+# Debian's npm package; a Node.js that ships its own npm (e.g. NodeSource's nodejs) conflicts with it.
+if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -19,8 +23,11 @@ for p in "${packages[@]}"; do
   fi
 done
 
+web_deps() { bash "$(dirname "$0")/install-web-deps.sh"; }
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
+  web_deps
   exit 0
 fi
 
@@ -35,3 +42,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+web_deps

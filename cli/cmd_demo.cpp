@@ -12,6 +12,8 @@
 #include "cli/command.h"
 #include "cli/plan_common.h"
 #include "cli/progress.h"
+#include "cli/report_stage.h"
+#include "cli/simulate_stage.h"
 #include "cli/stages.h"
 #include "cli/table.h"
 #include "core/errors.h"
@@ -23,8 +25,9 @@ namespace {
 constexpr const char* kDescription =
     "Run thinkplan end to end on the data shipped in data/: ingest every published and public data set\n"
     "(listed, in order, in data/demo_manifest.txt) into the database, fit every scaling curve the data support\n"
-    "plan the default workload (data/workloads/default.json), store the plan and write its serving policy\n"
-    "to out/policy.json.\n"
+    "plan the default workload (data/workloads/default.json), store the plan, write its serving policy to\n"
+    "out/policy.json, simulate a day of the fleet under it (seed 42) and write the capacity-planning report to\n"
+    "out/report.html (charts, opens offline) and out/report.md.\n"
     "Running it again on the same database is safe: identical rows are no-ops.\n\n"
     "Examples:\n"
     "  thinkplan demo                       # into ./thinkplan.db\n"
@@ -88,7 +91,7 @@ int RunDemo(Invocation& invocation) {
   AddGlobalOptions(options);
   options.add_options()
       ("data", "the shipped data folder (default: the project's data/)", cxxopts::value<std::string>())
-      ("out", "folder for the demo's files: policy.json (default: out/)", cxxopts::value<std::string>()->default_value("out"));
+      ("out", "folder for the demo's files: policy.json, report.html, report.md (default: out/)", cxxopts::value<std::string>()->default_value("out"));
   Parsed parsed = ParseCommandLine(options, invocation);
   if (parsed.help_shown) return 0;
   const bool json = parsed.global.json;
@@ -136,6 +139,13 @@ int RunDemo(Invocation& invocation) {
     WriteFileAtomically(policy_path, policy.dump(2) + "\n");
   });
 
+  long simulation_id = 0;
+  stages.Run("simulate a day of the fleet", [&] {
+    simulation_id = SimulateStoredPlan(db, plan_id, SimulateSettings{}, quiet || json ? nullptr : &invocation.err);
+  });
+
+  stages.Run("write the report", [&] { WriteReports(db, plan_id, simulation_id, out_dir); });
+
   const store::StoreCounts counts = db.Counts();
   if (json) {
     nlohmann::json out;
@@ -154,6 +164,8 @@ int RunDemo(Invocation& invocation) {
                    {"accuracy_ci95", {plan->accuracy_interval.lower, plan->accuracy_interval.upper}},
                    {"inference_usd_per_month", plan->inference_usd_per_month}};
     out["policy"] = policy_path.string();
+    out["simulation"] = {{"id", simulation_id}};
+    out["report"] = {{"html", (out_dir / "report.html").string()}, {"markdown", (out_dir / "report.md").string()}};
     for (const auto& [kind, n] : fits_by_kind) out["fits"][kind] = {{"usable", n.first}, {"total", n.second}};
     for (const auto& stage : stages.timings()) out["stages"].push_back({{"name", stage.name}, {"seconds", stage.seconds}});
     invocation.out << out.dump(2) << "\n";
@@ -175,12 +187,16 @@ int RunDemo(Invocation& invocation) {
   fit_table.Print(invocation.out);
   invocation.out << "\n";
   invocation.out << plan->BriefReport() << "\n";
-  invocation.out << "stored as plan " << plan_id << "; serving policy written to " << policy_path.string() << "\n\n";
+  invocation.out << "stored as plan " << plan_id << "; serving policy written to " << policy_path.string() << "\n";
+  invocation.out << "simulated as simulation " << simulation_id << "; report written to "
+                 << (out_dir / "report.html").string() << " and " << (out_dir / "report.md").string() << "\n\n";
   TextTable timing({{"stage"}, {"seconds", A::kRight}});
   for (const auto& stage : stages.timings()) timing.AddRow({stage.name, FormatFixed(stage.seconds, 2)});
   timing.Print(invocation.out);
-  invocation.out << "\nNext: `thinkplan runs --class math-competition` lists what was stored; `thinkplan fit --class code`\n"
-                    "shows the fitted curves with their intervals.\n";
+  invocation.out << "\nNext: open " << (out_dir / "report.html").string()
+                 << " in a browser; `thinkplan whatif --plan " << plan_id
+                 << " --set budget=2x` re-plans with twice the budget;\n`thinkplan fit --class code` shows the fitted curves "
+                    "with their intervals.\n";
   return 0;
 }
 

@@ -66,6 +66,14 @@ BOOST_AUTO_TEST_CASE(demo_ingests_every_shipped_data_set) {
   const auto policy = nlohmann::json::parse(ReadFile(dir / "out" / "policy.json"));
   BOOST_TEST(policy["plan_id"].get<int>() == 1);
   BOOST_TEST(!policy["routes"].empty());
+  // It simulates the plan and writes the report in both forms, naming the plan and the simulation.
+  BOOST_TEST(out["simulation"]["id"].get<int>() == 1);
+  const std::string html = ReadFile(dir / "out" / "report.html");
+  const std::string markdown = ReadFile(dir / "out" / "report.md");
+  BOOST_TEST(html.find("<!DOCTYPE html>") == 0u);
+  BOOST_TEST(html.find("vegaEmbed") != std::string::npos);
+  BOOST_TEST(markdown.find("plan 1") != std::string::npos);
+  BOOST_TEST(markdown.find("simulation 1") != std::string::npos);
   // Running it again changes nothing: every row is identical to what is stored.
   const CommandResult again = RunThinkplan(Demo(dir) + " --json");
   BOOST_REQUIRE_MESSAGE(again.exit_code == 0, again.err);

@@ -81,6 +81,8 @@ ClassOutcome SummariseClass(const FleetScenario& scenario, int cls, const std::v
   out.name = c.name;
   out.slo_p95_s = c.slo_p95_s;
   std::vector<double> ttft, latency;
+  ttft.reserve(last - first);
+  latency.reserve(last - first);
   double credit = 0, credit2 = 0, usd = 0, latency_sum = 0;
   uint64_t misses = 0, served = 0;
   const std::vector<double> bounds = HistogramBounds();

@@ -94,6 +94,10 @@ ClassDraws DrawClass(const FleetScenario& scenario, int cls, uint64_t seed, doub
     for (const FleetOption& o : b.options) samples = std::max<std::size_t>(samples, static_cast<std::size_t>(o.correctness.samples));
   }
   out.sequences.reserve(out.queries.size() * samples);
+  std::vector<std::vector<double>> fractions(c.buckets.size());
+  for (std::size_t b = 0; b < c.buckets.size(); ++b) {
+    for (const FleetOption& o : c.buckets[b].options) fractions[b].push_back(o.fraction);
+  }
   for (Query& q : out.queries) {
     const uint32_t lo = static_cast<uint32_t>(q.id), hi = static_cast<uint32_t>(q.id >> 32);
     const portable::Philox4x32 route = Block(keys, lo, hi, 0, kRouteTag);
@@ -101,10 +105,7 @@ ClassDraws DrawClass(const FleetScenario& scenario, int cls, uint64_t seed, doub
     q.bucket = c.confusion.empty() ? true_bucket
                                    : Pick(c.confusion[static_cast<std::size_t>(true_bucket)], portable::UniformOpen(route.v[1]));
     const FleetBucket& bucket = c.buckets[static_cast<std::size_t>(q.bucket)];
-    std::vector<double> fractions;
-    fractions.reserve(bucket.options.size());
-    for (const FleetOption& o : bucket.options) fractions.push_back(o.fraction);
-    q.option = Pick(fractions, portable::UniformOpen(route.v[2]));
+    q.option = Pick(fractions[static_cast<std::size_t>(q.bucket)], portable::UniformOpen(route.v[2]));
     const FleetOption& option = bucket.options[static_cast<std::size_t>(q.option)];
     q.system = option.system;
     q.samples = static_cast<uint16_t>(option.correctness.samples);

@@ -22,7 +22,6 @@ struct Fleet {
   double now = 0;
   long in_system = 0;               // queries arrived and not finished
   std::deque<uint32_t> waiting;     // sequences not yet admitted to a replica, FIFO
-  std::vector<double> share_start;  // per sequence: replica `share` when it started decoding, minus its prefill
   MinHeap verifier;                 // queries being verified, by finish time
 
   std::size_t hour = 0;   // hour of `now`; the per-hour vectors always have an entry for it
@@ -134,8 +133,17 @@ struct Replica {
   bool prefill = false;
   double step_s = 0;
   std::vector<uint32_t> pending;  // admitted, waiting for their prefill pass
-  // Running sequences by the decode step count at which they finish.
-  std::priority_queue<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint32_t>>, std::greater<>> running;
+  // Running sequences by the decode step count at which they finish, with the replica's `share` when they started
+  // decoding minus their prefill share (what their device time is measured from).
+  struct Running {
+    uint64_t finish_step;
+    uint32_t sequence;
+    double share_start;
+    bool operator>(const Running& o) const {
+      return finish_step != o.finish_step ? finish_step > o.finish_step : sequence > o.sequence;
+    }
+  };
+  std::priority_queue<Running, std::vector<Running>, std::greater<>> running;
   long batch = 0;
   uint64_t steps = 0;
   double context_sum = 0;    // tokens cached by the running sequences
@@ -187,10 +195,9 @@ struct Replica {
       for (uint32_t s : pending) {
         Query& q = fleet.queries[fleet.sequences[s].query];
         q.ttft = std::min(q.ttft, fleet.now);
-        fleet.share_start[s] = share - prefill_share;
         context_sum += Prompt(fleet, s) + 1;
         ++batch;
-        running.push({steps + fleet.sequences[s].tokens - 1, s});
+        running.push({steps + fleet.sequences[s].tokens - 1, s, share - prefill_share});
       }
       pending.clear();
     } else {
@@ -200,21 +207,21 @@ struct Replica {
     }
     const double kv_in_use = context_sum;
     fleet.stats.kv_peak_fraction = std::max(fleet.stats.kv_peak_fraction, kv_in_use / kv_capacity_tokens);
-    while (!running.empty() && running.top().first <= steps) {
-      const uint32_t s = running.top().second;
+    while (!running.empty() && running.top().finish_step <= steps) {
+      const Running r = running.top();
       running.pop();
-      Retire(fleet, s);
+      Retire(fleet, r.sequence, r.share_start);
     }
     AdmitAndStep(fleet);
   }
 
-  void Retire(Fleet& fleet, uint32_t s) {
+  void Retire(Fleet& fleet, uint32_t s, double share_start) {
     const double final_context = FinalContext(fleet, s);
     context_sum -= final_context;
     reserved -= final_context;
     --batch;
     Query& q = fleet.queries[fleet.sequences[s].query];
-    const double device_s = (share - fleet.share_start[s]) * static_cast<double>(system.devices_per_replica);
+    const double device_s = (share - share_start) * static_cast<double>(system.devices_per_replica);
     q.device_s += device_s;
     if (--q.remaining == 0) fleet.SamplesDone(fleet.sequences[s].query);
   }
@@ -225,7 +232,7 @@ struct Replica {
 PartitionStats RunPartition(const FleetScenario& scenario, int system_index, const std::vector<uint32_t>& order,
                             std::vector<Query>& queries, const std::vector<Sequence>& sequences) {
   const FleetSystem& system = scenario.systems[static_cast<std::size_t>(system_index)];
-  Fleet fleet{scenario, queries, sequences, {}, 0, 0, {}, {}, {}};
+  Fleet fleet{scenario, queries, sequences, {}, 0, 0, {}, {}, 0, 3600};
   fleet.stats.queue_area.assign(1, 0.0);
   fleet.stats.queue_max.assign(1, 0);
   fleet.stats.in_system_area.assign(1, 0.0);
@@ -236,7 +243,6 @@ PartitionStats RunPartition(const FleetScenario& scenario, int system_index, con
   double kv_capacity_tokens = 0;
   if (!system.api) {
     decode.emplace(*system.model, system.max_batch);
-    fleet.share_start.assign(sequences.size(), 0.0);
     const CostModel& model = *system.model;
     const ServingRates& rates = model.rates();
     kv_capacity_tokens = rates.hbm_bytes > 0

@@ -4,6 +4,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/errors.h"
 #include "core/special_functions.h"
@@ -108,58 +109,95 @@ WhatIfChange ParseWhatIf(const std::string& text, const Workload& w, const Catal
   return change;
 }
 
+namespace {
+
+void ApplyOne(const WhatIfChange& c, const Catalogues& catalogues, Workload* w, std::optional<double>* budget) {
+  auto apply = [&c](double base) { return c.relative ? base * c.value : c.value; };
+  const auto dot = c.key.find('.');
+  const std::string head = c.key.substr(0, dot);
+  const std::string rest = dot == std::string::npos ? "" : c.key.substr(dot + 1);
+  if (head == "budget") {
+    if (!*budget && c.relative) throw UsageError("--set '" + c.text + "': the plan has no budget to scale");
+    *budget = apply(budget->value_or(0));
+  } else if (head == "volume") {
+    for (TaskClassSpec& k : w->classes) if (k.name == rest) k.daily_volume = apply(k.daily_volume);
+  } else if (head == "slo") {
+    for (TaskClassSpec& k : w->classes) if (k.name == rest) k.slo_p95_s = apply(k.slo_p95_s);
+  } else if (head == "verifier") {
+    const std::string cls = rest.substr(0, rest.rfind('.'));
+    const std::string field = rest.substr(rest.rfind('.') + 1);
+    for (TaskClassSpec& k : w->classes) {
+      if (k.name != cls) continue;
+      k.verifier.d_prime = field == "auc" ? std::sqrt(2.0) * NormalQuantile(c.value) : apply(k.verifier.d_prime);
+    }
+  } else if (head == "price") {
+    std::string target = rest, side;
+    if (rest.ends_with(".in") || rest.ends_with(".out")) {
+      side = rest.substr(rest.rfind('.') + 1);
+      target = rest.substr(0, rest.rfind('.'));
+    }
+    bool system_hit = false;
+    for (SystemSpec& s : w->systems) {
+      if (s.name != target) continue;
+      system_hit = true;
+      if (s.kind == SystemKind::kApi) {
+        const SystemInfo* info = catalogues.FindSystem(s.catalogue_name.empty() ? s.CurveName("*") : s.catalogue_name);
+        if (!info) info = catalogues.FindSystem(s.name);
+        const double in = s.price_in_usd_per_mtok.value_or(info ? info->price_in_usd_per_mtok.value_or(0) : 0);
+        const double out = s.price_out_usd_per_mtok.value_or(info ? info->price_out_usd_per_mtok.value_or(0) : 0);
+        if (side != "out") s.price_in_usd_per_mtok = apply(in);
+        if (side != "in") s.price_out_usd_per_mtok = apply(out);
+      } else {
+        const HardwareInfo* h = catalogues.FindHardware(s.hardware);
+        s.usd_per_device_hour = apply(s.usd_per_device_hour.value_or(h && h->usd_per_hour ? *h->usd_per_hour : 0));
+      }
+    }
+    if (!system_hit) {
+      const HardwareInfo* h = catalogues.FindHardware(target);
+      for (SystemSpec& s : w->systems) {
+        if (s.kind != SystemKind::kSelfHosted || !h || catalogues.FindHardware(s.hardware) != h) continue;
+        s.usd_per_device_hour = apply(s.usd_per_device_hour.value_or(h->usd_per_hour.value_or(0)));
+      }
+    }
+  }
+}
+
+// A what-if may only produce what could have been written by hand: the changed workload (with the changed budget)
+// goes through the workload reader, whose ranges are the only ones. Checking the result rather than each key's
+// value keeps relative changes, prices from the catalogue and chained changes under the same rules.
+void RequireReadable(const WhatIfChange& c, const Workload& w, const std::optional<double>& budget) {
+  Workload check = w;
+  if (budget) check.budget_usd_per_month = *budget;
+  try {
+    ParseWorkload(ToJson(check), "what-if workload");
+  } catch (const InputError& error) {
+    throw UsageError("--set '" + c.text + "': the changed workload is out of range: " + error.what());
+  }
+}
+
+}  // namespace
+
 void ApplyWhatIf(const std::vector<WhatIfChange>& changes, const Catalogues& catalogues, Workload* w,
                  std::optional<double>* budget) {
-  auto apply = [](double base, const WhatIfChange& c) { return c.relative ? base * c.value : c.value; };
+  for (const WhatIfChange& c : changes) {
+    ApplyOne(c, catalogues, w, budget);
+    RequireReadable(c, *w, *budget);
+  }
+}
+
+std::vector<bool> OptionsChanged(const std::vector<WhatIfChange>& changes, const Workload& w) {
+  std::vector<bool> changed(w.classes.size(), false);
   for (const WhatIfChange& c : changes) {
     const auto dot = c.key.find('.');
     const std::string head = c.key.substr(0, dot);
     const std::string rest = dot == std::string::npos ? "" : c.key.substr(dot + 1);
-    if (head == "budget") {
-      if (!*budget && c.relative) throw UsageError("--set '" + c.text + "': the plan has no budget to scale");
-      *budget = apply(budget->value_or(0), c);
-    } else if (head == "volume") {
-      for (TaskClassSpec& k : w->classes) if (k.name == rest) k.daily_volume = apply(k.daily_volume, c);
-    } else if (head == "slo") {
-      for (TaskClassSpec& k : w->classes) if (k.name == rest) k.slo_p95_s = apply(k.slo_p95_s, c);
-    } else if (head == "verifier") {
-      const std::string cls = rest.substr(0, rest.rfind('.'));
-      const std::string field = rest.substr(rest.rfind('.') + 1);
-      for (TaskClassSpec& k : w->classes) {
-        if (k.name != cls) continue;
-        k.verifier.d_prime = field == "auc" ? std::sqrt(2.0) * NormalQuantile(c.value) : apply(k.verifier.d_prime, c);
-      }
-    } else if (head == "price") {
-      std::string target = rest, side;
-      if (rest.ends_with(".in") || rest.ends_with(".out")) {
-        side = rest.substr(rest.rfind('.') + 1);
-        target = rest.substr(0, rest.rfind('.'));
-      }
-      bool system_hit = false;
-      for (SystemSpec& s : w->systems) {
-        if (s.name != target) continue;
-        system_hit = true;
-        if (s.kind == SystemKind::kApi) {
-          const SystemInfo* info = catalogues.FindSystem(s.catalogue_name.empty() ? s.CurveName("*") : s.catalogue_name);
-          if (!info) info = catalogues.FindSystem(s.name);
-          const double in = s.price_in_usd_per_mtok.value_or(info ? info->price_in_usd_per_mtok.value_or(0) : 0);
-          const double out = s.price_out_usd_per_mtok.value_or(info ? info->price_out_usd_per_mtok.value_or(0) : 0);
-          if (side != "out") s.price_in_usd_per_mtok = apply(in, c);
-          if (side != "in") s.price_out_usd_per_mtok = apply(out, c);
-        } else {
-          const HardwareInfo* h = catalogues.FindHardware(s.hardware);
-          s.usd_per_device_hour = apply(s.usd_per_device_hour.value_or(h && h->usd_per_hour ? *h->usd_per_hour : 0), c);
-        }
-      }
-      if (!system_hit) {
-        const HardwareInfo* h = catalogues.FindHardware(target);
-        for (SystemSpec& s : w->systems) {
-          if (s.kind != SystemKind::kSelfHosted || !h || catalogues.FindHardware(s.hardware) != h) continue;
-          s.usd_per_device_hour = apply(s.usd_per_device_hour.value_or(h->usd_per_hour.value_or(0)), c);
-        }
-      }
+    for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
+      // A price reaches every class that may use the system (or card); cheaper to redo them all than to trace it.
+      if (head == "price") changed[ci] = true;
+      if (head == "verifier" && rest.substr(0, rest.rfind('.')) == w.classes[ci].name) changed[ci] = true;
     }
   }
+  return changed;
 }
 
 namespace {

@@ -33,6 +33,11 @@ WhatIfChange ParseWhatIf(const std::string& text, const Workload& workload, cons
 void ApplyWhatIf(const std::vector<WhatIfChange>& changes, const Catalogues& catalogues, Workload* workload,
                  std::optional<double>* budget);
 
+// Per class of `workload`: whether the changes alter what its options are (prices of systems or cards, its
+// verifier). Budget, volume and SLO changes leave every class's options as they were (the SLO filters them later),
+// so a re-plan can reuse the base plan's options for the classes marked false.
+std::vector<bool> OptionsChanged(const std::vector<WhatIfChange>& changes, const Workload& workload);
+
 // Side-by-side table: per class and bucket the option(s), accuracy and cost; totals; GPUs per system.
 std::string DiffReport(const PlanResult& base, const PlanResult& changed);
 

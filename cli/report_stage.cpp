@@ -90,11 +90,16 @@ std::vector<reports::CurveSeries> ParallelSeries(const FittedCurves& fitted, con
                                                  const std::vector<Run>& runs) {
   std::vector<reports::CurveSeries> out;
   const BetaDifficulty& beta = *fitted.difficulty;
+  // Out to the largest N measured (o1's best@1000 on AIME, for one), at least kMaxSamples.
+  long max_k = kMaxSamples;
+  for (const Run& run : runs) {
+    if (run.aggregation.kind != AggregationKind::kPass1) max_k = std::max(max_k, std::min<long>(run.aggregation.k, 4096));
+  }
   auto make = [&](const std::string& measure, AggregationKind kind, auto eval) {
     reports::CurveSeries s;
     s.measure = measure;
     s.fit = InfoOf(beta.quality, "beta", "samples");
-    for (long k = 1; k <= kMaxSamples; k *= 2) s.curve.push_back(eval(k));
+    for (long k = 1; k <= max_k; k *= 2) s.curve.push_back(eval(k));
     for (const Run& run : runs) {
       if (run.aggregation.kind == kind && run.aggregation.k >= 1) s.observed.push_back(Observed(run, static_cast<double>(run.aggregation.k)));
     }
@@ -153,8 +158,8 @@ void AddCurves(reports::ReportInputs& in, const planner::Workload& workload, con
           return s;
         };
         if (fitted->sequential) in.sequential.push_back(label(SequentialSeries(*fitted->sequential, own)));
-        // Parallel charts would drown in colours: the chosen systems, and two others for comparison.
-        if (fitted->difficulty && (picked.count(system.name) || unchosen_parallel++ < 2)) {
+        // Parallel charts would drown in colours: the chosen systems, and one other for comparison.
+        if (fitted->difficulty && (picked.count(system.name) || unchosen_parallel++ < 1)) {
           for (auto& s : ParallelSeries(*fitted, klass, own)) in.parallel.push_back(label(std::move(s)));
         }
       }

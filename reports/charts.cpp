@@ -70,40 +70,57 @@ json ScalingSpec(const std::vector<const CurveSeries*>& series, const std::vecto
     values.push_back({{"kind", "chosen"}, {"series", name}, {"x", o.x}, {"accuracy", o.accuracy}, {"label", o.label}});
   }
   const json x = {{"field", "x"}, {"type", "quantitative"}, {"title", x_title},
-                  {"scale", log2_axis ? json{{"type", "log"}, {"base", 2}} : json{{"type", "log"}}},
+                  // nice=false: a log axis rounded out to the next power would leave half the chart empty.
+                  {"scale", log2_axis ? json{{"type", "log"}, {"base", 2}, {"nice", false}}
+                                      : json{{"type", "log"}, {"nice", false}}},
                   {"axis", {{"format", log2_axis ? "d" : "~s"}}}};
   const json y = {{"field", "accuracy"}, {"type", "quantitative"}, {"title", "accuracy"},
                   {"scale", {{"domain", {0, 1}}}}, {"axis", {{"format", ".0%"}}}};
   const json colour = {{"field", "series"}, {"type", "nominal"}, {"title", "system"}, {"scale", ColourScale(domain)}};
+  json band_colour = colour;
+  band_colour["legend"] = nullptr;
   json spec = BaseSpec("Accuracy against " + x_title + " with 95% bands, observed points and the chosen option");
   spec["data"] = {{"values", values}};
-  spec["layer"] = json::array({
+  json layers = json::array({
       {{"transform", {Filter("curve")}},
-       {"mark", {{"type", "area"}, {"opacity", 0.15}}},
+       {"mark", {{"type", "area"}, {"opacity", 0.12}}},
+       // Fill, not colour: the band's pale swatch must not replace the curve's in the legend.
        {"encoding", {{"x", x}, {"y", {{"field", "lower"}, {"type", "quantitative"}, {"title", "accuracy"}}},
-                     {"y2", {{"field", "upper"}}}, {"color", colour}}}},
+                     {"y2", {{"field", "upper"}}}, {"fill", band_colour}}}},
       {{"transform", {Filter("curve")}},
        {"mark", {{"type", "line"}, {"strokeWidth", 2}}},
-       {"encoding", {{"x", x}, {"y", y}, {"color", colour}}}},
+       {"encoding", {{"x", x}, {"y", y}, {"color", colour}}}}
+  });
+  // Layers over no rows would give Vega empty extents (and console warnings); add them only when they have data.
+  auto has = [&](const char* kind) {
+    return std::any_of(values.begin(), values.end(), [&](const json& v) { return v["kind"] == kind; });
+  };
+  if (has("observed")) {
+    layers.push_back(
       {{"transform", {Filter("observed")}},
        {"mark", {{"type", "point"}, {"filled", true}, {"opacity", 0.8}, {"stroke", "white"}, {"strokeWidth", 0.5}}},
        {"encoding",
         {{"x", x}, {"y", y}, {"color", colour},
          {"size", {{"field", "problems"}, {"type", "quantitative"}, {"title", "problems"},
-                   {"scale", {{"type", "sqrt"}, {"range", {15, 400}}}}}},
+                   {"scale", {{"type", "sqrt"}, {"zero", false}, {"range", {25, 400}}}},
+                   {"legend", {{"format", ",d"}}}}},
          {"tooltip", json::array({{{"field", "series"}, {"title", "system"}},
                                   {{"field", "x"}, {"format", ",.0f"}, {"title", x_title}},
                                   {{"field", "accuracy"}, {"format", ".1%"}},
                                   {{"field", "problems"}},
                                   {{"field", "source"}},
-                                  {{"field", "label"}, {"title", "run"}}})}}}},
+                                  {{"field", "label"}, {"title", "run"}}})}}}});
+  }
+  if (has("chosen")) {
+    layers.push_back(
       {{"transform", {Filter("chosen")}},
        {"mark", {{"type", "point"}, {"shape", "diamond"}, {"size", 260}, {"filled", true}, {"stroke", "black"},
                  {"strokeWidth", 1.5}}},
        {"encoding", {{"x", x}, {"y", y}, {"color", colour},
                      {"tooltip", json::array({{{"field", "label"}, {"title", "chosen"}},
-                                              {{"field", "accuracy"}, {"format", ".1%"}}})}}}},
-  });
+                                              {{"field", "accuracy"}, {"format", ".1%"}}})}}}});
+  }
+  spec["layer"] = std::move(layers);
   return spec;
 }
 
@@ -117,8 +134,9 @@ json FrontierSpec(const std::vector<FrontierLine>& lines) {
     }
     values.push_back({{"kind", "chosen"}, {"plan", line.label}, {"usd", line.plan_usd}, {"accuracy", line.plan_accuracy}});
   }
-  const json x = {{"field", "usd"}, {"type", "quantitative"}, {"title", "inference spend (USD per month)"},
-                  {"scale", {{"zero", false}}}, {"axis", {{"format", "$~s"}}}};
+  // Log spend: the frontier's steep cheap end and its flat expensive end both stay readable.
+  const json x = {{"field", "usd"}, {"type", "quantitative"}, {"title", "inference spend (USD per month, log scale)"},
+                  {"scale", {{"type", "log"}, {"nice", false}}}, {"axis", {{"format", "$~s"}}}};
   const json y = {{"field", "accuracy"}, {"type", "quantitative"}, {"title", "value-weighted accuracy"},
                   {"scale", {{"zero", false}}}, {"axis", {{"format", ".0%"}}}};
   const json colour = {{"field", "plan"}, {"type", "nominal"}, {"title", "plan"}, {"scale", ColourScale(domain)}};
@@ -156,7 +174,8 @@ json BarSpec(const std::vector<std::pair<std::string, double>>& bars, const std:
   spec["mark"] = {{"type", "bar"}, {"tooltip", true}};
   spec["encoding"] = {
       {"y", {{"field", "label"}, {"type", "nominal"}, {"title", nullptr}, {"sort", "-x"}, {"axis", {{"labelLimit", 280}}}}},
-      {"x", {{"field", "value"}, {"type", "quantitative"}, {"title", value_title}}},
+      {"x", {{"field", "value"}, {"type", "quantitative"}, {"title", value_title},
+             {"axis", {{"tickMinStep", 1}, {"format", "d"}}}}},
       {"color", {{"field", "group"}, {"type", "nominal"}, {"title", colour_field_title}, {"scale", ColourScale(domain)}}}};
   return spec;
 }

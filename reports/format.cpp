@@ -43,6 +43,7 @@ std::string Usd(double usd) {
   const double magnitude = std::abs(usd);
   if (magnitude >= 1e6) return fmt::format("${:.3g}M", usd / 1e6);
   if (magnitude >= 1e3) return fmt::format("${:.3g}k", usd / 1e3);
+  if (magnitude >= 100) return fmt::format("${:.0f}", usd);
   if (magnitude >= 1) return fmt::format("${:.2f}", usd);
   if (magnitude == 0) return "$0";
   return "$" + Number(usd, 2);
@@ -63,6 +64,11 @@ std::string Seconds(double seconds) {
   if (seconds >= 120) return fmt::format("{:.1f} min", seconds / 60);
   if (seconds >= 10) return fmt::format("{:.1f} s", seconds);
   return fmt::format("{:.2f} s", seconds);
+}
+
+std::string Count(double count) {
+  if (!std::isfinite(count)) return "n/a";
+  return GroupThousands(std::llround(count));
 }
 
 std::string Gib(double gib) { return fmt::format("{:.1f} GiB", gib); }

@@ -17,6 +17,7 @@ std::string Tokens(double tokens);                           // "12.0k tokens", 
 std::string Seconds(double seconds);                         // "0.84 s", "26.4 s", "3.7 min"
 std::string Number(double value, int significant = 3);       // "43.8", "5.06e+28", "1,234"
 std::string Gib(double gib);                                 // "14.1 GiB"
+std::string Count(double count);                             // 1319 -> "1,319" (rounded to a whole number)
 
 // Reads a number that may be absent or null in stored JSON.
 std::optional<double> NumberAt(const nlohmann::json& object, const char* key);

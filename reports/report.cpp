@@ -200,7 +200,7 @@ class Builder {
         if (!alt.is_object()) return Text("");
         return Figure(Percent(Num(alt, "accuracy")) + " at " + Usd(Num(alt, "usd_per_month")), Num(alt, "accuracy"));
       };
-      t.rows.push_back({Text(name), Figure(Number(volume), volume), Figure(Percent(Num(c, "accuracy")), Num(c, "accuracy")),
+      t.rows.push_back({Text(name), Figure(Count(volume), volume), Figure(Percent(Num(c, "accuracy")), Num(c, "accuracy")),
                         Text(IntervalText(c, "accuracy_interval")),
                         Figure(Usd(Num(c, "cost_usd_per_query")), Num(c, "cost_usd_per_query")),
                         Figure(UsdPerMonth(Num(c, "usd_per_month")), Num(c, "usd_per_month")),
@@ -250,13 +250,19 @@ class Builder {
                         OptionDescription(o) + fmt::format(", {:.0f}% of the bucket", 100 * Num(o, "fraction"))});
     }
     const std::string heading = klass + (name.empty() || name == klass ? "" : " / " + name);
+    std::size_t mixed = 0;
+    for (const json& w : Array(bucket, "true_bucket_mix")) mixed += w.is_number() && w.get<double>() > 1e-9;
+    const std::string router_note =
+        mixed > 1 ? " The router sends other difficulties here too, so the diamond (the bucket's expected accuracy over "
+                    "the traffic it really receives) can sit off this bucket's own curve."
+                  : "";
     const auto sequential = SeriesFor(in_.sequential, klass, name, chosen_systems);
     const auto parallel = SeriesFor(in_.parallel, klass, name, chosen_systems);
     if (sequential.empty() && parallel.empty()) return;
     s.blocks.push_back(Subheading{heading});
     if (!sequential.empty()) {
       AddChart(s, "sequential " + heading, "Sequential scaling: " + heading,
-               fmt::format("{} fitted systems; the plan chose {}.", sequential.size(), Join(chosen_systems)),
+               fmt::format("{} fitted system(s); the plan chose {}.{}", sequential.size(), Join(chosen_systems), router_note),
                ScalingSpec(sequential, chosen, "thinking tokens (log scale)", false));
       NoteExtrapolation(sequential, chosen, heading);
     }
@@ -267,7 +273,7 @@ class Builder {
       }
       AddChart(s, "parallel " + heading, "Parallel scaling: " + heading,
                "Accuracy against the number of samples N (log scale): pass@k assumes a perfect verifier, cons@k is "
-               "majority vote, best@k keeps the verifier's top-scored sample.",
+               "majority vote, best@k keeps the verifier's top-scored sample. Diamonds: the chosen N." + router_note,
                ScalingSpec(parallel, chosen_n, "samples N (log scale)", true));
     }
   }
@@ -328,18 +334,21 @@ class Builder {
   Section Routing() {
     Section s{"routing", "Routing and request parameters", {}};
     s.blocks.push_back(Paragraph{
-        "Per class and routed bucket, the options the policy draws from with their traffic share (of the class), and "
-        "the request parameters `thinkplan export-policy` will send for each."});
+        "Per class and routed bucket, the options the policy draws from with their share of the class's traffic; "
+        "below, the request parameters `thinkplan export-policy` sends for each option."});
     Table t{"routing", "Routing table",
             {"class", "bucket", "system", "mode", "budget", "samples", "aggregation", "traffic share", "accuracy",
-             "95% interval", "cost/query", "p95 latency", "request parameters"}, {}};
+             "95% interval", "cost/query", "p95 latency"}, {}};
+    Table requests{"requests", "Request parameters the exported policy sends for each option",
+                   {"class", "bucket", "system", "target", "request parameters"}, {}};
     for (const json& bucket : Array(in_.plan, "allocation")) {
       const std::string klass = StringAt(bucket, "class");
       const std::string name = StringAt(bucket, "bucket");
       for (const json& o : Array(bucket, "options")) {
         const double share = Num(bucket, "traffic_fraction", 1) * Num(o, "fraction", 1);
         std::vector<std::string> request;
-        if (const json* p = PolicyOption(in_.policy, klass, name, o)) FlattenRequest(p->value("request", json::object()), "", request);
+        const json* policy_option = PolicyOption(in_.policy, klass, name, o);
+        if (policy_option) FlattenRequest(policy_option->value("request", json::object()), "", request);
         std::string request_text;
         for (const auto& r : request) request_text += (request_text.empty() ? "" : ", ") + r;
         const auto budget = NumberAt(o, "budget_tokens");
@@ -350,8 +359,10 @@ class Builder {
                           Figure(Percent(share), share), Figure(Percent(Num(o, "accuracy")), Num(o, "accuracy")),
                           Text(IntervalText(o, "accuracy_interval")),
                           Figure(Usd(Num(o, "cost_usd_per_query")), Num(o, "cost_usd_per_query")),
-                          Figure(Seconds(Num(o, "latency_p95_s")), Num(o, "latency_p95_s")),
-                          Text(request_text.empty() ? "(not in the policy)" : request_text)});
+                          Figure(Seconds(Num(o, "latency_p95_s")), Num(o, "latency_p95_s"))});
+        requests.rows.push_back({Text(klass), Text(name), Text(StringAt(o, "system")),
+                                 Text(policy_option ? StringAt(*policy_option, "target") : ""),
+                                 Text(request_text.empty() ? "(not in the policy)" : request_text)});
         if (o.value("tokens_assumed", false) && StringAt(o, "mode") != "fast") {
           warnings_.push_back(fmt::format("{} / {}: {} thinking tokens are assumed (no token fit), so its cost and "
                                           "latency rest on the workload's figure", klass, name, StringAt(o, "system")));
@@ -359,6 +370,7 @@ class Builder {
       }
     }
     s.blocks.push_back(std::move(t));
+    s.blocks.push_back(std::move(requests));
     return s;
   }
 
@@ -425,7 +437,7 @@ class Builder {
       std::string verdict = "n/a";
       if (slo && p95) verdict = *p95 <= *slo ? "meets SLO" : "misses SLO";
       const auto miss = NumberAt(c, "slo_miss_fraction");
-      t.rows.push_back({Text(name), Figure(Number(Num(c, "queries")), Num(c, "queries")),
+      t.rows.push_back({Text(name), Figure(Count(Num(c, "queries")), Num(c, "queries")),
                         NumberAt(acc, "value") ? Figure(Percent(Num(acc, "value")), Num(acc, "value")) : Text("n/a"),
                         Text(IntervalText(c, "accuracy")),
                         NumberAt(planned, "value") ? Figure(Percent(Num(planned, "value")), Num(planned, "value")) : Text("n/a"),
@@ -523,7 +535,7 @@ class Builder {
       }
       (void)interval;
       rates.rows.push_back({Text(StringAt(r, "family")), Text(StringAt(r, "task_class")), Text(StringAt(r, "difficulty")),
-                            Text(StringAt(r, "axis")), Figure(Number(Num(r, "n_points")), Num(r, "n_points")),
+                            Text(StringAt(r, "axis")), Figure(Count(Num(r, "n_points")), Num(r, "n_points")),
                             Text(StringAt(r, "status")),
                             defined ? Figure(Number(Num(r, "rate")) + "×", Num(r, "rate")) : Text("undefined"),
                             Text(defined ? interval_text : StringAt(r, "reason"))});
@@ -569,8 +581,8 @@ class Builder {
                {"source", "system", "class", "benchmark", "runs", "problems", "citation"}, {}};
     for (const ProvenanceRow& p : in_.provenance) {
       data.rows.push_back({Text(p.source), Text(p.system), Text(p.task_class), Text(p.benchmark),
-                           Figure(Number(static_cast<double>(p.runs)), static_cast<double>(p.runs)),
-                           Figure(Number(static_cast<double>(p.problems)), static_cast<double>(p.problems)),
+                           Figure(Count(static_cast<double>(p.runs)), static_cast<double>(p.runs)),
+                           Figure(Count(static_cast<double>(p.problems)), static_cast<double>(p.problems)),
                            Text(p.citation)});
     }
     if (data.rows.empty()) {

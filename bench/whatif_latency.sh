@@ -22,17 +22,22 @@ fi
 plan_id=$("$exe" --db "$db" --json plan "$root/data/workloads/default.json" |
           /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["plan_id"])')
 
-times=()
-for ((i = 0; i < runs; ++i)); do
-  start=$(date +%s%N)
-  "$exe" --db "$db" whatif --plan "$plan_id" --set budget=2x --no-store >/dev/null
-  end=$(date +%s%N)
-  times+=($(( (end - start) / 1000 )))
-done
-printf '%s\n' "${times[@]}" | /usr/bin/python3 -c '
-import statistics, sys
-us = [int(line) for line in sys.stdin]
-median = statistics.median(us) / 1e3
+# Wall time is what a user waits; CPU time (user + system of the process) is shown beside it because on a shared,
+# loaded machine the wall time mostly measures the wait for a core.
+/usr/bin/python3 - "$exe" "$db" "$plan_id" "$runs" <<'PY'
+import resource, statistics, subprocess, sys, time
+exe, db, plan_id, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+command = [exe, "--db", db, "whatif", "--plan", plan_id, "--set", "budget=2x", "--no-store"]
+wall, cpu = [], []
+for _ in range(runs):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
+    wall.append((time.perf_counter() - start) * 1e3)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1e3)
+median = statistics.median(wall)
 verdict = "meets" if median < 50 else "misses"
-print(f"whatif --plan {sys.argv[1]} --set budget=2x, {len(us)} runs: median {median:.1f} ms, "
-      f"min {min(us) / 1e3:.1f} ms, max {max(us) / 1e3:.1f} ms ({verdict} the 50 ms goal)")' "$plan_id"
+print(f"whatif --plan {plan_id} --set budget=2x, {runs} runs: median {median:.1f} ms, min {min(wall):.1f} ms, "
+      f"max {max(wall):.1f} ms ({verdict} the 50 ms goal); CPU median {statistics.median(cpu):.1f} ms")
+PY

@@ -1,7 +1,6 @@
 // `thinkplan whatif --plan ID --set KEY=VALUE...`: re-plan a stored plan under changed assumptions and print what
 // changed side by side (planner/whatif.h lists the keys).
 #include <ostream>
-#include <future>
 #include <set>
 
 #include <fmt/format.h>
@@ -51,16 +50,34 @@ int RunWhatIf(Invocation& invocation) {
     changes.push_back(planner::ParseWhatIf(text, workload, loaded->inputs.catalogues));
     if (!keys.insert(changes.back().key).second) throw UsageError("--set '" + text + "': " + changes.back().key + " is set twice");
   }
-  // The base is re-planned on the current fits so that the difference shows the changes alone. The two plans are
-  // independent (the curves are only read), so the base runs on a second thread while the what-if is planned.
-  auto base_future = std::async(std::launch::async, [&] { return planner::MakePlan(loaded->inputs, base_options); });
-  planner::PlanInputs changed_inputs = loaded->inputs;
+  planner::Workload changed_workload = loaded->inputs.workload;
   planner::PlanOptions changed_options = base_options;
-  planner::ApplyWhatIf(changes, changed_inputs.catalogues, &changed_inputs.workload, &changed_options.budget_usd_per_month);
+  planner::ApplyWhatIf(changes, loaded->inputs.catalogues, &changed_workload, &changed_options.budget_usd_per_month);
+
+  // The base is re-planned on the current fits so that the difference shows the changes alone. The what-if plan
+  // reuses the base's options for every class the changes leave alone (budget, volume and SLO changes touch none).
+  // The router, training and volume analyses are made only for a plan that is shown in full (--json) or stored.
+  const bool store_changed = !args.count("no-store");
+  const auto skip_analyses = [](planner::PlanOptions& o) {
+    o.analyse_routing = false;
+    o.analyse_training = false;
+    o.volume_sweep.clear();
+  };
+  if (!parsed.global.json) {
+    skip_analyses(base_options);
+    if (!store_changed) skip_analyses(changed_options);
+  }
+  const planner::PlanResult base = planner::MakePlan(loaded->inputs, base_options);
+  planner::PlanInputs changed_inputs = std::move(loaded->inputs);
+  changed_inputs.workload = std::move(changed_workload);
+  const std::vector<bool> regenerate = planner::OptionsChanged(changes, changed_inputs.workload);
+  changed_inputs.reuse.assign(base.candidates.size(), nullptr);
+  for (std::size_t ci = 0; ci < base.candidates.size(); ++ci) {
+    if (!regenerate[ci]) changed_inputs.reuse[ci] = base.candidates[ci];
+  }
   const planner::PlanResult changed = planner::MakePlan(changed_inputs, changed_options);
-  const planner::PlanResult base = base_future.get();
   std::optional<long> id;
-  if (changed.feasible && !args.count("no-store")) id = StorePlan(db, changed_inputs.workload, changed, stored.id);
+  if (changed.feasible && store_changed) id = StorePlan(db, changed_inputs.workload, changed, stored.id);
   if (parsed.global.json) {
     invocation.out << nlohmann::json{{"base", base.ToJson()}, {"whatif", changed.ToJson()},
                                      {"plan_id", id ? nlohmann::json(*id) : nlohmann::json(nullptr)}}.dump(2) << "\n";

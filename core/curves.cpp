@@ -251,14 +251,37 @@ std::vector<double> BestOfCredit(long n, double d_prime) {
     log_cdf_right[i] = std::log(NormalCdf(x - d_prime));
     log_cdf_wrong[i] = std::log(NormalCdf(x));
   }
-  for (long j = 1; j < n; ++j) {
+  // At one grid point the terms j phi(x - d') R^(j-1) W^(n-j) (R = Phi(x - d'), W = Phi(x)) follow from one another
+  // by the factor (R / W) (j + 1) / j, so each point needs two exps rather than one per j (the planner asks for
+  // every k up to 64 on every plan). The walk starts at the larger end (j = 1 when d' >= 0, where R <= W; j = n
+  // otherwise), so each step shrinks a term or grows it at most (j + 1) / j, and no term that matters underflows.
+  const bool up = d_prime >= 0.0;
+  const double nn = static_cast<double>(n);
+  std::vector<double> term(points), ratio(points);
+  for (int i = 0; i < points; ++i) {
+    const double weight = (i == 0 || i == points - 1) ? 0.5 : 1.0;
+    const double log_ratio = log_cdf_right[i] - log_cdf_wrong[i];
+    term[i] = weight * std::exp(up ? log_pdf_right[i] + (nn - 1) * log_cdf_wrong[i]
+                                   : std::log(nn) + log_pdf_right[i] + (nn - 1) * log_cdf_right[i]);
+    ratio[i] = std::exp(up ? log_ratio : -log_ratio);
+  }
+  const auto integral = [&] {
     double sum = 0.0;
-    for (int i = 0; i < points; ++i) {
-      const double weight = (i == 0 || i == points - 1) ? 0.5 : 1.0;
-      sum += weight * std::exp(std::log(static_cast<double>(j)) + log_pdf_right[i] +
-                               (j - 1) * log_cdf_right[i] + (n - j) * log_cdf_wrong[i]);
+    for (int i = 0; i < points; ++i) sum += term[i];
+    return std::clamp(sum * kStep, 0.0, 1.0);
+  };
+  if (up) {
+    for (long j = 1; j < n; ++j) {
+      credit[j] = integral();
+      const double factor = static_cast<double>(j + 1) / static_cast<double>(j);
+      for (int i = 0; i < points; ++i) term[i] *= ratio[i] * factor;
     }
-    credit[j] = std::clamp(sum * kStep, 0.0, 1.0);
+  } else {
+    for (long j = n; j > 1; --j) {
+      const double factor = static_cast<double>(j - 1) / static_cast<double>(j);
+      for (int i = 0; i < points; ++i) term[i] *= ratio[i] * factor;
+      credit[j - 1] = integral();
+    }
   }
   return credit;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -50,15 +51,16 @@ bool SystemAllowed(const Workload& w, const std::string& system, const std::stri
   return s && (s->tier.empty() || s->tier == tier);
 }
 
-std::vector<LpBucket> BuildLp(const Workload& w, const std::vector<std::vector<Candidate>>& candidates,
-                              RouterMode mode, const std::string& tier) {
+std::vector<LpBucket> BuildLp(const Workload& w, const SharedCandidates& candidates, RouterMode mode,
+                              const std::string& tier) {
   std::vector<LpBucket> out;
   for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
     const TaskClassSpec& c = w.classes[ci];
+    const std::vector<Candidate>& options = candidates[ci]->candidates;
     for (RoutedBucket& routed : RouteBuckets(c, ConfusionFor(c, mode))) {
       LpBucket lp{ci, std::move(routed), {}};
-      for (RoutedOption& o : MixOptions(candidates[ci], lp.routed, c.slo_p95_s)) {
-        if (SystemAllowed(w, candidates[ci][o.candidate].setting.system, tier)) lp.options.push_back(std::move(o));
+      for (RoutedOption& o : MixOptions(options, lp.routed, c.slo_p95_s)) {
+        if (SystemAllowed(w, options[o.candidate].setting.system, tier)) lp.options.push_back(std::move(o));
       }
       out.push_back(std::move(lp));
     }
@@ -166,6 +168,156 @@ double TierMonthly(const Workload& w, const std::string& tier) {
   return 0;
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Training versus inference on the fitted surfaces (DESIGN.md 3.4).
+
+// A usable surface of `family` on the samples axis for a bucket: its own difficulty, else the class as a whole.
+const TrainingSurface* SurfaceFor(const CurveSet& curves, const std::string& family, const BucketSpec& bucket) {
+  for (const std::string& difficulty : {bucket.difficulty, std::string()}) {
+    const TrainingSurface* s = curves.FindTraining({family, bucket.task_class, difficulty});
+    if (s && s->quality.usable() && s->axis == TestTimeAxis::kSamples) return s;
+    if (difficulty.empty()) break;
+  }
+  return nullptr;
+}
+
+// What the priced optimum needs besides the surfaces: the tiers' family, its size range and token count, the
+// training price, and per class the inference USD of one sample per parameter, read off the tiers' own systems.
+struct TrainingPrices {
+  std::string family;
+  TrainingOptimumOptions options;
+  std::vector<std::optional<double>> usd_per_param_sample;  // per class
+};
+
+std::optional<TrainingPrices> PricesOf(const Workload& w, const Catalogues& catalogues) {
+  if (w.tiers.empty() || !(w.usd_per_flop > 0)) return std::nullopt;
+  TrainingPrices p;
+  double lo = std::numeric_limits<double>::infinity(), hi = 0;
+  for (const TrainingTier& t : w.tiers) {
+    if (t.family.empty() || (!p.family.empty() && t.family != p.family)) continue;
+    if (p.family.empty()) p.family = t.family, p.options.train_tokens = t.train_tokens;
+    lo = std::min(lo, 6 * t.params * p.options.train_tokens);
+    hi = std::max(hi, 6 * t.params * p.options.train_tokens);
+  }
+  if (p.family.empty() || !(p.options.train_tokens > 0) || !(lo > 0)) return std::nullopt;
+  p.options.usd_per_flop = w.usd_per_flop;
+  p.options.horizon_months = w.horizon_months;
+  p.options.min_train_flops = lo;
+  p.options.max_train_flops = hi;
+  for (const TaskClassSpec& c : w.classes) {
+    double sum = 0;
+    int n = 0;
+    for (const TrainingTier& t : w.tiers) {
+      if (t.family != p.family || !(t.params > 0)) continue;
+      for (const SystemSpec& s : w.systems) {
+        const auto tokens = s.thinking_tokens.find("extended");
+        if (s.tier != t.name || tokens == s.thinking_tokens.end()) continue;
+        const ServingCost cost = CostOfServing(s, c, catalogues, tokens->second, tokens->second, 1);
+        if (cost.feasible) sum += cost.usd / t.params, ++n;
+      }
+    }
+    p.usd_per_param_sample.push_back(n > 0 ? std::optional<double>(sum / n) : std::nullopt);
+  }
+  return p;
+}
+
+double DailyTraffic(const Workload& w) {
+  double total = 0;
+  for (const TaskClassSpec& c : w.classes) total += c.daily_volume;
+  return total;
+}
+
+// The continuous optimum over every bucket with a surface, at `multiplier` times the volume (and the budget).
+std::optional<ContinuousTraining> Continuous(const Workload& w, const CurveSet& curves, const TrainingPrices& p,
+                                             Objective objective, std::optional<double> budget, double multiplier) {
+  if (objective == Objective::kMinCost) return std::nullopt;
+  ContinuousTraining ct;
+  ct.family = p.family;
+  std::vector<TrainingDemand> demands;
+  double daily_with = 0;
+  for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
+    const TaskClassSpec& c = w.classes[ci];
+    for (const BucketSpec& b : c.buckets) {
+      const TrainingSurface* surface = SurfaceFor(curves, p.family, b);
+      if (!surface || !p.usd_per_param_sample[ci]) {
+        ct.without_surface.push_back(c.name + " / " + b.name);
+        continue;
+      }
+      const double daily = c.daily_volume * b.share;
+      demands.push_back({c.name + " / " + b.name, *surface, daily * w.days_per_month * multiplier, c.value_usd,
+                         *p.usd_per_param_sample[ci]});
+      daily_with += daily;
+    }
+  }
+  if (demands.empty()) return std::nullopt;
+  TrainingOptimumOptions options = p.options;
+  const double daily_all = DailyTraffic(w);
+  if (objective == Objective::kMaxAccuracy && budget && daily_all > 0) {
+    options.budget_usd_per_month = *budget * multiplier * daily_with / daily_all;
+  }
+  ct.budget_usd_per_month = options.budget_usd_per_month;
+  ct.optimum = OptimiseTraining(demands, options);
+  return ct;
+}
+
+// Per true bucket and every family with a surface for it: where the optimum's spend goes. With the tiers' prices,
+// the class's whole volume is priced as if it were all of this difficulty, so that buckets compare on difficulty.
+std::vector<DifficultyEffect> DifficultyEffects(const Workload& w, const CurveSet& curves,
+                                                const std::optional<TrainingPrices>& prices, Objective objective,
+                                                std::optional<double> budget) {
+  std::vector<DifficultyEffect> out;
+  const double daily_all = DailyTraffic(w);
+  for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
+    const TaskClassSpec& c = w.classes[ci];
+    for (const BucketSpec& b : c.buckets) {
+      std::set<std::string> families;
+      for (const auto& [key, surface] : curves.training()) {
+        if (key.task_class == b.task_class && (key.difficulty == b.difficulty || key.difficulty.empty())) families.insert(key.family);
+      }
+      for (const std::string& family : families) {
+        const TrainingSurface* s = SurfaceFor(curves, family, b);
+        if (!s) continue;
+        DifficultyEffect e{c.name, b.name, b.task_class, b.difficulty, family, s->t1, s->t2};
+        const std::optional<double> share = UnconstrainedInferenceShare(*s);
+        e.inference_share = share ? *share : (s->t2 > 0 ? 1.0 : 0.0);
+        e.basis = "unconstrained";
+        const double spent_on_inference = e.inference_share;
+        double extra_thinking = 0, extra_size = 0;
+        if (prices && family == prices->family && prices->usd_per_param_sample[ci] && objective != Objective::kMinCost) {
+          TrainingOptimumOptions options = prices->options;
+          if (objective == Objective::kMaxAccuracy && budget && daily_all > 0) {
+            options.budget_usd_per_month = *budget * c.daily_volume / daily_all;
+          }
+          const TrainingOptimum o = OptimiseTraining(
+              {{e.class_name + " / " + e.bucket, *s, c.daily_volume * w.days_per_month, c.value_usd,
+                *prices->usd_per_param_sample[ci]}},
+              options);
+          if (o.feasible) {
+            e.priced_inference_share = 1 - o.training_share;
+            e.priced_samples = o.demands.front().samples;
+            e.priced_params = o.params;
+            e.basis = "priced";
+            // What the optimum spends beyond the cheapest choice (the smallest size, one sample): on samples, and
+            // on size (its training and the dearer samples of a larger model). At these volumes inference is most
+            // of any spend, so the split alone would say "thinking" everywhere; the extra spend shows the choice.
+            const double per_sample = o.inference_usd_per_month / o.demands.front().samples;
+            const double params_min = options.min_train_flops / (6 * options.train_tokens);
+            extra_thinking = per_sample * (o.demands.front().samples - 1);
+            extra_size = o.training_usd_per_month - options.usd_per_flop * options.min_train_flops / options.horizon_months +
+                         per_sample * (1 - params_min / o.params);
+          }
+        }
+        if (e.basis == "priced") {
+          e.spends_on = extra_thinking > extra_size ? "thinking" : extra_size > 0 ? "size" : "neither";
+        } else {
+          e.spends_on = spent_on_inference > 0.5 ? "thinking" : "size";
+        }
+        out.push_back(std::move(e));
+      }
+    }
+  }
+  return out;
+}
 }  // namespace
 
 bool PlanOptions::IsValid(std::string* error) const {
@@ -198,10 +350,21 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
   }
   Passes passes(&r.passes);
 
-  std::vector<std::vector<Candidate>> candidates(w.classes.size());
+  SharedCandidates& candidates = r.candidates;
+  candidates.resize(w.classes.size());
   passes.Run("options", [&] {
     for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
-      candidates[ci] = GenerateCandidates(w, w.classes[ci], *in.curves, in.runs, in.catalogues, opt.options, &r.notes);
+      if (ci < in.reuse.size() && in.reuse[ci]) {
+        candidates[ci] = in.reuse[ci];
+      } else {
+        auto generated = std::make_shared<ClassCandidates>();
+        generated->candidates = GenerateCandidates(w, w.classes[ci], *in.curves, in.runs, in.catalogues, opt.options,
+                                                   &generated->notes);
+        candidates[ci] = std::move(generated);
+      }
+      for (const std::string& note : candidates[ci]->notes) {
+        if (std::find(r.notes.begin(), r.notes.end(), note) == r.notes.end()) r.notes.push_back(note);
+      }
     }
   });
 
@@ -270,13 +433,14 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
     for (const Share& sh : best.alloc.classes[i].shares) {
       if (sh.fraction <= 1e-12) continue;  // a walk stopped exactly on a vertex lists the next option at zero
       const RoutedOption& o = lp.options[sh.option];
-      b.shares.push_back({candidates[lp.class_index][o.candidate].setting, o.figures, sh.fraction, o.candidate});
+      const Setting& setting = candidates[lp.class_index]->candidates[o.candidate].setting;
+      b.shares.push_back({setting, o.figures, sh.fraction, o.candidate});
       b.accuracy += sh.fraction * o.figures.accuracy;
       b.interval.lower += sh.fraction * o.figures.interval.lower;
       b.interval.upper += sh.fraction * o.figures.interval.upper;
       b.cost_per_query += sh.fraction * o.figures.cost_usd;
       b.latency_p95_s = std::max(b.latency_p95_s, o.figures.latency_p95_s);
-      const SystemSpec* system = w.FindSystem(candidates[lp.class_index][o.candidate].setting.system);
+      const SystemSpec* system = w.FindSystem(setting.system);
       if (system && !system->tier.empty()) b.trained_fraction += sh.fraction;
     }
     r.buckets.push_back(std::move(b));
@@ -387,7 +551,7 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
     for (const BucketPlan& b : r.buckets) {
       const TaskClassSpec& c = w.classes[b.class_index];
       for (const ChosenShare& sh : b.shares) {
-        const Candidate& cand = candidates[b.class_index][sh.candidate];
+        const Candidate& cand = candidates[b.class_index]->candidates[sh.candidate];
         for (std::size_t t = 0; t < b.weights.size(); ++t) {
           if (b.weights[t] <= 0 || !cand.per_bucket[t]) continue;
           const Figures& f = *cand.per_bucket[t];
@@ -426,6 +590,15 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
     }
   });
 
+  std::optional<TrainingPrices> prices;
+  if (opt.analyse_training) {
+    passes.Run("training optimum", [&] {
+      prices = PricesOf(w, in.catalogues);
+      if (prices) r.continuous_training = Continuous(w, *in.curves, *prices, r.objective, r.budget_usd_per_month, 1.0);
+      r.difficulty_effect = DifficultyEffects(w, *in.curves, prices, r.objective, r.budget_usd_per_month);
+    });
+  }
+
   if (!w.tiers.empty() && !opt.volume_sweep.empty()) {
     passes.Run("volume sweep", [&] {
       for (double m : opt.volume_sweep) {
@@ -443,6 +616,13 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
           point.accuracy = Totals(w, s).accuracy;
           const double total = s.fixed_monthly + s.alloc.spend;
           point.training_share = total > 0 ? s.fixed_monthly / total : 0;
+        }
+        if (found && r.continuous_training) {
+          const auto ct = Continuous(w, *in.curves, *prices, r.objective, r.budget_usd_per_month, m);
+          if (ct && ct->optimum.feasible) {
+            point.continuous_training_share = ct->optimum.training_share;
+            point.continuous_params = ct->optimum.params;
+          }
         }
         if (found) r.volume_sweep.push_back(point);
       }
@@ -566,8 +746,39 @@ nlohmann::json PlanResult::ToJson() const {
   }
   j["volume_sweep"] = json::array();
   for (const VolumePoint& v : volume_sweep) {
-    j["volume_sweep"].push_back({{"volume_multiplier", v.multiplier}, {"best_tier", v.best_tier.empty() ? "(none)" : v.best_tier},
-                                 {"training_share", v.training_share}, {"accuracy", v.accuracy}});
+    json point = {{"volume_multiplier", v.multiplier}, {"best_tier", v.best_tier.empty() ? "(none)" : v.best_tier},
+                  {"training_share", v.training_share}, {"accuracy", v.accuracy}};
+    if (v.continuous_training_share) {
+      point["continuous_training_share"] = *v.continuous_training_share;
+      point["continuous_params"] = *v.continuous_params;
+    }
+    j["volume_sweep"].push_back(point);
+  }
+  if (continuous_training) {
+    const TrainingOptimum& o = continuous_training->optimum;
+    json streams = json::array();
+    for (const DemandChoice& d : o.demands) {
+      streams.push_back({{"name", d.name}, {"samples", d.samples}, {"accuracy", d.accuracy},
+                         {"inference_usd_per_month", d.inference_usd_per_month}});
+    }
+    j["continuous_training"] = {
+        {"family", continuous_training->family},
+        {"budget_usd_per_month", continuous_training->budget_usd_per_month ? json(*continuous_training->budget_usd_per_month) : json(nullptr)},
+        {"feasible", o.feasible}, {"reason", o.reason}, {"train_flops", o.train_flops}, {"params", o.params},
+        {"training_usd_per_month", o.training_usd_per_month}, {"inference_usd_per_month", o.inference_usd_per_month},
+        {"training_share", o.training_share}, {"inference_share", o.feasible ? 1 - o.training_share : 0.0},
+        {"accuracy", o.accuracy}, {"objective", o.objective}, {"at_size_bound", o.at_size_bound},
+        {"streams", streams}, {"without_surface", continuous_training->without_surface}};
+  }
+  j["difficulty_effect"] = json::array();
+  for (const DifficultyEffect& e : difficulty_effect) {
+    auto opt = [](const std::optional<double>& x) { return x ? json(*x) : json(nullptr); };
+    j["difficulty_effect"].push_back({{"class", e.class_name}, {"bucket", e.bucket}, {"task_class", e.task_class},
+                                      {"difficulty", e.difficulty}, {"family", e.family}, {"t1", e.t1}, {"t2", e.t2},
+                                      {"inference_share", e.inference_share},
+                                      {"priced_inference_share", opt(e.priced_inference_share)},
+                                      {"priced_samples", opt(e.priced_samples)}, {"priced_params", opt(e.priced_params)},
+                                      {"spends_on", e.spends_on}, {"basis", e.basis}});
   }
   j["passes"] = json::array();
   for (const PassTiming& p : passes) j["passes"].push_back({{"name", p.name}, {"ms", p.ms}});
@@ -641,9 +852,46 @@ std::string PlanResult::FullReport() const {
       out += fmt::format("  {:<28} {:>4.0f}% of traffic on the trained model, {:>4.0f}% on models already trained\n",
                          b.class_name + " / " + b.bucket, 100 * b.trained_fraction, 100 * (1 - b.trained_fraction));
     }
+    if (continuous_training) {
+      const TrainingOptimum& o = continuous_training->optimum;
+      if (o.feasible) {
+        out += fmt::format("  continuous optimum if a model is trained, on the fitted {} surface: N = {:.1f}B (C = {:.2e} FLOPs{}), "
+                           "split: {:.0f}% training, {:.0f}% inference ({}/month + {}/month), accuracy {:.1f}%\n",
+                           continuous_training->family, o.params / 1e9, o.train_flops,
+                           o.at_size_bound ? ", at the end of the tiers' range" : "", 100 * o.training_share,
+                           100 * (1 - o.training_share), Usd(o.training_usd_per_month), Usd(o.inference_usd_per_month),
+                           100 * o.accuracy);
+        for (const DemandChoice& d : o.demands) {
+          out += fmt::format("    {:<28} {:>5.1f} samples, accuracy {:.1f}% on the surface\n", d.name, d.samples, 100 * d.accuracy);
+        }
+      } else {
+        out += "  continuous optimum: " + o.reason + "\n";
+      }
+      if (!continuous_training->without_surface.empty()) {
+        std::string list;
+        for (const std::string& b : continuous_training->without_surface) list += (list.empty() ? "" : ", ") + b;
+        out += "    (no fitted surface, left out: " + list + ")\n";
+      }
+    }
     for (const VolumePoint& v : volume_sweep) {
-      out += fmt::format("  at {:>5.1f}x volume: {:<34} {:.0f}% training, accuracy {:.1f}%\n", v.multiplier,
+      out += fmt::format("  at {:>5.1f}x volume: {:<34} {:.0f}% training, accuracy {:.1f}%", v.multiplier,
                          v.best_tier.empty() ? "(no training)" : v.best_tier, 100 * v.training_share, 100 * v.accuracy);
+      if (v.continuous_training_share) {
+        out += fmt::format("; continuous (if trained): {:.0f}% training, N = {:.1f}B", 100 * *v.continuous_training_share,
+                           *v.continuous_params / 1e9);
+      }
+      out += "\n";
+    }
+  }
+  if (!difficulty_effect.empty()) {
+    out += "\ntraining vs thinking by difficulty (share of the optimum's spend on inference; Snell et al.):\n";
+    out += fmt::format("  {:<32} {:<26} {:>7} {:>7} {:>13} {:>8} {:>8}  {}\n", "class / bucket", "surface family", "t1",
+                       "t2", "unconstrained", "priced", "samples", "spends on");
+    for (const DifficultyEffect& e : difficulty_effect) {
+      out += fmt::format("  {:<32} {:<26} {:>7.3f} {:>7.3f} {:>12.0f}% {:>8} {:>8}  {}\n", e.class_name + " / " + e.bucket,
+                         e.family, e.t1, e.t2, 100 * e.inference_share,
+                         e.priced_inference_share ? fmt::format("{:.0f}%", 100 * *e.priced_inference_share) : "-",
+                         e.priced_samples ? fmt::format("{:.1f}", *e.priced_samples) : "-", e.spends_on);
     }
   }
   if (!frontier.empty()) {

@@ -4,6 +4,7 @@
 // interval, cost, latency, the frontier, the fleet at peak and the training / inference split.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,9 +14,18 @@
 #include "planner/allocation.h"
 #include "planner/options.h"
 #include "planner/routing.h"
+#include "planner/training_optimum.h"
 #include "planner/workload.h"
 
 namespace thinkplan::planner {
+
+// The options of one class as generated, with the notes their generation wrote. A re-plan whose changes leave a
+// class's options alone (budget, volume, SLO) reuses them instead of scoring every setting again.
+struct ClassCandidates {
+  std::vector<Candidate> candidates;
+  std::vector<std::string> notes;
+};
+using SharedCandidates = std::vector<std::shared_ptr<const ClassCandidates>>;
 
 struct PlanInputs {
   Workload workload;
@@ -23,6 +33,9 @@ struct PlanInputs {
   std::vector<Run> runs;
   Catalogues catalogues;
   double load_ms = 0;  // time the caller spent reading these, reported as the "load" pass
+  // Per class: options to use as they are (from an earlier plan on the same curves, runs and catalogues, whose
+  // class and systems were the same); a null or missing entry is generated. The caller vouches that they apply.
+  SharedCandidates reuse;
 };
 
 struct PlanOptions {
@@ -33,6 +46,8 @@ struct PlanOptions {
   bool robust = false;
   // Re-plan with a perfect router and with none, to price the router's error. Default true.
   bool analyse_routing = true;
+  // The continuous optimum on the fitted training surfaces and the per-bucket difficulty effect. Default true.
+  bool analyse_training = true;
   // Re-plan the training tiers at other volumes (Sardana-Frankle). Default {0.1, 0.3, 1, 3, 10}.
   std::vector<double> volume_sweep = {0.1, 0.3, 1, 3, 10};
   // Peak utilisation the fleet is sized for (headroom for bursts). Default 0.9.
@@ -117,6 +132,38 @@ struct VolumePoint {
   std::string best_tier;
   double training_share = 0;  // of total monthly spend
   double accuracy = 0;
+  // The continuous optimum at this volume (budget scaled alike): its training share and model size.
+  std::optional<double> continuous_training_share;
+  std::optional<double> continuous_params;
+};
+
+// The continuous optimum on the fitted training surface of the tiers' family (DESIGN.md 3.4), beside the tiers:
+// one model of any size between the smallest and the largest tier, serving every bucket that has a surface. It is
+// the best model to train if one is trained; whether training pays at all is the tiers' comparison (which has the
+// no-training plan), since the surface's accuracy and the measured runs' are not on one footing.
+struct ContinuousTraining {
+  std::string family;
+  TrainingOptimum optimum;
+  std::optional<double> budget_usd_per_month;  // the share of the plan's spend those buckets carry (max_accuracy)
+  std::vector<std::string> without_surface;    // buckets left out: "class / bucket"
+};
+
+// Snell et al.'s difficulty effect on one fitted surface: whether the optimum spends on thinking (samples) or on
+// size (training compute) for one true bucket.
+struct DifficultyEffect {
+  std::string class_name, bucket, task_class, difficulty, family;
+  double t1 = 0, t2 = 0;
+  // Unconstrained optimum: t2 / t1 where 0 < t2 < t1; 1 where thinking alone pays (t2 > 0, t2 >= t1 or t1 <= 0);
+  // 0 where it does not (t2 <= 0).
+  double inference_share = 0;
+  // At the workload's prices and the class's whole volume, as if all of it were this bucket (tiers' family only).
+  std::optional<double> priced_inference_share;
+  std::optional<double> priced_samples;
+  std::optional<double> priced_params;
+  // "thinking" or "size". Priced: where the optimum's spend beyond the cheapest choice (smallest size, one sample)
+  // goes ("neither" when the cheapest is best). Unconstrained: the larger part of the spend.
+  std::string spends_on;
+  std::string basis;      // "priced" or "unconstrained"
 };
 
 struct RoutingTotals {
@@ -146,11 +193,14 @@ struct PlanResult {
   std::vector<TierResult> tiers;
   std::string chosen_tier;
   std::vector<VolumePoint> volume_sweep;
+  std::optional<ContinuousTraining> continuous_training;
+  std::vector<DifficultyEffect> difficulty_effect;
   std::optional<RoutingTotals> perfect_router;
   std::optional<RoutingTotals> no_router;
   std::vector<PassTiming> passes;
   std::vector<std::string> notes;
   std::string fits_hash;
+  SharedCandidates candidates;  // the options each class was planned on (not serialised; for reuse)
 
   nlohmann::json ToJson() const;
   std::string BriefReport() const;

@@ -485,4 +485,42 @@ BOOST_FIXTURE_TEST_CASE(changes_apply_and_replan, routing::RoutingFixture) {
   BOOST_TEST(!DiffReport(MakePlan(Inputs()), plan).empty());
 }
 
+// A what-if re-plan reuses the base plan's options for the classes its changes leave alone; the plan must be the
+// one made from scratch on the changed workload (all of it but the pass timings), for every kind of change.
+BOOST_AUTO_TEST_CASE(replan_reusing_options_equals_a_fresh_plan) {
+  thinkplan::testing::ScratchDir dir;
+  store::Database db = store::Database::Open(dir / "t.db");
+  for (const char* file : {"published/systems.csv", "published/hardware.csv", "published/runs.csv",
+                           "public/livecodebench/runs_2025-01.csv", "public/routellm/runs.csv",
+                           "public/matharena/runs.csv", "public/deepseek_r1/runs.csv"}) {
+    db.Ingest(thinkplan::testing::DataDir() / file);
+  }
+  CurveSet curves;
+  PlanInputs in;
+  in.workload = LoadWorkload(thinkplan::testing::DataDir() / "workloads" / "default.json");
+  in.curves = &curves;
+  in.runs = db.ListRuns();
+  in.catalogues = Catalogues::Load(thinkplan::testing::DataDir());
+  const PlanResult base = MakePlan(in);
+  BOOST_REQUIRE(base.feasible);
+  auto without_timings = [](const PlanResult& p) {
+    json j = p.ToJson();
+    j.erase("passes");
+    return j.dump();
+  };
+  for (const char* text : {"budget=2x", "volume.chat=3x", "slo.code=60", "price.o3-mini=0.5x",
+                           "price.H100-SXM-80GB=1.5", "verifier.competition.dprime=3"}) {
+    const WhatIfChange change = ParseWhatIf(text, in.workload, in.catalogues);
+    PlanInputs changed = in;
+    PlanOptions options;
+    options.budget_usd_per_month = in.workload.budget_usd_per_month;
+    ApplyWhatIf({change}, in.catalogues, &changed.workload, &options.budget_usd_per_month);
+    const PlanResult fresh = MakePlan(changed, options);
+    const std::vector<bool> regenerate = OptionsChanged({change}, changed.workload);
+    for (std::size_t ci = 0; ci < regenerate.size(); ++ci) changed.reuse.push_back(regenerate[ci] ? nullptr : base.candidates[ci]);
+    const PlanResult reused = MakePlan(changed, options);
+    BOOST_TEST(without_timings(reused) == without_timings(fresh), text);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

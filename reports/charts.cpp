@@ -20,7 +20,8 @@ json BaseSpec(const std::string& description) {
            {{"font", "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"},
             {"range", {{"category", Palette()}}},
             {"axis", {{"labelFontSize", 11}, {"titleFontSize", 12}, {"grid", true}, {"gridOpacity", 0.5}}},
-            {"legend", {{"labelFontSize", 11}, {"titleFontSize", 12}, {"labelLimit", 260}}},
+            // symbolOpacity 1: a pale confidence band must not lend the legend its swatch.
+            {"legend", {{"labelFontSize", 11}, {"titleFontSize", 12}, {"labelLimit", 260}, {"symbolOpacity", 1}}},
             {"view", {{"stroke", nullptr}}}}}};
 }
 
@@ -77,16 +78,13 @@ json ScalingSpec(const std::vector<const CurveSeries*>& series, const std::vecto
   const json y = {{"field", "accuracy"}, {"type", "quantitative"}, {"title", "accuracy"},
                   {"scale", {{"domain", {0, 1}}}}, {"axis", {{"format", ".0%"}}}};
   const json colour = {{"field", "series"}, {"type", "nominal"}, {"title", "system"}, {"scale", ColourScale(domain)}};
-  json band_colour = colour;
-  band_colour["legend"] = nullptr;
   json spec = BaseSpec("Accuracy against " + x_title + " with 95% bands, observed points and the chosen option");
   spec["data"] = {{"values", values}};
   json layers = json::array({
       {{"transform", {Filter("curve")}},
        {"mark", {{"type", "area"}, {"opacity", 0.12}}},
-       // Fill, not colour: the band's pale swatch must not replace the curve's in the legend.
        {"encoding", {{"x", x}, {"y", {{"field", "lower"}, {"type", "quantitative"}, {"title", "accuracy"}}},
-                     {"y2", {{"field", "upper"}}}, {"fill", band_colour}}}},
+                     {"y2", {{"field", "upper"}}}, {"color", colour}}}},
       {{"transform", {Filter("curve")}},
        {"mark", {{"type", "line"}, {"strokeWidth", 2}}},
        {"encoding", {{"x", x}, {"y", y}, {"color", colour}}}}

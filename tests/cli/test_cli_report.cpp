@@ -76,6 +76,21 @@ boost::test_tools::assertion_result ChromiumPresent(boost::unit_test::test_unit_
   return result;
 }
 
+std::string ChromiumCommand(const ScratchDir& dir) {
+  return FindChromium() + " --headless --no-sandbox --disable-gpu --disable-background-networking --hide-scrollbars "
+         "--user-data-dir=" + ShellQuote((dir / "profile").string()) + " --virtual-time-budget=20000 ";
+}
+
+// The page's DOM after its scripts ran (charts drawn), as headless Chromium serialises it.
+std::string DumpDom(const ScratchDir& dir, const std::filesystem::path& html) {
+  const auto dom_path = dir / "dom.html";
+  const std::string dump = "timeout 180 " + ChromiumCommand(dir) + "--dump-dom " + ShellQuote("file://" + html.string()) +
+                           " > " + ShellQuote(dom_path.string()) + " 2> " + ShellQuote((dir / "chromium.log").string());
+  const int status = std::system(dump.c_str());
+  if (status != 0) BOOST_FAIL("chromium --dump-dom failed: " + ReadFile(dir / "chromium.log"));
+  return ReadFile(dom_path);
+}
+
 std::string Attribute(const std::string& tag, const std::string& name) {
   std::smatch m;
   if (std::regex_search(tag, m, std::regex(" " + name + "=\"([^\"]*)\""))) return m[1];
@@ -175,16 +190,7 @@ BOOST_AUTO_TEST_CASE(html_renders_in_headless_chromium, *boost::unit_test::preco
   BOOST_TEST(ReadFile(html).rfind("<!DOCTYPE html>", 0) == 0);
   BOOST_TEST_MESSAGE("report.html: " << std::filesystem::file_size(html) << " bytes");
 
-  const std::string chromium = FindChromium() + " --headless --no-sandbox --disable-gpu --disable-background-networking "
-                               "--hide-scrollbars --user-data-dir=" + ShellQuote((dir / "profile").string()) +
-                               " --virtual-time-budget=20000 ";
-  const std::string url = ShellQuote("file://" + html.string());
-  const auto dom_path = dir / "dom.html";
-  const std::string dump = "timeout 180 " + chromium + "--dump-dom " + url + " > " + ShellQuote(dom_path.string()) +
-                           " 2> " + ShellQuote((dir / "chromium.log").string());
-  const int status = std::system(dump.c_str());
-  if (status != 0) BOOST_FAIL("chromium --dump-dom failed: " + ReadFile(dir / "chromium.log"));
-  const std::string dom = ReadFile(dom_path);
+  const std::string dom = DumpDom(dir, html);
 
   // The page counts console errors and uncaught exceptions on <html> (reports/html.cpp) and marks per chart.
   std::smatch m;
@@ -211,12 +217,40 @@ BOOST_AUTO_TEST_CASE(html_renders_in_headless_chromium, *boost::unit_test::preco
   // A screenshot for a person to look at, in the build tree.
   const auto shot = std::filesystem::current_path() / "report_screenshot.png";
   std::filesystem::remove(shot);
-  const std::string screenshot = "timeout 180 " + chromium + "--window-size=1280,6000 --screenshot=" +
-                                 ShellQuote(shot.string()) + " " + url + " > /dev/null 2>&1";
+  const std::string screenshot = "timeout 180 " + ChromiumCommand(dir) + "--window-size=1280,6000 --screenshot=" +
+                                 ShellQuote(shot.string()) + " " + ShellQuote("file://" + html.string()) + " > /dev/null 2>&1";
   BOOST_TEST(std::system(screenshot.c_str()) == 0);
   BOOST_TEST(std::filesystem::exists(shot));
   BOOST_TEST(ReadFile(shot).substr(1, 3) == "PNG");
   BOOST_TEST_MESSAGE("screenshot: " << shot.string());
+}
+
+// A workload whose name, first class and first system are markup: planned, reported and opened in the browser,
+// the names show as text and no script of theirs becomes an element.
+BOOST_AUTO_TEST_CASE(hostile_names_stay_text_in_the_browser, *boost::unit_test::precondition(ChromiumPresent)) {
+  ScratchDir dir("thinkplan-report");
+  RunDemo(dir);
+  const std::string hostile = "x\"><script>alert(1)</script>|";
+  json workload = json::parse(ReadFile(DataDir() / "workloads" / "default.json"));
+  workload["name"] = "w" + hostile;
+  workload["classes"][0]["name"] = hostile;
+  const std::string system = workload["systems"][0]["name"].get<std::string>();
+  workload["systems"][0]["name"] = system + hostile;
+  workload["systems"][0]["curves"] = system;  // the same fitted curves under the hostile name
+  WriteFile(dir / "hostile.json", workload.dump());
+  CommandResult r = RunThinkplan(Db(dir) + " plan --quiet " + ShellQuote((dir / "hostile.json").string()));
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const auto html = dir / "hostile.html";
+  r = RunThinkplan(Db(dir) + " report --plan 2 --out " + ShellQuote(html.string()));
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  const std::string dom = DumpDom(dir, html);
+  std::smatch m;
+  BOOST_REQUIRE(std::regex_search(dom, m, std::regex("<html[^>]*>")));
+  BOOST_TEST(Attribute(m[0], "data-errors") == "0", "console errors: " << Attribute(m[0], "data-errors-text"));
+  BOOST_TEST(dom.find("<script>alert(1)") == std::string::npos);
+  BOOST_TEST(dom.find("&lt;script&gt;alert(1)&lt;/script&gt;|") != std::string::npos);
+  BOOST_REQUIRE(std::regex_search(dom, m, std::regex("<body[^>]*>")));
+  BOOST_TEST(Attribute(m[0], "data-charts-ready") == "true");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -235,6 +235,13 @@ FleetSummary SimulateFleet(const FleetScenario& scenario, const FleetOptions& op
   std::vector<Query> queries;
   std::vector<Sequence> sequences;
   std::vector<std::size_t> class_first(n_classes + 1, 0);
+  std::size_t total_queries = 0, total_sequences = 0;
+  for (const ClassDraws& d : draws) {
+    total_queries += d.queries.size();
+    total_sequences += d.sequences.size();
+  }
+  queries.reserve(total_queries);
+  sequences.reserve(total_sequences);
   for (std::size_t c = 0; c < n_classes; ++c) {
     class_first[c] = queries.size();
     const uint32_t offset = static_cast<uint32_t>(sequences.size());

@@ -18,7 +18,7 @@ header { background: #0b3d5c; color: #fff; padding: 20px 32px 12px; }
 header h1 { margin: 0 0 4px; font-size: 24px; }
 header .sub { margin: 0 0 10px; color: #cfe3f0; font-size: 13px; }
 nav a { color: #fff; margin-right: 16px; font-size: 13px; text-decoration: none; border-bottom: 1px solid #7fb3d5; }
-main { max-width: 1180px; margin: 0 auto; padding: 8px 32px 40px; }
+main { max-width: 1280px; margin: 0 auto; padding: 8px 32px 40px; }
 section { margin-top: 28px; }
 h2 { font-size: 20px; border-bottom: 2px solid var(--accent); padding-bottom: 4px; }
 h3 { font-size: 16px; margin: 22px 0 6px; }
@@ -29,8 +29,9 @@ dl.figures dd { margin: 0; font-size: 16px; }
 .table-wrap { overflow-x: auto; margin: 10px 0 18px; }
 table { border-collapse: collapse; font-size: 13px; min-width: 50%; }
 caption { text-align: left; font-weight: 600; padding: 4px 0 6px; }
-th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; vertical-align: top; }
-th { background: var(--band); text-align: left; cursor: pointer; user-select: none; white-space: nowrap; }
+th, td { border-bottom: 1px solid var(--line); padding: 4px 6px; vertical-align: top; }
+/* Headers wrap so that wide tables (capacity, simulation) fit the page instead of scrolling out of sight. */
+th { background: var(--band); text-align: left; cursor: pointer; user-select: none; vertical-align: bottom; }
 th[aria-sort="ascending"]::after { content: " \25B2"; font-size: 10px; }
 th[aria-sort="descending"]::after { content: " \25BC"; font-size: 10px; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -42,7 +43,7 @@ figure.chart .title { font-weight: 600; font-size: 14px; margin-bottom: 4px; }
 figure.chart svg { max-width: 100%; height: auto; }
 .chart-error { color: #b00020; font-weight: 600; }
 ul.warnings li { margin-bottom: 4px; }
-footer { color: var(--muted); font-size: 12px; max-width: 1180px; margin: 0 auto; padding: 0 32px 24px; }
+footer { color: var(--muted); font-size: 12px; max-width: 1280px; margin: 0 auto; padding: 0 32px 24px; }
 @media print {
   @page { size: A4; margin: 12mm; }
   body { font-size: 10pt; }

@@ -415,7 +415,7 @@ class Builder {
       return;
     }
     const json& sim = in_.simulation;
-    s.blocks.push_back(Paragraph{fmt::format("Simulation {} (seed {}, {} simulated day(s)).", in_.simulation_id.value_or(0),
+    s.blocks.push_back(Paragraph{fmt::format("Simulation {}: seed {}, days simulated: {}.", in_.simulation_id.value_or(0),
                                              sim.value("seed", json(0)).dump(), sim.value("days", json(1)).dump())});
     Table t{"simulated-classes", "Simulated accuracy and latency per class against the plan",
             {"class", "queries", "simulated accuracy", "95% interval", "planned accuracy", "TTFT p95", "latency p50",

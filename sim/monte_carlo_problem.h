@@ -146,6 +146,46 @@ THINKPLAN_HD McProblemOutcome BestOf(const McProblemSpec& spec, uint32_t lo, uin
 
 }  // namespace detail
 
+namespace detail {
+
+// A Bernoulli threshold (0..2^32, see portable::BernoulliThreshold) as a 32-bit compare: a word w is below t
+// exactly when `any` and w <= last. Keeps the per-sample compare in 32-bit lanes.
+struct WordThreshold {
+  uint32_t any;   // 1 when t > 0
+  uint32_t last;  // t - 1, or 0 when t == 0
+};
+
+THINKPLAN_HD WordThreshold ToWordThreshold(uint64_t t) {
+  return {t > 0 ? 1u : 0u, t > 0 ? static_cast<uint32_t>(t - 1) : 0u};
+}
+
+// Counts of one group of up to 32 samples: sample j = 4 i + w is word w of Philox block i, and only j < n count.
+// Counts do not depend on the order samples are visited in, so the loop runs in storage order, branch-free,
+// which a compiler can vectorise.
+struct GroupCounts {
+  int32_t right;
+  int32_t top_wrong;
+};
+
+THINKPLAN_HD GroupCounts CountGroup(const uint32_t words[4][8], const uint32_t (*categories)[8], int32_t n,
+                                    WordThreshold right_below, WordThreshold top_wrong_below) {
+  int32_t right = 0, top_wrong = 0;
+  for (int w = 0; w < 4; ++w) {
+    for (int i = 0; i < 8; ++i) {
+      const uint32_t in_group = (4 * i + w < n) ? 1u : 0u;
+      const uint32_t is_right = in_group & right_below.any & (words[w][i] <= right_below.last ? 1u : 0u);
+      right += static_cast<int32_t>(is_right);
+      if (categories != nullptr) {
+        const uint32_t is_top = top_wrong_below.any & (categories[w][i] <= top_wrong_below.last ? 1u : 0u);
+        top_wrong += static_cast<int32_t>(in_group & (is_right ^ 1u) & is_top);
+      }
+    }
+  }
+  return {right, top_wrong};
+}
+
+}  // namespace detail
+
 THINKPLAN_HD McProblemOutcome SimulateProblem(const McProblemSpec& spec, uint64_t problem) {
   const uint32_t lo = static_cast<uint32_t>(problem), hi = static_cast<uint32_t>(problem >> 32);
   // Sample j is right when its word is below the threshold, i.e. when UniformOpen(word) < p.
@@ -155,6 +195,9 @@ THINKPLAN_HD McProblemOutcome SimulateProblem(const McProblemSpec& spec, uint64_
   // Coverage and majority vote only need counts, so samples are drawn 32 at a time (8 Philox blocks).
   const bool vote = spec.aggregation == McAggregation::kConsensus;
   const uint64_t top_wrong_threshold = portable::BernoulliThreshold(spec.rho);
+  const bool categorise = vote && top_wrong_threshold > 0;
+  const detail::WordThreshold right_below = detail::ToWordThreshold(threshold);
+  const detail::WordThreshold top_wrong_below = detail::ToWordThreshold(top_wrong_threshold);
   McProblemOutcome outcome;
   int32_t right = 0, top_wrong = 0;
   uint32_t words[4][8], categories[4][8];
@@ -162,16 +205,11 @@ THINKPLAN_HD McProblemOutcome SimulateProblem(const McProblemSpec& spec, uint64_
     const int32_t n = spec.samples - base < 32 ? spec.samples - base : 32;
     const uint32_t block = static_cast<uint32_t>(base) >> 2;
     portable::Philox4x32_10x8(lo, hi, block, 0u, spec.key0, spec.key1, words);
-    if (vote && top_wrong_threshold > 0) {
-      portable::Philox4x32_10x8(lo, hi, block, 1u, spec.key0, spec.key1, categories);
-      for (int32_t i = 0; i < n; ++i) {
-        const bool is_right = words[i & 3][i >> 2] < threshold;
-        right += is_right;
-        top_wrong += !is_right && categories[i & 3][i >> 2] < top_wrong_threshold;
-      }
-    } else {
-      for (int32_t i = 0; i < n; ++i) right += words[i & 3][i >> 2] < threshold;
-    }
+    if (categorise) portable::Philox4x32_10x8(lo, hi, block, 1u, spec.key0, spec.key1, categories);
+    const detail::GroupCounts counts =
+        detail::CountGroup(words, categorise ? categories : nullptr, n, right_below, top_wrong_below);
+    right += counts.right;
+    top_wrong += counts.top_wrong;
     outcome.trials += static_cast<uint32_t>(n);
     if (!vote && right > 0) break;  // coverage is settled by any right sample
   }

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "core/errors.h"
 #include "sim/monte_carlo.h"
@@ -156,6 +157,48 @@ BOOST_AUTO_TEST_CASE(invalid_specs_are_refused_with_the_field_named) {
     BOOST_FAIL("no error");
   } catch (const thinkplan::InputError& e) {
     BOOST_TEST(std::string(e.what()).find("field 'rho'") != std::string::npos);
+  }
+}
+
+// A regression pin, not a correctness check: these exact numbers were recorded from the engine before its
+// counting loop was vectorised, so any change of stream layout or arithmetic that alters results is caught.
+// The correctness of the numbers themselves is what the tests above establish.
+BOOST_AUTO_TEST_CASE(outputs_are_bit_identical_to_recorded_values) {
+  struct Pinned {
+    McProblemSpec spec;
+    double accuracy, std_error;
+    uint64_t trials;
+    double credits[6];   // problems 1000..1005, seed 42
+    double difficulty;   // problem 2^33 + 5, seed 42
+  };
+  const Pinned pinned[] = {
+      {Spec(0.7, 0.9, 1, McAggregation::kPass1), 0x1.bfd8adab9f55ap-2, 0x1.cbc4d138aea12p-9, 20000,
+       {0, 0, 1, 0, 1, 0}, 0x1.00b138d025237p-3},
+      {Spec(0.4, 0.6, 64, McAggregation::kPassAt), 0x1.bde00d1b71759p-1, 0x1.36d4cc8ac67a9p-9, 747744,
+       {1, 1, 1, 1, 1, 1}, 0x1.5ab0bcecc2214p-7},
+      {Spec(2.0, 3.0, 5, McAggregation::kConsensus, 0, 0.3), 0x1.2f972474538f1p-1, 0x1.a35d4821e7d8p-9, 100000,
+       {0, 0, 1, 0x1.999999999999ap-3, 0, 1}, 0x1.ee4ad461340aep-3},
+      {Spec(0.4, 0.6, 64, McAggregation::kConsensus, 0, 0.5), 0x1.f851eb851eb85p-2, 0x1.cde81d7fa6611p-9, 1280000,
+       {0, 0, 1, 0, 0, 0}, 0x1.5ab0bcecc2214p-7},
+      {Spec(0.4, 0.6, 256, McAggregation::kConsensus), 0x1.cbd6ae7d566cfp-1, 0x1.182be680c773ep-9, 5120000,
+       {1, 1, 1, 1, 1, 1}, 0x1.5ab0bcecc2214p-7},
+      {Spec(0.5, 0.5, 37, McAggregation::kConsensus, 0, 0.2), 0x1.75d0602db2b52p-1, 0x1.95e1401755445p-9, 740000,
+       {1, 1, 1, 0, 1, 1}, 0x1.eca1ce5cc71cbp-5},
+      {Spec(0.4, 0.6, 16, McAggregation::kBestOf, 1.0), 0x1.32fec56d5cfabp-1, 0x1.c622336d320b1p-9, 320000,
+       {0, 0, 1, 0, 0, 1}, 0x1.5ab0bcecc2214p-7},
+  };
+  for (const Pinned& p : pinned) {
+    MonteCarloOptions options;
+    options.seed = 0x123456789abcdefULL;
+    options.problems = 20000;
+    options.threads = 2;
+    const MonteCarloSummary mc = RunMonteCarlo(p.spec, options);
+    BOOST_TEST(mc.accuracy == p.accuracy);
+    BOOST_TEST(mc.std_error == p.std_error);
+    BOOST_TEST(mc.trials == p.trials);
+    const std::vector<double> credits = SimulateCredits(p.spec, 42, 1000, 6);
+    for (int i = 0; i < 6; ++i) BOOST_TEST(credits[i] == p.credits[i]);
+    BOOST_TEST(DrawDifficulty(WithSeed(p.spec, 42), (uint64_t{1} << 33) + 5) == p.difficulty);
   }
 }
 

@@ -51,8 +51,7 @@ set +e
   > "$work/plan.out" 2> "$work/time.txt"
 rc=$?
 set -e
-grep -E "Command exited|Elapsed|Maximum resident" "$work/time.txt" || true
-tail -n 3 "$work/time.txt" | grep -v -E "^\s+(Exit status|Page size|Socket|Signals|Swaps|File system|Voluntary|Involuntary|Average|Major|Minor)" || true
+grep -E "Command exited|User time|Elapsed|Maximum resident" "$work/time.txt" || true
 echo "scale_plan: exit $rc (124: stopped after $limit s); plans stored: $(sqlite3 "$work/store.db" 'SELECT count(*) FROM plans')," \
   "largest plan body $(sqlite3 "$work/store.db" 'SELECT max(length(body)) FROM plans') bytes"
 head -c 400 "$work/plan.out"; echo

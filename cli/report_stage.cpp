@@ -84,6 +84,20 @@ reports::CurveSeries SequentialSeries(const SequentialCurve& curve, const std::v
   return s;
 }
 
+// The pass@1 runs of a system that has no usable sequential fit, against mean output tokens.
+reports::CurveSeries ObservedOnly(const std::vector<Run>& runs) {
+  reports::CurveSeries s;
+  s.measure = "accuracy";
+  s.fit = {"", "tokens-used", "no fit", "points only: no usable sequential fit", 0, 0, 0};
+  for (const Run& run : runs) {
+    if (run.aggregation.kind == AggregationKind::kPass1 && run.mean_output_tokens && *run.mean_output_tokens > 0) {
+      s.observed.push_back(Observed(run, *run.mean_output_tokens));
+    }
+  }
+  s.fit.n_points = static_cast<long>(s.observed.size());
+  return s;
+}
+
 // Parallel curves of a Beta difficulty fit: coverage always; majority vote when rho is fitted; best-of-N when the
 // class has a reward model with a d'.
 std::vector<reports::CurveSeries> ParallelSeries(const FittedCurves& fitted, const planner::TaskClassSpec& klass,
@@ -146,7 +160,6 @@ void AddCurves(reports::ReportInputs& in, const planner::Workload& workload, con
         }
         const std::string& stored = system.CurveName(bucket.task_class);
         const FittedCurves* fitted = curves.Find({stored, bucket.task_class, bucket.difficulty});
-        if (!fitted) continue;
         std::vector<Run> own;
         for (const Run& run : runs) {
           if (run.system == stored && SameBucket(run, bucket)) own.push_back(run);
@@ -157,9 +170,15 @@ void AddCurves(reports::ReportInputs& in, const planner::Workload& workload, con
           s.system = system.name;
           return s;
         };
-        if (fitted->sequential) in.sequential.push_back(label(SequentialSeries(*fitted->sequential, own)));
+        if (fitted && fitted->sequential) {
+          in.sequential.push_back(label(SequentialSeries(*fitted->sequential, own)));
+        } else {
+          // No curve, but the runs the planner read directly are still worth seeing beside the fitted ones.
+          reports::CurveSeries points = label(ObservedOnly(own));
+          if (!points.observed.empty()) in.sequential.push_back(std::move(points));
+        }
         // Parallel charts would drown in colours: the chosen systems, and one other for comparison.
-        if (fitted->difficulty && (picked.count(system.name) || unchosen_parallel++ < 1)) {
+        if (fitted && fitted->difficulty && (picked.count(system.name) || unchosen_parallel++ < 1)) {
           for (auto& s : ParallelSeries(*fitted, klass, own)) in.parallel.push_back(label(std::move(s)));
         }
       }

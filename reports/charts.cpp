@@ -80,19 +80,20 @@ json ScalingSpec(const std::vector<const CurveSeries*>& series, const std::vecto
   const json colour = {{"field", "series"}, {"type", "nominal"}, {"title", "system"}, {"scale", ColourScale(domain)}};
   json spec = BaseSpec("Accuracy against " + x_title + " with 95% bands, observed points and the chosen option");
   spec["data"] = {{"values", values}};
-  json layers = json::array({
-      {{"transform", {Filter("curve")}},
-       {"mark", {{"type", "area"}, {"opacity", 0.12}}},
-       {"encoding", {{"x", x}, {"y", {{"field", "lower"}, {"type", "quantitative"}, {"title", "accuracy"}}},
-                     {"y2", {{"field", "upper"}}}, {"color", colour}}}},
-      {{"transform", {Filter("curve")}},
-       {"mark", {{"type", "line"}, {"strokeWidth", 2}}},
-       {"encoding", {{"x", x}, {"y", y}, {"color", colour}}}}
-  });
+  json layers = json::array();
   // Layers over no rows would give Vega empty extents (and console warnings); add them only when they have data.
   auto has = [&](const char* kind) {
     return std::any_of(values.begin(), values.end(), [&](const json& v) { return v["kind"] == kind; });
   };
+  if (has("curve")) {
+    layers.push_back({{"transform", {Filter("curve")}},
+                      {"mark", {{"type", "area"}, {"opacity", 0.12}}},
+                      {"encoding", {{"x", x}, {"y", {{"field", "lower"}, {"type", "quantitative"}, {"title", "accuracy"}}},
+                                    {"y2", {{"field", "upper"}}}, {"color", colour}}}});
+    layers.push_back({{"transform", {Filter("curve")}},
+                      {"mark", {{"type", "line"}, {"strokeWidth", 2}}},
+                      {"encoding", {{"x", x}, {"y", y}, {"color", colour}}}});
+  }
   if (has("observed")) {
     layers.push_back(
       {{"transform", {Filter("observed")}},

@@ -598,7 +598,7 @@ class Builder {
                              Text(c.fit.status), Figure(std::to_string(c.fit.n_points), static_cast<double>(c.fit.n_points)),
                              Figure(Number(c.fit.deviance), c.fit.deviance), Figure(Number(c.fit.aic), c.fit.aic),
                              Text(c.fit.reason)});
-        if (c.fit.n_points <= 2 || c.fit.status == "fallback") {
+        if (!c.curve.empty() && (c.fit.n_points <= 2 || c.fit.status == "fallback")) {
           warnings_.push_back(fmt::format("thin data: {} / {} {} rests on {} point(s){}", c.workload_class, c.system,
                                           c.measure, c.fit.n_points, c.fit.reason.empty() ? "" : " (" + c.fit.reason + ")"));
         }

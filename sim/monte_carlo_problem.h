@@ -186,7 +186,17 @@ THINKPLAN_HD GroupCounts CountGroup(const uint32_t words[4][8], const uint32_t (
 
 }  // namespace detail
 
-THINKPLAN_HD McProblemOutcome SimulateProblem(const McProblemSpec& spec, uint64_t problem) {
+// Eight Philox4x32-10 blocks at once, as portable::Philox4x32_10x8: the default generator of SimulateProblem. The CPU
+// engine may pass a vector-instruction version instead, which must give the same words.
+struct PortablePhilox8 {
+  THINKPLAN_HD void operator()(uint32_t c0, uint32_t c1, uint32_t first, uint32_t c3, uint32_t key0, uint32_t key1,
+                               uint32_t out[4][8]) const {
+    portable::Philox4x32_10x8(c0, c1, first, c3, key0, key1, out);
+  }
+};
+
+template <class Philox8 = PortablePhilox8>
+THINKPLAN_HD McProblemOutcome SimulateProblem(const McProblemSpec& spec, uint64_t problem, Philox8 philox8 = {}) {
   const uint32_t lo = static_cast<uint32_t>(problem), hi = static_cast<uint32_t>(problem >> 32);
   // Sample j is right when its word is below the threshold, i.e. when UniformOpen(word) < p.
   const uint64_t threshold = portable::BernoulliThreshold(DrawDifficulty(spec, problem));
@@ -204,8 +214,8 @@ THINKPLAN_HD McProblemOutcome SimulateProblem(const McProblemSpec& spec, uint64_
   for (int32_t base = 0; base < spec.samples; base += 32) {
     const int32_t n = spec.samples - base < 32 ? spec.samples - base : 32;
     const uint32_t block = static_cast<uint32_t>(base) >> 2;
-    portable::Philox4x32_10x8(lo, hi, block, 0u, spec.key0, spec.key1, words);
-    if (categorise) portable::Philox4x32_10x8(lo, hi, block, 1u, spec.key0, spec.key1, categories);
+    philox8(lo, hi, block, 0u, spec.key0, spec.key1, words);
+    if (categorise) philox8(lo, hi, block, 1u, spec.key0, spec.key1, categories);
     const detail::GroupCounts counts =
         detail::CountGroup(words, categorise ? categories : nullptr, n, right_below, top_wrong_below);
     right += counts.right;

@@ -262,7 +262,10 @@ class Builder {
     s.blocks.push_back(Subheading{heading});
     if (!sequential.empty()) {
       AddChart(s, "sequential " + heading, "Sequential scaling: " + heading,
-               fmt::format("{} fitted system(s); the plan chose {}.{}", sequential.size(), Join(chosen_systems), router_note),
+               fmt::format("{} system(s) drawn, {} with a fitted curve (the others as points only); the plan chose {}.{}",
+                           sequential.size(),
+                           std::count_if(sequential.begin(), sequential.end(), [](const CurveSeries* c) { return !c->curve.empty(); }),
+                           Join(chosen_systems), router_note),
                ScalingSpec(sequential, chosen, "thinking tokens (log scale)", false));
       NoteExtrapolation(sequential, chosen, heading);
     }

@@ -1,5 +1,6 @@
 #include "planner/whatif.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -213,29 +214,54 @@ std::string Options(const BucketPlan& b) {
 
 }  // namespace
 
+// Rows as text columns sized to their widest cell; columns from `first_right` on are right-aligned.
+std::string AlignColumns(const std::vector<std::vector<std::string>>& rows, size_t first_right) {
+  std::vector<size_t> width;
+  for (const auto& row : rows) {
+    width.resize(std::max(width.size(), row.size()), 0);
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      if (c > 0) line += c >= first_right ? "  " : " ";
+      line += c >= first_right ? fmt::format("{:>{}}", row[c], width[c]) : fmt::format("{:<{}}", row[c], width[c]);
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
 std::string DiffReport(const PlanResult& base, const PlanResult& changed) {
-  std::string out = fmt::format("{:<12} {:<14} {:<46} {:<46} {:>15} {:>17}\n", "class", "bucket", "base option",
-                                "what-if option", "accuracy", "$/query");
+  std::vector<std::vector<std::string>> buckets = {
+      {"class", "bucket", "base option", "what-if option", "accuracy %", "$/query", ""}};
   std::map<std::string, const BucketPlan*> after;
   for (const BucketPlan& b : changed.buckets) after[b.class_name + "/" + b.bucket] = &b;
   for (const BucketPlan& b : base.buckets) {
     const auto it = after.find(b.class_name + "/" + b.bucket);
     const BucketPlan* a = it == after.end() ? nullptr : it->second;
     const std::string before_opt = Options(b), after_opt = a ? Options(*a) : "(none)";
-    out += fmt::format("{:<12} {:<14} {:<46} {:<46} {:>5.1f} -> {:>5.1f} {:>7.4f} -> {:>7.4f}{}\n", b.class_name, b.bucket,
-                       before_opt, before_opt == after_opt ? "(same)" : after_opt, 100 * b.accuracy,
-                       a ? 100 * a->accuracy : 0.0, b.cost_per_query, a ? a->cost_per_query : 0.0,
-                       before_opt == after_opt ? "" : "  *");
+    const bool same = before_opt == after_opt;
+    buckets.push_back({b.class_name, b.bucket, before_opt, same ? "(same)" : after_opt,
+                       fmt::format("{:.1f} -> {:.1f}", 100 * b.accuracy, a ? 100 * a->accuracy : 0.0),
+                       fmt::format("{:.4f} -> {:.4f}", b.cost_per_query, a ? a->cost_per_query : 0.0), same ? "" : "*"});
   }
-  out += fmt::format("\n{:<28} {:>14} {:>14}\n", "", "base", "what-if");
-  out += fmt::format("{:<28} {:>13.2f}% {:>13.2f}%\n", "accuracy", 100 * base.accuracy, 100 * changed.accuracy);
-  out += fmt::format("{:<28} {:>14.0f} {:>14.0f}\n", "inference USD/month", base.inference_usd_per_month, changed.inference_usd_per_month);
-  out += fmt::format("{:<28} {:>14.0f} {:>14.0f}\n", "training USD/month", base.training_usd_per_month, changed.training_usd_per_month);
+  std::vector<std::vector<std::string>> totals = {{"", "base", "what-if", ""}};
+  const auto total = [&](const std::string& label, const std::string& before, const std::string& now) {
+    totals.push_back({label, before, now, before == now ? "" : "*"});
+  };
+  total("accuracy %", fmt::format("{:.2f}", 100 * base.accuracy), fmt::format("{:.2f}", 100 * changed.accuracy));
+  total("inference USD/month", fmt::format("{:.0f}", base.inference_usd_per_month),
+        fmt::format("{:.0f}", changed.inference_usd_per_month));
+  total("training USD/month", fmt::format("{:.0f}", base.training_usd_per_month),
+        fmt::format("{:.0f}", changed.training_usd_per_month));
   std::map<std::string, std::pair<long, long>> gpus;
   for (const CapacityLine& l : base.capacity) gpus[l.system + " on " + l.hardware].first = l.devices;
   for (const CapacityLine& l : changed.capacity) gpus[l.system + " on " + l.hardware].second = l.devices;
-  for (const auto& [name, g] : gpus) out += fmt::format("{:<28} {:>14} {:>14}  GPUs {}\n", "", g.first, g.second, name);
-  return out;
+  for (const auto& [name, g] : gpus) total("GPUs " + name, std::to_string(g.first), std::to_string(g.second));
+  return AlignColumns(buckets, 4) + "\n" + AlignColumns(totals, 1);
 }
 
 }  // namespace thinkplan::planner

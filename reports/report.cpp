@@ -465,16 +465,21 @@ class Builder {
     const json& fleet = Array(sim, "fleet");
     if (!fleet.empty()) {
       Table f{"simulated-fleet", "Simulated fleet", {"system", "hardware", "replicas", "GPUs", "planned GPUs",
-                                                     "utilisation", "KV peak", "GPU-hours", "cost/month"}, {}};
+                                                     "busy time", "mean batch", "KV peak", "GPU-hours", "cost/month"}, {}};
       for (const json& l : fleet) {
         auto count = [&](const char* key) { return Figure(fmt::format("{:.0f}", Num(l, key)), Num(l, key)); };
         f.rows.push_back({Text(StringAt(l, "system")), Text(StringAt(l, "hardware")), count("replicas"), count("devices"),
                           count("planned_devices"), Figure(Percent(Num(l, "utilisation")), Num(l, "utilisation")),
+                          Figure(fmt::format("{:.1f}", Num(l, "mean_batch")), Num(l, "mean_batch")),
                           Figure(Percent(Num(l, "kv_peak_fraction")), Num(l, "kv_peak_fraction")),
                           Figure(Number(Num(l, "gpu_hours")), Num(l, "gpu_hours")),
                           Figure(UsdPerMonth(Num(l, "cost_usd_per_month")), Num(l, "cost_usd_per_month"))});
       }
       s.blocks.push_back(std::move(f));
+      s.blocks.push_back(Paragraph{
+          "Busy time is the share of the day a replica had a decode or prefill step running, however few sequences "
+          "it carried; the plan's utilisation is throughput at peak over what full batches could serve. A replica "
+          "busy all day at a small mean batch has room for more traffic."});
     }
     if (const json& little = sim.value("little_law", json()); little.is_object()) {
       if (const auto gap = NumberAt(little, "relative_gap")) {

@@ -215,7 +215,7 @@ BOOST_AUTO_TEST_CASE(html_renders_in_headless_chromium, *boost::unit_test::preco
   BOOST_TEST_MESSAGE(charts << " charts rendered marks");
 
   // A screenshot for a person to look at, in the build tree.
-  const auto shot = std::filesystem::current_path() / "report_screenshot.png";
+  const auto shot = std::filesystem::read_symlink("/proc/self/exe").parent_path() / "report_screenshot.png";
   std::filesystem::remove(shot);
   const std::string screenshot = "timeout 180 " + ChromiumCommand(dir) + "--window-size=1280,6000 --screenshot=" +
                                  ShellQuote(shot.string()) + " " + ShellQuote("file://" + html.string()) + " > /dev/null 2>&1";

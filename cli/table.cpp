@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "core/printable_text.h"
+
 namespace thinkplan::cli {
 namespace {
 
@@ -22,6 +24,8 @@ TextTable::TextTable(std::vector<Column> columns) : columns_(std::move(columns))
 
 void TextTable::AddRow(std::vector<std::string> cells) {
   if (cells.size() != columns_.size()) throw std::logic_error("TextTable row has the wrong number of cells");
+  // Cells hold stored names; a terminal must see their control characters as escapes, not act on them.
+  for (std::string& cell : cells) cell = PrintableText(cell);
   rows_.push_back(std::move(cells));
 }
 

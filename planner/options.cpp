@@ -4,7 +4,10 @@
 #include <cctype>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <set>
 #include <tuple>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -266,6 +269,7 @@ struct Scorer {
   const Catalogues& catalogues;
   const OptionsConfig& config;
   std::vector<std::string>* notes;
+  mutable std::unordered_set<std::string> noted;  // the texts already in `notes`
   // Serving cost of one sample, by (system, mean tokens, p95 tokens): cost and device time scale with the
   // samples, latency does not (samples decode side by side).
   mutable std::map<std::tuple<std::string, double, double>, ServingCost> cache;
@@ -281,7 +285,7 @@ struct Scorer {
   }
 
   void Note(const std::string& text) const {
-    if (notes && std::find(notes->begin(), notes->end(), text) == notes->end()) notes->push_back(text);
+    if (notes && noted.insert(text).second) notes->push_back(text);
   }
 
   // Figures of a setting whose single-sample accuracy at these tokens is `mean` (interval `band`).
@@ -329,13 +333,26 @@ void Put(std::vector<Candidate>& out, std::map<std::string, std::size_t>& index,
 
 std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskClassSpec& c, const CurveSet& curves,
                                           const std::vector<Run>& runs, const Catalogues& catalogues,
-                                          const OptionsConfig& config, std::vector<std::string>* notes) {
+                                          const OptionsConfig& config, std::vector<std::string>* notes,
+                                          std::vector<MissingCurves>* missing_out) {
   std::string error;
   if (!config.IsValid(&error)) throw UsageError("options: " + error);
-  const Scorer scorer{workload, c, catalogues, config, notes};
+  const Scorer scorer{workload, c, catalogues, config, notes, {}, {}};
   std::vector<Candidate> out;
   std::map<std::string, std::size_t> index;
   const std::size_t nb = c.buckets.size();
+
+  // The stored runs on this class's buckets, by (system, task class, difficulty): one pass over the runs per class
+  // rather than one per class, system and bucket.
+  std::map<std::tuple<std::string, std::string, std::string>, std::vector<const Run*>> runs_on;
+  {
+    std::set<std::string> task_classes;
+    for (const BucketSpec& bucket : c.buckets) task_classes.insert(bucket.task_class);
+    for (const Run& r : runs) {
+      if (task_classes.count(r.task_class)) runs_on[{r.system, r.task_class, r.difficulty}].push_back(&r);
+    }
+  }
+  static const std::vector<const Run*> kNoRuns;
 
   std::map<std::string, std::vector<std::string>> missing;  // system -> curve keys with nothing to score
   for (const SystemSpec& s : workload.systems) {
@@ -377,8 +394,9 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
       // Stored runs of the system on this bucket: each setting as measured (pooled over repeats), and, where a
       // difficulty distribution is fitted, its parallel extensions.
       std::map<std::string, PooledPoint> points;
-      for (const Run& r : runs) {
-        if (r.system != curve_system || r.task_class != bucket.task_class || r.difficulty != bucket.difficulty) continue;
+      const auto on = runs_on.find({curve_system, bucket.task_class, bucket.difficulty});
+      for (const Run* run : on == runs_on.end() ? kNoRuns : on->second) {
+        const Run& r = *run;
         if (r.n_problems <= 0 || !AggregationAllowed(c, r.aggregation)) continue;
         Setting setting{s.name, r.mode, r.budget_tokens, r.effort, r.aggregation.k, r.aggregation, false};
         if (r.aggregation.kind == AggregationKind::kPass1) setting.samples = 1, setting.aggregation = {AggregationKind::kPass1, 1};
@@ -444,7 +462,11 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
       if (!any) missing[s.name].push_back(key.ToString());
     }
   }
-  for (const auto& [system, keys] : missing) {
+  for (auto& [system, keys] : missing) {
+    if (missing_out) {
+      missing_out->push_back({system, std::move(keys)});
+      continue;
+    }
     std::string list;
     for (const std::string& k : keys) list += (list.empty() ? "" : ", ") + k;
     scorer.Note(fmt::format("class {}: {} has no fitted curve or stored run for {}", c.name, system, list));

@@ -70,12 +70,22 @@ struct OptionsConfig {
   bool IsValid(std::string* error) const;
 };
 
+// A system listed for a class with nothing to score on some of its buckets: the curve keys without a fitted curve
+// or a stored run.
+struct MissingCurves {
+  std::string system;
+  std::vector<std::string> keys;
+};
+
 // Every candidate setting of one class with its figures on each true bucket, before SLO filtering and routing.
-// `notes` collects what was skipped and why (no price, no tokens, no curve).
+// `notes` collects what was skipped and why (no price, no tokens, no curve), each text once. With `missing`, the
+// systems without curves go there instead of into `notes`, so that a plan of many classes can say it once for
+// all the classes alike (a note per class and system would dominate a 100,000-class plan).
 std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskClassSpec& task_class,
                                           const CurveSet& curves, const std::vector<Run>& runs,
                                           const Catalogues& catalogues, const OptionsConfig& config,
-                                          std::vector<std::string>* notes);
+                                          std::vector<std::string>* notes,
+                                          std::vector<MissingCurves>* missing = nullptr);
 
 // Cost and latency of serving one query on a system: `samples` samples of `thinking` (+ the class's answer
 // tokens) each; p95 latency from the p95 thinking length.

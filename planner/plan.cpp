@@ -6,10 +6,13 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/printable_text.h"
 
 namespace thinkplan::planner {
 namespace {
@@ -50,6 +53,49 @@ bool SystemAllowed(const Workload& w, const std::string& system, const std::stri
   const SystemSpec* s = w.FindSystem(system);
   return s && (s->tier.empty() || s->tier == tier);
 }
+
+// "System S has no fitted curve or stored run for K" once per system and list of curve keys, with the classes it
+// concerns: a workload of many classes alike would otherwise carry a note per class and system.
+class MissingNotes {
+ public:
+  void Add(const std::string& class_name, const MissingCurves& m) {
+    std::string keys;
+    for (const std::string& k : m.keys) keys += (keys.empty() ? "" : ", ") + k;
+    auto [it, inserted] = index_.emplace(m.system + '\n' + keys, groups_.size());
+    if (inserted) groups_.push_back({m.system, std::move(keys), {}, 0});
+    Group& g = groups_[it->second];
+    if (g.first_classes.size() < kNamed) g.first_classes.push_back(class_name);
+    ++g.classes;
+  }
+
+  // One class keeps the per-class wording ("class X: S has no fitted curve ..."); more are counted.
+  std::vector<std::string> Notes() const {
+    std::vector<std::string> out;
+    for (const Group& g : groups_) {
+      if (g.classes == 1) {
+        out.push_back(fmt::format("class {}: {} has no fitted curve or stored run for {}", g.first_classes.front(),
+                                  g.system, g.keys));
+        continue;
+      }
+      std::string names;
+      for (const std::string& n : g.first_classes) names += (names.empty() ? "" : ", ") + n;
+      if (g.classes > g.first_classes.size()) names += fmt::format(" and {} more", g.classes - g.first_classes.size());
+      out.push_back(fmt::format("{} classes: {} has no fitted curve or stored run for {} (classes {})", g.classes,
+                                g.system, g.keys, names));
+    }
+    return out;
+  }
+
+ private:
+  static constexpr std::size_t kNamed = 3;
+  struct Group {
+    std::string system, keys;
+    std::vector<std::string> first_classes;
+    std::size_t classes = 0;
+  };
+  std::unordered_map<std::string, std::size_t> index_;
+  std::vector<Group> groups_;
+};
 
 std::vector<LpBucket> BuildLp(const Workload& w, const SharedCandidates& candidates, RouterMode mode,
                               const std::string& tier) {
@@ -352,6 +398,8 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
 
   SharedCandidates& candidates = r.candidates;
   candidates.resize(w.classes.size());
+  std::unordered_set<std::string> noted;  // the texts already in r.notes
+  MissingNotes missing;
   passes.Run("options", [&] {
     for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
       if (ci < in.reuse.size() && in.reuse[ci]) {
@@ -359,13 +407,15 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
       } else {
         auto generated = std::make_shared<ClassCandidates>();
         generated->candidates = GenerateCandidates(w, w.classes[ci], *in.curves, in.runs, in.catalogues, opt.options,
-                                                   &generated->notes);
+                                                   &generated->notes, &generated->missing);
         candidates[ci] = std::move(generated);
       }
       for (const std::string& note : candidates[ci]->notes) {
-        if (std::find(r.notes.begin(), r.notes.end(), note) == r.notes.end()) r.notes.push_back(note);
+        if (noted.insert(note).second) r.notes.push_back(note);
       }
+      for (const MissingCurves& m : candidates[ci]->missing) missing.Add(w.classes[ci].name, m);
     }
+    for (std::string& note : missing.Notes()) r.notes.push_back(std::move(note));
   });
 
   std::map<std::string, std::vector<LpBucket>> lp_by_tier;
@@ -445,24 +495,25 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
     }
     r.buckets.push_back(std::move(b));
   }
+  // Per class, from its buckets in one pass over all of them.
+  r.classes.resize(w.classes.size());
+  for (const BucketPlan& b : r.buckets) {
+    ClassPlan& p = r.classes[b.class_index];
+    p.accuracy += b.mass * b.accuracy;
+    p.interval.lower += b.mass * b.interval.lower;
+    p.interval.upper += b.mass * b.interval.upper;
+    p.cost_per_query += b.mass * b.cost_per_query;
+    p.latency_p95_s = std::max(p.latency_p95_s, b.latency_p95_s);
+  }
   for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
     const TaskClassSpec& c = w.classes[ci];
-    ClassPlan p;
+    ClassPlan& p = r.classes[ci];
     p.name = c.name;
     p.slo_p95_s = c.slo_p95_s;
     p.router = RouterLabel(c);
-    for (const BucketPlan& b : r.buckets) {
-      if (b.class_index != ci) continue;
-      p.accuracy += b.mass * b.accuracy;
-      p.interval.lower += b.mass * b.interval.lower;
-      p.interval.upper += b.mass * b.interval.upper;
-      p.cost_per_query += b.mass * b.cost_per_query;
-      p.latency_p95_s = std::max(p.latency_p95_s, b.latency_p95_s);
-    }
     p.usd_per_month = p.cost_per_query * c.daily_volume * w.days_per_month;
     r.accuracy += c.daily_volume * c.value_usd * p.accuracy;
     weight_total += c.daily_volume * c.value_usd;
-    r.classes.push_back(std::move(p));
   }
   if (weight_total > 0) r.accuracy /= weight_total;
 
@@ -647,6 +698,9 @@ nlohmann::json SettingJson(const Setting& s) {
   return j;
 }
 
+// Names and reasons come from users; a terminal must not act on control characters in them.
+std::string P(std::string_view text) { return PrintableText(text); }
+
 std::string Usd(double x) {
   if (std::abs(x) >= 1e6) return fmt::format("${:.2f}M", x / 1e6);
   if (std::abs(x) >= 1e4) return fmt::format("${:.1f}k", x / 1e3);
@@ -787,11 +841,11 @@ nlohmann::json PlanResult::ToJson() const {
 }
 
 std::string PlanResult::BriefReport() const {
-  if (!feasible) return fmt::format("plan '{}': infeasible: {}\n", workload_name, reason);
+  if (!feasible) return fmt::format("plan '{}': infeasible: {}\n", P(workload_name), P(reason));
   return fmt::format("plan '{}' ({}{}): accuracy {:.1f}% [{:.1f}, {:.1f}], inference {}/month, training {}/month{}\n",
-                     workload_name, ToString(objective), robust ? ", robust" : "", 100 * accuracy,
+                     P(workload_name), ToString(objective), robust ? ", robust" : "", 100 * accuracy,
                      100 * accuracy_interval.lower, 100 * accuracy_interval.upper, Usd(inference_usd_per_month),
-                     Usd(training_usd_per_month), chosen_tier.empty() ? "" : " (tier " + chosen_tier + ")");
+                     Usd(training_usd_per_month), chosen_tier.empty() ? "" : " (tier " + P(chosen_tier) + ")");
 }
 
 std::string PlanResult::FullReport() const {
@@ -803,9 +857,9 @@ std::string PlanResult::FullReport() const {
     bool first = true;
     for (const ChosenShare& s : b.shares) {
       out += fmt::format("{:<12} {:<16} {:>6}  {:<50} {:>5.0f}% {:>5.1f} [{:>4.1f},{:>5.1f}] {:>10.5f} {:>8.1f}\n",
-                         first ? b.class_name : "", first ? b.bucket : "",
+                         first ? P(b.class_name) : "", first ? P(b.bucket) : "",
                          first ? fmt::format("{:.0f}%", 100 * b.mass) : "",
-                         s.setting.Describe(), 100 * s.fraction, 100 * s.figures.accuracy,
+                         P(s.setting.Describe()), 100 * s.fraction, 100 * s.figures.accuracy,
                          100 * s.figures.interval.lower, 100 * s.figures.interval.upper, s.figures.cost_usd,
                          s.figures.latency_p95_s);
       first = false;
@@ -814,12 +868,12 @@ std::string PlanResult::FullReport() const {
   out += fmt::format("\n{:<14} {:>16} {:>12} {:>10} {:>8} {:>6}  {}\n", "class", "accuracy [95%]", "$/month", "$/query",
                      "p95 s", "SLO", "router (perfect / none)");
   for (const ClassPlan& c : classes) {
-    std::string router = c.router;
+    std::string router = P(c.router);
     if (c.accuracy_perfect_router) {
       router += fmt::format(" ({:.1f}% {} / {:.1f}% {})", 100 * *c.accuracy_perfect_router, Usd(*c.usd_per_month_perfect_router),
                             100 * c.accuracy_no_router.value_or(0), Usd(c.usd_per_month_no_router.value_or(0)));
     }
-    out += fmt::format("{:<14} {:>5.1f} [{:>4.1f},{:>5.1f}] {:>12} {:>10.5f} {:>8.1f} {:>6.0f}  {}\n", c.name,
+    out += fmt::format("{:<14} {:>5.1f} [{:>4.1f},{:>5.1f}] {:>12} {:>10.5f} {:>8.1f} {:>6.0f}  {}\n", P(c.name),
                        100 * c.accuracy, 100 * c.interval.lower, 100 * c.interval.upper, Usd(c.usd_per_month),
                        c.cost_per_query, c.latency_p95_s, c.slo_p95_s, router);
   }
@@ -833,8 +887,8 @@ std::string PlanResult::FullReport() const {
     out += fmt::format("\n{:<24} {:<16} {:>8} {:>8} {:>10} {:>12} {:>6} {:>8} {:>7} {:>10}\n", "capacity (peak)", "hardware",
                        "devices", "replicas", "queries/s", "tokens/s", "batch", "KV GiB", "util", "$/month");
     for (const CapacityLine& l : capacity) {
-      out += fmt::format("{:<24} {:<16} {:>8} {:>8} {:>10.2f} {:>12.0f} {:>6} {:>8.1f} {:>6.0f}% {:>10}\n", l.system,
-                         l.hardware, l.devices, l.replicas, l.peak_queries_per_s, l.peak_tokens_per_s, l.batch,
+      out += fmt::format("{:<24} {:<16} {:>8} {:>8} {:>10.2f} {:>12.0f} {:>6} {:>8.1f} {:>6.0f}% {:>10}\n", P(l.system),
+                         P(l.hardware), l.devices, l.replicas, l.peak_queries_per_s, l.peak_tokens_per_s, l.batch,
                          l.kv_gib_per_replica, 100 * l.mean_utilisation, Usd(l.usd_per_month));
     }
   }
@@ -842,40 +896,40 @@ std::string PlanResult::FullReport() const {
     out += "\ntraining tiers (training amortised over the horizon):\n";
     for (const TierResult& t : tiers) {
       out += fmt::format("  {:<34} training {:>10}/month  inference {:>10}/month  accuracy {:>5.1f}%{}\n",
-                         t.name.empty() ? "(no training)" : t.name, Usd(t.training_usd_per_month),
-                         Usd(t.inference_usd_per_month), 100 * t.accuracy, t.feasible ? "" : "  infeasible: " + t.reason);
+                         t.name.empty() ? "(no training)" : P(t.name), Usd(t.training_usd_per_month),
+                         Usd(t.inference_usd_per_month), 100 * t.accuracy, t.feasible ? "" : "  infeasible: " + P(t.reason));
     }
     const double total = training_usd_per_month + inference_usd_per_month;
     out += fmt::format("  split: {:.0f}% training, {:.0f}% inference\n", total > 0 ? 100 * training_usd_per_month / total : 0.0,
                        total > 0 ? 100 * inference_usd_per_month / total : 0.0);
     for (const BucketPlan& b : buckets) {
       out += fmt::format("  {:<28} {:>4.0f}% of traffic on the trained model, {:>4.0f}% on models already trained\n",
-                         b.class_name + " / " + b.bucket, 100 * b.trained_fraction, 100 * (1 - b.trained_fraction));
+                         P(b.class_name + " / " + b.bucket), 100 * b.trained_fraction, 100 * (1 - b.trained_fraction));
     }
     if (continuous_training) {
       const TrainingOptimum& o = continuous_training->optimum;
       if (o.feasible) {
         out += fmt::format("  continuous optimum if a model is trained, on the fitted {} surface: N = {:.1f}B (C = {:.2e} FLOPs{}), "
                            "split: {:.0f}% training, {:.0f}% inference ({}/month + {}/month), accuracy {:.1f}%\n",
-                           continuous_training->family, o.params / 1e9, o.train_flops,
+                           P(continuous_training->family), o.params / 1e9, o.train_flops,
                            o.at_size_bound ? ", at the end of the tiers' range" : "", 100 * o.training_share,
                            100 * (1 - o.training_share), Usd(o.training_usd_per_month), Usd(o.inference_usd_per_month),
                            100 * o.accuracy);
         for (const DemandChoice& d : o.demands) {
-          out += fmt::format("    {:<28} {:>5.1f} samples, accuracy {:.1f}% on the surface\n", d.name, d.samples, 100 * d.accuracy);
+          out += fmt::format("    {:<28} {:>5.1f} samples, accuracy {:.1f}% on the surface\n", P(d.name), d.samples, 100 * d.accuracy);
         }
       } else {
-        out += "  continuous optimum: " + o.reason + "\n";
+        out += "  continuous optimum: " + P(o.reason) + "\n";
       }
       if (!continuous_training->without_surface.empty()) {
         std::string list;
         for (const std::string& b : continuous_training->without_surface) list += (list.empty() ? "" : ", ") + b;
-        out += "    (no fitted surface, left out: " + list + ")\n";
+        out += "    (no fitted surface, left out: " + P(list) + ")\n";
       }
     }
     for (const VolumePoint& v : volume_sweep) {
       out += fmt::format("  at {:>5.1f}x volume: {:<34} {:.0f}% training, accuracy {:.1f}%", v.multiplier,
-                         v.best_tier.empty() ? "(no training)" : v.best_tier, 100 * v.training_share, 100 * v.accuracy);
+                         v.best_tier.empty() ? "(no training)" : P(v.best_tier), 100 * v.training_share, 100 * v.accuracy);
       if (v.continuous_training_share) {
         out += fmt::format("; continuous (if trained): {:.0f}% training, N = {:.1f}B", 100 * *v.continuous_training_share,
                            *v.continuous_params / 1e9);
@@ -888,8 +942,8 @@ std::string PlanResult::FullReport() const {
     out += fmt::format("  {:<32} {:<26} {:>7} {:>7} {:>13} {:>8} {:>8}  {}\n", "class / bucket", "surface family", "t1",
                        "t2", "unconstrained", "priced", "samples", "spends on");
     for (const DifficultyEffect& e : difficulty_effect) {
-      out += fmt::format("  {:<32} {:<26} {:>7.3f} {:>7.3f} {:>12.0f}% {:>8} {:>8}  {}\n", e.class_name + " / " + e.bucket,
-                         e.family, e.t1, e.t2, 100 * e.inference_share,
+      out += fmt::format("  {:<32} {:<26} {:>7.3f} {:>7.3f} {:>12.0f}% {:>8} {:>8}  {}\n", P(e.class_name + " / " + e.bucket),
+                         P(e.family), e.t1, e.t2, 100 * e.inference_share,
                          e.priced_inference_share ? fmt::format("{:.0f}%", 100 * *e.priced_inference_share) : "-",
                          e.priced_samples ? fmt::format("{:.1f}", *e.priced_samples) : "-", e.spends_on);
     }
@@ -905,7 +959,7 @@ std::string PlanResult::FullReport() const {
   out += "\npasses:";
   for (const PassTiming& p : passes) out += fmt::format("  {} {:.1f} ms", p.name, p.ms);
   out += "\n";
-  for (const std::string& n : notes) out += "note: " + n + "\n";
+  for (const std::string& n : notes) out += "note: " + P(n) + "\n";
   return out;
 }
 

@@ -24,6 +24,7 @@ namespace thinkplan::planner {
 struct ClassCandidates {
   std::vector<Candidate> candidates;
   std::vector<std::string> notes;
+  std::vector<MissingCurves> missing;  // systems without curves: one plan note for every class alike
 };
 using SharedCandidates = std::vector<std::shared_ptr<const ClassCandidates>>;
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.h"
+#include "core/printable_text.h"
 #include "core/special_functions.h"
 
 namespace thinkplan::planner {
@@ -215,7 +216,14 @@ std::string Options(const BucketPlan& b) {
 }  // namespace
 
 // Rows as text columns sized to their widest cell; columns from `first_right` on are right-aligned.
-std::string AlignColumns(const std::vector<std::vector<std::string>>& rows, size_t first_right) {
+// Cells are made printable first: class, bucket and system names come from users.
+std::string AlignColumns(const std::vector<std::vector<std::string>>& raw_rows, size_t first_right) {
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(raw_rows.size());
+  for (const auto& raw : raw_rows) {
+    std::vector<std::string>& row = rows.emplace_back();
+    for (const std::string& cell : raw) row.push_back(PrintableText(cell));
+  }
   std::vector<size_t> width;
   for (const auto& row : rows) {
     width.resize(std::max(width.size(), row.size()), 0);

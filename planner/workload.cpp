@@ -167,7 +167,7 @@ std::vector<std::string> StringList(Node& node, const std::string& key) {
   return out;
 }
 
-TaskClassSpec ParseClass(Node node) {
+TaskClassSpec ParseClass(Node node, const WorkloadReaderOptions& limits) {
   TaskClassSpec c;
   c.name = node.Text("name");
   c.daily_volume = node.Number("daily_volume", 0, 1e12);
@@ -181,6 +181,11 @@ TaskClassSpec ParseClass(Node node) {
   c.target_accuracy = node.OptionalNumber("target_accuracy", 0, 1);
   c.systems = StringList(node, "systems");
   const json& buckets = node.Array("buckets");
+  // Before any bucket is read: the router's confusion matrix alone grows with the square of the count.
+  if (buckets.size() > limits.max_buckets_per_class) {
+    node.Fail("buckets", json(buckets.size()),
+              fmt::format("more than {} buckets in one class (max_buckets_per_class)", limits.max_buckets_per_class));
+  }
   double total = 0;
   std::set<std::string> names;
   for (std::size_t i = 0; i < buckets.size(); ++i) {
@@ -323,10 +328,12 @@ void Workload::Validate() const {
     throw InputError(SourceLocation{file, 0, path, value}, reason);
   };
   std::set<std::string> names;
+  std::set<std::string, std::less<>> system_names;
+  for (const SystemSpec& s : systems) system_names.insert(s.name);
   for (std::size_t i = 0; i < classes.size(); ++i) {
     if (!names.insert(classes[i].name).second) fail(fmt::format("classes[{}].name", i), classes[i].name, "duplicates another class's name");
     for (std::size_t j = 0; j < classes[i].systems.size(); ++j) {
-      if (!FindSystem(classes[i].systems[j])) {
+      if (!system_names.count(classes[i].systems[j])) {
         fail(fmt::format("classes[{}].systems[{}]", i, j), classes[i].systems[j], "names no system of this workload");
       }
     }
@@ -371,7 +378,22 @@ std::vector<std::vector<double>> ConfusionFromAuc(double auc, std::size_t bucket
   return m;
 }
 
-Workload ParseWorkload(const json& value, const std::string& file) {
+bool WorkloadReaderOptions::IsValid(std::string* error) const {
+  auto fail = [&](const char* text) {
+    if (error) *error = text;
+    return false;
+  };
+  if (max_file_bytes == 0) return fail("max_file_bytes must be > 0");
+  if (max_classes == 0) return fail("max_classes must be > 0");
+  if (max_systems == 0) return fail("max_systems must be > 0");
+  if (max_buckets_per_class == 0) return fail("max_buckets_per_class must be > 0");
+  if (max_buckets == 0) return fail("max_buckets must be > 0");
+  return true;
+}
+
+Workload ParseWorkload(const json& value, const std::string& file, const WorkloadReaderOptions& limits) {
+  std::string error;
+  if (!limits.IsValid(&error)) throw UsageError("workload reader: " + error);
   Node root(value, "", file);
   Workload w;
   w.file = file;
@@ -387,9 +409,23 @@ Workload ParseWorkload(const json& value, const std::string& file) {
   w.horizon_months = root.Number("horizon_months", 0.1, 1200, w.horizon_months);
   w.confidence = root.Number("confidence", 0.5, 0.9999, w.confidence);
   const json& systems = root.Array("systems");
+  if (systems.size() > limits.max_systems) {
+    root.Fail("systems", json(systems.size()), fmt::format("more than {} systems (max_systems)", limits.max_systems));
+  }
   for (std::size_t i = 0; i < systems.size(); ++i) w.systems.push_back(ParseSystem(root.Element("systems", i)));
   const json& classes = root.Array("classes");
-  for (std::size_t i = 0; i < classes.size(); ++i) w.classes.push_back(ParseClass(root.Element("classes", i)));
+  if (classes.size() > limits.max_classes) {
+    root.Fail("classes", json(classes.size()), fmt::format("more than {} classes (max_classes)", limits.max_classes));
+  }
+  std::size_t total_buckets = 0;
+  for (std::size_t i = 0; i < classes.size(); ++i) {
+    w.classes.push_back(ParseClass(root.Element("classes", i), limits));
+    total_buckets += w.classes.back().buckets.size();
+    if (total_buckets > limits.max_buckets) {
+      root.Fail(fmt::format("classes[{}].buckets", i), json(total_buckets),
+                fmt::format("more than {} buckets in all (max_buckets)", limits.max_buckets));
+    }
+  }
   if (root.Has("training")) {
     Node training = root.Child("training");
     w.usd_per_flop = training.Number("usd_per_flop", 0, 1, 0);
@@ -402,18 +438,29 @@ Workload ParseWorkload(const json& value, const std::string& file) {
   return w;
 }
 
-Workload LoadWorkload(const std::filesystem::path& path) {
-  std::ifstream in(path);
+Workload LoadWorkload(const std::filesystem::path& path, const WorkloadReaderOptions& limits) {
+  std::string error;
+  if (!limits.IsValid(&error)) throw UsageError("workload reader: " + error);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(SourceLocation{path.string(), 0, "", ""}, "cannot read the workload file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
+  // Read at most one byte past the limit, whatever the file claims to be (a pipe or a growing file has no size).
+  std::string text;
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > limits.max_file_bytes) {
+      throw InputError(SourceLocation{path.string(), 0, "", ""},
+                       fmt::format("workload file larger than {} bytes (max_file_bytes); nothing was read",
+                                   limits.max_file_bytes));
+    }
+  }
   json value;
   try {
-    value = json::parse(buffer.str());
+    value = json::parse(text);
   } catch (const json::parse_error& e) {
     throw InputError(SourceLocation{path.string(), 0, "", ""}, fmt::format("not valid JSON: {}", e.what()));
   }
-  return ParseWorkload(value, path.string());
+  return ParseWorkload(value, path.string(), limits);
 }
 
 nlohmann::json ToJson(const Workload& w) {

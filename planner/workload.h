@@ -125,10 +125,22 @@ struct Workload {
   void Validate() const;
 };
 
+// Limits on what the workload reader accepts, so that a hostile or mistaken file is refused with a message naming
+// the limit instead of exhausting memory. The defaults are far above any real workload (a 100,000-class workload
+// with 1.4 buckets per class is a 43 MB file).
+struct WorkloadReaderOptions {
+  std::size_t max_file_bytes = 64u << 20;     // LoadWorkload: checked while reading, before parsing
+  std::size_t max_classes = 1'000'000;
+  std::size_t max_systems = 10'000;
+  std::size_t max_buckets_per_class = 100;    // each class's router matrix is buckets x buckets
+  std::size_t max_buckets = 2'000'000;        // over all classes
+  bool IsValid(std::string* error) const;
+};
+
 // Strict parse: unknown keys, wrong types and out-of-range values are InputErrors with
-// SourceLocation{file, 0, "classes[2].verifier.dprime", value}.
-Workload ParseWorkload(const nlohmann::json& json, const std::string& file);
-Workload LoadWorkload(const std::filesystem::path& path);
+// SourceLocation{file, 0, "classes[2].verifier.dprime", value}; so is a count beyond `limits`.
+Workload ParseWorkload(const nlohmann::json& json, const std::string& file, const WorkloadReaderOptions& limits = {});
+Workload LoadWorkload(const std::filesystem::path& path, const WorkloadReaderOptions& limits = {});
 nlohmann::json ToJson(const Workload& workload);
 
 // Confusion matrix of an ordered-bucket router with the given AUC between adjacent buckets: equal-variance

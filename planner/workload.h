@@ -127,7 +127,7 @@ struct Workload {
 
 // Limits on what the workload reader accepts, so that a hostile or mistaken file is refused with a message naming
 // the limit instead of exhausting memory. The defaults are far above any real workload (a 100,000-class workload
-// with 1.4 buckets per class is a 43 MB file).
+// with 1.4 buckets per class is a 33 MB file).
 struct WorkloadReaderOptions {
   std::size_t max_file_bytes = 64u << 20;     // LoadWorkload: checked while reading, before parsing
   std::size_t max_classes = 1'000'000;

@@ -13,6 +13,7 @@
 #include "planner/plan.h"
 #include "store/database.h"
 #include "tests/common/test_support.h"
+#include "tests/planner/planner_fixtures.h"
 
 using namespace thinkplan;
 using namespace thinkplan::planner;
@@ -147,16 +148,12 @@ BOOST_AUTO_TEST_SUITE(training_workload)
 BOOST_AUTO_TEST_CASE(the_split_moves_towards_training_as_volume_grows) {
   thinkplan::testing::ScratchDir dir;
   store::Database db = store::Database::Open(dir / "t.db");
-  for (const char* file : {"published/systems.csv", "published/hardware.csv", "published/runs.csv",
-                           "public/deepseek_r1/runs.csv", "public/matharena/runs.csv"}) {
-    db.Ingest(thinkplan::testing::DataDir() / file);
-  }
   CurveSet curves;
-  PlanInputs in;
-  in.workload = LoadWorkload(thinkplan::testing::DataDir() / "workloads" / "training.json");
-  in.curves = &curves;
-  in.runs = db.ListRuns();
-  in.catalogues = Catalogues::Load(thinkplan::testing::DataDir());
+  PlanInputs in = thinkplan::testing::ShippedPlanInputs(
+      db,
+      {"published/systems.csv", "published/hardware.csv", "published/runs.csv", "public/deepseek_r1/runs.csv",
+       "public/matharena/runs.csv"},
+      "training.json", curves);
   const Workload base = in.workload;
   auto plan_at = [&](double multiplier) {
     in.workload = base;

@@ -16,9 +16,11 @@
 #include "planner/whatif.h"
 #include "store/database.h"
 #include "tests/common/test_support.h"
+#include "tests/planner/planner_fixtures.h"
 
 using namespace thinkplan;
 using namespace thinkplan::planner;
+using thinkplan::testing::MakeRun;
 using nlohmann::json;
 
 namespace {
@@ -46,19 +48,6 @@ void ExpectError(const json& j, const std::string& field) {
     BOOST_TEST(e.where().file == "w.json");
     BOOST_TEST(e.where().field == field, "field '" << e.where().field << "' expected '" << field << "': " << e.what());
   }
-}
-
-Run MakeRun(const std::string& system, const std::string& difficulty, Mode mode, double correct, double tokens) {
-  Run r;
-  r.run_key = system + ":" + difficulty;
-  r.system = system;
-  r.task_class = "x";
-  r.difficulty = difficulty;
-  r.mode = mode;
-  r.n_problems = 100;
-  r.n_correct = correct;
-  r.mean_output_tokens = tokens;
-  return r;
 }
 
 }  // namespace
@@ -255,22 +244,27 @@ BOOST_FIXTURE_TEST_CASE(min_cost_for_a_target_and_the_robust_bound, RoutingFixtu
 
 BOOST_AUTO_TEST_SUITE_END()
 
+namespace {
+
+// The default workload on the shipped runs its classes draw on.
+PlanInputs DefaultWorkloadInputs(store::Database& db, const CurveSet& curves) {
+  return thinkplan::testing::ShippedPlanInputs(
+      db,
+      {"published/systems.csv", "published/hardware.csv", "published/runs.csv",
+       "public/livecodebench/runs_2025-01.csv", "public/routellm/runs.csv", "public/matharena/runs.csv",
+       "public/deepseek_r1/runs.csv"},
+      "default.json", curves);
+}
+
+}  // namespace
+
 BOOST_AUTO_TEST_SUITE(default_workload)
 
 BOOST_AUTO_TEST_CASE(plan_figures_recomputed_from_stored_runs_and_prices) {
   thinkplan::testing::ScratchDir dir;
   store::Database db = store::Database::Open(dir / "t.db");
-  for (const char* file : {"published/systems.csv", "published/hardware.csv", "published/runs.csv",
-                           "public/livecodebench/runs_2025-01.csv", "public/routellm/runs.csv",
-                           "public/matharena/runs.csv", "public/deepseek_r1/runs.csv"}) {
-    db.Ingest(thinkplan::testing::DataDir() / file);
-  }
   CurveSet curves;  // no fits: every option is a stored run, so each figure can be recomputed from the runs alone
-  PlanInputs in;
-  in.workload = LoadWorkload(thinkplan::testing::DataDir() / "workloads" / "default.json");
-  in.curves = &curves;
-  in.runs = db.ListRuns();
-  in.catalogues = Catalogues::Load(thinkplan::testing::DataDir());
+  PlanInputs in = DefaultWorkloadInputs(db, curves);
   const PlanResult plan = MakePlan(in);
   BOOST_REQUIRE(plan.feasible);
   BOOST_TEST(plan.inference_usd_per_month <= *in.workload.budget_usd_per_month * (1 + 1e-9));
@@ -490,17 +484,8 @@ BOOST_FIXTURE_TEST_CASE(changes_apply_and_replan, routing::RoutingFixture) {
 BOOST_AUTO_TEST_CASE(replan_reusing_options_equals_a_fresh_plan) {
   thinkplan::testing::ScratchDir dir;
   store::Database db = store::Database::Open(dir / "t.db");
-  for (const char* file : {"published/systems.csv", "published/hardware.csv", "published/runs.csv",
-                           "public/livecodebench/runs_2025-01.csv", "public/routellm/runs.csv",
-                           "public/matharena/runs.csv", "public/deepseek_r1/runs.csv"}) {
-    db.Ingest(thinkplan::testing::DataDir() / file);
-  }
   CurveSet curves;
-  PlanInputs in;
-  in.workload = LoadWorkload(thinkplan::testing::DataDir() / "workloads" / "default.json");
-  in.curves = &curves;
-  in.runs = db.ListRuns();
-  in.catalogues = Catalogues::Load(thinkplan::testing::DataDir());
+  PlanInputs in = DefaultWorkloadInputs(db, curves);
   const PlanResult base = MakePlan(in);
   BOOST_REQUIRE(base.feasible);
   auto without_timings = [](const PlanResult& p) {

@@ -15,9 +15,11 @@
 #include "planner/plan.h"
 #include "planner/whatif.h"
 #include "tests/common/test_support.h"
+#include "tests/planner/planner_fixtures.h"
 
 using namespace thinkplan;
 using namespace thinkplan::planner;
+using thinkplan::testing::MakeRun;
 using nlohmann::json;
 
 namespace {
@@ -44,19 +46,6 @@ json Workload3(int classes, const std::string& class_prefix = "c") {
   }
   w["budget_usd_per_month"] = 100 * std::max(classes, 1);  // the cheapest plan is 30 USD a class
   return w;
-}
-
-Run MakeRun(const std::string& system, const std::string& difficulty, Mode mode, double correct, double tokens) {
-  Run r;
-  r.run_key = system + ":" + difficulty;
-  r.system = system;
-  r.task_class = "x";
-  r.difficulty = difficulty;
-  r.mode = mode;
-  r.n_problems = 100;
-  r.n_correct = correct;
-  r.mean_output_tokens = tokens;
-  return r;
 }
 
 PlanResult PlanOf(const json& workload, const CurveSet& curves) {

@@ -13,6 +13,7 @@
 #include "planner/training_optimum.h"
 #include "store/database.h"
 #include "tests/common/test_support.h"
+#include "tests/planner/planner_fixtures.h"
 
 using namespace thinkplan;
 using namespace thinkplan::planner;
@@ -138,10 +139,6 @@ BOOST_AUTO_TEST_SUITE(training_in_the_plan)
 BOOST_AUTO_TEST_CASE(difficulty_effect_and_continuous_optimum) {
   thinkplan::testing::ScratchDir dir;
   store::Database db = store::Database::Open(dir / "t.db");
-  for (const char* file : {"published/systems.csv", "published/hardware.csv", "published/runs.csv",
-                           "public/deepseek_r1/runs.csv", "public/matharena/runs.csv"}) {
-    db.Ingest(thinkplan::testing::DataDir() / file);
-  }
   CurveSet curves;
   const std::string family = "DeepSeek-R1-Distill-Qwen";
   // Both surfaces are at 50% on the smallest tier (7B on 18T tokens) with one sample, where a point of logit is
@@ -150,11 +147,11 @@ BOOST_AUTO_TEST_CASE(difficulty_effect_and_continuous_optimum) {
   const TrainingSurface medium = Surface(-ln_c7, 1.0, 0.8), hard = Surface(-ln_c7, 1.0, 0.2);
   curves.PutTraining({family, "math", ""}, medium);
   curves.PutTraining({family, "math-competition", ""}, hard);
-  PlanInputs in;
-  in.workload = LoadWorkload(thinkplan::testing::DataDir() / "workloads" / "training.json");
-  in.curves = &curves;
-  in.runs = db.ListRuns();
-  in.catalogues = Catalogues::Load(thinkplan::testing::DataDir());
+  PlanInputs in = thinkplan::testing::ShippedPlanInputs(
+      db,
+      {"published/systems.csv", "published/hardware.csv", "published/runs.csv", "public/deepseek_r1/runs.csv",
+       "public/matharena/runs.csv"},
+      "training.json", curves);
   PlanOptions options;
   options.analyse_routing = false;
   const PlanResult plan = MakePlan(in, options);

@@ -17,7 +17,7 @@
 namespace thinkplan::sim {
 namespace {
 
-using fleet_detail::ClassDraws;
+using fleet_detail::BigVector;
 using fleet_detail::kNever;
 using fleet_detail::PartitionStats;
 using fleet_detail::Query;
@@ -51,7 +51,7 @@ void ParallelFor(std::size_t n, int threads, const std::function<void(std::size_
 }
 
 // Nearest-rank p50, p95 and p99 (selection, not a full sort: the values are partitioned in place).
-Percentiles NearestRank(std::vector<double>& values) {
+Percentiles NearestRank(BigVector<double>& values) {
   Percentiles out;
   if (values.empty()) return out;
   auto at = [&](double q) {
@@ -74,13 +74,13 @@ std::vector<double> HistogramBounds() {
   return bounds;
 }
 
-ClassOutcome SummariseClass(const FleetScenario& scenario, int cls, const std::vector<Query>& queries,
+ClassOutcome SummariseClass(const FleetScenario& scenario, int cls, const BigVector<Query>& queries,
                             std::size_t first, std::size_t last, double days) {
   const FleetClass& c = scenario.classes[static_cast<std::size_t>(cls)];
   ClassOutcome out;
   out.name = c.name;
   out.slo_p95_s = c.slo_p95_s;
-  std::vector<double> ttft, latency;
+  BigVector<double> ttft, latency;
   ttft.reserve(last - first);
   latency.reserve(last - first);
   double credit = 0, credit2 = 0, usd = 0, latency_sum = 0;
@@ -226,44 +226,44 @@ FleetSummary SimulateFleet(const FleetScenario& scenario, const FleetOptions& op
     options.progress(++done, total_units);
   };
 
-  // 1. Draw each class's queries (independent streams per class).
-  std::vector<ClassDraws> draws(n_classes);
+  // 1. Draw each class's queries (independent streams per class): arrivals first, which fix where each class's
+  // queries go in the one array, then everything else about them in place.
+  std::vector<BigVector<double>> arrivals(n_classes);
   ParallelFor(n_classes, options.threads, [&](std::size_t c) {
-    draws[c] = fleet_detail::DrawClass(scenario, static_cast<int>(c), options.seed, options.days);
+    arrivals[c] = fleet_detail::DrawArrivals(scenario, static_cast<int>(c), options.seed, options.days);
+  });
+  std::vector<std::size_t> class_first(n_classes + 1, 0);
+  for (std::size_t c = 0; c < n_classes; ++c) class_first[c + 1] = class_first[c] + arrivals[c].size();
+  BigVector<Query> queries(class_first[n_classes]);
+  std::vector<BigVector<Sequence>> class_sequences(n_classes);
+  ParallelFor(n_classes, options.threads, [&](std::size_t c) {
+    fleet_detail::DrawQueries(scenario, static_cast<int>(c), options.seed, arrivals[c], queries, class_first[c],
+                              class_sequences[c]);
+    arrivals[c] = {};
     report();
   });
-  std::vector<Query> queries;
-  std::vector<Sequence> sequences;
-  std::vector<std::size_t> class_first(n_classes + 1, 0);
-  std::size_t total_queries = 0, total_sequences = 0;
-  for (const ClassDraws& d : draws) {
-    total_queries += d.queries.size();
-    total_sequences += d.sequences.size();
-  }
-  queries.reserve(total_queries);
+  // The sequences of the classes, one after another.
+  std::size_t total_sequences = 0;
+  for (const BigVector<Sequence>& s : class_sequences) total_sequences += s.size();
+  BigVector<Sequence> sequences;
   sequences.reserve(total_sequences);
   for (std::size_t c = 0; c < n_classes; ++c) {
-    class_first[c] = queries.size();
     const uint32_t offset = static_cast<uint32_t>(sequences.size());
-    for (Query q : draws[c].queries) {
-      q.first_sequence += offset;
-      queries.push_back(q);
-    }
-    sequences.insert(sequences.end(), draws[c].sequences.begin(), draws[c].sequences.end());
-    draws[c] = {};
-  }
-  class_first[n_classes] = queries.size();
-  for (uint32_t i = 0; i < queries.size(); ++i) {
-    for (uint32_t j = 0; j < queries[i].samples; ++j) sequences[queries[i].first_sequence + j].query = i;
+    for (std::size_t i = class_first[c]; i < class_first[c + 1]; ++i) queries[i].first_sequence += offset;
+    sequences.insert(sequences.end(), class_sequences[c].begin(), class_sequences[c].end());
+    class_sequences[c] = {};
   }
 
   // 2. Each system runs its own event loop over the queries routed to it, in arrival order.
-  std::vector<std::vector<uint32_t>> routed(n_systems);
+  std::vector<BigVector<uint32_t>> routed(n_systems);
+  std::vector<std::size_t> routed_count(n_systems, 0);
+  for (const Query& q : queries) ++routed_count[static_cast<std::size_t>(q.system)];
+  for (std::size_t s = 0; s < n_systems; ++s) routed[s].reserve(routed_count[s]);
   for (uint32_t i = 0; i < queries.size(); ++i) routed[static_cast<std::size_t>(queries[i].system)].push_back(i);
   std::vector<PartitionStats> stats(n_systems);
   ParallelFor(n_systems, options.threads, [&](std::size_t s) {
     // Each class's queries are already in arrival order and the classes follow one another: merge the runs.
-    std::vector<uint32_t>& order = routed[s];
+    BigVector<uint32_t>& order = routed[s];
     auto earlier = [&](uint32_t a, uint32_t b) { return queries[a].arrival < queries[b].arrival; };
     std::size_t merged = 0;
     for (std::size_t i = 1; i <= order.size(); ++i) {

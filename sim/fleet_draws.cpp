@@ -51,16 +51,16 @@ uint32_t DrawTokens(const TokenDraw& draw, portable::Philox4x32 words) {
 
 }  // namespace
 
-ClassDraws DrawClass(const FleetScenario& scenario, int cls, uint64_t seed, double days) {
+BigVector<double> DrawArrivals(const FleetScenario& scenario, int cls, uint64_t seed, double days) {
   const FleetClass& c = scenario.classes[static_cast<std::size_t>(cls)];
   const Keys keys = FleetKeys(seed);
-  ClassDraws out;
+  BigVector<double> out;
   const double mean_rate = c.daily_volume / 86400.0;
   const double horizon = days * 86400.0;
-  out.queries.reserve(static_cast<std::size_t>(c.daily_volume * days * 1.05) + 16);
+  out.reserve(static_cast<std::size_t>(c.daily_volume * days * 1.05) + 16);
 
-  // Arrivals: a Poisson process whose rate is constant within each hour; the process is memoryless, so each
-  // hour starts afresh at its boundary. Draw d of the class is word d % 4 of block d / 4.
+  // A Poisson process whose rate is constant within each hour; the process is memoryless, so each hour starts
+  // afresh at its boundary. Draw d of the class is word d % 4 of block d / 4.
   uint64_t draw = 0;
   portable::Philox4x32 words{};
   auto next_uniform = [&] {
@@ -80,25 +80,32 @@ ClassDraws DrawClass(const FleetScenario& scenario, int cls, uint64_t seed, doub
     for (;;) {
       t += -std::log(next_uniform()) / rate;
       if (t >= end) break;
-      Query q;
-      q.arrival = t;
-      q.id = (static_cast<uint64_t>(cls) << 40) | out.queries.size();
-      q.cls = cls;
-      out.queries.push_back(q);
+      out.push_back(t);
     }
   }
+  return out;
+}
 
+void DrawQueries(const FleetScenario& scenario, int cls, uint64_t seed, const BigVector<double>& arrivals,
+                 BigVector<Query>& queries, std::size_t first, BigVector<Sequence>& sequences) {
+  const FleetClass& c = scenario.classes[static_cast<std::size_t>(cls)];
+  const Keys keys = FleetKeys(seed);
   // Routing, option, tokens and correctness of each query.
   std::size_t samples = 0;
   for (const FleetBucket& b : c.buckets) {
     for (const FleetOption& o : b.options) samples = std::max<std::size_t>(samples, static_cast<std::size_t>(o.correctness.samples));
   }
-  out.sequences.reserve(out.queries.size() * samples);
+  sequences.reserve(sequences.size() + arrivals.size() * samples);
   std::vector<std::vector<double>> fractions(c.buckets.size());
   for (std::size_t b = 0; b < c.buckets.size(); ++b) {
     for (const FleetOption& o : c.buckets[b].options) fractions[b].push_back(o.fraction);
   }
-  for (Query& q : out.queries) {
+  for (std::size_t i = 0; i < arrivals.size(); ++i) {
+    Query& q = queries[first + i];
+    q = Query{};
+    q.arrival = arrivals[i];
+    q.id = (static_cast<uint64_t>(cls) << 40) | i;
+    q.cls = cls;
     const uint32_t lo = static_cast<uint32_t>(q.id), hi = static_cast<uint32_t>(q.id >> 32);
     const portable::Philox4x32 route = Block(keys, lo, hi, 0, kRouteTag);
     const int true_bucket = Pick(c.true_shares, portable::UniformOpen(route.v[0]));
@@ -110,11 +117,11 @@ ClassDraws DrawClass(const FleetScenario& scenario, int cls, uint64_t seed, doub
     q.system = option.system;
     q.samples = static_cast<uint16_t>(option.correctness.samples);
     q.remaining = q.samples;
-    q.first_sequence = static_cast<uint32_t>(out.sequences.size());
+    q.first_sequence = static_cast<uint32_t>(sequences.size());
     double tokens = 0;
     for (uint32_t j = 0; j < q.samples; ++j) {
       const uint32_t n = DrawTokens(option.tokens, Block(keys, lo, hi, j, kTokenTag));
-      out.sequences.push_back({0, n});
+      sequences.push_back({static_cast<uint32_t>(first + i), n});
       tokens += n;
     }
     const McProblemSpec& c_spec = option.correctness;
@@ -130,7 +137,6 @@ ClassDraws DrawClass(const FleetScenario& scenario, int cls, uint64_t seed, doub
     }
     q.usd = option.usd_fixed_per_query + option.usd_per_output_token * tokens;
   }
-  return out;
 }
 
 }  // namespace thinkplan::sim::fleet_detail

@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "sim/big_vector.h"
 #include "sim/fleet.h"
 
 namespace thinkplan::sim::fleet_detail {
@@ -33,12 +34,13 @@ struct Sequence {
   uint32_t tokens = 1;  // generated tokens: thinking + answer, at least 1
 };
 
-// The queries of one class over the simulated days, in arrival order, with their sequences.
-struct ClassDraws {
-  std::vector<Query> queries;
-  std::vector<Sequence> sequences;  // Query::first_sequence indexes here until the classes are concatenated
-};
+// Arrival times of one class over the simulated days, ascending.
+BigVector<double> DrawArrivals(const FleetScenario& scenario, int cls, uint64_t seed, double days);
 
-ClassDraws DrawClass(const FleetScenario& scenario, int cls, uint64_t seed, double days);
+// Fills queries[first + i] for the class's i-th arrival (route, option, samples, credit, API cost) and appends
+// its sequences to `sequences`, whose Query::first_sequence and Sequence::query index `sequences` and `queries`.
+// Writes only that slice of `queries`, so classes can be drawn side by side.
+void DrawQueries(const FleetScenario& scenario, int cls, uint64_t seed, const BigVector<double>& arrivals,
+                 BigVector<Query>& queries, std::size_t first, BigVector<Sequence>& sequences);
 
 }  // namespace thinkplan::sim::fleet_detail

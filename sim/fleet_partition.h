@@ -24,7 +24,7 @@ struct PartitionStats {
 
 // Runs the event loop for `system` over queries[order[i]] (ascending arrival). Writes ttft, finish, unserved and
 // the self-hosted device cost into those queries only.
-PartitionStats RunPartition(const FleetScenario& scenario, int system, const std::vector<uint32_t>& order,
-                            std::vector<Query>& queries, const std::vector<Sequence>& sequences);
+PartitionStats RunPartition(const FleetScenario& scenario, int system, const BigVector<uint32_t>& order,
+                            BigVector<Query>& queries, const BigVector<Sequence>& sequences);
 
 }  // namespace thinkplan::sim::fleet_detail

@@ -118,7 +118,11 @@ int RunSimulate(Invocation& invocation) {
       ("threads", "worker threads (the result does not depend on them)", cxxopts::value<int>()->default_value("1"))
       ("devices", "SYSTEM=N: simulate N devices of a self-hosted system instead of the plan's (repeatable)",
        cxxopts::value<std::vector<std::string>>())
-      ("no-capacity-check", "skip the re-run with one device fewer");
+      ("no-capacity-check", "skip the re-run with one device fewer")
+      ("max-queries", "refuse a run expected to draw more queries than this (memory: about 100 bytes each)",
+       cxxopts::value<double>()->default_value("3e7"))
+      ("max-samples", "refuse a run expected to draw more samples than this (memory: 8 bytes each)",
+       cxxopts::value<double>()->default_value("2e8"));
   Parsed parsed = ParseCommandLine(options, invocation);
   if (parsed.help_shown) return 0;
   const auto& args = parsed.result;
@@ -128,6 +132,8 @@ int RunSimulate(Invocation& invocation) {
   settings.seed = args["seed"].as<uint64_t>();
   settings.threads = args["threads"].as<int>();
   settings.capacity_check = !args.count("no-capacity-check");
+  settings.max_queries = args["max-queries"].as<double>();
+  settings.max_samples = args["max-samples"].as<double>();
   if (args.count("devices")) {
     for (const std::string& item : args["devices"].as<std::vector<std::string>>()) {
       const std::size_t eq = item.rfind('=');

@@ -176,13 +176,20 @@ json ToContractJson(long plan_id, const sim::FleetScenario& scenario, const Simu
   return j;
 }
 
+sim::FleetOptions FleetOptionsOf(const SimulateSettings& settings) {
+  sim::FleetOptions options;
+  options.seed = settings.seed;
+  options.days = settings.days;
+  options.threads = settings.threads;
+  options.max_queries = settings.max_queries;
+  options.max_sequences = settings.max_samples;
+  return options;
+}
+
 }  // namespace
 
 bool SimulateSettings::IsValid(std::string* error) const {
-  sim::FleetOptions options;
-  options.days = days;
-  options.threads = threads;
-  if (!options.IsValid(error)) return false;
+  if (!FleetOptionsOf(*this).IsValid(error)) return false;
   for (const auto& [name, count] : devices) {
     if (count < 0) {
       *error = "devices for " + name + " must be >= 0";
@@ -202,10 +209,7 @@ SimulationOutcome SimulatePlan(store::Database& db, long plan_id, const Simulate
                                    [&](const sim::FleetSystem& s) { return s.name == name && !s.api; });
     if (!known) throw UsageError("--devices: '" + name + "' is not a self-hosted system of plan " + std::to_string(plan_id));
   }
-  sim::FleetOptions options;
-  options.seed = settings.seed;
-  options.days = settings.days;
-  options.threads = settings.threads;
+  sim::FleetOptions options = FleetOptionsOf(settings);
   std::unique_ptr<Progress> bar;
   if (progress) {
     bar = std::make_unique<Progress>(*progress, "simulating", built.scenario.classes.size() + built.scenario.systems.size(),

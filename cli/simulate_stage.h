@@ -25,6 +25,9 @@ struct SimulateSettings {
   // Re-run each self-hosted system with one device fewer to show whether the planned count is the smallest that
   // meets the SLO. Default true.
   bool capacity_check = true;
+  // Memory guards, refused before the run starts (see sim::FleetOptions). Defaults 3e7 and 2e8.
+  double max_queries = 3e7;
+  double max_samples = 2e8;
   bool IsValid(std::string* error) const;
 };
 

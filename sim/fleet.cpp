@@ -208,13 +208,43 @@ bool FleetOptions::IsValid(std::string* error) const {
     *error = "threads must be in 1..1024";
     return false;
   }
+  // Query and sample indices are 32-bit.
+  if (!(max_queries >= 1 && max_queries <= 4e9) || !(max_sequences >= 1 && max_sequences <= 4e9)) {
+    *error = "the query and sample limits must be in [1, 4e9]";
+    return false;
+  }
   return true;
+}
+
+ExpectedDraws ExpectedDrawsOf(const FleetScenario& scenario, double days) {
+  ExpectedDraws out;
+  for (const FleetClass& c : scenario.classes) {
+    // Samples per query: over true buckets, the router's predicted buckets and their options' fractions.
+    double samples = 0;
+    for (std::size_t t = 0; t < c.true_shares.size(); ++t) {
+      for (std::size_t p = 0; p < c.buckets.size(); ++p) {
+        const double routed = c.confusion.empty() ? (p == t ? 1.0 : 0.0) : c.confusion[t][p];
+        for (const FleetOption& o : c.buckets[p].options) samples += c.true_shares[t] * routed * o.fraction * o.correctness.samples;
+      }
+    }
+    out.queries += c.daily_volume * days;
+    out.sequences += c.daily_volume * days * samples;
+  }
+  return out;
 }
 
 FleetSummary SimulateFleet(const FleetScenario& scenario, const FleetOptions& options) {
   std::string error;
   if (!options.IsValid(&error)) throw UsageError("fleet simulation: " + error);
   scenario.Validate();
+  const ExpectedDraws expected = ExpectedDrawsOf(scenario, options.days);
+  if (expected.queries > options.max_queries || expected.sequences > options.max_sequences) {
+    throw UsageError(fmt::format(
+        "fleet simulation: {:g} day(s) of this traffic would draw about {:.3g} queries and {:.3g} samples, above "
+        "the limits of {:.3g} queries and {:.3g} samples that keep its memory in bounds; simulate fewer days "
+        "(--days) or raise the limits (--max-queries, --max-samples)",
+        options.days, expected.queries, expected.sequences, options.max_queries, options.max_sequences));
+  }
   const auto start = std::chrono::steady_clock::now();
   const std::size_t n_classes = scenario.classes.size(), n_systems = scenario.systems.size();
   std::mutex progress_mutex;

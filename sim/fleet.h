@@ -106,6 +106,11 @@ struct FleetOptions {
   uint64_t seed = 42;
   double days = 1;   // simulated days of arrivals; the fleet then drains. Default 1.
   int threads = 1;   // workers over classes and independent systems; the result does not depend on it
+  // Refuse a run expected to draw more queries or samples than this, before any memory is taken: each query
+  // holds about 100 bytes and each sample 8 until the end of the run. Defaults: 3e7 queries (about 3 GB),
+  // 2e8 samples (1.6 GB); a day of the default workload draws 0.7 million queries and 1.1 million samples.
+  double max_queries = 3e7;
+  double max_sequences = 2e8;
   // Called with (work units done, total) from the calling thread's workers, serialised. May be empty.
   std::function<void(std::size_t, std::size_t)> progress;
   bool IsValid(std::string* error) const;
@@ -176,6 +181,15 @@ struct FleetSummary {
   std::string FullReport() const;
 };
 
+// Expected queries and samples (sequences) of `days` of the scenario's traffic, what max_queries and
+// max_sequences are checked against.
+struct ExpectedDraws {
+  double queries = 0, sequences = 0;
+};
+ExpectedDraws ExpectedDrawsOf(const FleetScenario& scenario, double days);
+
+// Throws UsageError when the options are invalid or the run would exceed their limits, InputError when the
+// scenario is inconsistent.
 FleetSummary SimulateFleet(const FleetScenario& scenario, const FleetOptions& options);
 
 }  // namespace thinkplan::sim

@@ -1,12 +1,15 @@
 #include "tests/reliability/reliability_support.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <nlohmann/json.hpp>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <thread>
 #include <stdexcept>
 
 #include "tests/common/test_support.h"
@@ -99,6 +102,30 @@ long long Count(const std::filesystem::path& db, const std::string& sql) {
   SQLite::Statement q(connection, sql);
   q.executeStep();
   return q.getColumn(0).getInt64();
+}
+
+RandomKiller::RandomKiller(double full, double anywhere, double near_from, double near_to, uint64_t seed)
+    : full_(full), anywhere_(anywhere), near_from_(near_from), near_to_(near_to), random_(seed) {}
+
+RandomKiller::Outcome RandomKiller::Kill(Child& child, long attempt) {
+  std::uniform_real_distribution<double> anywhere(0.0, anywhere_ * full_), near_end(near_from_ * full_, near_to_ * full_);
+  Outcome out;
+  out.delay = attempt % 2 == 0 ? anywhere(random_) : near_end(random_);
+  std::this_thread::sleep_for(std::chrono::duration<double>(out.delay));
+  out.finished_before_kill = child.Exited();
+  child.Kill();
+  out.exit_code = child.Wait();
+  return out;
+}
+
+std::string KillTally::Describe(const std::string& what) const {
+  return std::to_string(absent) + " left nothing, " + std::to_string(whole) + " killed after the commit with the " +
+         what + " whole, " + std::to_string(finished) + " had finished";
+}
+
+bool ParsesAsJsonObject(const std::string& text) {
+  const auto value = nlohmann::json::parse(text, nullptr, false);
+  return !value.is_discarded() && value.is_object();
 }
 
 }  // namespace thinkplan::testing

@@ -7,8 +7,6 @@
 
 #include <chrono>
 #include <fstream>
-#include <random>
-#include <thread>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
@@ -35,11 +33,6 @@ std::filesystem::path WriteNamedWorkload(const std::filesystem::path& dir, const
   const auto path = dir / (name + ".json");
   std::ofstream(path) << workload.dump(2);
   return path;
-}
-
-bool ParsesAsJsonObject(const std::string& text) {
-  const auto value = nlohmann::json::parse(text, nullptr, false);
-  return !value.is_discarded() && value.is_object();
 }
 
 // What the database holds, read with plain SQLite: every plan must point at a stored workload and both bodies must
@@ -74,23 +67,18 @@ BOOST_AUTO_TEST_CASE(killed_plans_leave_whole_plans_or_nothing) {
   const double full = std::chrono::duration<double>(Clock::now() - start).count();
 
   // Half the delays anywhere in the run, half close to its end, where the write happens (the transaction is a
-  // millisecond of a run of a tenth of a second, so uniform delays alone would rarely land in it).
-  std::mt19937_64 random(20261130);
-  std::uniform_real_distribution<double> anywhere(0.0, 1.3 * full), near_end(0.85 * full, 1.1 * full);
-  int absent = 0, whole = 0, finished = 0;
+  // millisecond of a run of a tenth of a second).
+  RandomKiller killer(full, 1.3, 0.85, 1.1, 20261130);
+  KillTally tally;
   long long rows_checked = 0;
   for (long attempt = 0; attempt < kills; ++attempt) {
     const std::string name = "kill-" + std::to_string(attempt);
     const auto workload = WriteNamedWorkload(dir.path(), name);
     const long long plans_before = Count(db, "SELECT count(*) FROM plans");
     Child child({"plan", "--quiet", "--db", db.string(), workload.string()}, dir / ("plan" + std::to_string(attempt)));
-    const double delay = attempt % 2 == 0 ? anywhere(random) : near_end(random);
-    std::this_thread::sleep_for(std::chrono::duration<double>(delay));
-    const bool done_before_kill = child.Exited();
-    child.Kill();
-    const int code = child.Wait();
+    const RandomKiller::Outcome kill = killer.Kill(child, attempt);
 
-    BOOST_TEST_INFO("attempt " << attempt << ", delay " << delay << " s of " << full << " s, exit " << code);
+    BOOST_TEST_INFO("attempt " << attempt << ", delay " << kill.delay << " s of " << full << " s, exit " << kill.exit_code);
     BOOST_REQUIRE_EQUAL(IntegrityCheck(db), "ok");
     const long long plans = Count(db, "SELECT count(*) FROM plans");
     const long long workload_rows = CountWhere(db, "SELECT count(*) FROM workloads WHERE name = ?", name);
@@ -99,15 +87,13 @@ BOOST_AUTO_TEST_CASE(killed_plans_leave_whole_plans_or_nothing) {
     BOOST_REQUIRE(plans == plans_before || plans == plans_before + 1);
     BOOST_REQUIRE_EQUAL(plan_rows, plans - plans_before);  // a new plan row is this attempt's, with its workload
     BOOST_REQUIRE_EQUAL(workload_rows, plan_rows);        // and no workload row without its plan
-    if (done_before_kill) BOOST_REQUIRE_MESSAGE(code == 0 && plan_rows == 1, "a finished plan was lost");
+    if (kill.finished_before_kill) BOOST_REQUIRE_MESSAGE(kill.exit_code == 0 && plan_rows == 1, "a finished plan was lost");
     rows_checked += CheckEveryPlanIsWhole(db);
-    (done_before_kill ? finished : plan_rows == 1 ? whole : absent) += 1;
+    tally.Add(kill.finished_before_kill, plan_rows == 1);
   }
-  BOOST_TEST_MESSAGE("plan kills: " << kills << " (uninterrupted plan " << full << " s): " << absent
-                                    << " left nothing, " << whole << " killed after the commit with the plan whole, "
-                                    << finished << " had finished; " << rows_checked
-                                    << " plan and workload rows checked; integrity ok");
-  BOOST_TEST(absent > 0);  // the kills did land inside runs of the command
+  BOOST_TEST_MESSAGE("plan kills: " << kills << " (uninterrupted plan " << full << " s): " << tally.Describe("plan")
+                                    << "; " << rows_checked << " plan and workload rows checked; integrity ok");
+  BOOST_TEST(tally.absent > 0);  // the kills did land inside runs of the command
 }
 
 }  // namespace

@@ -247,4 +247,40 @@ BOOST_AUTO_TEST_CASE(bad_scenarios_are_input_errors) {
   BOOST_CHECK_THROW(SimulateFleet(MixedFleet(), bad), UsageError);
 }
 
+BOOST_AUTO_TEST_CASE(expected_draws_follow_shares_router_and_fractions) {
+  // chat: 20,000 a day, 4 samples each. code: 4,000 a day; true easy 0.6 / hard 0.4, routed by the confusion; the
+  // predicted-hard bucket's options both take 1 sample, so every code query has 1 sample whatever the route.
+  FleetScenario s = MixedFleet();
+  ExpectedDraws d = ExpectedDrawsOf(s, 2.0);
+  BOOST_TEST(d.queries == 2 * (20000.0 + 4000.0));
+  BOOST_TEST(d.sequences == 2 * (20000.0 * 4 + 4000.0 * 1), boost::test_tools::tolerance(1e-12));
+  // Give the predicted-hard bucket's first option (fraction 0.7) 8 samples: it receives 0.6 x 0.1 + 0.4 x 0.8 =
+  // 0.38 of the code traffic, so code averages 1 + 0.38 x 0.7 x 7 samples.
+  s.classes[1].buckets[1].options[0].correctness.samples = 8;
+  d = ExpectedDrawsOf(s, 1.0);
+  BOOST_TEST(d.sequences == 20000.0 * 4 + 4000.0 * (1 + 0.38 * 0.7 * 7), boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(runs_beyond_the_memory_limits_are_refused_before_they_start) {
+  FleetOptions options;
+  options.days = 10;
+  options.max_queries = 1e5;  // 10 days of 24,000 queries
+  try {
+    SimulateFleet(MixedFleet(), options);
+    BOOST_FAIL("a run over the query limit was not refused");
+  } catch (const UsageError& e) {
+    const std::string what = e.what();
+    BOOST_TEST(what.find("2.4e+05 queries") != std::string::npos, what);
+    BOOST_TEST(what.find("--days") != std::string::npos, what);
+  }
+  options.max_queries = 1e6;
+  options.max_sequences = 5e5;  // 8.4e5 samples
+  BOOST_CHECK_THROW(SimulateFleet(MixedFleet(), options), UsageError);
+  options.max_sequences = 1e6;
+  options.days = 0.01;
+  BOOST_TEST(SimulateFleet(MixedFleet(), options).queries > 0u);
+  options.max_queries = 0;
+  BOOST_CHECK_THROW(SimulateFleet(MixedFleet(), options), UsageError);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -42,7 +42,14 @@ json ExportScenario(const sim::FleetScenario& s) {
     for (const sim::FleetBucket& b : c.buckets) {
       json options = json::array();
       for (const sim::FleetOption& o : b.options) {
-        options.push_back({{"system", o.system}, {"fraction", o.fraction}, {"samples", o.correctness.samples},
+        json by_true = json::array();
+        for (std::size_t t = 0; t < o.correctness_by_true.size(); ++t) {
+          const sim::TokenDraw& tokens = o.tokens_by_true[t];
+          by_true.push_back({{"beta_a", o.correctness_by_true[t].beta_a}, {"beta_b", o.correctness_by_true[t].beta_b},
+                             {"token_kind", static_cast<int>(tokens.kind)}, {"mu", tokens.mu}, {"sigma", tokens.sigma},
+                             {"mean", tokens.mean}, {"cap", std::isfinite(tokens.cap) ? json(tokens.cap) : json(nullptr)}});
+        }
+        options.push_back({{"system", o.system}, {"by_true", by_true}, {"fraction", o.fraction}, {"samples", o.correctness.samples},
                            {"aggregation", Aggregation(o.correctness.aggregation)}, {"beta_a", o.correctness.beta_a},
                            {"beta_b", o.correctness.beta_b}, {"dprime", o.correctness.dprime}, {"rho", o.correctness.rho},
                            {"token_kind", static_cast<int>(o.tokens.kind)}, {"mu", o.tokens.mu}, {"sigma", o.tokens.sigma},

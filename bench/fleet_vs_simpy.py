@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """The fleet model of sim/fleet.cpp written straightforwardly in SimPy 3, for the throughput comparison of
 bench/fleet_vs_simpy.sh. Same scenario (exported by bench_fleet --export), same model: Poisson arrivals with an
-hourly profile, routing through the confusion matrix, option draw, LogNormal thinking lengths, correctness from
-Beta difficulty and per-sample Bernoulli draws, API samples as TTFT + tokens / speed, self-hosted replicas with
-continuous batching (prefill pass, then one token per running sequence per decode step, KV-limited admission),
-a verifier delay. Its random numbers differ (Python's generator); the distributions are the same.
+hourly profile, routing through the confusion matrix, option draw, LogNormal thinking lengths and correctness
+from Beta difficulty and per-sample Bernoulli draws (both per true bucket where the plan gives them), API samples
+as TTFT + tokens / speed, self-hosted replicas with continuous batching (prefill pass, then one token per running
+sequence per decode step, KV-limited admission), a verifier delay. Its random numbers differ (Python's
+generator); the distributions are the same.
 
-usage: fleet_vs_simpy.py scenario.json DAYS  -> one JSON line with sequences and seconds
+usage: fleet_vs_simpy.py scenario.json DAYS [REPEATS]  -> one JSON line with sequences and seconds (best run)
 """
 import json
 import math
@@ -128,9 +129,11 @@ def query(env, scenario, pools, c, rng, stats):
     options = c["buckets"][bucket]
     o = options[pick([x["fraction"] for x in options], rng.random())]
     system = scenario["systems"][o["system"]]
-    tokens = [draw_tokens(o, rng) for _ in range(o["samples"])]
+    # Difficulty and thinking follow the query's true bucket where the plan gives them per bucket.
+    drawn = dict(o, **o["by_true"][o_true]) if o["by_true"] else o
+    tokens = [draw_tokens(drawn, rng) for _ in range(o["samples"])]
     stats["sequences"] += len(tokens)
-    stats["credit"] += credit(o, rng)
+    stats["credit"] += credit(drawn, rng)
     arrival = env.now
     if system["api"]:
         yield env.timeout(system["ttft_s"] + max(tokens) / system["tokens_per_s"])

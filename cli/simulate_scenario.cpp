@@ -206,6 +206,22 @@ BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::s
         const double cap = o.contains("budget_tokens") && o["budget_tokens"].is_number() ? o["budget_tokens"].get<double>()
                                                                                         : std::numeric_limits<double>::infinity();
         option.tokens = TokensFromMeanAndP95(Number(o, "thinking_tokens_mean"), Number(o, "thinking_tokens_p95"), cap, c.answer_tokens);
+        // Per true bucket where the plan gives it (plans made before it did mix them): a misrouted query keeps
+        // its own difficulty and thinking length.
+        const json by_true = o.value("by_true_bucket", json::array());
+        if (by_true.is_array() && by_true.size() == fc.true_shares.size() && by_true.size() > 1) {
+          for (const json& t : by_true) {
+            if (!t.is_object()) {  // traffic the plan does not route here: the mixed figures stand in
+              option.correctness_by_true.push_back(option.correctness);
+              option.tokens_by_true.push_back(option.tokens);
+              continue;
+            }
+            option.correctness_by_true.push_back(
+                CorrectnessMatching(Number(t, "accuracy"), kind, samples, d_prime, kRho, kConcentration));
+            option.tokens_by_true.push_back(
+                TokensFromMeanAndP95(Number(t, "thinking_tokens_mean"), Number(t, "thinking_tokens_p95"), cap, c.answer_tokens));
+          }
+        }
         option.label = fmt::format("{} {} {}", system, o.value("mode", ""), aggregation_text);
         const double verifier_usd = Number(o, "verifier_usd_per_query");
         const planner::SystemSpec* spec = workload.FindSystem(system);
@@ -245,10 +261,10 @@ BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::s
         self_hosted_serving, Number(body, "fleet_usd_per_month"), s.planned_paid_usd_per_month));
   }
   out.notes.push_back(fmt::format(
-      "correctness: each option's accuracy is the plan's (mixed over the true buckets its routed bucket receives); per-problem "
-      "difficulty is Beta with a + b = {} at the mean that reproduces it",
+      "correctness: each query's accuracy is the plan's for its option on the bucket it truly belongs to (so a misrouted "
+      "query keeps its difficulty); per-problem difficulty is Beta with a + b = {} at the mean that reproduces it",
       kConcentration));
-  out.notes.push_back("thinking tokens: LogNormal matched to the plan's mean and p95 per option, capped at the budget; "
+  out.notes.push_back("thinking tokens: LogNormal matched to the plan's mean and p95 per option and true bucket, capped at the budget; "
                       "verifier time is 0 (the workload gives none)");
   return out;
 }

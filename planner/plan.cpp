@@ -364,6 +364,29 @@ std::vector<DifficultyEffect> DifficultyEffects(const Workload& w, const CurveSe
   }
   return out;
 }
+// An option's figures on each true bucket of the traffic routed to it (null where that traffic is negligible), so
+// that a simulation can follow a misrouted query's own difficulty; "accuracy" and the token figures beside it
+// are their mix.
+nlohmann::json ByTrueBucketJson(const SharedCandidates& candidates, const BucketPlan& b, const ChosenShare& share) {
+  nlohmann::json out = nlohmann::json::array();
+  const Candidate* candidate = nullptr;
+  if (b.class_index < candidates.size() && candidates[b.class_index] &&
+      share.candidate < candidates[b.class_index]->candidates.size()) {
+    candidate = &candidates[b.class_index]->candidates[share.candidate];
+  }
+  for (std::size_t t = 0; t < b.weights.size(); ++t) {
+    const std::optional<Figures>* f = candidate && t < candidate->per_bucket.size() ? &candidate->per_bucket[t] : nullptr;
+    if (b.weights[t] <= 1e-12 || !f || !*f) {
+      out.push_back(nullptr);
+      continue;
+    }
+    out.push_back({{"accuracy", (*f)->accuracy},
+                   {"thinking_tokens_mean", (*f)->thinking_tokens},
+                   {"thinking_tokens_p95", (*f)->thinking_tokens_p95}});
+  }
+  return out;
+}
+
 }  // namespace
 
 bool PlanOptions::IsValid(std::string* error) const {
@@ -745,6 +768,7 @@ nlohmann::json PlanResult::ToJson() const {
       o["verifier_usd_per_query"] = s.figures.verifier_usd;
       o["latency_p95_s"] = s.figures.latency_p95_s;
       o["source"] = s.figures.source;
+      if (b.weights.size() > 1) o["by_true_bucket"] = ByTrueBucketJson(candidates, b, s);
       shares.push_back(o);
     }
     j["allocation"].push_back({{"class", b.class_name},

@@ -175,6 +175,19 @@ void FleetScenario::Validate() const {
         }
         if (!(opt.correctness.beta_a > 0) || !(opt.correctness.beta_b > 0)) Invalid(oat + ".beta", opt.correctness.beta_a, "a, b must be > 0");
         if (!(opt.verifier_s >= 0)) Invalid(oat + ".verifier_s", opt.verifier_s, "must be >= 0");
+        if (!opt.correctness_by_true.empty() && opt.correctness_by_true.size() != c.true_shares.size()) {
+          Invalid(oat + ".correctness_by_true", static_cast<double>(opt.correctness_by_true.size()), "one entry per true bucket");
+        }
+        if (!opt.tokens_by_true.empty() && opt.tokens_by_true.size() != c.true_shares.size()) {
+          Invalid(oat + ".tokens_by_true", static_cast<double>(opt.tokens_by_true.size()), "one entry per true bucket");
+        }
+        for (std::size_t t = 0; t < opt.correctness_by_true.size(); ++t) {
+          const McProblemSpec& spec = opt.correctness_by_true[t];
+          if (spec.samples != opt.correctness.samples || spec.aggregation != opt.correctness.aggregation) {
+            Invalid(fmt::format("{}.correctness_by_true[{}].samples", oat, t), spec.samples, "must match the option's samples and aggregation");
+          }
+          if (!(spec.beta_a > 0) || !(spec.beta_b > 0)) Invalid(fmt::format("{}.correctness_by_true[{}].beta", oat, t), spec.beta_a, "a, b must be > 0");
+        }
       }
       CheckDistribution(fractions, bat + ".options.fraction");
     }

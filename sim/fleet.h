@@ -36,6 +36,10 @@ struct FleetOption {
   int system = 0;         // index into FleetScenario::systems
   McProblemSpec correctness;  // Beta(a, b), samples, aggregation, d', rho; the seed keys are set by the simulator
   TokenDraw tokens;
+  // Per true bucket of the class (empty: `correctness` and `tokens` for all): a query's difficulty and thinking
+  // follow the bucket it truly belongs to, whichever bucket the router sent it to. Same samples and aggregation.
+  std::vector<McProblemSpec> correctness_by_true;
+  std::vector<TokenDraw> tokens_by_true;
   double usd_fixed_per_query = 0;      // API prompt tokens of all samples plus verifier cost
   double usd_per_output_token = 0;     // API output price (thinking and answer)
   double verifier_s = 0;               // verifier time after the last sample finishes

@@ -114,17 +114,19 @@ void DrawQueries(const FleetScenario& scenario, int cls, uint64_t seed, const Bi
     const FleetBucket& bucket = c.buckets[static_cast<std::size_t>(q.bucket)];
     q.option = Pick(fractions[static_cast<std::size_t>(q.bucket)], portable::UniformOpen(route.v[2]));
     const FleetOption& option = bucket.options[static_cast<std::size_t>(q.option)];
+    const std::size_t truth = static_cast<std::size_t>(true_bucket);
+    const TokenDraw& token_draw = option.tokens_by_true.empty() ? option.tokens : option.tokens_by_true[truth];
     q.system = option.system;
     q.samples = static_cast<uint16_t>(option.correctness.samples);
     q.remaining = q.samples;
     q.first_sequence = static_cast<uint32_t>(sequences.size());
     double tokens = 0;
     for (uint32_t j = 0; j < q.samples; ++j) {
-      const uint32_t n = DrawTokens(option.tokens, Block(keys, lo, hi, j, kTokenTag));
+      const uint32_t n = DrawTokens(token_draw, Block(keys, lo, hi, j, kTokenTag));
       sequences.push_back({static_cast<uint32_t>(first + i), n});
       tokens += n;
     }
-    const McProblemSpec& c_spec = option.correctness;
+    const McProblemSpec& c_spec = option.correctness_by_true.empty() ? option.correctness : option.correctness_by_true[truth];
     if (c_spec.aggregation == McAggregation::kPass1) {
       // One sample: averaged over the Beta difficulty it is right with probability a / (a + b) exactly, so the
       // difficulty need not be drawn (the costly part of the per-problem code).

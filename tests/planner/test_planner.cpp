@@ -223,6 +223,29 @@ BOOST_FIXTURE_TEST_CASE(plan_routes_hard_to_slow_and_prices_the_router_error, Ro
   BOOST_TEST(plan.no_router->accuracy == 0.66 + 0.38 * 0.19, boost::test_tools::tolerance(1e-9));
 }
 
+BOOST_FIXTURE_TEST_CASE(plan_json_gives_each_option_per_true_bucket, RoutingFixture) {
+  // The plan above: predicted-easy on A (90% / 30% on true easy / hard), predicted-hard on B (95% / 70%); each
+  // option's accuracy is the mix of these by the bucket's true-bucket weights.
+  workload.budget_usd_per_month = 132.6;
+  const json allocation = MakePlan(Inputs()).ToJson().at("allocation");
+  BOOST_REQUIRE(allocation.size() == 2u);
+  const std::map<std::string, std::vector<double>> expected = {{"fast", {0.9, 0.3}}, {"slow", {0.95, 0.7}}};
+  for (const json& bucket : allocation) {
+    const std::vector<double> weights = bucket.at("true_bucket_mix").get<std::vector<double>>();
+    for (const json& option : bucket.at("options")) {
+      const json& by_true = option.at("by_true_bucket");
+      BOOST_REQUIRE(by_true.size() == 2u);
+      const std::vector<double>& want = expected.at(option.at("system").get<std::string>());
+      double mixed = 0;
+      for (std::size_t t = 0; t < 2; ++t) {
+        BOOST_TEST(by_true[t].at("accuracy").get<double>() == want[t], boost::test_tools::tolerance(1e-12));
+        mixed += weights[t] * want[t];
+      }
+      BOOST_TEST(option.at("accuracy").get<double>() == mixed, boost::test_tools::tolerance(1e-12));
+    }
+  }
+}
+
 BOOST_FIXTURE_TEST_CASE(min_cost_for_a_target_and_the_robust_bound, RoutingFixture) {
   // Target 0.791 is exactly the plan above, whose cost is $132.60.
   workload.objective = Objective::kMinCost;

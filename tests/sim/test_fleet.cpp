@@ -247,6 +247,50 @@ BOOST_AUTO_TEST_CASE(bad_scenarios_are_input_errors) {
   BOOST_CHECK_THROW(SimulateFleet(MixedFleet(), bad), UsageError);
 }
 
+BOOST_AUTO_TEST_CASE(misrouted_queries_keep_their_true_difficulty_and_thinking) {
+  // True easy / hard 50% each, confusion [[0.8, 0.2], [0.3, 0.7]]. Predicted-easy's option is right on 90% of easy
+  // and 20% of hard queries, predicted-hard's on 95% and 60% (pass@1: credit is Bernoulli(a / (a + b))).
+  // Accuracy = .5 (.8 .9 + .2 .95) + .5 (.3 .2 + .7 .6) = 0.695. Thinking: Exp(100) on easy, Exp(1000) on hard
+  // queries whatever their route, so the mean tokens are .5 (100.5 + 1000.5) (the ceiling adds half a token).
+  FleetScenario s;
+  FleetSystem api;
+  api.name = "api";
+  api.ttft_s = 0;
+  api.output_tokens_per_s = 1000;
+  s.systems.push_back(api);
+  auto option = [](double on_easy, double on_hard) {
+    FleetOption o = Option(0, 1, 1, {});
+    for (double p : {on_easy, on_hard}) {
+      McProblemSpec spec = o.correctness;
+      spec.beta_a = 2 * p;
+      spec.beta_b = 2 * (1 - p);
+      o.correctness_by_true.push_back(spec);
+    }
+    for (double mean : {100.0, 1000.0}) o.tokens_by_true.push_back({TokenDraw::Kind::kExponential, 0, 0, mean});
+    return o;
+  };
+  FleetClass c;
+  c.name = "code";
+  c.daily_volume = 200000;
+  c.true_shares = {0.5, 0.5};
+  c.confusion = {{0.8, 0.2}, {0.3, 0.7}};
+  c.buckets = {FleetBucket{"easy", {option(0.9, 0.2)}}, FleetBucket{"hard", {option(0.95, 0.6)}}};
+  s.classes = {c};
+  FleetOptions options;
+  options.days = 0.5;
+  const FleetSummary r = SimulateFleet(s, options);
+  const double n = static_cast<double>(r.queries);
+  BOOST_TEST(std::abs(r.accuracy - 0.695) < 5 * std::sqrt(0.695 * 0.305 / n), "accuracy " << r.accuracy);
+  // Latency = tokens / 1000 per second; the mixture of the two exponentials has variance .5 (100^2 + 1000^2) +
+  // .25 900^2 tokens^2.
+  const double mean_tokens = 0.5 * (100.5 + 1000.5), sd_tokens = std::sqrt(0.5 * (1e4 + 1e6) + 0.25 * 8.1e5);
+  BOOST_TEST(std::abs(r.classes[0].mean_latency_s * 1000 - mean_tokens) < 5 * sd_tokens / std::sqrt(n),
+             "mean tokens " << r.classes[0].mean_latency_s * 1000);
+  // Entries per true bucket must cover every true bucket.
+  s.classes[0].buckets[0].options[0].tokens_by_true.pop_back();
+  BOOST_CHECK_THROW(SimulateFleet(s, options), InputError);
+}
+
 BOOST_AUTO_TEST_CASE(expected_draws_follow_shares_router_and_fractions) {
   // chat: 20,000 a day, 4 samples each. code: 4,000 a day; true easy 0.6 / hard 0.4, routed by the confusion; the
   // predicted-hard bucket's options both take 1 sample, so every code query has 1 sample whatever the route.

@@ -240,8 +240,34 @@ void Validate(const json& v, const json& schema, const json& root, const std::st
 
 void Yaml(const json& v, int indent, std::string& out);
 
+// A double-quoted YAML string. JSON's escaping is YAML's, except that JSON leaves DEL, the C1 controls and the
+// line and paragraph separators raw, which YAML does not allow (DEL, C1) or reads as line breaks (NEL, U+2028,
+// U+2029): those are written as \u escapes, which both read back.
+std::string Quoted(const std::string& text) {
+  const std::string dumped = json(text).dump();
+  std::string out;
+  out.reserve(dumped.size());
+  for (std::size_t i = 0; i < dumped.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(dumped[i]);
+    const unsigned char next = i + 1 < dumped.size() ? static_cast<unsigned char>(dumped[i + 1]) : 0;
+    const unsigned char third = i + 2 < dumped.size() ? static_cast<unsigned char>(dumped[i + 2]) : 0;
+    if (c == 0x7f) {
+      out += "\\u007f";
+    } else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {  // U+0080..U+009F
+      out += fmt::format("\\u{:04x}", next);
+      ++i;
+    } else if (c == 0xe2 && next == 0x80 && (third == 0xa8 || third == 0xa9)) {  // U+2028, U+2029
+      out += third == 0xa8 ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 std::string Scalar(const json& v) {
-  if (v.is_string()) return json(v.get<std::string>()).dump();  // double-quoted, escaped: valid YAML
+  if (v.is_string()) return Quoted(v.get<std::string>());
   return v.dump();
 }
 
@@ -252,10 +278,10 @@ void Yaml(const json& v, int indent, std::string& out) {
     for (auto it = v.begin(); it != v.end(); ++it) {
       const json& x = it.value();
       if ((x.is_object() || x.is_array()) && !x.empty()) {
-        out += pad + json(it.key()).dump() + ":\n";
+        out += pad + Quoted(it.key()) + ":\n";
         Yaml(x, indent + 2, out);
       } else {
-        out += pad + json(it.key()).dump() + ": " + (x.is_object() ? "{}" : x.is_array() ? "[]" : Scalar(x)) + "\n";
+        out += pad + Quoted(it.key()) + ": " + (x.is_object() ? "{}" : x.is_array() ? "[]" : Scalar(x)) + "\n";
       }
     }
   } else if (v.is_array()) {

@@ -398,6 +398,27 @@ BOOST_FIXTURE_TEST_CASE(every_target_validates_against_the_published_schema, rou
   }
 }
 
+// JSON leaves DEL, the C1 controls and U+2028/U+2029 raw; YAML forbids the first two and reads NEL and the
+// separators as line breaks. Found by fuzz_policy: a class named "scien\x7fe" put a raw DEL in the policy's YAML.
+BOOST_AUTO_TEST_CASE(yaml_escapes_what_json_leaves_raw) {
+  const std::string del = "scien\x7f" "e", c1 = "a\u0085b\u009b" "c", separators = "x\u2028y\u2029z";
+  const json value = {{"class", del}, {"names", json::array({c1, separators})}, {del, 1}};
+  const std::string yaml = ToYaml(value);
+  for (std::size_t i = 0; i < yaml.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(yaml[i]);
+    const unsigned char next = i + 1 < yaml.size() ? static_cast<unsigned char>(yaml[i + 1]) : 0;
+    BOOST_TEST(((c >= 0x20 && c != 0x7f) || c == '\n'), "raw byte " << int(c) << " at " << i);
+    BOOST_TEST(!(c == 0xc2 && next >= 0x80 && next <= 0x9f), "raw C1 control at " << i);
+  }
+  BOOST_TEST(yaml.find("\xe2\x80\xa8") == std::string::npos);
+  // Each escape is one that JSON reads back too.
+  BOOST_TEST(yaml.find(R"("class": "scien\u007fe")") != std::string::npos, yaml);
+  BOOST_TEST(yaml.find(R"(- "a\u0085b\u009bc")") != std::string::npos, yaml);
+  BOOST_TEST(yaml.find(R"(- "x\u2028y\u2029z")") != std::string::npos, yaml);
+  BOOST_TEST(json::parse(R"("scien\u007fe")").get<std::string>() == del);
+  BOOST_TEST(json::parse(R"("a\u0085b\u009bc")").get<std::string>() == c1);
+}
+
 BOOST_AUTO_TEST_CASE(validator_rejects_what_the_schema_forbids) {
   const json schema = json::parse(thinkplan::testing::ReadFile(thinkplan::testing::SourceDir() / "docs" / "policy.schema.json"));
   const json anthropic = schema["$defs"]["anthropic"];

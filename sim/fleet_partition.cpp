@@ -229,8 +229,6 @@ struct Replica {
     if (prefill || batch == 0 || running.empty() || CanAdmit(fleet)) return;
     const uint64_t next_retirement = running.top().finish_step;
     const double b = static_cast<double>(batch);
-    const std::size_t i = static_cast<std::size_t>(batch - 1);
-    const double c0 = decode.c0[i], c1 = decode.c1[i], m0 = decode.m0[i], m1 = decode.m1[i], t0 = decode.t0;
     double end = step_end, s = step_s;
     double& busy = fleet.stats.busy_replica_s;
     double& batch_time = fleet.stats.batch_time;
@@ -238,8 +236,7 @@ struct Replica {
       ++steps;
       share += s / b;
       context_sum += b;
-      const double context = context_sum / b;
-      s = t0 + std::max(c0 + c1 * context, m0 + m1 * context);
+      s = decode.Step(batch, context_sum / b);
       end += s;
       busy += s;
       batch_time += s * b;

@@ -2,17 +2,19 @@
 
 #include "core/errors.h"
 #include "gpu/cpu_measure.h"
+#include "gpu/cuda_loader.h"
+#include "thinkplan_harness/model_shape.h"
 #include "thinkplan_harness/system_info.h"
-
-#ifdef THINKPLAN_HAVE_CUDA
-#include "thinkplan_harness/harness.h"
-#endif
 
 namespace thinkplan::gpu {
 namespace {
 
-constexpr const char* kNoCudaBuild =
-    "this build has no CUDA support (configured with THINKPLAN_CUDA=OFF or without nvcc)";
+// The plugin's error as the CLI's error classes: a bad input stays an input error (exit 2), a failed CUDA call is
+// the environment's (exit 3).
+[[noreturn]] void ThrowPluginError(const CudaCallError& error, const std::string& what) {
+  if (error.kind == CudaCallError::Kind::kInput) throw InputError(error.message);
+  throw InternalError(what + ": " + error.message);
+}
 
 }  // namespace
 
@@ -41,15 +43,18 @@ DeviceStatus ProbeDevice(Device device) {
     status.message = "using the CPU: " + status.info.name;
     return status;
   }
-#ifdef THINKPLAN_HAVE_CUDA
-  const harness::DeviceProbe probe = harness::ProbeDevice();
+  const CudaPluginApi* plugin = CudaPlugin(&status.message);
+  if (plugin == nullptr) return status;
+  CudaDeviceProbe probe;
+  CudaCallError error;
+  if (!plugin->probe_device(&probe, &error)) {
+    status.message = "CUDA device probe failed: " + error.message;
+    return status;
+  }
   status.usable = probe.usable;
   status.cuda_error = probe.cuda_error;
   status.message = probe.message;
   status.info = probe.info;
-#else
-  status.message = kNoCudaBuild;
-#endif
   return status;
 }
 
@@ -73,21 +78,20 @@ harness::HarnessSummary Measure(const MeasureOptions& options, std::ostream* pro
   if (std::string error; !options.IsValid(&error)) throw UsageError(error);
   const DeviceStatus status = ProbeDevice(options.device);
   if (!status.usable) throw InputError(status.message + "; use --device cpu to measure on the CPU");
-  try {
-    if (options.device == Device::kCpu) return RunCpuMeasurement(options.harness, progress);
-#ifdef THINKPLAN_HAVE_CUDA
-    return harness::RunHarness(options.harness, progress);
-#else
-    throw InputError(kNoCudaBuild);
-#endif
-  } catch (const harness::HarnessError& e) {
-    throw InputError(e.what());
+  if (options.device == Device::kCpu) {
+    try {
+      return RunCpuMeasurement(options.harness, progress);
+    } catch (const harness::HarnessError& e) {
+      throw InputError(e.what());
+    }
   }
-#ifdef THINKPLAN_HAVE_CUDA
-  catch (const harness::DeviceError& e) {
-    throw InternalError(std::string("CUDA failure: ") + e.what());
-  }
-#endif
+  std::string why;
+  const CudaPluginApi* plugin = CudaPlugin(&why);
+  if (plugin == nullptr) throw InputError(why);  // unreachable after a usable probe, kept for clarity
+  harness::HarnessSummary summary;
+  CudaCallError error;
+  if (!plugin->run_harness(options.harness, progress, &summary, &error)) ThrowPluginError(error, "CUDA failure");
+  return summary;
 }
 
 KernelChecks CheckCudaKernels(std::uint64_t seed) {
@@ -97,12 +101,11 @@ KernelChecks CheckCudaKernels(std::uint64_t seed) {
     checks.skip_reason = status.message;
     return checks;
   }
-#ifdef THINKPLAN_HAVE_CUDA
-  checks.results = harness::RunKernelChecks(seed);
+  CudaCallError error;
+  if (!CudaPlugin(nullptr)->run_kernel_checks(seed, &checks.results, &error)) {
+    ThrowPluginError(error, "CUDA kernel checks");
+  }
   checks.ran = true;
-#else
-  (void)seed;
-#endif
   return checks;
 }
 

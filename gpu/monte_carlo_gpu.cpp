@@ -1,12 +1,9 @@
 #include "gpu/monte_carlo_gpu.h"
 
 #include "core/errors.h"
+#include "gpu/cuda_loader.h"
 #include "gpu/measure.h"
 #include "sim/monte_carlo.h"
-
-#if defined(THINKPLAN_HAVE_CUDA)
-#include "thinkplan_harness/monte_carlo.h"
-#endif
 
 namespace thinkplan::gpu {
 
@@ -21,18 +18,12 @@ std::vector<double> DeviceSimulateCredits(const sim::McProblemSpec& spec, uint64
   std::string why;
   if (!MonteCarloDeviceAvailable(&why)) throw InputError(why);
   sim::ValidateSpec(spec);
-#if defined(THINKPLAN_HAVE_CUDA)
-  try {
-    return harness::RunMonteCarloOnDevice(sim::WithSeed(spec, seed), first, count, true).credits;
-  } catch (const std::exception& e) {
-    throw InternalError(std::string("Monte Carlo kernel: ") + e.what());
+  std::vector<double> credits;
+  CudaCallError error;
+  if (!CudaPlugin(nullptr)->run_monte_carlo(sim::WithSeed(spec, seed), first, count, &credits, &error)) {
+    throw InternalError("Monte Carlo kernel: " + error.message);
   }
-#else
-  (void)first;
-  (void)count;
-  (void)seed;
-  throw InputError("this build has no CUDA support");
-#endif
+  return credits;
 }
 
 }  // namespace thinkplan::gpu

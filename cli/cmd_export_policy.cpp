@@ -15,7 +15,10 @@ int RunExportPolicy(Invocation& invocation) {
                            "options with traffic fractions, expected accuracy and cost, and the request parameters\n"
                            "of the target (OpenAI reasoning_effort + max_output_tokens; Anthropic thinking.budget_tokens;\n"
                            "Gemini thinkingConfig.thinkingBudget; vLLM max_tokens with a thinking cap; DeepSeek model\n"
-                           "choice). Validates against docs/policy.schema.json.\n");
+                           "choice). Validates against docs/policy.schema.json.\n\n"
+                           "Examples:\n"
+                           "  thinkplan export-policy --plan 1 > policy.json\n"
+                           "  thinkplan export-policy --plan 1 --format yaml --target anthropic\n");
   AddGlobalOptions(options);
   options.add_options()
       ("plan", "plan id (printed by thinkplan plan)", cxxopts::value<long>())

@@ -16,7 +16,12 @@ cxxopts::Options MeasureOptionsSpec() {
       "Measure what decode steps and prefills cost on this machine's GPU: first the card's copy bandwidth and\n"
       "bf16 matrix rate, then the attention kernel against a float64 reference, then model shapes over a grid of\n"
       "batch sizes and context lengths. Writes perf.jsonl (for `thinkplan ingest`), ceilings.json and table.txt.\n"
-      "Without a usable CUDA device it exits with code 2; --device cpu runs the same steps at small scale.\n");
+      "Without a usable CUDA device it exits with code 2; --device cpu runs the same steps at small scale.\n\n"
+      "Examples:\n"
+      "  thinkplan measure --quick                   # a few minutes on an H100/H200\n"
+      "  thinkplan measure --models Llama-3.1-8B --batches 1,8,64 --contexts 4K,32K\n"
+      "  thinkplan measure --device cpu              # the same steps at small scale, no GPU\n"
+      "  thinkplan ingest measured/perf.jsonl        # store what was measured\n");
   options.add_options()("device", "cuda (default) or cpu", cxxopts::value<std::string>()->default_value("cuda"),
                         "DEVICE");
   for (const harness::ArgumentSpec& spec : harness::HarnessArguments()) {

@@ -21,7 +21,11 @@ int RunWhatIf(Invocation& invocation) {
                            "  --set price.<system>.out=4.4              one API list price, USD per million tokens\n"
                            "  --set price.<hardware>=2.10               $/device-hour of every system on that card\n"
                            "  --set slo.<class>=60                      p95 latency SLO, seconds\n"
-                           "  --set verifier.<class>.dprime=2           reward-model discriminability (or .auc=0.9)\n");
+                           "  --set verifier.<class>.dprime=2           reward-model discriminability (or .auc=0.9)\n\n"
+                           "Examples:\n"
+                           "  thinkplan whatif --plan 1 --set budget=2x\n"
+                           "  thinkplan whatif --plan 1 --set volume.code=3x --set slo.code=30 --json\n"
+                           "  thinkplan whatif --plan 1 --set price.o3-mini.out=4.4 --no-store\n");
   AddGlobalOptions(options);
   options.add_options()
       ("plan", "base plan id", cxxopts::value<long>())

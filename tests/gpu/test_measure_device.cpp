@@ -6,24 +6,17 @@
 
 #include "core/errors.h"
 #include "gpu/measure.h"
+#include "tests/common/preconditions.h"
 #include "tests/common/test_support.h"
 
 namespace gpu = thinkplan::gpu;
+namespace utf = boost::unit_test;
+using thinkplan::testing::CudaDeviceUsable;
+using thinkplan::testing::ExecutableBuilt;
+using thinkplan::testing::NoCudaDevice;
 using thinkplan::testing::RunThinkplan;
 using thinkplan::testing::ScratchDir;
 using thinkplan::testing::ShellQuote;
-
-namespace {
-
-bool CudaUsable(std::string* reason) {
-  const gpu::DeviceStatus status = gpu::ProbeDevice(gpu::Device::kCuda);
-  if (!status.usable) *reason = status.message;
-  return status.usable;
-}
-
-bool ExecutableBuilt() { return std::filesystem::exists(thinkplan::testing::ThinkplanExe()); }
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(measure_device)
 
@@ -44,12 +37,7 @@ BOOST_AUTO_TEST_CASE(probe_reports_one_line) {
   BOOST_TEST(!gpu::ParseDevice("tpu").has_value());
 }
 
-BOOST_AUTO_TEST_CASE(measure_without_device_is_an_input_error) {
-  std::string reason;
-  if (CudaUsable(&reason)) {
-    BOOST_TEST_MESSAGE("skipped: a CUDA device is usable here");
-    return;
-  }
+BOOST_AUTO_TEST_CASE(measure_without_device_is_an_input_error, *utf::precondition(NoCudaDevice{})) {
   gpu::MeasureOptions options;  // CUDA by default
   try {
     gpu::Measure(options, nullptr);
@@ -62,16 +50,8 @@ BOOST_AUTO_TEST_CASE(measure_without_device_is_an_input_error) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(cli_without_device_prints_one_line_and_exits_2) {
-  std::string reason;
-  if (CudaUsable(&reason)) {
-    BOOST_TEST_MESSAGE("skipped: a CUDA device is usable here");
-    return;
-  }
-  if (!ExecutableBuilt()) {
-    BOOST_TEST_MESSAGE("skipped: the thinkplan executable is not built");
-    return;
-  }
+BOOST_AUTO_TEST_CASE(cli_without_device_prints_one_line_and_exits_2,
+                     *utf::precondition(NoCudaDevice{}) * utf::precondition(ExecutableBuilt{})) {
   ScratchDir dir;
   const auto result = RunThinkplan("measure --out " + ShellQuote((dir / "out").string()));
   BOOST_TEST(result.exit_code == 2);
@@ -81,11 +61,7 @@ BOOST_AUTO_TEST_CASE(cli_without_device_prints_one_line_and_exits_2) {
   BOOST_TEST(!std::filesystem::exists(dir / "out"));  // nothing half-written
 }
 
-BOOST_AUTO_TEST_CASE(cli_cpu_path_runs_end_to_end) {
-  if (!ExecutableBuilt()) {
-    BOOST_TEST_MESSAGE("skipped: the thinkplan executable is not built");
-    return;
-  }
+BOOST_AUTO_TEST_CASE(cli_cpu_path_runs_end_to_end, *utf::precondition(ExecutableBuilt{})) {
   ScratchDir dir;
   const auto result = RunThinkplan(
       "--quiet measure --device cpu --quick --batches 1,2 --contexts 128 --max-prefill-tokens 128 --repeats 2 "
@@ -98,12 +74,10 @@ BOOST_AUTO_TEST_CASE(cli_cpu_path_runs_end_to_end) {
   BOOST_TEST(RunThinkplan("measure --device cpu --batches 0").exit_code == 1);
 }
 
-BOOST_AUTO_TEST_CASE(cuda_kernels_match_float64_references) {
+BOOST_AUTO_TEST_CASE(cuda_kernels_match_float64_references,
+                     *utf::precondition(CudaDeviceUsable{}) * utf::label("device")) {
   const gpu::KernelChecks checks = gpu::CheckCudaKernels(20261120);
-  if (!checks.ran) {
-    BOOST_TEST_MESSAGE("skipped (no usable CUDA device): " << checks.skip_reason);
-    return;
-  }
+  BOOST_REQUIRE_MESSAGE(checks.ran, checks.skip_reason);
   BOOST_TEST(checks.results.size() >= 8u);
   for (const auto& c : checks.results) {
     BOOST_TEST_MESSAGE(c.name << ": relative error " << c.rel_error << " (" << c.detail << ")");

@@ -7,18 +7,23 @@
 #include "core/errors.h"
 #include "gpu/monte_carlo_gpu.h"
 #include "sim/monte_carlo.h"
+#include "tests/common/preconditions.h"
 
 using namespace thinkplan;
+namespace utf = boost::unit_test;
 
 BOOST_AUTO_TEST_SUITE(monte_carlo_gpu)
 
-BOOST_AUTO_TEST_CASE(device_credits_equal_cpu_credits_bit_for_bit) {
+BOOST_AUTO_TEST_CASE(without_a_device_the_kernel_is_refused_as_an_input_error,
+                     *utf::precondition(testing::NoCudaDevice{})) {
   std::string why;
-  if (!gpu::MonteCarloDeviceAvailable(&why)) {
-    BOOST_TEST_MESSAGE("skipped: " << why);
-    BOOST_CHECK_THROW(gpu::DeviceSimulateCredits({}, 1, 0, 10), InputError);
-    return;
-  }
+  BOOST_TEST(!gpu::MonteCarloDeviceAvailable(&why));
+  BOOST_TEST(!why.empty());
+  BOOST_CHECK_THROW(gpu::DeviceSimulateCredits({}, 1, 0, 10), InputError);
+}
+
+BOOST_AUTO_TEST_CASE(device_credits_equal_cpu_credits_bit_for_bit,
+                     *utf::precondition(testing::CudaDeviceUsable{}) * utf::label("device")) {
   for (sim::McAggregation aggregation : {sim::McAggregation::kPassAt, sim::McAggregation::kConsensus,
                                          sim::McAggregation::kBestOf}) {
     sim::McProblemSpec spec;

@@ -150,6 +150,7 @@ int RunDemo(Invocation& invocation) {
   if (json) {
     nlohmann::json out;
     out["database"] = db.path().string();
+    out["data"] = data_dir.string();  // which data folder was read: the checkout's, an installed tree's or --data
     out["counts"] = {{"systems", counts.systems},          {"hardware", counts.hardware},
                      {"task_classes", counts.task_classes}, {"runs", counts.runs},
                      {"problem_results", counts.problem_results}, {"perf_runs", counts.perf_runs}};

@@ -1,6 +1,8 @@
 #include "cli/command.h"
 
 #include <cstdlib>
+#include <filesystem>
+#include <system_error>
 #include <iostream>
 
 #include "core/errors.h"
@@ -31,7 +33,9 @@ void PrintTopLevelHelp(std::ostream& out) {
          "  -h, --help      help; `thinkplan COMMAND --help` explains one command\n"
          "  --version       print the version\n\n"
          "Start with `thinkplan demo`: it ingests the shipped data into a fresh database and shows every stage.\n"
-         "Exit codes: 0 ok, 1 usage error, 2 input error, 3 internal error.\n";
+         "Exit codes: 0 ok, 1 usage error, 2 input error, 3 internal error.\n\n"
+         "Environment: THINKPLAN_DB (the database), THINKPLAN_DATA_DIR (the shipped data; default\n"
+         "<prefix>/share/thinkplan/data when installed), THINKPLAN_CUDA_PLUGIN (libthinkplan_cuda.so for `measure`).\n";
 }
 
 bool IsGlobalFlag(std::string_view arg) { return arg == "--json" || arg == "--quiet" || arg == "-q"; }
@@ -40,7 +44,16 @@ bool IsGlobalFlag(std::string_view arg) { return arg == "--json" || arg == "--qu
 
 std::filesystem::path DefaultDataDir() {
   if (const char* env = std::getenv("THINKPLAN_DATA_DIR"); env != nullptr && *env != '\0') return env;
-  return THINKPLAN_DATA_DIR;
+  // An installed tree (cmake --install, the .deb): <prefix>/bin/thinkplan beside <prefix>/share/thinkplan/data.
+  // Relative to the executable, so the tree can be moved; it is found before the source tree so an installed
+  // binary never reads a checkout that happens to remain on the machine.
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const std::filesystem::path installed = exe.parent_path().parent_path() / "share" / "thinkplan" / "data";
+    if (std::filesystem::is_directory(installed, ec)) return installed;
+  }
+  return THINKPLAN_SOURCE_DATA_DIR;  // a build tree: the checkout's data/
 }
 
 void AddGlobalOptions(cxxopts::Options& options) {

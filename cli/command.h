@@ -52,7 +52,8 @@ Parsed ParseCommandLine(cxxopts::Options& options, Invocation& invocation);
 // The closest command name by edit distance, or empty if none is close.
 std::string SuggestCommand(std::string_view typed);
 
-// The default data directory: $THINKPLAN_DATA_DIR, else the data/ folder of the source tree.
+// The default data directory: $THINKPLAN_DATA_DIR; else <executable>/../share/thinkplan/data when that exists (an
+// installed tree); else the data/ folder of the source tree this binary was built from.
 std::filesystem::path DefaultDataDir();
 
 }  // namespace thinkplan::cli

@@ -47,7 +47,10 @@ std::vector<fs::path> Candidates() {
   if (const char* env = std::getenv("THINKPLAN_REPORT_WEB"); env && *env) out.emplace_back(env);
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) out.push_back(exe.parent_path() / "report_web" / "node_modules");
+  if (!ec) {
+    out.push_back(exe.parent_path() / "report_web" / "node_modules");
+    out.push_back(exe.parent_path().parent_path() / "share" / "thinkplan" / "report_web" / "node_modules");  // installed
+  }
   if (*THINKPLAN_REPORT_WEB_SOURCE) out.emplace_back(THINKPLAN_REPORT_WEB_SOURCE);
   return out;
 }

@@ -101,6 +101,14 @@ bool Wanted(const FitJobFilter& filter, FitKind kind, const CurveKey& key) {
   return !filter.system || *filter.system == key.system;
 }
 
+FitJob MakeJob(FitKind kind, const CurveKey& key, std::vector<Run> runs) {
+  FitJob job;
+  job.kind = kind;
+  job.key = key;
+  job.runs = std::move(runs);
+  return job;
+}
+
 void PlanCurveJobs(const CurveKey& key, const std::vector<Run>& runs, const FitInputs& inputs,
                    const FitJobFilter& filter, std::vector<FitJob>& jobs) {
   std::vector<Run> pass1, with_tokens, consensus;
@@ -113,30 +121,30 @@ void PlanCurveJobs(const CurveKey& key, const std::vector<Run>& runs, const FitI
   const bool any_x = std::any_of(pass1.begin(), pass1.end(),
                                  [](const Run& r) { return r.mean_output_tokens || r.budget_tokens; });
   if (any_x && Wanted(filter, FitKind::kSequential, key)) {
-    jobs.push_back({FitKind::kSequential, key, pass1});
+    jobs.push_back(MakeJob(FitKind::kSequential, key, pass1));
   }
   if (!with_tokens.empty() && Wanted(filter, FitKind::kTokens, key)) {
-    jobs.push_back({FitKind::kTokens, key, with_tokens});
+    jobs.push_back(MakeJob(FitKind::kTokens, key, with_tokens));
   }
   const ProblemSelection repeated = SelectRepeatedSamples(runs, inputs);
   const std::vector<Run> coverage_runs = CoverageRuns(runs);
   const bool parallel = !repeated.problems.empty() || !coverage_runs.empty();
   if (parallel && Wanted(filter, FitKind::kParallel, key)) {
-    FitJob job{FitKind::kParallel, key, repeated.problems.empty() ? coverage_runs : std::vector<Run>{}};
+    FitJob job = MakeJob(FitKind::kParallel, key, repeated.problems.empty() ? coverage_runs : std::vector<Run>{});
     job.problems = repeated.problems;
     job.setting = repeated.setting;
     jobs.push_back(job);
   }
   if (!consensus.empty() && Wanted(filter, FitKind::kRho, key)) {
     // The cons@k point and, for the Beta's mean, the pass@1 runs on the same benchmark.
-    FitJob job{FitKind::kRho, key, {consensus.front()}};
+    FitJob job = MakeJob(FitKind::kRho, key, {consensus.front()});
     for (const Run& run : pass1) {
       if (run.benchmark == consensus.front().benchmark) job.runs.push_back(run);
     }
     jobs.push_back(job);
   }
   if (parallel && Wanted(filter, FitKind::kCoverage, key)) {
-    FitJob job{FitKind::kCoverage, key, repeated.problems.empty() ? coverage_runs : std::vector<Run>{}};
+    FitJob job = MakeJob(FitKind::kCoverage, key, repeated.problems.empty() ? coverage_runs : std::vector<Run>{});
     job.problems = repeated.problems;
     job.setting = repeated.setting;
     jobs.push_back(job);

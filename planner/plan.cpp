@@ -323,7 +323,14 @@ std::vector<DifficultyEffect> DifficultyEffects(const Workload& w, const CurveSe
       for (const std::string& family : families) {
         const TrainingSurface* s = SurfaceFor(curves, family, b);
         if (!s) continue;
-        DifficultyEffect e{c.name, b.name, b.task_class, b.difficulty, family, s->t1, s->t2};
+        DifficultyEffect e;
+        e.class_name = c.name;
+        e.bucket = b.name;
+        e.task_class = b.task_class;
+        e.difficulty = b.difficulty;
+        e.family = family;
+        e.t1 = s->t1;
+        e.t2 = s->t2;
         const std::optional<double> share = UnconstrainedInferenceShare(*s);
         e.inference_share = share ? *share : (s->t2 > 0 ? 1.0 : 0.0);
         e.basis = "unconstrained";

@@ -3,23 +3,67 @@
 # target at a time. Seeds come from small slices of the shipped data; each target's corpus grows in
 # build-fuzz/corpus/<target> and crashing inputs land in build-fuzz/artifacts/<target>/.
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default 60 s, every target)
+#        scripts/fuzz.sh --changed SECONDS CHANGED_SECONDS [TARGET...]
+#   --changed: every target runs SECONDS, and CHANGED_SECONDS where the code it instruments (its folders in
+#   target_folders below, or its own source in fuzz/) changed in the commits of the day before HEAD's commit - the
+#   fuzz budget goes where the code is new.
 # Exit status 1 when any target crashed, leaked, hung or broke a property; the table of executions is printed
 # and kept in build-fuzz/fuzz-summary.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds=${1:-60}
-shift || true
+changed_mode=no
+if [ "${1:-}" = "--changed" ]; then
+  changed_mode=yes
+  shift
+  changed_seconds=${2:?"--changed needs SECONDS and CHANGED_SECONDS"}
+  seconds=$1
+  shift 2
+else
+  seconds=${1:-60}
+  shift || true
+fi
 all=(fuzz_csv_reader fuzz_ingest_runs fuzz_ingest_problems fuzz_ingest_perf fuzz_ingest_systems
      fuzz_ingest_hardware fuzz_ingest_jsonl fuzz_fit fuzz_workload fuzz_whatif fuzz_policy)
 targets=("${@:-${all[@]}}")
+
+# The source folders (and fuzz/ files) whose code each target runs, for --changed.
+target_folders() {
+  case "$1" in
+    fuzz_csv_reader) echo "core/ store/ fuzz/fuzz_csv_reader.cpp" ;;
+    fuzz_ingest_*) echo "core/ store/ fuzz/fuzz_ingest.cpp" ;;
+    fuzz_fit) echo "core/ store/ fitting/ fuzz/fuzz_fit.cpp" ;;
+    fuzz_workload) echo "core/ planner/workload fuzz/fuzz_workload.cpp" ;;
+    fuzz_whatif) echo "core/ store/ fitting/ planner/ fuzz/fuzz_whatif.cpp" ;;
+    fuzz_policy) echo "core/ store/ planner/ fuzz/fuzz_policy.cpp" ;;
+    *) echo "core/" ;;
+  esac
+}
+changed_files=""
+if [ "$changed_mode" = yes ] && git rev-parse HEAD >/dev/null 2>&1; then
+  since=$(date -d "$(git log -1 --format=%cI HEAD) - 1 day" --iso-8601=seconds)
+  changed_files=$(git log --since="$since" --name-only --format= HEAD | sort -u)
+fi
+budget_of() {  # the seconds for one target
+  [ "$changed_mode" = yes ] || { echo "$seconds"; return; }
+  local prefix
+  for prefix in $(target_folders "$1"); do
+    if grep -q "^$prefix" <<<"$changed_files"; then echo "$changed_seconds"; return; fi
+  done
+  echo "$seconds"
+}
 dir=build-fuzz
 jobs=${FUZZ_BUILD_JOBS:-$(nproc)}
 
 generator=()
 if command -v ninja >/dev/null 2>&1 && [ ! -f "$dir/Makefile" ]; then generator=(-G Ninja); fi
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(cd .. && pwd)}"
+fi
 build_start=$(date +%s)
-cmake -S . -B "$dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
+cmake -S . -B "$dir" "${generator[@]}" "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
   -DCMAKE_CXX_COMPILER=clang++-14 -DTHINKPLAN_FUZZ=ON -DTHINKPLAN_CUDA=OFF -DTHINKPLAN_BUILD_TESTS=OFF \
   -DTHINKPLAN_BUILD_BENCH=OFF >/dev/null
 cmake --build "$dir" -j "$jobs" --target "${targets[@]}"
@@ -77,6 +121,10 @@ printf "price.o3-mini.out=4.4" > "$dir/corpus/fuzz_whatif/seed-price"
 printf "slo.code=30" > "$dir/corpus/fuzz_whatif/seed-slo"
 printf "verifier.code.auc=0.8" > "$dir/corpus/fuzz_whatif/seed-verifier"
 
+if [ "$changed_mode" = yes ]; then
+  for t in "${targets[@]}"; do echo "fuzz.sh: $t: $(budget_of "$t") s"; done
+fi
+
 summary="$dir/fuzz-summary.md"
 {
   echo "| target | seconds | executions | exec/s | corpus | peak RSS (MB) | result |"
@@ -86,9 +134,10 @@ failed=0
 for t in "${targets[@]}"; do
   mkdir -p "$dir/artifacts/$t" "$dir/logs"
   log="$dir/logs/$t.log"
+  target_seconds=$(budget_of "$t")
   set +e
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    "$dir/$t" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
+    "$dir/$t" -max_total_time="$target_seconds" -timeout=20 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
     -artifact_prefix="$dir/artifacts/$t/" "$dir/corpus/$t" > "$log" 2>&1
   rc=$?
   set -e
@@ -102,7 +151,8 @@ for t in "${targets[@]}"; do
     grep -E 'ERROR|property violated|SUMMARY' "$log" | head -5 || true
   fi
   execs=${execs:-0}
-  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$t" "$seconds" "$execs" "$(( execs / (seconds > 0 ? seconds : 1) ))" \
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$t" "$target_seconds" "$execs" \
+    "$(( execs / (target_seconds > 0 ? target_seconds : 1) ))" \
     "$corpus" "${rss:-?}" "$result" >> "$summary"
   echo "fuzz.sh: $t: $execs executions, $result"
 done

@@ -12,6 +12,10 @@ packages=(
   python3 python3-numpy python3-scipy   # data conversion check and the SciPy side of the benchmarks
   nodejs           # npm ci of the report's pinned chart runtime (scripts/install-web-deps.sh)
   chromium         # the headless browser that tests the HTML report (tests/cli/test_cli_report.cpp)
+  ccache           # keeps compiled objects between builds and clones (scripts/build.sh uses it when present)
+  libyaml-cpp-dev  # an independent YAML reader: tests read the exported policy back with it
+  python3-jsonschema  # an independent JSON Schema validator: tests check exported policies against the schema
+  dpkg-dev         # dpkg-shlibdeps: the .deb's dependencies (cpack; tests/install/install_and_run.sh)
 )
 # Debian's npm package; a Node.js that ships its own npm (e.g. NodeSource's nodejs) conflicts with it.
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi

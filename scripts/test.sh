@@ -12,4 +12,6 @@ if [ "${1:-}" = "--sanitize" ]; then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
 bash scripts/build.sh "$@"
-ctest --test-dir "$dir" --output-on-failure -j 2
+start=$(date +%s)
+ctest --test-dir "$dir" --output-on-failure -j "$(nproc)"
+echo "test.sh: $dir tests ran in $(( $(date +%s) - start )) s"

@@ -21,7 +21,9 @@ if command -v ninja >/dev/null 2>&1 && [ ! -f "$dir/Makefile" ]; then generator=
 launcher=()
 if command -v ccache >/dev/null 2>&1; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
-  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(cd .. && pwd)}"
+  # Paths below the checkout's parent are hashed relative to the build folder, and the working directory is left
+  # out of the hash (only debug information's compilation folder would differ), so clones share the cache.
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(cd .. && pwd)}" CCACHE_NOHASHDIR=1
 fi
 cmake -S . -B "$dir" "${generator[@]}" "${args[@]}" "${launcher[@]}" "$@"
 start=$(date +%s)

@@ -60,7 +60,9 @@ if command -v ninja >/dev/null 2>&1 && [ ! -f "$dir/Makefile" ]; then generator=
 launcher=()
 if command -v ccache >/dev/null 2>&1; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
-  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(cd .. && pwd)}"
+  # Paths below the checkout's parent are hashed relative to the build folder, and the working directory is left
+  # out of the hash (only debug information's compilation folder would differ), so clones share the cache.
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(cd .. && pwd)}" CCACHE_NOHASHDIR=1
 fi
 build_start=$(date +%s)
 cmake -S . -B "$dir" "${generator[@]}" "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \

@@ -27,6 +27,10 @@ ScratchDir::~ScratchDir() {
 std::filesystem::path SourceDir() { return THINKPLAN_SOURCE_DIR; }
 std::filesystem::path DataDir() { return SourceDir() / "data"; }
 std::filesystem::path ThinkplanExe() { return THINKPLAN_EXE; }
+std::filesystem::path SharedDataDir() {
+  if (const char* env = std::getenv("THINKPLAN_SHARED_DATA_DIR"); env != nullptr && *env != '\0') return env;
+  return THINKPLAN_SHARED_DATA_DIR;
+}
 
 std::string ShellQuote(const std::string& arg) {
   std::string out = "'";

@@ -24,6 +24,8 @@ class ScratchDir {
 std::filesystem::path SourceDir();      // the repository root
 std::filesystem::path DataDir();        // <repo>/data
 std::filesystem::path ThinkplanExe();   // the built `thinkplan` executable
+// The read-only shared data beside the repository: $THINKPLAN_SHARED_DATA_DIR, else <repo>/../shared/data.
+std::filesystem::path SharedDataDir();
 
 struct CommandResult {
   int exit_code = -1;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/csv_reader.h"
+#include "tests/common/test_support.h"  // SharedDataDir()
 
 namespace thinkplan::testing {
 
@@ -34,12 +35,6 @@ inline CsvTable ReadCsv(const std::filesystem::path& path) {
     table.rows.push_back(std::move(row));
   }
   return table;
-}
-
-// The read-only shared data (THINKPLAN_SHARED_DATA_DIR, set by tests/CMakeLists.txt).
-inline std::filesystem::path SharedDataDir() {
-  if (const char* env = std::getenv("THINKPLAN_SHARED_DATA_DIR")) return env;
-  return THINKPLAN_SHARED_DATA_DIR;
 }
 
 }  // namespace thinkplan::testing

@@ -17,7 +17,7 @@ namespace {
 std::filesystem::path ArgonnePath() {
   const std::filesystem::path converted = testing::DataDir() / "public" / "argonne" / "perf.csv";
   if (std::filesystem::exists(converted)) return converted;
-  return std::filesystem::path(THINKPLAN_SHARED_DATA_DIR) / "public" / "argonne" / "All_results.csv";
+  return testing::SharedDataDir() / "public" / "argonne" / "All_results.csv";
 }
 
 ModelCatalogue Catalogue() { return ModelCatalogue::Load(testing::DataDir() / "models" / "models.csv"); }

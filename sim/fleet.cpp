@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <mutex>
 #include <numeric>
@@ -11,6 +10,8 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/special_functions.h"
+#include "core/timing.h"
 #include "sim/fleet_draws.h"
 #include "sim/fleet_partition.h"
 
@@ -111,7 +112,7 @@ ClassOutcome SummariseClass(const FleetScenario& scenario, int cls, const BigVec
     const double n = static_cast<double>(served);
     out.accuracy = credit / n;
     const double variance = served > 1 ? std::max(0.0, (credit2 - n * out.accuracy * out.accuracy) / (n - 1)) : 0.0;
-    const double half = 1.959963984540054 * std::sqrt(variance / n);
+    const double half = kZ95TwoSided * std::sqrt(variance / n);
     out.accuracy_interval = {out.accuracy - half, out.accuracy + half};
     out.mean_latency_s = latency_sum / n;
   }
@@ -258,7 +259,7 @@ FleetSummary SimulateFleet(const FleetScenario& scenario, const FleetOptions& op
         "(--days) or raise the limits (--max-queries, --max-samples)",
         options.days, expected.queries, expected.sequences, options.max_queries, options.max_sequences));
   }
-  const auto start = std::chrono::steady_clock::now();
+  const Stopwatch start;
   const std::size_t n_classes = scenario.classes.size(), n_systems = scenario.systems.size();
   std::mutex progress_mutex;
   std::size_t done = 0;
@@ -346,7 +347,7 @@ FleetSummary SimulateFleet(const FleetScenario& scenario, const FleetOptions& op
     const double w = scenario.classes[c].daily_volume * scenario.classes[c].value_usd;
     weight_total += w;
     weighted_accuracy += w * outcome.accuracy;
-    const double se = (outcome.accuracy_interval.upper - outcome.accuracy) / 1.959963984540054;
+    const double se = (outcome.accuracy_interval.upper - outcome.accuracy) / kZ95TwoSided;
     weighted_variance += w * w * se * se;
     usd += outcome.usd_per_month;
     misses += static_cast<uint64_t>(std::llround(outcome.slo_miss_fraction * static_cast<double>(outcome.queries)));
@@ -355,7 +356,7 @@ FleetSummary SimulateFleet(const FleetScenario& scenario, const FleetOptions& op
   }
   if (weight_total > 0) {
     out.accuracy = weighted_accuracy / weight_total;
-    const double half = 1.959963984540054 * std::sqrt(weighted_variance) / weight_total;
+    const double half = kZ95TwoSided * std::sqrt(weighted_variance) / weight_total;
     out.accuracy_interval = {out.accuracy - half, out.accuracy + half};
   }
   out.slo_miss_fraction = out.queries > 0 ? static_cast<double>(misses) / static_cast<double>(out.queries) : 0.0;
@@ -424,7 +425,7 @@ FleetSummary SimulateFleet(const FleetScenario& scenario, const FleetOptions& op
     out.systems.push_back(o);
   }
   out.usd_per_month = usd;
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.seconds = start.Seconds();
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/number_format.h"
 #include "core/special_functions.h"
 #include "core/timing.h"
 #include "sim/fleet_draws.h"
@@ -430,10 +431,11 @@ FleetSummary SimulateFleet(const FleetScenario& scenario, const FleetOptions& op
 }
 
 std::string FleetSummary::BriefReport() const {
-  return fmt::format("fleet simulation: {} queries ({} sequences) over {} day(s), accuracy {:.2f}% [{:.2f}, {:.2f}], "
-                     "${:.0f}/month, {:.1f} GPU-hours, SLO misses {:.2f}%, {:.2f} s wall\n",
-                     queries, sequences, days, 100 * accuracy, 100 * accuracy_interval.lower,
-                     100 * accuracy_interval.upper, usd_per_month, gpu_hours, 100 * slo_miss_fraction, seconds);
+  return fmt::format("fleet simulation: {} queries ({} sequences) over {} day(s), accuracy {} [{:.2f}, {:.2f}], "
+                     "{}, {:.1f} GPU-hours, SLO misses {}, {:.2f} s wall\n",
+                     queries, sequences, days, Percent(accuracy, 2), 100 * accuracy_interval.lower,
+                     100 * accuracy_interval.upper, UsdPerMonth(usd_per_month), gpu_hours, Percent(slo_miss_fraction, 2),
+                     seconds);
 }
 
 std::string FleetSummary::FullReport() const {
@@ -441,15 +443,17 @@ std::string FleetSummary::FullReport() const {
   out += fmt::format("\n{:<14} {:>9} {:>17} {:>12} {:>9} {:>9} {:>9} {:>7} {:>7}\n", "class", "queries", "accuracy [95%]",
                      "$/month", "ttft p95", "e2e p50", "e2e p95", "SLO", "missed");
   for (const ClassOutcome& c : classes) {
-    out += fmt::format("{:<14} {:>9} {:>5.1f} [{:>4.1f},{:>5.1f}] {:>12.0f} {:>9.2f} {:>9.2f} {:>9.2f} {:>7.0f} {:>6.2f}%\n", c.name,
+    out += fmt::format("{:<14} {:>9} {:>5.1f} [{:>4.1f},{:>5.1f}] {:>12} {:>9.2f} {:>9.2f} {:>9.2f} {:>7.0f} {:>7}\n", c.name,
                        c.queries, 100 * c.accuracy, 100 * c.accuracy_interval.lower, 100 * c.accuracy_interval.upper,
-                       c.usd_per_month, c.ttft_s.p95, c.latency_s.p50, c.latency_s.p95, c.slo_p95_s, 100 * c.slo_miss_fraction);
+                       Usd(c.usd_per_month), c.ttft_s.p95, c.latency_s.p50, c.latency_s.p95, c.slo_p95_s,
+                       Percent(c.slo_miss_fraction, 2));
   }
   out += fmt::format("\n{:<26} {:>8} {:>8} {:>7} {:>7} {:>8} {:>10} {:>12}\n", "system", "replicas", "devices", "util",
                      "KV peak", "batch", "GPU-hours", "$/month");
   for (const SystemOutcome& s : systems) {
-    out += fmt::format("{:<26} {:>8} {:>8} {:>6.1f}% {:>6.1f}% {:>8.1f} {:>10.1f} {:>12.0f}\n", s.name, s.api ? "api" : std::to_string(s.replicas),
-                       s.devices, 100 * s.utilisation, 100 * s.kv_peak_fraction, s.mean_batch, s.gpu_hours, s.usd_per_month);
+    out += fmt::format("{:<26} {:>8} {:>8} {:>7} {:>7} {:>8.1f} {:>10.1f} {:>12}\n", s.name, s.api ? "api" : std::to_string(s.replicas),
+                       s.devices, Percent(s.utilisation), Percent(s.kv_peak_fraction), s.mean_batch, s.gpu_hours,
+                       Usd(s.usd_per_month));
   }
   out += fmt::format("\nLittle's law: L = {:.3f}, lambda W = {:.3f} ({:.4f} q/s x {:.3f} s), relative gap {:.2e}\n",
                      little.mean_in_system, little.arrival_rate_per_s * little.mean_time_in_system_s, little.arrival_rate_per_s,

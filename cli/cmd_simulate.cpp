@@ -1,6 +1,7 @@
 // `thinkplan simulate --plan ID`: the fleet simulation of a stored plan (DESIGN.md 3.7), simulated against
 // planned figures side by side, the capacity check (one device fewer), stored for `thinkplan report`.
 #include <cmath>
+#include <limits>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -111,49 +112,49 @@ int RunSimulate(Invocation& invocation) {
       "Examples:\n"
       "  thinkplan simulate --plan 1\n"
       "  thinkplan simulate --plan 1 --days 7 --seed 3 --threads 2 --json\n"
-      "  thinkplan simulate --plan 1 --devices Mixtral-8x7B@A100=4   (what if the fleet had 4 devices)\n");
+      "  thinkplan simulate --plan 1 --devices Mixtral-8x7B@A100=4   (what if the fleet had 4 devices)\n\n" +
+          std::string(kNumberHelp));
   AddGlobalOptions(options);
   options.add_options()
-      ("plan", "plan id (printed by thinkplan plan, listed by thinkplan plans)", cxxopts::value<long>())
-      ("days", "simulated days of traffic", cxxopts::value<double>()->default_value("1"))
-      ("seed", "random seed; the run is reproducible from it", cxxopts::value<uint64_t>()->default_value("42"))
-      ("threads", "worker threads (the result does not depend on them)", cxxopts::value<int>()->default_value("1"))
+      ("plan", "plan id (printed by thinkplan plan, listed by thinkplan plans)", cxxopts::value<std::string>())
+      ("days", "simulated days of traffic", cxxopts::value<std::string>()->default_value("1"))
+      ("seed", "random seed, a whole number in [0, 2^64); the run is reproducible from it",
+       cxxopts::value<std::string>()->default_value("42"))
+      ("threads", "worker threads (the result does not depend on them)",
+       cxxopts::value<std::string>()->default_value("1"))
       ("devices", "SYSTEM=N: simulate N devices of a self-hosted system instead of the plan's (repeatable)",
        cxxopts::value<std::vector<std::string>>())
       ("no-capacity-check", "skip the re-run with one device fewer")
-      ("max-queries", "refuse a run expected to draw more queries than this (memory: about 100 bytes each)",
-       cxxopts::value<double>()->default_value("3e7"))
-      ("max-samples", "refuse a run expected to draw more samples than this (memory: 8 bytes each)",
-       cxxopts::value<double>()->default_value("2e8"));
+      ("max-queries", "refuse a run expected to draw more queries than this, e.g. 30M (memory: about 100 bytes each)",
+       cxxopts::value<std::string>()->default_value("30M"))
+      ("max-samples", "refuse a run expected to draw more samples than this, e.g. 200M (memory: 8 bytes each)",
+       cxxopts::value<std::string>()->default_value("200M"));
   Parsed parsed = ParseCommandLine(options, invocation);
   if (parsed.help_shown) return 0;
   const auto& args = parsed.result;
   if (!args.count("plan")) throw UsageError("--plan ID is required (see thinkplan plans)");
   SimulateSettings settings;
-  settings.days = args["days"].as<double>();
-  settings.seed = args["seed"].as<uint64_t>();
-  settings.threads = args["threads"].as<int>();
+  const std::int64_t plan_id = IntegerArg(args, "plan", number_rules::kId);
+  settings.days = NumberArg(args, "days", number_rules::kNonNegative);
+  settings.seed = UnsignedArg(args, "seed", number_rules::kCount);
+  settings.threads = static_cast<int>(
+      IntegerArg(args, "threads", {.whole = true, .min = 1, .max = std::numeric_limits<int>::max()}));
   settings.capacity_check = !args.count("no-capacity-check");
-  settings.max_queries = args["max-queries"].as<double>();
-  settings.max_samples = args["max-samples"].as<double>();
+  settings.max_queries = NumberArg(args, "max-queries", number_rules::kAmount);
+  settings.max_samples = NumberArg(args, "max-samples", number_rules::kAmount);
   if (args.count("devices")) {
     for (const std::string& item : args["devices"].as<std::vector<std::string>>()) {
       const std::size_t eq = item.rfind('=');
-      long count = -1;
-      try {
-        if (eq != std::string::npos && eq > 0) count = std::stol(item.substr(eq + 1));
-      } catch (const std::exception&) {
-        count = -1;
-      }
-      if (count < 0) throw UsageError("--devices '" + item + "' must be SYSTEM=N with N >= 0");
-      settings.devices[item.substr(0, eq)] = count;
+      if (eq == std::string::npos || eq == 0) throw UsageError("--devices '" + item + "' must be SYSTEM=N with N >= 0");
+      settings.devices[item.substr(0, eq)] = ParseIntegerOption("--devices " + item.substr(0, eq), item.substr(eq + 1),
+                                                                 number_rules::kCount);
     }
   }
   std::string error;
   if (!settings.IsValid(&error)) throw UsageError(error);
   store::Database db = OpenExistingDatabase(parsed.global.db_path);
   const SimulationOutcome outcome =
-      SimulatePlan(db, args["plan"].as<long>(), settings, parsed.global.quiet ? nullptr : &invocation.err);
+      SimulatePlan(db, plan_id, settings, parsed.global.quiet ? nullptr : &invocation.err);
   if (parsed.global.json) {
     invocation.out << outcome.json.dump(2) << "\n";
   } else {

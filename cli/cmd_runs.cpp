@@ -6,9 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "cli/table.h"
 #include "core/errors.h"
+#include "core/number_format.h"
 #include "core/statistics.h"
+#include "core/text_table.h"
 #include "store/database.h"
 
 namespace thinkplan::cli {

@@ -9,18 +9,15 @@
 #include "cli/command.h"
 #include "cli/plan_common.h"
 #include "cli/simulate_stage.h"
-#include "cli/table.h"
 #include "core/errors.h"
+#include "core/number_format.h"
+#include "core/text_table.h"
 
 namespace thinkplan::cli {
 namespace {
 
-std::string Percent(double x) { return fmt::format("{:.1f}%", 100 * x); }
-std::string PercentInterval(double value, Interval i) {
-  return fmt::format("{:.1f} [{:.1f}, {:.1f}]", 100 * value, 100 * i.lower, 100 * i.upper);
-}
+std::string Accuracy(double value, Interval i) { return PercentWithInterval(value, i.lower, i.upper); }
 std::string Seconds(double x) { return std::isfinite(x) ? fmt::format("{:.1f}", x) : std::string("never"); }
-std::string Usd(double x) { return x >= 1e4 ? fmt::format("${:.1f}k", x / 1e3) : fmt::format("${:.0f}", x); }
 std::string Gap(double simulated, double planned) {
   return planned != 0 ? fmt::format("{:+.1f}%", 100 * (simulated - planned) / planned) : std::string("-");
 }
@@ -30,8 +27,8 @@ void PrintSummary(std::ostream& out, const SimulationOutcome& o) {
   const nlohmann::json& overall = o.json["overall"];
   out << fmt::format("simulation {} of plan {}: {} queries, {} sequences over {} day(s), seed {}, {:.2f} s\n\n", o.id,
                      o.json["plan_id"].get<long>(), r.queries, r.sequences, r.days, r.seed, r.seconds);
-  TextTable classes({{"class"}, {"queries", TextTable::Align::kRight}, {"accuracy % (sim)", TextTable::Align::kRight},
-                     {"accuracy % (plan)", TextTable::Align::kRight}, {"$/month sim", TextTable::Align::kRight},
+  TextTable classes({{"class"}, {"queries", TextTable::Align::kRight}, {"accuracy (sim)", TextTable::Align::kRight},
+                     {"accuracy (plan)", TextTable::Align::kRight}, {"$/month sim", TextTable::Align::kRight},
                      {"plan", TextTable::Align::kRight}, {"gap", TextTable::Align::kRight},
                      {"TTFT p95 s", TextTable::Align::kRight}, {"e2e p50", TextTable::Align::kRight},
                      {"p95", TextTable::Align::kRight}, {"p99", TextTable::Align::kRight}, {"SLO s", TextTable::Align::kRight},
@@ -40,23 +37,23 @@ void PrintSummary(std::ostream& out, const SimulationOutcome& o) {
     const sim::ClassOutcome& x = r.classes[c];
     const nlohmann::json& j = o.json["classes"][c];
     const double planned_usd = j["planned_cost_usd_per_month"];
-    classes.AddRow({x.name, FormatCount(static_cast<double>(x.queries)), PercentInterval(x.accuracy, x.accuracy_interval),
-                    PercentInterval(j["planned_accuracy"]["value"], {j["planned_accuracy"]["low"], j["planned_accuracy"]["high"]}),
+    classes.AddRow({x.name, FormatCount(static_cast<double>(x.queries)), Accuracy(x.accuracy, x.accuracy_interval),
+                    Accuracy(j["planned_accuracy"]["value"], {j["planned_accuracy"]["low"], j["planned_accuracy"]["high"]}),
                     Usd(x.usd_per_month), Usd(planned_usd), Gap(x.usd_per_month, planned_usd), Seconds(x.ttft_s.p95),
                     Seconds(x.latency_s.p50), Seconds(x.latency_s.p95), Seconds(x.latency_s.p99),
                     fmt::format("{:.0f}", x.slo_p95_s), Percent(x.slo_miss_fraction)});
   }
   const double planned_usd = overall["planned_cost_usd_per_month"];
-  classes.AddRow({"overall", FormatCount(static_cast<double>(r.queries)), PercentInterval(r.accuracy, r.accuracy_interval),
-                  PercentInterval(overall["planned_accuracy"]["value"],
-                                  {overall["planned_accuracy"]["low"], overall["planned_accuracy"]["high"]}),
+  classes.AddRow({"overall", FormatCount(static_cast<double>(r.queries)), Accuracy(r.accuracy, r.accuracy_interval),
+                  Accuracy(overall["planned_accuracy"]["value"],
+                           {overall["planned_accuracy"]["low"], overall["planned_accuracy"]["high"]}),
                   Usd(r.usd_per_month), Usd(planned_usd), Gap(r.usd_per_month, planned_usd), "", "", "", "", "",
                   Percent(r.slo_miss_fraction)});
   classes.Print(out);
   const double paid = overall["planned_paid_usd_per_month"];
   if (std::abs(paid - planned_usd) > 1e-6 * planned_usd) {
-    out << fmt::format("cost: simulated {}/month vs the plan's {} ({}) and vs its API spend plus provisioned fleet {} ({})\n",
-                       Usd(r.usd_per_month), Usd(planned_usd), Gap(r.usd_per_month, planned_usd), Usd(paid),
+    out << fmt::format("cost: simulated {} vs the plan's {} ({}) and vs its API spend plus provisioned fleet {} ({})\n",
+                       UsdPerMonth(r.usd_per_month), Usd(planned_usd), Gap(r.usd_per_month, planned_usd), Usd(paid),
                        Gap(r.usd_per_month, paid));
   }
 

@@ -3,6 +3,9 @@
 // errors (exit code 1) whose message names the option and the text, never a number cxxopts read from a prefix.
 #include <boost/test/unit_test.hpp>
 
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/common/test_support.h"
@@ -83,29 +86,38 @@ BOOST_AUTO_TEST_CASE(simulate_days_given_as_a_multiplier_is_a_usage_error_naming
 BOOST_AUTO_TEST_CASE(every_numeric_option_refuses_what_cxxopts_read_from_a_prefix) {
   ScratchDir dir;
   const std::string db = Db(dir);
-  ExpectUsageError(db + " plan " + Workload() + " --budget 1.5x", "--budget", "1.5x");
-  ExpectUsageError(db + " plan " + Workload() + " --target 0.9y", "--target", "0.9y");
-  ExpectUsageError(db + " simulate --plan 1 --seed 1.5", "--seed", "1.5");
-  ExpectUsageError(db + " simulate --plan 1 --threads 2x", "--threads", "2x");
-  ExpectUsageError(db + " simulate --plan 1 --days 2k", "--days", "2k");
-  ExpectUsageError(db + " simulate --plan 1x", "--plan", "1x");
-  ExpectUsageError(db + " simulate --plan 1 --max-queries 1,000", "--max-queries", "1,000");
-  ExpectUsageError(db + " simulate --plan 1 --max-samples nan", "--max-samples", "nan");
-  ExpectUsageError(db + " simulate --plan 1 --devices big=2.5", "--devices big", "2.5");
-  ExpectUsageError(db + " simulate --plan 1 --devices big=1,000", "--devices big", "1,000");
-  ExpectUsageError("cost --system o3-mini --thinking-tokens 8000tokens", "--thinking-tokens", "8000tokens");
-  ExpectUsageError("cost --system o3-mini --thinking-tokens 10 --prompt-tokens=-1", "--prompt-tokens", "-1");
+  const std::string plan = db + " plan " + Workload();
+  const std::string simulate = db + " simulate --plan 1";
+  const std::string api = "cost --system o3-mini";
   const std::string model = "cost --system Llama-3.1-8B --hardware H100-SXM-80GB --thinking-tokens 10";
   const std::string hosted = model + " --price-per-hour 4.25";
-  ExpectUsageError(hosted + " --devices 1.5", "--devices", "1.5");
-  ExpectUsageError(hosted + " --batch 8q", "--batch", "8q");
-  ExpectUsageError(hosted + " --utilisation inf", "--utilisation", "inf");
-  ExpectUsageError(model + " --price-per-hour 4,25", "--price-per-hour", "4,25");
-  ExpectUsageError(db + " whatif --plan 1e400 --set budget=2x", "--plan", "1e400");
-  ExpectUsageError(db + " export-policy --plan 0", "--plan", "0");
-  ExpectUsageError(db + " report --plan 1 --simulation 1.5 --out r.md", "--simulation", "1.5");
-  ExpectUsageError(db + " runs --limit 10k", "--limit", "10k");
-  ExpectUsageError(db + " exchange --target-loss 1.8x", "--target-loss", "1.8x");
+  struct Refused {
+    std::string args, option, text;  // the command line; the option and the text its message must name
+  };
+  const std::vector<Refused> cases = {
+      {plan + " --budget 1.5x", "--budget", "1.5x"},
+      {plan + " --target 0.9y", "--target", "0.9y"},
+      {simulate + " --seed 1.5", "--seed", "1.5"},
+      {simulate + " --threads 2x", "--threads", "2x"},
+      {simulate + " --days 2k", "--days", "2k"},
+      {db + " simulate --plan 1x", "--plan", "1x"},
+      {simulate + " --max-queries 1,000", "--max-queries", "1,000"},
+      {simulate + " --max-samples nan", "--max-samples", "nan"},
+      {simulate + " --devices big=2.5", "--devices big", "2.5"},
+      {simulate + " --devices big=1,000", "--devices big", "1,000"},
+      {api + " --thinking-tokens 8000tokens", "--thinking-tokens", "8000tokens"},
+      {api + " --thinking-tokens 10 --prompt-tokens=-1", "--prompt-tokens", "-1"},
+      {hosted + " --devices 1.5", "--devices", "1.5"},
+      {hosted + " --batch 8q", "--batch", "8q"},
+      {hosted + " --utilisation inf", "--utilisation", "inf"},
+      {model + " --price-per-hour 4,25", "--price-per-hour", "4,25"},
+      {db + " whatif --plan 1e400 --set budget=2x", "--plan", "1e400"},
+      {db + " export-policy --plan 0", "--plan", "0"},
+      {db + " report --plan 1 --simulation 1.5 --out r.md", "--simulation", "1.5"},
+      {db + " runs --limit 10k", "--limit", "10k"},
+      {db + " exchange --target-loss 1.8x", "--target-loss", "1.8x"},
+  };
+  for (const Refused& c : cases) ExpectUsageError(c.args, c.option, c.text);
 }
 
 BOOST_AUTO_TEST_CASE(repeatable_options_keep_commas_inside_their_values) {

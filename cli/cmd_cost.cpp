@@ -1,6 +1,5 @@
 // `thinkplan cost`: what one thinking query costs, through a priced API or on self-hosted GPUs (DESIGN.md 3.5).
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <ostream>
 
@@ -11,6 +10,7 @@
 #include "core/cost_model.h"
 #include "core/errors.h"
 #include "core/model_shape.h"
+#include "core/text.h"
 
 namespace thinkplan::cli {
 namespace {
@@ -36,12 +36,7 @@ constexpr const char* kDescription =
     "  thinkplan cost --system o3-mini --thinking-tokens 20000 --prompt-tokens 500\n"
     "  thinkplan cost --system DeepSeek-R1-Distill-Qwen-32B --hardware H100 --thinking-tokens 16000\n"
     "  thinkplan cost --system Llama-3.1-70B --hardware H200 --devices 2 --price-per-hour 3.5 \\\n"
-    "                 --thinking-tokens 32000 --batch 16 --json\n";
-
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
+    "                 --thinking-tokens 32k --batch 16 --json\n";
 
 std::string DidYouMean(const std::string& typed, const std::vector<std::string>& names) {
   const std::vector<std::string> close = ClosestNames(typed, names);
@@ -139,24 +134,26 @@ int ReportApi(Invocation& invocation, const SystemInfo& system, double prompt, d
 }  // namespace
 
 int RunCost(Invocation& invocation) {
-  cxxopts::Options options("thinkplan cost", kDescription);
+  cxxopts::Options options("thinkplan cost", std::string(kDescription) + "\n" + std::string(kNumberHelp));
   AddGlobalOptions(options);
   options.add_options()
       ("system", "system or model name (systems.csv for API prices, models.csv for shapes)",
        cxxopts::value<std::string>())
-      ("thinking-tokens", "L: thinking tokens per query", cxxopts::value<double>())
-      ("answer-tokens", "answer tokens after the thinking", cxxopts::value<double>()->default_value("0"))
-      ("prompt-tokens", "P: prompt tokens per query", cxxopts::value<double>()->default_value("0"))
+      ("thinking-tokens", "L: thinking tokens per query, e.g. 16000 or 16k", cxxopts::value<std::string>())
+      ("answer-tokens", "answer tokens after the thinking", cxxopts::value<std::string>()->default_value("0"))
+      ("prompt-tokens", "P: prompt tokens per query", cxxopts::value<std::string>()->default_value("0"))
       ("hardware", "self-host on this card (hardware.csv; a unique part of the name will do)",
        cxxopts::value<std::string>())
       ("devices", "devices per replica (tensor parallel); default: whichever of 1, 2, 4, 8 is cheapest per query",
-       cxxopts::value<long>())
+       cxxopts::value<std::string>())
       ("price-per-hour", "USD per device-hour (default: hardware.csv's price where it has one)",
-       cxxopts::value<double>())
-      ("utilisation", "share of paid hours doing useful work, in (0, 1]", cxxopts::value<double>()->default_value("1"))
-      ("batch", "concurrent queries per replica (default: the largest that fits, up to --max-batch)",
-       cxxopts::value<long>()->default_value("0"))
-      ("max-batch", "cap on the automatic batch (the server's max_num_seqs)", cxxopts::value<long>()->default_value("256"))
+       cxxopts::value<std::string>())
+      ("utilisation", "share of paid hours doing useful work, in (0, 1]",
+       cxxopts::value<std::string>()->default_value("1"))
+      ("batch", "concurrent queries per replica (default 0: the largest that fits, up to --max-batch)",
+       cxxopts::value<std::string>()->default_value("0"))
+      ("max-batch", "cap on the automatic batch (the server's max_num_seqs)",
+       cxxopts::value<std::string>()->default_value("256"))
       ("admission", "size KV memory at the 'final' context P+L (a synchronous batch) or the 'mean' P+L/2 "
                     "(staggered continuous batching)", cxxopts::value<std::string>()->default_value("final"))
       ("framework", "serving framework whose fitted efficiencies apply", cxxopts::value<std::string>()->default_value("vLLM"));
@@ -166,10 +163,9 @@ int RunCost(Invocation& invocation) {
   if (!args.count("system")) throw UsageError("--system is required (see --help)");
   if (!args.count("thinking-tokens")) throw UsageError("--thinking-tokens is required (see --help)");
   const std::string system_name = args["system"].as<std::string>();
-  const double thinking = args["thinking-tokens"].as<double>();
-  const double answer = args["answer-tokens"].as<double>();
-  const double prompt = args["prompt-tokens"].as<double>();
-  if (!(thinking >= 0) || !(answer >= 0) || !(prompt >= 0)) throw UsageError("token counts must be >= 0");
+  const double thinking = NumberArg(args, "thinking-tokens", number_rules::kAmount);
+  const double answer = NumberArg(args, "answer-tokens", number_rules::kAmount);
+  const double prompt = NumberArg(args, "prompt-tokens", number_rules::kAmount);
 
   const std::filesystem::path data = DefaultDataDir();
   if (!args.count("hardware")) {
@@ -195,13 +191,12 @@ int RunCost(Invocation& invocation) {
   const HardwareInfo& card = Resolve(cards, args["hardware"].as<std::string>(), "hardware", Names(cards).c_str());
   double price = 0;
   if (args.count("price-per-hour")) {
-    price = args["price-per-hour"].as<double>();
+    price = NumberArg(args, "price-per-hour", number_rules::kNonNegative);
   } else if (card.usd_per_hour) {
     price = *card.usd_per_hour;
   } else {
     throw UsageError(fmt::format("hardware.csv has no hourly price for {}: give --price-per-hour", card.name));
   }
-  if (!(price >= 0)) throw UsageError("--price-per-hour must be >= 0");
   const std::string admission = args["admission"].as<std::string>();
   if (admission != "final" && admission != "mean") throw UsageError("--admission must be 'final' or 'mean'");
 
@@ -212,17 +207,17 @@ int RunCost(Invocation& invocation) {
   QueryOptions query;
   query.prompt_tokens = prompt;
   query.output_tokens = thinking + answer;
-  query.batch = args["batch"].as<long>();
-  query.max_batch = args["max-batch"].as<long>();
+  query.batch = IntegerArg(args, "batch", number_rules::kCount);
+  query.max_batch = IntegerArg(args, "max-batch", number_rules::kPositiveCount);
   query.admission = admission == "mean" ? QueryOptions::Admission::kMeanContext : QueryOptions::Admission::kFinalContext;
-  query.utilisation = args["utilisation"].as<double>();
+  query.utilisation = NumberArg(args, "utilisation", number_rules::kFraction);
   std::string error;
   if (!query.IsValid(&error)) throw UsageError(error);
 
   const std::string framework = args["framework"].as<std::string>();
   const std::vector<long> device_counts =
-      args.count("devices") ? std::vector<long>{args["devices"].as<long>()} : std::vector<long>{1, 2, 4, 8};
-  if (device_counts.front() < 1) throw UsageError("--devices must be >= 1");
+      args.count("devices") ? std::vector<long>{IntegerArg(args, "devices", number_rules::kPositiveCount)}
+                            : std::vector<long>{1, 2, 4, 8};
   // Without --devices, the replica size with the lowest price per query: a second card can buy more than
   // twice the batch once the weights no longer crowd out the cache.
   std::optional<CostModel> model;

@@ -1,6 +1,5 @@
 // `thinkplan demo`: the whole pipeline on the shipped data. Each stage is a named, timed pass, and the
 // pipeline is visible in RunDemo itself.
-#include <chrono>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -15,8 +14,11 @@
 #include "cli/report_stage.h"
 #include "cli/simulate_stage.h"
 #include "cli/stages.h"
-#include "cli/table.h"
+#include "core/atomic_file.h"
 #include "core/errors.h"
+#include "core/number_format.h"
+#include "core/text_table.h"
+#include "core/timing.h"
 #include "store/database.h"
 
 namespace thinkplan::cli {
@@ -33,27 +35,21 @@ constexpr const char* kDescription =
     "  thinkplan demo                       # into ./thinkplan.db\n"
     "  thinkplan demo --db /tmp/demo.db --json\n";
 
-// One named, timed step of the demo.
-struct StageTiming {
-  std::string name;
-  double seconds = 0;
-};
-
+// The demo's stages: timed passes (core/timing.h), each announced on stderr as it starts.
 class Stages {
  public:
   explicit Stages(std::ostream& err, bool quiet) : err_(err), quiet_(quiet) {}
   void Run(const std::string& name, const std::function<void()>& body) {
     if (!quiet_) err_ << "== " << name << "\n";
-    const auto start = std::chrono::steady_clock::now();
-    body();
-    timings_.push_back({name, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()});
+    passes_.Run(name, body);
   }
-  const std::vector<StageTiming>& timings() const { return timings_; }
+  const std::vector<TimedPass>& timings() const { return timings_; }
 
  private:
   std::ostream& err_;
   bool quiet_;
-  std::vector<StageTiming> timings_;
+  std::vector<TimedPass> timings_;
+  TimedPasses passes_{&timings_};
 };
 
 // The shipped files in ingest order (catalogues before the runs that name them, runs before their problems).
@@ -69,19 +65,6 @@ std::vector<std::filesystem::path> ReadManifest(const std::filesystem::path& dat
     if (!line.empty()) files.push_back(data_dir / line);
   }
   return files;
-}
-
-// Writes beside the target and renames over it, so a reader never sees half a file.
-void WriteFileAtomically(const std::filesystem::path& path, const std::string& content) {
-  if (!path.parent_path().empty()) std::filesystem::create_directories(path.parent_path());
-  const std::filesystem::path temporary = path.string() + ".partial";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.flush();
-    if (!out) throw InputError("cannot write " + temporary.string());
-  }
-  std::filesystem::rename(temporary, path);
 }
 
 }  // namespace

@@ -60,14 +60,14 @@ int RunExchange(Invocation& invocation) {
   options.add_options()
       ("class", "only the training surfaces of this stored task class (e.g. code)", cxxopts::value<std::string>())
       ("target-loss", "loss the Sardana-Frankle rows must reach (default: the Chinchilla model's under each law)",
-       cxxopts::value<double>());
+       cxxopts::value<std::string>());
   Parsed parsed = ParseCommandLine(options, invocation);
   if (parsed.help_shown) return 0;
   const auto& args = parsed.result;
 
   planner::ExchangeOptions exchange;
   if (args.count("class")) exchange.task_class = args["class"].as<std::string>();
-  if (args.count("target-loss")) exchange.target_loss = args["target-loss"].as<double>();
+  if (args.count("target-loss")) exchange.target_loss = NumberArg(args, "target-loss", number_rules::kNonNegative);
   std::string error;
   if (!exchange.IsValid(&error)) throw UsageError("exchange: " + error);
 

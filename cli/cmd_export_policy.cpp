@@ -21,7 +21,7 @@ int RunExportPolicy(Invocation& invocation) {
                            "  thinkplan export-policy --plan 1 --format yaml --target anthropic\n");
   AddGlobalOptions(options);
   options.add_options()
-      ("plan", "plan id (printed by thinkplan plan)", cxxopts::value<long>())
+      ("plan", "plan id (printed by thinkplan plan)", cxxopts::value<std::string>())
       ("format", "json | yaml", cxxopts::value<std::string>()->default_value("json"))
       ("target", "openai | anthropic | gemini | vllm | deepseek: every option in this request format "
                  "(default: each system's own)", cxxopts::value<std::string>());
@@ -29,6 +29,7 @@ int RunExportPolicy(Invocation& invocation) {
   if (parsed.help_shown) return 0;
   const auto& args = parsed.result;
   if (!args.count("plan")) throw UsageError("--plan ID is required (see thinkplan plan)");
+  const std::int64_t plan_id = IntegerArg(args, "plan", number_rules::kId);
   const std::string format = args["format"].as<std::string>();
   if (format != "json" && format != "yaml") throw UsageError("--format must be json or yaml, not '" + format + "'");
   std::optional<planner::PolicyTarget> target;
@@ -38,7 +39,7 @@ int RunExportPolicy(Invocation& invocation) {
     if (!target) throw UsageError("--target '" + text + "' is not openai, anthropic, gemini, vllm or deepseek");
   }
   store::Database db = OpenExistingDatabase(parsed.global.db_path);
-  const nlohmann::json policy = PolicyOfStoredPlan(store::LoadPlan(db, args["plan"].as<long>()), target);
+  const nlohmann::json policy = PolicyOfStoredPlan(store::LoadPlan(db, plan_id), target);
   invocation.out << (format == "yaml" ? planner::ToYaml(policy) : policy.dump(2) + "\n");
   return 0;
 }

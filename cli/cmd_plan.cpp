@@ -15,13 +15,15 @@ int RunPlan(Invocation& invocation) {
                            "Allocate each task class's traffic to serving options (system, mode, thinking budget,\n"
                            "samples, aggregation) under a budget or accuracy target; size the self-hosted fleet at\n"
                            "peak; store the plan and print its id. See docs/planner.md.\n\n"
-                           "Example:\n  thinkplan plan data/workloads/default.json --budget 200000 --robust\n");
+                           "Example:\n  thinkplan plan data/workloads/default.json --budget 200k --robust\n\n" +
+                               std::string(kNumberHelp));
   options.positional_help("WORKLOAD.json");
   AddGlobalOptions(options);
   options.add_options()
-      ("budget", "USD per month (overrides the workload's budget_usd_per_month)", cxxopts::value<double>())
+      ("budget", "USD per month, e.g. 200000 or 200k (overrides the workload's budget_usd_per_month)",
+       cxxopts::value<std::string>())
       ("objective", "max_accuracy | min_cost | max_net_value (overrides the workload's)", cxxopts::value<std::string>())
-      ("target", "overall accuracy target in [0, 1] for min_cost", cxxopts::value<double>())
+      ("target", "overall accuracy target in [0, 1] for min_cost", cxxopts::value<std::string>())
       ("robust", "plan on each option's lower confidence bound instead of its expected accuracy")
       ("no-store", "do not store the plan")
       ("workload", "workload JSON file", cxxopts::value<std::string>());
@@ -32,13 +34,13 @@ int RunPlan(Invocation& invocation) {
   if (!args.count("workload")) throw UsageError("no workload file given (e.g. data/workloads/default.json)");
 
   planner::PlanOptions plan_options;
-  if (args.count("budget")) plan_options.budget_usd_per_month = args["budget"].as<double>();
+  if (args.count("budget")) plan_options.budget_usd_per_month = NumberArg(args, "budget", number_rules::kAmount);
   if (args.count("objective")) {
     const std::string text = args["objective"].as<std::string>();
     plan_options.objective = planner::ParseObjective(text);
     if (!plan_options.objective) throw UsageError("--objective '" + text + "' is not max_accuracy, min_cost or max_net_value");
   }
-  if (args.count("target")) plan_options.target_accuracy = args["target"].as<double>();
+  if (args.count("target")) plan_options.target_accuracy = NumberArg(args, "target", number_rules::kFraction);
   plan_options.robust = args.count("robust") > 0;
   std::string error;
   if (!plan_options.IsValid(&error)) throw UsageError(error);

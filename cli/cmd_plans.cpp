@@ -6,8 +6,9 @@
 
 #include "cli/command.h"
 #include "cli/plan_common.h"
-#include "cli/table.h"
 #include "core/errors.h"
+#include "core/number_format.h"
+#include "core/text_table.h"
 #include "store/plans.h"
 
 namespace thinkplan::cli {
@@ -92,14 +93,14 @@ int RunPlans(Invocation& invocation) {
                    {"workload"},
                    {"objective"},
                    {"accuracy", TextTable::Align::kRight},
-                   {"USD/month", TextTable::Align::kRight},
+                   {"$/month", TextTable::Align::kRight},
                    {"from plan", TextTable::Align::kRight},
                    {"simulations"}});
   for (const PlanLine& line : lines) {
     const nlohmann::json j = LineJson(line);
     table.AddRow({std::to_string(line.plan.id), line.plan.created_at, line.plan.workload_name,
                   j["objective"].get<std::string>(), FormatFixed(j["accuracy"].get<double>(), 3),
-                  FormatCount(j["usd_per_month"].get<double>()),
+                  Usd(j["usd_per_month"].get<double>()),
                   line.plan.base_plan_id ? std::to_string(*line.plan.base_plan_id) : "-", JoinIds(line.simulation_ids)});
   }
   table.Print(invocation.out);

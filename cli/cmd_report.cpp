@@ -56,8 +56,8 @@ int RunReport(Invocation& invocation) {
   cxxopts::Options options("thinkplan report", kDescription);
   AddGlobalOptions(options);
   options.add_options()
-      ("plan", "plan id (thinkplan plans lists them)", cxxopts::value<long>())
-      ("simulation", "simulation id of the same plan, for latency against the SLOs", cxxopts::value<long>())
+      ("plan", "plan id (thinkplan plans lists them)", cxxopts::value<std::string>())
+      ("simulation", "simulation id of the same plan, for latency against the SLOs", cxxopts::value<std::string>())
       ("out", "the report file: .html or .md", cxxopts::value<std::string>())
       ("format", "html | md (default: from the --out extension)", cxxopts::value<std::string>());
   Parsed parsed = ParseCommandLine(options, invocation);
@@ -65,14 +65,15 @@ int RunReport(Invocation& invocation) {
   const auto& args = parsed.result;
   if (!args.count("plan")) throw UsageError("--plan ID is required (thinkplan plans lists them)");
   if (!args.count("out")) throw UsageError("--out FILE is required (report.html or report.md)");
+  const std::int64_t plan_id = IntegerArg(args, "plan", number_rules::kId);
   const std::filesystem::path out = args["out"].as<std::string>();
   const ReportFormat format = FormatOf(args, out);
   std::optional<long> simulation;
-  if (args.count("simulation")) simulation = args["simulation"].as<long>();
+  if (args.count("simulation")) simulation = IntegerArg(args, "simulation", number_rules::kId);
 
   store::Database db = OpenExistingDatabase(parsed.global.db_path);
   const reports::Document document =
-      reports::BuildReport(GatherReportInputs(db, args["plan"].as<long>(), simulation));
+      reports::BuildReport(GatherReportInputs(db, plan_id, simulation));
   const WrittenReport written = WriteReport(document, format, out);
   if (parsed.global.json) {
     invocation.out << nlohmann::json{{"path", written.path.string()}, {"specs_dir", written.specs_dir.string()},

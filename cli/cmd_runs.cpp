@@ -6,9 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "cli/table.h"
 #include "core/errors.h"
+#include "core/number_format.h"
 #include "core/statistics.h"
+#include "core/text_table.h"
 #include "store/database.h"
 
 namespace thinkplan::cli {
@@ -68,7 +69,7 @@ int RunRuns(Invocation& invocation) {
       ("class", "only this task class", cxxopts::value<std::string>())
       ("source", "only runs from this source: measured|published|simulated", cxxopts::value<std::string>())
       ("difficulty", "only this difficulty bucket", cxxopts::value<std::string>())
-      ("limit", "show at most N runs in the table (0 = all)", cxxopts::value<long>()->default_value("0"));
+      ("limit", "show at most N runs in the table (0 = all)", cxxopts::value<std::string>()->default_value("0"));
   Parsed parsed = ParseCommandLine(options, invocation);
   if (parsed.help_shown) return 0;
   const auto& args = parsed.result;
@@ -82,8 +83,7 @@ int RunRuns(Invocation& invocation) {
     filter.source = ParseSource(text);
     if (!filter.source) throw UsageError("--source '" + text + "' is not one of measured|published|simulated");
   }
-  const long limit = args["limit"].as<long>();
-  if (limit < 0) throw UsageError("--limit must be 0 (all) or a positive count");
+  const long limit = IntegerArg(args, "limit", number_rules::kCount);  // 0: all
 
   if (!std::filesystem::exists(parsed.global.db_path)) {
     throw InputError("database " + parsed.global.db_path.string() +

@@ -1,6 +1,7 @@
 // `thinkplan simulate --plan ID`: the fleet simulation of a stored plan (DESIGN.md 3.7), simulated against
 // planned figures side by side, the capacity check (one device fewer), stored for `thinkplan report`.
 #include <cmath>
+#include <limits>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -8,18 +9,15 @@
 #include "cli/command.h"
 #include "cli/plan_common.h"
 #include "cli/simulate_stage.h"
-#include "cli/table.h"
 #include "core/errors.h"
+#include "core/number_format.h"
+#include "core/text_table.h"
 
 namespace thinkplan::cli {
 namespace {
 
-std::string Percent(double x) { return fmt::format("{:.1f}%", 100 * x); }
-std::string PercentInterval(double value, Interval i) {
-  return fmt::format("{:.1f} [{:.1f}, {:.1f}]", 100 * value, 100 * i.lower, 100 * i.upper);
-}
+std::string Accuracy(double value, Interval i) { return PercentWithInterval(value, i.lower, i.upper); }
 std::string Seconds(double x) { return std::isfinite(x) ? fmt::format("{:.1f}", x) : std::string("never"); }
-std::string Usd(double x) { return x >= 1e4 ? fmt::format("${:.1f}k", x / 1e3) : fmt::format("${:.0f}", x); }
 std::string Gap(double simulated, double planned) {
   return planned != 0 ? fmt::format("{:+.1f}%", 100 * (simulated - planned) / planned) : std::string("-");
 }
@@ -29,8 +27,8 @@ void PrintSummary(std::ostream& out, const SimulationOutcome& o) {
   const nlohmann::json& overall = o.json["overall"];
   out << fmt::format("simulation {} of plan {}: {} queries, {} sequences over {} day(s), seed {}, {:.2f} s\n\n", o.id,
                      o.json["plan_id"].get<long>(), r.queries, r.sequences, r.days, r.seed, r.seconds);
-  TextTable classes({{"class"}, {"queries", TextTable::Align::kRight}, {"accuracy % (sim)", TextTable::Align::kRight},
-                     {"accuracy % (plan)", TextTable::Align::kRight}, {"$/month sim", TextTable::Align::kRight},
+  TextTable classes({{"class"}, {"queries", TextTable::Align::kRight}, {"accuracy (sim)", TextTable::Align::kRight},
+                     {"accuracy (plan)", TextTable::Align::kRight}, {"$/month sim", TextTable::Align::kRight},
                      {"plan", TextTable::Align::kRight}, {"gap", TextTable::Align::kRight},
                      {"TTFT p95 s", TextTable::Align::kRight}, {"e2e p50", TextTable::Align::kRight},
                      {"p95", TextTable::Align::kRight}, {"p99", TextTable::Align::kRight}, {"SLO s", TextTable::Align::kRight},
@@ -39,23 +37,23 @@ void PrintSummary(std::ostream& out, const SimulationOutcome& o) {
     const sim::ClassOutcome& x = r.classes[c];
     const nlohmann::json& j = o.json["classes"][c];
     const double planned_usd = j["planned_cost_usd_per_month"];
-    classes.AddRow({x.name, FormatCount(static_cast<double>(x.queries)), PercentInterval(x.accuracy, x.accuracy_interval),
-                    PercentInterval(j["planned_accuracy"]["value"], {j["planned_accuracy"]["low"], j["planned_accuracy"]["high"]}),
+    classes.AddRow({x.name, FormatCount(static_cast<double>(x.queries)), Accuracy(x.accuracy, x.accuracy_interval),
+                    Accuracy(j["planned_accuracy"]["value"], {j["planned_accuracy"]["low"], j["planned_accuracy"]["high"]}),
                     Usd(x.usd_per_month), Usd(planned_usd), Gap(x.usd_per_month, planned_usd), Seconds(x.ttft_s.p95),
                     Seconds(x.latency_s.p50), Seconds(x.latency_s.p95), Seconds(x.latency_s.p99),
                     fmt::format("{:.0f}", x.slo_p95_s), Percent(x.slo_miss_fraction)});
   }
   const double planned_usd = overall["planned_cost_usd_per_month"];
-  classes.AddRow({"overall", FormatCount(static_cast<double>(r.queries)), PercentInterval(r.accuracy, r.accuracy_interval),
-                  PercentInterval(overall["planned_accuracy"]["value"],
-                                  {overall["planned_accuracy"]["low"], overall["planned_accuracy"]["high"]}),
+  classes.AddRow({"overall", FormatCount(static_cast<double>(r.queries)), Accuracy(r.accuracy, r.accuracy_interval),
+                  Accuracy(overall["planned_accuracy"]["value"],
+                           {overall["planned_accuracy"]["low"], overall["planned_accuracy"]["high"]}),
                   Usd(r.usd_per_month), Usd(planned_usd), Gap(r.usd_per_month, planned_usd), "", "", "", "", "",
                   Percent(r.slo_miss_fraction)});
   classes.Print(out);
   const double paid = overall["planned_paid_usd_per_month"];
   if (std::abs(paid - planned_usd) > 1e-6 * planned_usd) {
-    out << fmt::format("cost: simulated {}/month vs the plan's {} ({}) and vs its API spend plus provisioned fleet {} ({})\n",
-                       Usd(r.usd_per_month), Usd(planned_usd), Gap(r.usd_per_month, planned_usd), Usd(paid),
+    out << fmt::format("cost: simulated {} vs the plan's {} ({}) and vs its API spend plus provisioned fleet {} ({})\n",
+                       UsdPerMonth(r.usd_per_month), Usd(planned_usd), Gap(r.usd_per_month, planned_usd), Usd(paid),
                        Gap(r.usd_per_month, paid));
   }
 
@@ -111,49 +109,49 @@ int RunSimulate(Invocation& invocation) {
       "Examples:\n"
       "  thinkplan simulate --plan 1\n"
       "  thinkplan simulate --plan 1 --days 7 --seed 3 --threads 2 --json\n"
-      "  thinkplan simulate --plan 1 --devices Mixtral-8x7B@A100=4   (what if the fleet had 4 devices)\n");
+      "  thinkplan simulate --plan 1 --devices Mixtral-8x7B@A100=4   (what if the fleet had 4 devices)\n\n" +
+          std::string(kNumberHelp));
   AddGlobalOptions(options);
   options.add_options()
-      ("plan", "plan id (printed by thinkplan plan, listed by thinkplan plans)", cxxopts::value<long>())
-      ("days", "simulated days of traffic", cxxopts::value<double>()->default_value("1"))
-      ("seed", "random seed; the run is reproducible from it", cxxopts::value<uint64_t>()->default_value("42"))
-      ("threads", "worker threads (the result does not depend on them)", cxxopts::value<int>()->default_value("1"))
+      ("plan", "plan id (printed by thinkplan plan, listed by thinkplan plans)", cxxopts::value<std::string>())
+      ("days", "simulated days of traffic", cxxopts::value<std::string>()->default_value("1"))
+      ("seed", "random seed, a whole number in [0, 2^64); the run is reproducible from it",
+       cxxopts::value<std::string>()->default_value("42"))
+      ("threads", "worker threads (the result does not depend on them)",
+       cxxopts::value<std::string>()->default_value("1"))
       ("devices", "SYSTEM=N: simulate N devices of a self-hosted system instead of the plan's (repeatable)",
        cxxopts::value<std::vector<std::string>>())
       ("no-capacity-check", "skip the re-run with one device fewer")
-      ("max-queries", "refuse a run expected to draw more queries than this (memory: about 100 bytes each)",
-       cxxopts::value<double>()->default_value("3e7"))
-      ("max-samples", "refuse a run expected to draw more samples than this (memory: 8 bytes each)",
-       cxxopts::value<double>()->default_value("2e8"));
+      ("max-queries", "refuse a run expected to draw more queries than this, e.g. 30M (memory: about 100 bytes each)",
+       cxxopts::value<std::string>()->default_value("30M"))
+      ("max-samples", "refuse a run expected to draw more samples than this, e.g. 200M (memory: 8 bytes each)",
+       cxxopts::value<std::string>()->default_value("200M"));
   Parsed parsed = ParseCommandLine(options, invocation);
   if (parsed.help_shown) return 0;
   const auto& args = parsed.result;
   if (!args.count("plan")) throw UsageError("--plan ID is required (see thinkplan plans)");
   SimulateSettings settings;
-  settings.days = args["days"].as<double>();
-  settings.seed = args["seed"].as<uint64_t>();
-  settings.threads = args["threads"].as<int>();
+  const std::int64_t plan_id = IntegerArg(args, "plan", number_rules::kId);
+  settings.days = NumberArg(args, "days", number_rules::kNonNegative);
+  settings.seed = UnsignedArg(args, "seed", number_rules::kCount);
+  settings.threads = static_cast<int>(
+      IntegerArg(args, "threads", {.whole = true, .min = 1, .max = std::numeric_limits<int>::max()}));
   settings.capacity_check = !args.count("no-capacity-check");
-  settings.max_queries = args["max-queries"].as<double>();
-  settings.max_samples = args["max-samples"].as<double>();
+  settings.max_queries = NumberArg(args, "max-queries", number_rules::kAmount);
+  settings.max_samples = NumberArg(args, "max-samples", number_rules::kAmount);
   if (args.count("devices")) {
     for (const std::string& item : args["devices"].as<std::vector<std::string>>()) {
       const std::size_t eq = item.rfind('=');
-      long count = -1;
-      try {
-        if (eq != std::string::npos && eq > 0) count = std::stol(item.substr(eq + 1));
-      } catch (const std::exception&) {
-        count = -1;
-      }
-      if (count < 0) throw UsageError("--devices '" + item + "' must be SYSTEM=N with N >= 0");
-      settings.devices[item.substr(0, eq)] = count;
+      if (eq == std::string::npos || eq == 0) throw UsageError("--devices '" + item + "' must be SYSTEM=N with N >= 0");
+      settings.devices[item.substr(0, eq)] = ParseIntegerOption("--devices " + item.substr(0, eq), item.substr(eq + 1),
+                                                                 number_rules::kCount);
     }
   }
   std::string error;
   if (!settings.IsValid(&error)) throw UsageError(error);
   store::Database db = OpenExistingDatabase(parsed.global.db_path);
   const SimulationOutcome outcome =
-      SimulatePlan(db, args["plan"].as<long>(), settings, parsed.global.quiet ? nullptr : &invocation.err);
+      SimulatePlan(db, plan_id, settings, parsed.global.quiet ? nullptr : &invocation.err);
   if (parsed.global.json) {
     invocation.out << outcome.json.dump(2) << "\n";
   } else {

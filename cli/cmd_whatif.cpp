@@ -22,13 +22,15 @@ int RunWhatIf(Invocation& invocation) {
                            "  --set price.<hardware>=2.10               $/device-hour of every system on that card\n"
                            "  --set slo.<class>=60                      p95 latency SLO, seconds\n"
                            "  --set verifier.<class>.dprime=2           reward-model discriminability (or .auc=0.9)\n\n"
+                           "A value is absolute (50000) or a multiplier of the plan's own (2x). Budgets and volumes\n"
+                           "also take k, M and G (budget=50k); thousands separators (50,000) are refused.\n\n"
                            "Examples:\n"
                            "  thinkplan whatif --plan 1 --set budget=2x\n"
                            "  thinkplan whatif --plan 1 --set volume.code=3x --set slo.code=30 --json\n"
                            "  thinkplan whatif --plan 1 --set price.o3-mini.out=4.4 --no-store\n");
   AddGlobalOptions(options);
   options.add_options()
-      ("plan", "base plan id", cxxopts::value<long>())
+      ("plan", "base plan id", cxxopts::value<std::string>())
       ("set", "KEY=VALUE change (repeatable)", cxxopts::value<std::vector<std::string>>())
       ("no-store", "do not store the what-if plan");
   Parsed parsed = ParseCommandLine(options, invocation);
@@ -36,8 +38,9 @@ int RunWhatIf(Invocation& invocation) {
   const auto& args = parsed.result;
   if (!args.count("plan")) throw UsageError("--plan ID is required");
   if (!args.count("set")) throw UsageError("no --set given: nothing to change");
+  const std::int64_t plan_id = IntegerArg(args, "plan", number_rules::kId);
   store::Database db = OpenExistingDatabase(parsed.global.db_path);
-  const store::StoredPlan stored = store::LoadPlan(db, args["plan"].as<long>());
+  const store::StoredPlan stored = store::LoadPlan(db, plan_id);
   planner::Workload workload = planner::ParseWorkload(nlohmann::json::parse(stored.workload_json),
                                                       fmt::format("plan {} workload", stored.id));
   const nlohmann::json base_json = nlohmann::json::parse(stored.plan_json);

@@ -32,7 +32,8 @@ void PrintTopLevelHelp(std::ostream& out) {
          "  -q, --quiet     no progress or informational messages on stderr\n"
          "  -h, --help      help; `thinkplan COMMAND --help` explains one command\n"
          "  --version       print the version\n\n"
-         "Start with `thinkplan demo`: it ingests the shipped data into a fresh database and shows every stage.\n"
+      << kNumberHelp
+      << "\nStart with `thinkplan demo`: it ingests the shipped data into a fresh database and shows every stage.\n"
          "Exit codes: 0 ok, 1 usage error, 2 input error, 3 internal error.\n\n"
          "Environment: THINKPLAN_DB (the database), THINKPLAN_DATA_DIR (the shipped data; default\n"
          "<prefix>/share/thinkplan/data when installed), THINKPLAN_CUDA_PLUGIN (libthinkplan_cuda.so for `measure`).\n";
@@ -83,6 +84,18 @@ Parsed ParseCommandLine(cxxopts::Options& options, Invocation& invocation) {
   parsed.global.json = parsed.result.count("json") > 0;
   parsed.global.quiet = parsed.result.count("quiet") > 0;
   return parsed;
+}
+
+double NumberArg(const cxxopts::ParseResult& args, const std::string& name, const NumberRule& rule) {
+  return ParseNumberOption("--" + name, args[name].as<std::string>(), rule);
+}
+
+std::int64_t IntegerArg(const cxxopts::ParseResult& args, const std::string& name, const NumberRule& rule) {
+  return ParseIntegerOption("--" + name, args[name].as<std::string>(), rule);
+}
+
+std::uint64_t UnsignedArg(const cxxopts::ParseResult& args, const std::string& name, const NumberRule& rule) {
+  return ParseUnsignedOption("--" + name, args[name].as<std::string>(), rule);
 }
 
 std::string SuggestCommand(std::string_view typed) {

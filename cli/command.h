@@ -3,11 +3,14 @@
 #pragma once
 
 #include <cxxopts.hpp>
+#include <cstdint>
 #include <filesystem>
 #include <iosfwd>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/number_parse.h"
 
 namespace thinkplan::cli {
 
@@ -48,6 +51,13 @@ struct Parsed {
   bool help_shown = false;
 };
 Parsed ParseCommandLine(cxxopts::Options& options, Invocation& invocation);
+
+// Numeric options are declared as text (cxxopts::value<std::string>) and read here with core's one number parser
+// (core/number_parse.h): cxxopts would read "2x" as 2 and "30,000" as 30. The option must be given or have a
+// default; a bad value is a UsageError naming the option and the text.
+double NumberArg(const cxxopts::ParseResult& args, const std::string& name, const NumberRule& rule);
+std::int64_t IntegerArg(const cxxopts::ParseResult& args, const std::string& name, const NumberRule& rule);
+std::uint64_t UnsignedArg(const cxxopts::ParseResult& args, const std::string& name, const NumberRule& rule);
 
 // The closest command name by edit distance, or empty if none is close.
 std::string SuggestCommand(std::string_view typed);

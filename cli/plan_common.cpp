@@ -1,22 +1,21 @@
 #include "cli/plan_common.h"
 
-#include <chrono>
-
 #include "cli/command.h"
 #include "core/errors.h"
+#include "core/timing.h"
 #include "store/fits.h"
 
 namespace thinkplan::cli {
 
 std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workload workload) {
-  const auto start = std::chrono::steady_clock::now();
+  const Stopwatch stopwatch;
   auto loaded = std::make_unique<LoadedInputs>();
   loaded->curves = store::LoadCurveSet(db);
   loaded->inputs.workload = std::move(workload);
   loaded->inputs.curves = &loaded->curves;
   loaded->inputs.runs = db.ListRuns();
   loaded->inputs.catalogues = planner::Catalogues::Load(DefaultDataDir());
-  loaded->inputs.load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  loaded->inputs.load_seconds = stopwatch.Seconds();
   return loaded;
 }
 

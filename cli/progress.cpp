@@ -9,8 +9,7 @@
 namespace thinkplan::cli {
 
 Progress::Progress(std::ostream& err, std::string label, std::size_t total, bool enabled)
-    : err_(err), label_(std::move(label)), total_(total), enabled_(enabled),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+    : err_(err), label_(std::move(label)), total_(total), enabled_(enabled) {}
 
 Progress::~Progress() { Finish(); }
 
@@ -18,11 +17,10 @@ bool Progress::StderrIsTerminal() { return isatty(STDERR_FILENO) == 1; }
 
 void Progress::Update(std::size_t done) {
   if (!enabled_) return;
-  const auto now = std::chrono::steady_clock::now();
   // Redraw at most ten times a second: a progress line must not slow the work it reports on.
-  if (drawn_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
-  last_draw_ = now;
-  const double seconds = std::chrono::duration<double>(now - start_).count();
+  if (drawn_ && since_draw_.Seconds() < 0.1) return;
+  since_draw_.Restart();
+  const double seconds = elapsed_.Seconds();
   const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
   std::string line = fmt::format("\r{}: {}", label_, done);
   if (total_ > 0) {

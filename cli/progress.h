@@ -1,10 +1,11 @@
 // A one-line progress indicator on stderr for long work, shown only on a terminal and never with --quiet.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <iosfwd>
 #include <string>
+
+#include "core/timing.h"
 
 namespace thinkplan::cli {
 
@@ -25,8 +26,8 @@ class Progress {
   std::size_t total_;
   bool enabled_;
   bool drawn_ = false;
-  std::chrono::steady_clock::time_point start_;
-  std::chrono::steady_clock::time_point last_draw_;
+  Stopwatch elapsed_;
+  Stopwatch since_draw_;
 };
 
 }  // namespace thinkplan::cli

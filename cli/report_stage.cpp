@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <set>
 #include <tuple>
@@ -12,6 +11,7 @@
 
 #include "cli/command.h"
 #include "cli/plan_common.h"
+#include "core/atomic_file.h"
 #include "core/errors.h"
 #include "core/training_economics.h"
 #include "planner/exchange.h"
@@ -223,20 +223,6 @@ void AddExchange(reports::ReportInputs& in, store::Database& db, const CurveSet&
   const fs::path laws_csv = DefaultDataDir() / "published" / "training_scaling.csv";
   if (fs::exists(laws_csv)) laws = LoadChinchillaLaws(laws_csv);
   in.exchange = planner::ComputeExchange(curves.training(), unusable, laws, {}).ToJson();
-}
-
-void WriteFileAtomically(const fs::path& path, const std::string& content) {
-  if (!path.parent_path().empty()) fs::create_directories(path.parent_path());
-  const fs::path temporary = path.string() + ".partial";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.flush();
-    if (!out) throw InputError("cannot write " + temporary.string());
-  }
-  std::error_code ec;
-  fs::rename(temporary, path, ec);
-  if (ec) throw InputError("cannot rename " + temporary.string() + " to " + path.string() + ": " + ec.message());
 }
 
 fs::path SpecsDirOf(const fs::path& report) {

@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "core/curves.h"
 #include "core/errors.h"
+#include "core/special_functions.h"
 #include "planner/options.h"
 #include "planner/workload.h"
 
@@ -122,7 +123,7 @@ sim::TokenDraw TokensFromMeanAndP95(double mean, double p95, double cap, double 
   draw.cap = cap;
   if (!(mean > 0)) return draw;
   draw.kind = sim::TokenDraw::Kind::kLogNormal;
-  const double z95 = 1.6448536269514722;
+  const double z95 = kZ95OneSided;
   // ln(p95 / mean) = z sigma - sigma^2 / 2 has a real root only up to z^2 / 2; beyond that the widest fits.
   const double r = p95 > mean ? std::log(p95 / mean) : 0.0;
   draw.sigma = r >= z95 * z95 / 2 ? z95 : z95 - std::sqrt(z95 * z95 - 2 * r);

@@ -10,6 +10,7 @@
 #include "cli/progress.h"
 #include "cli/simulate_scenario.h"
 #include "core/errors.h"
+#include "core/number_format.h"
 #include "store/plans.h"
 
 namespace thinkplan::cli {
@@ -54,7 +55,7 @@ std::string ClassList(const sim::FleetSummary& summary, const std::set<std::size
     out += o.name;
     if (with_p95) {
       out += std::isfinite(o.latency_s.p95) ? fmt::format(" p95 {:.1f} s", o.latency_s.p95) : std::string(" p95 unbounded");
-      out += fmt::format(" vs SLO {:.0f} s, {:.1f}% over", o.slo_p95_s, 100 * o.slo_miss_fraction);
+      out += fmt::format(" vs SLO {:.0f} s, {} over", o.slo_p95_s, Percent(o.slo_miss_fraction));
     }
   }
   return out;

@@ -1,13 +1,13 @@
 #include "core/cost_model.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <limits>
 
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/text.h"
 
 namespace thinkplan {
 namespace {
@@ -22,12 +22,6 @@ double SumOfLine(double c0, double c1, double lo, double hi) {
 bool Fail(std::string* error, const std::string& why) {
   if (error) *error = why;
   return false;
-}
-
-bool SameName(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 }  // namespace
@@ -340,8 +334,8 @@ EfficiencyChoice ChooseEfficiency(const std::vector<FittedEfficiency>& table, co
     chosen.efficiency.bandwidth_fraction = d->bandwidth_fraction.value_or(chosen.efficiency.bandwidth_fraction);
   }
   for (const FittedEfficiency& row : table) {
-    if (!row.catalogue_hardware.empty() && SameName(row.catalogue_hardware, hardware) &&
-        SameName(row.framework, framework) && row.num_devices <= devices &&
+    if (!row.catalogue_hardware.empty() && SameIgnoringCase(row.catalogue_hardware, hardware) &&
+        SameIgnoringCase(row.framework, framework) && row.num_devices <= devices &&
         (chosen.row == nullptr || row.num_devices > chosen.row->num_devices)) {
       chosen.row = &row;
     }

@@ -9,15 +9,10 @@
 
 #include "core/csv_reader.h"
 #include "core/errors.h"
+#include "core/text.h"
 
 namespace thinkplan {
 namespace {
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string Trim(std::string_view text) {
   size_t begin = 0, end = text.size();

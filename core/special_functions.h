@@ -14,6 +14,12 @@ double NormalQuantile(double p);
 // z such that a two-sided interval of the given level (0.95 -> 1.95996...) holds that mass.
 double TwoSidedZ(double level);
 
+// The standard normal quantiles that fixed-level formulas use, correctly rounded; NormalQuantile(0.95) and
+// NormalQuantile(0.975) agree with them to within an ulp (tests/core/test_statistics.cpp). Constants rather than
+// calls keep those formulas' results bit for bit what they were.
+inline constexpr double kZ95OneSided = 1.6448536269514722;  // P(Z <= z) = 0.95: a p95 of a LogNormal
+inline constexpr double kZ95TwoSided = 1.959963984540054;   // P(|Z| <= z) = 0.95: a 95% interval
+
 double LogGamma(double x);
 double LogBeta(double a, double b);
 // ln C(n, k) continued to real arguments through the gamma function; 0 <= k <= n.

@@ -1,7 +1,6 @@
 #include "fitting/beta_fit.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <set>
 
@@ -11,6 +10,7 @@
 
 #include "core/errors.h"
 #include "core/special_functions.h"
+#include "core/timing.h"
 #include "fitting/binomial_mle.h"
 
 namespace thinkplan::fitting {
@@ -90,7 +90,7 @@ std::vector<SampleCount> SampleCountsFromProblems(const std::vector<ProblemResul
 }
 
 BetaDifficulty FitBetaBinomial(const std::vector<SampleCount>& input, const Options& options, Summary* summary) {
-  const auto started = std::chrono::steady_clock::now();
+  const Stopwatch started;
   std::string error;
   if (!options.IsValid(&error)) throw UsageError("fit options: " + error);
   std::vector<SampleCount> problems;
@@ -113,7 +113,7 @@ BetaDifficulty FitBetaBinomial(const std::vector<SampleCount>& input, const Opti
     if (summary != nullptr) {
       *summary = Summary{};
       FillSummary(beta, options, summary);
-      summary->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      summary->seconds = started.Seconds();
     }
     return beta;
   };
@@ -195,7 +195,7 @@ BetaDifficulty FitBetaBinomial(const std::vector<SampleCount>& input, const Opti
 }
 
 BetaDifficulty FitBetaFromPassAtK(const std::vector<PassAtKPoint>& input, const Options& options, Summary* summary) {
-  const auto started = std::chrono::steady_clock::now();
+  const Stopwatch started;
   std::string error;
   if (!options.IsValid(&error)) throw UsageError("fit options: " + error);
   std::vector<BinomialObservation> data;
@@ -238,7 +238,7 @@ BetaDifficulty FitBetaFromPassAtK(const std::vector<PassAtKPoint>& input, const 
     FillSummary(beta, options, summary);
     summary->form = "beta (aggregate pass@k)";
     summary->notes.push_back("points from the same problems are correlated: intervals are optimistic");
-    summary->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    summary->seconds = started.Seconds();
   }
   return beta;
 }

@@ -8,6 +8,7 @@
 
 #include "core/errors.h"
 #include "core/special_functions.h"
+#include "fitting/ceres_setup.h"
 
 namespace thinkplan::fitting {
 namespace {
@@ -178,15 +179,7 @@ MleResult Solve(BinomialModel model, const std::vector<BinomialObservation>& dat
     if (static_cast<int>(options.lower.size()) == M) problem.SetParameterLowerBound(result.internal.data(), i, options.lower[i]);
     if (static_cast<int>(options.upper.size()) == M) problem.SetParameterUpperBound(result.internal.data(), i, options.upper[i]);
   }
-  ceres::Solver::Options solver_options;
-  solver_options.linear_solver_type = ceres::DENSE_QR;
-  solver_options.max_num_iterations = options.max_iterations;
-  solver_options.function_tolerance = options.function_tolerance;
-  solver_options.gradient_tolerance = options.gradient_tolerance;
-  solver_options.parameter_tolerance = options.parameter_tolerance;
-  solver_options.logging_type = ceres::SILENT;
-  solver_options.minimizer_progress_to_stdout = false;
-  solver_options.num_threads = 1;
+  const ceres::Solver::Options solver_options = LeastSquaresOptions(StoppingRule::Of(options));
   ceres::Solver::Summary summary;
   ceres::Solve(solver_options, &problem, &summary);
   int iterations = static_cast<int>(summary.iterations.size());
@@ -205,7 +198,7 @@ MleResult Solve(BinomialModel model, const std::vector<BinomialObservation>& dat
     iterations += static_cast<int>(summary.iterations.size());
   }
 
-  result.converged = summary.termination_type == ceres::CONVERGENCE;
+  result.converged = Converged(summary.termination_type);
   result.iterations = iterations;
   if (!result.converged) result.message = summary.message;
   for (int i = 0; i < M; ++i) {

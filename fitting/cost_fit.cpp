@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/text.h"
+#include "fitting/ceres_setup.h"
 
 namespace thinkplan::fitting {
 namespace {
@@ -133,13 +135,9 @@ CostFitSummary FitUsable(const GroupKey& group, const std::vector<const PerfRun*
     problem.SetParameterLowerBound(x, i, lower[i]);
     problem.SetParameterUpperBound(x, i, upper[i]);
   }
-  ceres::Solver::Options solver;
-  solver.max_num_iterations = options.max_iterations;
-  solver.linear_solver_type = ceres::DENSE_QR;
-  solver.logging_type = ceres::SILENT;
   ceres::Solver::Summary ceres_summary;
-  ceres::Solve(solver, &problem, &ceres_summary);
-  summary.converged = ceres_summary.termination_type == ceres::CONVERGENCE;
+  ceres::Solve(LeastSquaresOptions(options.max_iterations), &problem, &ceres_summary);
+  summary.converged = Converged(ceres_summary.termination_type);
   const ServingRates rates = RatesFromLogParameters(x, memory.hbm_bytes, memory.reserve_bytes, group.num_devices);
   summary.t0_s = rates.t0_s;
   summary.flops_per_s = rates.flops_per_s;
@@ -235,12 +233,6 @@ ValidationSummary::Row RowOf(std::vector<double> apes) {
   return row;
 }
 
-std::string Trimmed(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t");
-  const size_t e = s.find_last_not_of(" \t");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-
 }  // namespace
 
 double Quantile(std::vector<double> values, double q) {
@@ -316,10 +308,10 @@ std::vector<PerfRun> LoadArgonneRuns(const std::filesystem::path& csv_path) {
     run.source = "measured";
     if (upstream) {
       run.perf_key = fmt::format("argonne-{}", row.line());
-      run.hardware = Trimmed(row.RequiredText("Hardware"));
+      run.hardware = std::string(TrimBlanks(row.RequiredText("Hardware")));
       run.num_devices = row.Integer("Num of Hardware");
-      run.framework = Trimmed(row.RequiredText("Framework"));
-      run.model = Trimmed(row.RequiredText("Model"));
+      run.framework = std::string(TrimBlanks(row.RequiredText("Framework")));
+      run.model = std::string(TrimBlanks(row.RequiredText("Model")));
       run.context_len = run.output_len = row.Integer("Input Output Length");
       run.batch = row.Integer("Batch Size");
       run.latency_s = row.Number("Latency");

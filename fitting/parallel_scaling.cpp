@@ -1,7 +1,6 @@
 #include "fitting/parallel_scaling.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <set>
 
@@ -9,6 +8,7 @@
 
 #include "core/errors.h"
 #include "core/special_functions.h"
+#include "core/timing.h"
 #include "fitting/binomial_mle.h"
 #include "fitting/quadrature.h"
 
@@ -86,7 +86,7 @@ RhoFit FitRho(const BetaDifficulty& beta, long k, double n_problems, double cons
 }
 
 CoverageLaw FitCoverageLaw(const std::vector<PassAtKPoint>& input, const Options& options, Summary* summary) {
-  const auto started = std::chrono::steady_clock::now();
+  const Stopwatch started;
   std::string error;
   if (!options.IsValid(&error)) throw UsageError("fit options: " + error);
   std::vector<BinomialObservation> data;
@@ -146,7 +146,7 @@ CoverageLaw FitCoverageLaw(const std::vector<PassAtKPoint>& input, const Options
       };
       summary->parameters = {estimate("a", law.a, 0), estimate("b", law.b, 1)};
     }
-    summary->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    summary->seconds = started.Seconds();
   }
   return law;
 }

@@ -1,7 +1,6 @@
 #include "fitting/sequential_fit.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -10,6 +9,7 @@
 
 #include "core/errors.h"
 #include "core/special_functions.h"
+#include "core/timing.h"
 #include "fitting/binomial_mle.h"
 
 namespace thinkplan::fitting {
@@ -192,7 +192,7 @@ SequentialCurve FitSigmoidFrom(const std::vector<SequentialPoint>& points, const
 
 SequentialCurve FitSequential(const std::vector<SequentialPoint>& input, TokenAxis axis, const Options& options,
                               Summary* summary) {
-  const auto started = std::chrono::steady_clock::now();
+  const Stopwatch started;
   std::string error;
   if (!options.IsValid(&error)) throw UsageError("fit options: " + error);
   Validate(input);
@@ -270,7 +270,7 @@ SequentialCurve FitSequential(const std::vector<SequentialPoint>& input, TokenAx
     FillSummary(curve, options, summary);
     summary->notes.push_back(fmt::format("x-axis: {}", ToString(axis)));
     if (dropped > 0) summary->notes.push_back(fmt::format("{} point(s) with n <= 0 or tokens <= 0 dropped", dropped));
-    summary->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    summary->seconds = started.Seconds();
   }
   return curve;
 }

@@ -1,7 +1,6 @@
 #include "fitting/token_fit.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <numbers>
 #include <set>
@@ -11,6 +10,8 @@
 
 #include "core/errors.h"
 #include "core/special_functions.h"
+#include "core/timing.h"
+#include "fitting/ceres_setup.h"
 
 namespace thinkplan::fitting {
 namespace {
@@ -148,7 +149,7 @@ std::vector<TokenCount> TokenCountsFromProblems(const std::vector<ProblemResult>
 }
 
 TokenModel FitTokensFromMeans(const std::vector<TokenMeanPoint>& input, const Options& options, Summary* summary) {
-  const auto started = std::chrono::steady_clock::now();
+  const Stopwatch started;
   std::string error;
   if (!options.IsValid(&error)) throw UsageError("fit options: " + error);
   std::vector<TokenMeanPoint> points;
@@ -186,29 +187,20 @@ TokenModel FitTokensFromMeans(const std::vector<TokenMeanPoint>& input, const Op
     }
     problem.SetParameterLowerBound(theta, 1, std::log(1e-3));
     problem.SetParameterUpperBound(theta, 1, std::log(5.0));
-    ceres::Solver::Options solver_options;
-    solver_options.linear_solver_type = ceres::DENSE_QR;
-    solver_options.max_num_iterations = options.max_iterations;
-    solver_options.function_tolerance = options.function_tolerance;
-    solver_options.gradient_tolerance = options.gradient_tolerance;
-    solver_options.parameter_tolerance = options.parameter_tolerance;
-    solver_options.logging_type = ceres::SILENT;
     ceres::Solver::Summary solver_summary;
-    ceres::Solve(solver_options, &problem, &solver_summary);
+    ceres::Solve(LeastSquaresOptions(StoppingRule::Of(options)), &problem, &solver_summary);
     model.mu = theta[0];
     model.sigma = std::exp(theta[1]);
     FitQuality& q = model.quality;
     q.n_points = static_cast<long>(points.size());
     q.iterations = static_cast<int>(solver_summary.iterations.size());
-    q.status = solver_summary.termination_type == ceres::CONVERGENCE ? FitStatus::kOk : FitStatus::kNotConverged;
+    q.status = Converged(solver_summary.termination_type) ? FitStatus::kOk : FitStatus::kNotConverged;
     if (q.status != FitStatus::kOk) q.reason = "optimiser stopped: " + solver_summary.message;
     // Residual variance on the weight-normalised scale: the weights sum to one, so sigma_hat^2 = RSS n / (n - 2).
     const double rss = 2.0 * solver_summary.final_cost;
     const long n = q.n_points;
     if (n > 2) {
-      ceres::Covariance::Options cov_options;
-      cov_options.algorithm_type = ceres::DENSE_SVD;
-      ceres::Covariance covariance(cov_options);
+      ceres::Covariance covariance(CovarianceOptions());
       std::vector<std::pair<const double*, const double*>> blocks = {{theta, theta}};
       double internal[4];
       if (covariance.Compute(blocks, &problem) && covariance.GetCovarianceBlock(theta, theta, internal)) {
@@ -227,13 +219,13 @@ TokenModel FitTokensFromMeans(const std::vector<TokenMeanPoint>& input, const Op
   if (summary != nullptr) {
     FillSummary(model, options, "lognormal (moment fit to log means)", summary);
     if (dropped > 0) summary->notes.push_back(fmt::format("{} point(s) with zero tokens or weight dropped", dropped));
-    summary->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    summary->seconds = started.Seconds();
   }
   return model;
 }
 
 TokenModel FitTokensFromCounts(const std::vector<TokenCount>& input, const Options& options, Summary* summary) {
-  const auto started = std::chrono::steady_clock::now();
+  const Stopwatch started;
   std::string error;
   if (!options.IsValid(&error)) throw UsageError("fit options: " + error);
   std::vector<TokenCount> counts;
@@ -271,14 +263,8 @@ TokenModel FitTokensFromCounts(const std::vector<TokenCount>& input, const Optio
     double theta[2] = {sum / n, 0.5 * std::log(var)};
     ceres::GradientProblem problem(
         new ceres::AutoDiffFirstOrderFunction<CensoredNegLogLik, 2>(new CensoredNegLogLik{&counts}));
-    ceres::GradientProblemSolver::Options solver_options;
-    solver_options.max_num_iterations = options.max_iterations;
-    solver_options.function_tolerance = options.function_tolerance;
-    solver_options.gradient_tolerance = options.gradient_tolerance;
-    solver_options.parameter_tolerance = options.parameter_tolerance;
-    solver_options.logging_type = ceres::SILENT;
     ceres::GradientProblemSolver::Summary solver_summary;
-    ceres::Solve(solver_options, problem, theta, &solver_summary);
+    ceres::Solve(GradientOptions(StoppingRule::Of(options)), problem, theta, &solver_summary);
     model.mu = theta[0];
     model.sigma = std::exp(theta[1]);
     FitQuality& q = model.quality;
@@ -286,7 +272,7 @@ TokenModel FitTokensFromCounts(const std::vector<TokenCount>& input, const Optio
     q.iterations = static_cast<int>(solver_summary.iterations.size());
     q.log_likelihood = -solver_summary.final_cost;
     q.aic = 4.0 + 2.0 * solver_summary.final_cost;
-    q.status = solver_summary.termination_type == ceres::CONVERGENCE ? FitStatus::kOk : FitStatus::kNotConverged;
+    q.status = Converged(solver_summary.termination_type) ? FitStatus::kOk : FitStatus::kNotConverged;
     if (q.status != FitStatus::kOk) q.reason = "optimiser stopped: " + solver_summary.message;
     // Observed information in (mu, sigma): central differences of the exact gradient.
     const auto gradient = [&](double mu, double sigma, double* g) {
@@ -313,7 +299,7 @@ TokenModel FitTokensFromCounts(const std::vector<TokenCount>& input, const Optio
     FillSummary(model, options, "lognormal (censored MLE)", summary);
     summary->notes.push_back(fmt::format("{} of {} counts censored at the budget", counts.size() - uncensored, counts.size()));
     if (dropped > 0) summary->notes.push_back(fmt::format("{} count(s) <= 0 dropped", dropped));
-    summary->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    summary->seconds = started.Seconds();
   }
   return model;
 }

@@ -1,6 +1,5 @@
 #include "fitting/training_fit.h"
 
-#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -10,6 +9,7 @@
 
 #include "core/errors.h"
 #include "core/special_functions.h"
+#include "core/timing.h"
 #include "fitting/binomial_mle.h"
 
 namespace thinkplan::fitting {
@@ -42,7 +42,7 @@ void FillSummary(const TrainingSurface& surface, const Options& options, Summary
 
 TrainingSurface FitTrainingSurface(const std::vector<TrainingPoint>& input, TestTimeAxis axis, const Options& options,
                                    Summary* summary) {
-  const auto started = std::chrono::steady_clock::now();
+  const Stopwatch started;
   std::string error;
   if (!options.IsValid(&error)) throw UsageError("fit options: " + error);
   std::vector<TrainingPoint> points;
@@ -110,7 +110,7 @@ TrainingSurface FitTrainingSurface(const std::vector<TrainingPoint>& input, Test
   if (summary != nullptr) {
     *summary = Summary{};
     FillSummary(surface, options, summary);
-    summary->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    summary->seconds = started.Seconds();
   }
   return surface;
 }

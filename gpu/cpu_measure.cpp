@@ -2,7 +2,6 @@
 
 #include <Eigen/Core>
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include <random>
 #include <sstream>
 
+#include "core/timing.h"
 #include "thinkplan_harness/attention_reference.h"
 #include "thinkplan_harness/grid.h"
 #include "thinkplan_harness/system_info.h"
@@ -47,10 +47,6 @@ RowMatrix RandomMatrix(long rows, long cols, std::uint64_t seed, float scale) {
   return m;
 }
 
-double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
-
 struct Timing {
   double median_ms = 0;
   double spread = 0;
@@ -61,9 +57,9 @@ Timing TimeSteps(int warmup, int repeats, Step&& step) {
   for (int i = 0; i < warmup; ++i) step();
   std::vector<double> times;
   for (int i = 0; i < repeats; ++i) {
-    const auto start = std::chrono::steady_clock::now();
+    const Stopwatch stopwatch;
     step();
-    times.push_back(1e3 * Seconds(start));
+    times.push_back(stopwatch.Milliseconds());
   }
   return {harness::Median(times), harness::RelativeSpread(times)};
 }
@@ -264,7 +260,7 @@ std::vector<CheckResult> RunCpuChecks(std::uint64_t seed) {
 }
 
 HarnessSummary RunCpuMeasurement(const HarnessOptions& options, std::ostream* progress) {
-  const auto start = std::chrono::steady_clock::now();
+  const Stopwatch start;
   if (std::string error; !options.IsValid(&error)) throw harness::HarnessError(error);
   HarnessSummary summary;
   summary.started_at = harness::UtcStamp();
@@ -281,7 +277,7 @@ HarnessSummary RunCpuMeasurement(const HarnessOptions& options, std::ostream* pr
   if (options.check) {
     summary.checks = RunCpuChecks(options.seed);
     if (!summary.ChecksPassed()) {
-      summary.wall_s = Seconds(start);
+      summary.wall_s = start.Seconds();
       return summary;
     }
   }
@@ -302,7 +298,7 @@ HarnessSummary RunCpuMeasurement(const HarnessOptions& options, std::ostream* pr
     if (points.empty()) continue;
     CpuTransformer model(shape, plan, harness::MaxKvBytes(shape, plan.layers_run, points), options.seed);
     for (const GridPoint& p : points) {
-      if (options.time_budget_s > 0 && Seconds(start) > options.time_budget_s) {
+      if (options.time_budget_s > 0 && start.Seconds() > options.time_budget_s) {
         summary.notes.push_back(shape.name + ": time budget spent, remaining points not timed");
         break;
       }
@@ -318,7 +314,7 @@ HarnessSummary RunCpuMeasurement(const HarnessOptions& options, std::ostream* pr
                         " context " + std::to_string(p.context) + ": " + std::to_string(t.median_ms) + " ms");
     }
   }
-  summary.wall_s = Seconds(start);
+  summary.wall_s = start.Seconds();
   return summary;
 }
 

@@ -1,7 +1,6 @@
 #include "planner/options.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -12,14 +11,11 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/special_functions.h"
+#include "core/text.h"
 
 namespace thinkplan::planner {
 namespace {
-
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 // Pooled stored runs of one setting on one bucket.
 struct PooledPoint {
@@ -418,7 +414,7 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
           tokens = p.token_sum / p.token_weight;
           // The tail from the fitted spread where there is one, centred on the measured mean.
           const double sigma = fitted && fitted->tokens ? fitted->tokens->sigma : 0.5;
-          tokens_p95 = tokens * std::exp(1.6448536269514722 * sigma - sigma * sigma / 2);
+          tokens_p95 = tokens * std::exp(kZ95OneSided * sigma - sigma * sigma / 2);
         } else if (const std::optional<double> a = AssumedTokens(s, p.setting);
                    a && (p.setting.mode == Mode::kFast || !p.setting.effort.empty() || !(fitted && fitted->tokens))) {
           tokens = *a;

@@ -1,7 +1,6 @@
 #include "planner/plan.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -12,27 +11,11 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/number_format.h"
 #include "core/printable_text.h"
 
 namespace thinkplan::planner {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// Runs a pass and records its wall time under its name.
-class Passes {
- public:
-  explicit Passes(std::vector<PassTiming>* out) : out_(out) {}
-  template <typename F>
-  void Run(const char* name, F&& body) {
-    const auto start = Clock::now();
-    body();
-    out_->push_back({name, std::chrono::duration<double, std::milli>(Clock::now() - start).count()});
-  }
-
- private:
-  std::vector<PassTiming>* out_;
-};
 
 enum class RouterMode { kAsGiven, kPerfect, kNone };
 
@@ -420,11 +403,11 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
   r.target_accuracy = opt.target_accuracy ? opt.target_accuracy : w.target_accuracy;
   r.robust = opt.robust;
   r.fits_hash = in.curves->fits_hash;
-  r.passes.push_back({"load", in.load_ms});
+  r.passes.push_back({"load", in.load_seconds});
   if (r.objective == Objective::kMaxAccuracy && !r.budget_usd_per_month) {
     throw UsageError("the max_accuracy objective needs a budget (--budget or budget_usd_per_month)");
   }
-  Passes passes(&r.passes);
+  TimedPasses passes(&r.passes);
 
   SharedCandidates& candidates = r.candidates;
   candidates.resize(w.classes.size());
@@ -731,12 +714,6 @@ nlohmann::json SettingJson(const Setting& s) {
 // Names and reasons come from users; a terminal must not act on control characters in them.
 std::string P(std::string_view text) { return PrintableText(text); }
 
-std::string Usd(double x) {
-  if (std::abs(x) >= 1e6) return fmt::format("${:.2f}M", x / 1e6);
-  if (std::abs(x) >= 1e4) return fmt::format("${:.1f}k", x / 1e3);
-  return fmt::format("${:.2f}", x);
-}
-
 }  // namespace
 
 nlohmann::json PlanResult::ToJson() const {
@@ -866,17 +843,18 @@ nlohmann::json PlanResult::ToJson() const {
                                       {"spends_on", e.spends_on}, {"basis", e.basis}});
   }
   j["passes"] = json::array();
-  for (const PassTiming& p : passes) j["passes"].push_back({{"name", p.name}, {"ms", p.ms}});
+  for (const TimedPass& p : passes) j["passes"].push_back({{"name", p.name}, {"ms", p.ms()}});
   j["notes"] = notes;
   return j;
 }
 
 std::string PlanResult::BriefReport() const {
   if (!feasible) return fmt::format("plan '{}': infeasible: {}\n", P(workload_name), P(reason));
-  return fmt::format("plan '{}' ({}{}): accuracy {:.1f}% [{:.1f}, {:.1f}], inference {}/month, training {}/month{}\n",
-                     P(workload_name), ToString(objective), robust ? ", robust" : "", 100 * accuracy,
-                     100 * accuracy_interval.lower, 100 * accuracy_interval.upper, Usd(inference_usd_per_month),
-                     Usd(training_usd_per_month), chosen_tier.empty() ? "" : " (tier " + P(chosen_tier) + ")");
+  return fmt::format("plan '{}' ({}{}): accuracy {}, inference {}, training {}{}\n", P(workload_name),
+                     ToString(objective), robust ? ", robust" : "",
+                     PercentWithInterval(accuracy, accuracy_interval.lower, accuracy_interval.upper),
+                     UsdPerMonth(inference_usd_per_month), UsdPerMonth(training_usd_per_month),
+                     chosen_tier.empty() ? "" : " (tier " + P(chosen_tier) + ")");
 }
 
 std::string PlanResult::FullReport() const {
@@ -887,10 +865,9 @@ std::string PlanResult::FullReport() const {
   for (const BucketPlan& b : buckets) {
     bool first = true;
     for (const ChosenShare& s : b.shares) {
-      out += fmt::format("{:<12} {:<16} {:>6}  {:<50} {:>5.0f}% {:>5.1f} [{:>4.1f},{:>5.1f}] {:>10.5f} {:>8.1f}\n",
-                         first ? P(b.class_name) : "", first ? P(b.bucket) : "",
-                         first ? fmt::format("{:.0f}%", 100 * b.mass) : "",
-                         P(s.setting.Describe()), 100 * s.fraction, 100 * s.figures.accuracy,
+      out += fmt::format("{:<12} {:<16} {:>6}  {:<50} {:>6} {:>5.1f} [{:>4.1f},{:>5.1f}] {:>10.5f} {:>8.1f}\n",
+                         first ? P(b.class_name) : "", first ? P(b.bucket) : "", first ? Percent(b.mass, 0) : "",
+                         P(s.setting.Describe()), Percent(s.fraction, 0), 100 * s.figures.accuracy,
                          100 * s.figures.interval.lower, 100 * s.figures.interval.upper, s.figures.cost_usd,
                          s.figures.latency_p95_s);
       first = false;
@@ -901,53 +878,54 @@ std::string PlanResult::FullReport() const {
   for (const ClassPlan& c : classes) {
     std::string router = P(c.router);
     if (c.accuracy_perfect_router) {
-      router += fmt::format(" ({:.1f}% {} / {:.1f}% {})", 100 * *c.accuracy_perfect_router, Usd(*c.usd_per_month_perfect_router),
-                            100 * c.accuracy_no_router.value_or(0), Usd(c.usd_per_month_no_router.value_or(0)));
+      router += fmt::format(" ({} {} / {} {})", Percent(*c.accuracy_perfect_router), Usd(*c.usd_per_month_perfect_router),
+                            Percent(c.accuracy_no_router.value_or(0)), Usd(c.usd_per_month_no_router.value_or(0)));
     }
     out += fmt::format("{:<14} {:>5.1f} [{:>4.1f},{:>5.1f}] {:>12} {:>10.5f} {:>8.1f} {:>6.0f}  {}\n", P(c.name),
                        100 * c.accuracy, 100 * c.interval.lower, 100 * c.interval.upper, Usd(c.usd_per_month),
                        c.cost_per_query, c.latency_p95_s, c.slo_p95_s, router);
   }
   if (perfect_router) {
-    out += fmt::format("\nrouter error: a perfect router would give {:.2f}% ({:+.2f} points) at {}/month; no router {:.2f}% at {}/month\n",
-                       100 * perfect_router->accuracy, 100 * (perfect_router->accuracy - accuracy),
-                       Usd(perfect_router->usd_per_month), 100 * no_router.value_or(RoutingTotals{}).accuracy,
-                       Usd(no_router.value_or(RoutingTotals{}).usd_per_month));
+    out += fmt::format("\nrouter error: a perfect router would give {} ({:+.2f} points) at {}; no router {} at {}\n",
+                       Percent(perfect_router->accuracy, 2), 100 * (perfect_router->accuracy - accuracy),
+                       UsdPerMonth(perfect_router->usd_per_month), Percent(no_router.value_or(RoutingTotals{}).accuracy, 2),
+                       UsdPerMonth(no_router.value_or(RoutingTotals{}).usd_per_month));
   }
   if (!capacity.empty()) {
     out += fmt::format("\n{:<24} {:<16} {:>8} {:>8} {:>10} {:>12} {:>6} {:>8} {:>7} {:>10}\n", "capacity (peak)", "hardware",
                        "devices", "replicas", "queries/s", "tokens/s", "batch", "KV GiB", "util", "$/month");
     for (const CapacityLine& l : capacity) {
-      out += fmt::format("{:<24} {:<16} {:>8} {:>8} {:>10.2f} {:>12.0f} {:>6} {:>8.1f} {:>6.0f}% {:>10}\n", P(l.system),
+      out += fmt::format("{:<24} {:<16} {:>8} {:>8} {:>10.2f} {:>12.0f} {:>6} {:>8.1f} {:>7} {:>10}\n", P(l.system),
                          P(l.hardware), l.devices, l.replicas, l.peak_queries_per_s, l.peak_tokens_per_s, l.batch,
-                         l.kv_gib_per_replica, 100 * l.mean_utilisation, Usd(l.usd_per_month));
+                         l.kv_gib_per_replica, Percent(l.mean_utilisation, 0), Usd(l.usd_per_month));
     }
   }
   if (!tiers.empty()) {
     out += "\ntraining tiers (training amortised over the horizon):\n";
     for (const TierResult& t : tiers) {
-      out += fmt::format("  {:<34} training {:>10}/month  inference {:>10}/month  accuracy {:>5.1f}%{}\n",
+      out += fmt::format("  {:<34} training {:>10}/month  inference {:>10}/month  accuracy {:>6}{}\n",
                          t.name.empty() ? "(no training)" : P(t.name), Usd(t.training_usd_per_month),
-                         Usd(t.inference_usd_per_month), 100 * t.accuracy, t.feasible ? "" : "  infeasible: " + P(t.reason));
+                         Usd(t.inference_usd_per_month), Percent(t.accuracy), t.feasible ? "" : "  infeasible: " + P(t.reason));
     }
     const double total = training_usd_per_month + inference_usd_per_month;
-    out += fmt::format("  split: {:.0f}% training, {:.0f}% inference\n", total > 0 ? 100 * training_usd_per_month / total : 0.0,
-                       total > 0 ? 100 * inference_usd_per_month / total : 0.0);
+    out += fmt::format("  split: {} training, {} inference\n", Percent(total > 0 ? training_usd_per_month / total : 0.0, 0),
+                       Percent(total > 0 ? inference_usd_per_month / total : 0.0, 0));
     for (const BucketPlan& b : buckets) {
-      out += fmt::format("  {:<28} {:>4.0f}% of traffic on the trained model, {:>4.0f}% on models already trained\n",
-                         P(b.class_name + " / " + b.bucket), 100 * b.trained_fraction, 100 * (1 - b.trained_fraction));
+      out += fmt::format("  {:<28} {:>5} of traffic on the trained model, {:>5} on models already trained\n",
+                         P(b.class_name + " / " + b.bucket), Percent(b.trained_fraction, 0),
+                         Percent(1 - b.trained_fraction, 0));
     }
     if (continuous_training) {
       const TrainingOptimum& o = continuous_training->optimum;
       if (o.feasible) {
         out += fmt::format("  continuous optimum if a model is trained, on the fitted {} surface: N = {:.1f}B (C = {:.2e} FLOPs{}), "
-                           "split: {:.0f}% training, {:.0f}% inference ({}/month + {}/month), accuracy {:.1f}%\n",
+                           "split: {} training, {} inference ({} + {}), accuracy {}\n",
                            P(continuous_training->family), o.params / 1e9, o.train_flops,
-                           o.at_size_bound ? ", at the end of the tiers' range" : "", 100 * o.training_share,
-                           100 * (1 - o.training_share), Usd(o.training_usd_per_month), Usd(o.inference_usd_per_month),
-                           100 * o.accuracy);
+                           o.at_size_bound ? ", at the end of the tiers' range" : "", Percent(o.training_share, 0),
+                           Percent(1 - o.training_share, 0), UsdPerMonth(o.training_usd_per_month),
+                           UsdPerMonth(o.inference_usd_per_month), Percent(o.accuracy));
         for (const DemandChoice& d : o.demands) {
-          out += fmt::format("    {:<28} {:>5.1f} samples, accuracy {:.1f}% on the surface\n", P(d.name), d.samples, 100 * d.accuracy);
+          out += fmt::format("    {:<28} {:>5.1f} samples, accuracy {} on the surface\n", P(d.name), d.samples, Percent(d.accuracy));
         }
       } else {
         out += "  continuous optimum: " + P(o.reason) + "\n";
@@ -959,10 +937,11 @@ std::string PlanResult::FullReport() const {
       }
     }
     for (const VolumePoint& v : volume_sweep) {
-      out += fmt::format("  at {:>5.1f}x volume: {:<34} {:.0f}% training, accuracy {:.1f}%", v.multiplier,
-                         v.best_tier.empty() ? "(no training)" : P(v.best_tier), 100 * v.training_share, 100 * v.accuracy);
+      out += fmt::format("  at {:>5.1f}x volume: {:<34} {} training, accuracy {}", v.multiplier,
+                         v.best_tier.empty() ? "(no training)" : P(v.best_tier), Percent(v.training_share, 0),
+                         Percent(v.accuracy));
       if (v.continuous_training_share) {
-        out += fmt::format("; continuous (if trained): {:.0f}% training, N = {:.1f}B", 100 * *v.continuous_training_share,
+        out += fmt::format("; continuous (if trained): {} training, N = {:.1f}B", Percent(*v.continuous_training_share, 0),
                            *v.continuous_params / 1e9);
       }
       out += "\n";
@@ -973,9 +952,9 @@ std::string PlanResult::FullReport() const {
     out += fmt::format("  {:<32} {:<26} {:>7} {:>7} {:>13} {:>8} {:>8}  {}\n", "class / bucket", "surface family", "t1",
                        "t2", "unconstrained", "priced", "samples", "spends on");
     for (const DifficultyEffect& e : difficulty_effect) {
-      out += fmt::format("  {:<32} {:<26} {:>7.3f} {:>7.3f} {:>12.0f}% {:>8} {:>8}  {}\n", P(e.class_name + " / " + e.bucket),
-                         P(e.family), e.t1, e.t2, 100 * e.inference_share,
-                         e.priced_inference_share ? fmt::format("{:.0f}%", 100 * *e.priced_inference_share) : "-",
+      out += fmt::format("  {:<32} {:<26} {:>7.3f} {:>7.3f} {:>13} {:>8} {:>8}  {}\n", P(e.class_name + " / " + e.bucket),
+                         P(e.family), e.t1, e.t2, Percent(e.inference_share, 0),
+                         e.priced_inference_share ? Percent(*e.priced_inference_share, 0) : "-",
                          e.priced_samples ? fmt::format("{:.1f}", *e.priced_samples) : "-", e.spends_on);
     }
   }
@@ -983,12 +962,12 @@ std::string PlanResult::FullReport() const {
     out += "\nfrontier ($/month -> accuracy):";
     const std::size_t step = std::max<std::size_t>(1, frontier.size() / 8);
     for (std::size_t i = 0; i < frontier.size(); i += step) {
-      out += fmt::format("  {} {:.1f}%", Usd(frontier[i].spend), 100 * frontier[i].accuracy);
+      out += fmt::format("  {} {}", Usd(frontier[i].spend), Percent(frontier[i].accuracy));
     }
-    out += fmt::format("  {} {:.1f}%\n", Usd(frontier.back().spend), 100 * frontier.back().accuracy);
+    out += fmt::format("  {} {}\n", Usd(frontier.back().spend), Percent(frontier.back().accuracy));
   }
   out += "\npasses:";
-  for (const PassTiming& p : passes) out += fmt::format("  {} {:.1f} ms", p.name, p.ms);
+  for (const TimedPass& p : passes) out += fmt::format("  {} {:.1f} ms", p.name, p.ms());
   out += "\n";
   for (const std::string& n : notes) out += "note: " + P(n) + "\n";
   return out;

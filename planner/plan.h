@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/timing.h"
 #include "planner/allocation.h"
 #include "planner/options.h"
 #include "planner/routing.h"
@@ -33,7 +34,7 @@ struct PlanInputs {
   const CurveSet* curves = nullptr;
   std::vector<Run> runs;
   Catalogues catalogues;
-  double load_ms = 0;  // time the caller spent reading these, reported as the "load" pass
+  double load_seconds = 0;  // time the caller spent reading these, reported as the "load" pass
   // Per class: options to use as they are (from an earlier plan on the same curves, runs and catalogues, whose
   // class and systems were the same); a null or missing entry is generated. The caller vouches that they apply.
   SharedCandidates reuse;
@@ -55,11 +56,6 @@ struct PlanOptions {
   double peak_utilisation = 0.9;
   OptionsConfig options;
   bool IsValid(std::string* error) const;
-};
-
-struct PassTiming {
-  std::string name;
-  double ms = 0;
 };
 
 struct ChosenShare {
@@ -198,7 +194,7 @@ struct PlanResult {
   std::vector<DifficultyEffect> difficulty_effect;
   std::optional<RoutingTotals> perfect_router;
   std::optional<RoutingTotals> no_router;
-  std::vector<PassTiming> passes;
+  std::vector<TimedPass> passes;  // load, options, routing, solve, ...
   std::vector<std::string> notes;
   std::string fits_hash;
   SharedCandidates candidates;  // the options each class was planned on (not serialised; for reuse)

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/text.h"
 
 namespace thinkplan::planner {
 namespace {
@@ -13,11 +14,6 @@ namespace {
 using nlohmann::json;
 
 long RoundUp(double x, long step) { return static_cast<long>(std::ceil(std::max(x, 1.0) / step)) * step; }
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 const json* FindByName(const json& array, const std::string& name) {
   for (const json& x : array) if (x.value("name", "") == name) return &x;

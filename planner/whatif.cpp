@@ -4,12 +4,13 @@
 #include <cmath>
 #include <map>
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/errors.h"
-#include "core/printable_text.h"
+#include "core/number_format.h"
+#include "core/number_parse.h"
 #include "core/special_functions.h"
+#include "core/text_table.h"
 
 namespace thinkplan::planner {
 namespace {
@@ -44,25 +45,21 @@ WhatIfChange ParseWhatIf(const std::string& text, const Workload& w, const Catal
   WhatIfChange change;
   change.text = text;
   change.key = text.substr(0, eq);
-  std::string value = text.substr(eq + 1);
-  if (value.back() == 'x' || value.back() == 'X') {
-    change.relative = true;
-    value.pop_back();
-  }
-  try {
-    std::size_t used = 0;
-    change.value = std::stod(value, &used);
-    if (used != value.size()) throw std::invalid_argument("trailing");
-  } catch (const std::exception&) {
-    Fail(text, "value '" + text.substr(eq + 1) + "' is not a number or a multiplier like 2x");
-  }
-  if (!std::isfinite(change.value) || change.value < 0) Fail(text, "value must be a finite number >= 0");
-  if (change.relative && change.value == 0) Fail(text, "a multiplier must be > 0");
-
   const std::string& key = change.key;
   const auto dot = key.find('.');
   const std::string head = key.substr(0, dot);
   const std::string rest = dot == std::string::npos ? "" : key.substr(dot + 1);
+
+  // The command line's number rule (core/number_parse.h) plus the multiplier: k, M and G only where they read
+  // naturally, on money and query counts.
+  const std::string value = text.substr(eq + 1);
+  const NumberRule rule{.suffixes = head == "budget" || head == "volume", .multiplier = true, .min = 0};
+  std::string why;
+  const std::optional<ParsedNumber> number = TryParseNumber(value, rule, &why);
+  if (!number) Fail(text, "value '" + value + "': " + why);
+  change.value = number->value;
+  change.relative = number->relative;
+  if (change.relative && change.value == 0) Fail(text, "a multiplier must be > 0");
   if (head == "budget") {
     if (!rest.empty()) Fail(text, "budget takes no sub-key");
   } else if (head == "volume" || head == "slo") {
@@ -208,43 +205,19 @@ std::string Options(const BucketPlan& b) {
   std::string out;
   for (const ChosenShare& s : b.shares) {
     out += (out.empty() ? "" : " + ") + s.setting.Describe();
-    if (s.fraction < 1 - 1e-9) out += fmt::format(" ({:.0f}%)", 100 * s.fraction);
+    if (s.fraction < 1 - 1e-9) out += " (" + Percent(s.fraction, 0) + ")";
   }
   return out;
 }
+
+std::string Change(const std::string& before, const std::string& after) { return before + " -> " + after; }
 
 }  // namespace
 
-// Rows as text columns sized to their widest cell; columns from `first_right` on are right-aligned.
-// Cells are made printable first: class, bucket and system names come from users.
-std::string AlignColumns(const std::vector<std::vector<std::string>>& raw_rows, size_t first_right) {
-  std::vector<std::vector<std::string>> rows;
-  rows.reserve(raw_rows.size());
-  for (const auto& raw : raw_rows) {
-    std::vector<std::string>& row = rows.emplace_back();
-    for (const std::string& cell : raw) row.push_back(PrintableText(cell));
-  }
-  std::vector<size_t> width;
-  for (const auto& row : rows) {
-    width.resize(std::max(width.size(), row.size()), 0);
-    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t c = 0; c < row.size(); ++c) {
-      if (c > 0) line += c >= first_right ? "  " : " ";
-      line += c >= first_right ? fmt::format("{:>{}}", row[c], width[c]) : fmt::format("{:<{}}", row[c], width[c]);
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  return out;
-}
-
 std::string DiffReport(const PlanResult& base, const PlanResult& changed) {
-  std::vector<std::vector<std::string>> buckets = {
-      {"class", "bucket", "base option", "what-if option", "accuracy %", "$/query", ""}};
+  using Align = TextTable::Align;
+  TextTable buckets({{"class"}, {"bucket"}, {"base option"}, {"what-if option"}, {"accuracy", Align::kRight},
+                     {"$/query", Align::kRight}, {""}});
   std::map<std::string, const BucketPlan*> after;
   for (const BucketPlan& b : changed.buckets) after[b.class_name + "/" + b.bucket] = &b;
   for (const BucketPlan& b : base.buckets) {
@@ -252,24 +225,28 @@ std::string DiffReport(const PlanResult& base, const PlanResult& changed) {
     const BucketPlan* a = it == after.end() ? nullptr : it->second;
     const std::string before_opt = Options(b), after_opt = a ? Options(*a) : "(none)";
     const bool same = before_opt == after_opt;
-    buckets.push_back({b.class_name, b.bucket, before_opt, same ? "(same)" : after_opt,
-                       fmt::format("{:.1f} -> {:.1f}", 100 * b.accuracy, a ? 100 * a->accuracy : 0.0),
-                       fmt::format("{:.4f} -> {:.4f}", b.cost_per_query, a ? a->cost_per_query : 0.0), same ? "" : "*"});
+    buckets.AddRow({b.class_name, b.bucket, before_opt, same ? "(same)" : after_opt,
+                    Change(Percent(b.accuracy), Percent(a ? a->accuracy : 0.0)),
+                    Change(Usd(b.cost_per_query), Usd(a ? a->cost_per_query : 0.0)), same ? "" : "*"});
   }
-  std::vector<std::vector<std::string>> totals = {{"", "base", "what-if", ""}};
-  const auto total = [&](const std::string& label, const std::string& before, const std::string& now) {
-    totals.push_back({label, before, now, before == now ? "" : "*"});
+  TextTable totals({{""}, {"base", Align::kRight}, {"what-if", Align::kRight}, {""}});
+  // A total is marked as changed when it differs as printed: money is printed to three figures, so the mark
+  // compares whole dollars, as the plan's own figures are stated.
+  const auto total = [&](const std::string& label, const std::string& before, const std::string& now, bool differs) {
+    totals.AddRow({label, before, now, differs ? "*" : ""});
   };
-  total("accuracy %", fmt::format("{:.2f}", 100 * base.accuracy), fmt::format("{:.2f}", 100 * changed.accuracy));
-  total("inference USD/month", fmt::format("{:.0f}", base.inference_usd_per_month),
-        fmt::format("{:.0f}", changed.inference_usd_per_month));
-  total("training USD/month", fmt::format("{:.0f}", base.training_usd_per_month),
-        fmt::format("{:.0f}", changed.training_usd_per_month));
+  const auto dollars_differ = [](double x, double y) { return std::llround(x) != std::llround(y); };
+  total("accuracy", Percent(base.accuracy, 2), Percent(changed.accuracy, 2),
+        Percent(base.accuracy, 2) != Percent(changed.accuracy, 2));
+  total("inference", UsdPerMonth(base.inference_usd_per_month), UsdPerMonth(changed.inference_usd_per_month),
+        dollars_differ(base.inference_usd_per_month, changed.inference_usd_per_month));
+  total("training", UsdPerMonth(base.training_usd_per_month), UsdPerMonth(changed.training_usd_per_month),
+        dollars_differ(base.training_usd_per_month, changed.training_usd_per_month));
   std::map<std::string, std::pair<long, long>> gpus;
   for (const CapacityLine& l : base.capacity) gpus[l.system + " on " + l.hardware].first = l.devices;
   for (const CapacityLine& l : changed.capacity) gpus[l.system + " on " + l.hardware].second = l.devices;
-  for (const auto& [name, g] : gpus) total("GPUs " + name, std::to_string(g.first), std::to_string(g.second));
-  return AlignColumns(buckets, 4) + "\n" + AlignColumns(totals, 1);
+  for (const auto& [name, g] : gpus) total("GPUs " + name, std::to_string(g.first), std::to_string(g.second), g.first != g.second);
+  return buckets.ToString() + "\n" + totals.ToString();
 }
 
 }  // namespace thinkplan::planner

@@ -18,16 +18,6 @@ std::string GroupThousands(long long value) {
 
 }  // namespace
 
-std::string Percent(double fraction) {
-  if (!std::isfinite(fraction)) return "n/a";
-  return fmt::format("{:.1f}%", 100 * fraction);
-}
-
-std::string PercentInterval(double low, double high) {
-  if (!std::isfinite(low) || !std::isfinite(high)) return "n/a";
-  return fmt::format("[{:.1f}, {:.1f}]%", 100 * low, 100 * high);
-}
-
 std::string Number(double value, int significant) {
   if (!std::isfinite(value)) return "n/a";
   const double magnitude = std::abs(value);
@@ -37,19 +27,6 @@ std::string Number(double value, int significant) {
   const int digits = std::max(0, significant - 1 - static_cast<int>(std::floor(std::log10(magnitude))));
   return fmt::format("{:.{}f}", value, digits);
 }
-
-std::string Usd(double usd) {
-  if (!std::isfinite(usd)) return "n/a";
-  const double magnitude = std::abs(usd);
-  if (magnitude >= 1e6) return fmt::format("${:.3g}M", usd / 1e6);
-  if (magnitude >= 1e3) return fmt::format("${:.3g}k", usd / 1e3);
-  if (magnitude >= 100) return fmt::format("${:.0f}", usd);
-  if (magnitude >= 1) return fmt::format("${:.2f}", usd);
-  if (magnitude == 0) return "$0";
-  return "$" + Number(usd, 2);
-}
-
-std::string UsdPerMonth(double usd) { return Usd(usd) + "/month"; }
 
 std::string Tokens(double tokens) {
   if (!std::isfinite(tokens)) return "unbounded";

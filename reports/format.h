@@ -1,5 +1,6 @@
 // Numbers as a planner reads them: units always, precision that matches what the figure can support
 // (accuracy to 0.1 point, money to three significant figures, tokens in k/M). Plain text, not yet escaped.
+// Money and percentages are core's (core/number_format.h), the same as every command prints.
 #pragma once
 
 #include <optional>
@@ -7,12 +8,10 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "core/number_format.h"
+
 namespace thinkplan::reports {
 
-std::string Percent(double fraction);                        // 0.6088 -> "60.9%"
-std::string PercentInterval(double low, double high);        // "[58.7, 62.8]%"
-std::string Usd(double usd);                                 // "$120k", "$3.18k", "$0.0057", "$1.25M"
-std::string UsdPerMonth(double usd);                         // "$120k/month"
 std::string Tokens(double tokens);                           // "12.0k tokens", "512 tokens"
 std::string Seconds(double seconds);                         // "0.84 s", "26.4 s", "3.7 min"
 std::string Number(double value, int significant = 3);       // "43.8", "5.06e+28", "1,234"

@@ -1,9 +1,9 @@
 // HTML rendering of the report document: one self-contained file (styles, data, specs and the chart runtime
 // inlined) that opens offline, sorts its tables on a click and prints to PDF. Every string from the data is
 // escaped here; the only unescaped text is this file's own markup and the pinned chart runtime.
-#include <cctype>
 #include <sstream>
 
+#include "core/text.h"
 #include "reports/escape.h"
 #include "reports/report.h"
 
@@ -148,9 +148,7 @@ std::string InlineScript(const std::string& code) {
   // "</script" could only sit inside a JavaScript string or regular expression, where "<\/script" means the same;
   // other "</" are left alone (a minifier may write "a</re/.test(b)").
   for (std::size_t at = 0; (at = text.find("</", at)) != std::string::npos; at += 2) {
-    std::string next = text.substr(at + 2, 6);
-    for (char& ch : next) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (next == "script") text.replace(at, 2, "<\\/");
+    if (SameIgnoringCase(std::string_view(text).substr(at + 2, 6), "script")) text.replace(at, 2, "<\\/");
   }
   return "<script>" + text + "\n</script>\n";
 }

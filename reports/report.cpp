@@ -150,7 +150,7 @@ class Builder {
     k.items.push_back({"Monthly cost", UsdPerMonth(inference + training) + " (inference " + Usd(inference) +
                                            ", training " + Usd(training) + ")"});
     k.items.push_back({"Training / inference split",
-                       fmt::format("{:.0f}% training, {:.0f}% inference{}", 100 * share, 100 * (1 - share),
+                       fmt::format("{} training, {} inference{}", Percent(share, 0), Percent(1 - share, 0),
                                    tier.empty() ? " (no training tier chosen)" : ", tier " + tier)});
     k.items.push_back({"GPUs", gpus == 0 ? "none: every chosen option is an API"
                                          : fmt::format("{} GPUs, {} of the spend", gpus,
@@ -179,7 +179,7 @@ class Builder {
                                                 : (a != 0 ? fmt::format("{:+.1f}%", 100 * (b - a) / std::abs(a)) : "n/a");
       t.rows.push_back({Text(name), Figure(format(a), a), Figure(format(b), b), Figure(change, b - a)});
     };
-    row("expected accuracy", Num(base, "accuracy"), Num(plan, "accuracy"), Percent, true);
+    row("expected accuracy", Num(base, "accuracy"), Num(plan, "accuracy"), [](double x) { return Percent(x); }, true);
     row("inference spend", Num(base, "inference_usd_per_month"), Num(plan, "inference_usd_per_month"), UsdPerMonth, false);
     row("training spend", Num(base, "training_usd_per_month"), Num(plan, "training_usd_per_month"), UsdPerMonth, false);
     row("GPUs", static_cast<double>(TotalGpus(base)), static_cast<double>(TotalGpus(plan)),
@@ -484,8 +484,8 @@ class Builder {
     if (const json& little = sim.value("little_law", json()); little.is_object()) {
       if (const auto gap = NumberAt(little, "relative_gap")) {
         s.blocks.push_back(Paragraph{fmt::format("Little's law check: arrival rate × mean time in system against the mean "
-                                                 "number in system differ by {:.2f}% (a sanity check of the simulation's bookkeeping).",
-                                                 100 * *gap)});
+                                                 "number in system differ by {} (a sanity check of the simulation's bookkeeping).",
+                                                 Percent(*gap, 2))});
       }
     }
   }

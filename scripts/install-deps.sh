@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libeigen3-dev libceres-dev libcxxopts-dev libsqlitecpp-dev libsqlite3-dev libboost-test-dev
-  nlohmann-json3-dev libspdlog-dev libfmt-dev librandom123-dev
+  nlohmann-json3-dev libfmt-dev librandom123-dev
   libglpk-dev      # GLPK: the independent LP solver the planner's tests check the optimum against
   sqlite3          # the sqlite3 shell: benchmarks compare against its .import; handy to inspect the store
   python3 python3-numpy python3-scipy   # data conversion check and the SciPy side of the benchmarks

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <mutex>
 #include <numeric>
@@ -11,6 +10,9 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/number_format.h"
+#include "core/special_functions.h"
+#include "core/timing.h"
 #include "sim/fleet_draws.h"
 #include "sim/fleet_partition.h"
 
@@ -111,7 +113,7 @@ ClassOutcome SummariseClass(const FleetScenario& scenario, int cls, const BigVec
     const double n = static_cast<double>(served);
     out.accuracy = credit / n;
     const double variance = served > 1 ? std::max(0.0, (credit2 - n * out.accuracy * out.accuracy) / (n - 1)) : 0.0;
-    const double half = 1.959963984540054 * std::sqrt(variance / n);
+    const double half = kZ95TwoSided * std::sqrt(variance / n);
     out.accuracy_interval = {out.accuracy - half, out.accuracy + half};
     out.mean_latency_s = latency_sum / n;
   }
@@ -258,7 +260,7 @@ FleetSummary SimulateFleet(const FleetScenario& scenario, const FleetOptions& op
         "(--days) or raise the limits (--max-queries, --max-samples)",
         options.days, expected.queries, expected.sequences, options.max_queries, options.max_sequences));
   }
-  const auto start = std::chrono::steady_clock::now();
+  const Stopwatch start;
   const std::size_t n_classes = scenario.classes.size(), n_systems = scenario.systems.size();
   std::mutex progress_mutex;
   std::size_t done = 0;
@@ -346,7 +348,7 @@ FleetSummary SimulateFleet(const FleetScenario& scenario, const FleetOptions& op
     const double w = scenario.classes[c].daily_volume * scenario.classes[c].value_usd;
     weight_total += w;
     weighted_accuracy += w * outcome.accuracy;
-    const double se = (outcome.accuracy_interval.upper - outcome.accuracy) / 1.959963984540054;
+    const double se = (outcome.accuracy_interval.upper - outcome.accuracy) / kZ95TwoSided;
     weighted_variance += w * w * se * se;
     usd += outcome.usd_per_month;
     misses += static_cast<uint64_t>(std::llround(outcome.slo_miss_fraction * static_cast<double>(outcome.queries)));
@@ -355,7 +357,7 @@ FleetSummary SimulateFleet(const FleetScenario& scenario, const FleetOptions& op
   }
   if (weight_total > 0) {
     out.accuracy = weighted_accuracy / weight_total;
-    const double half = 1.959963984540054 * std::sqrt(weighted_variance) / weight_total;
+    const double half = kZ95TwoSided * std::sqrt(weighted_variance) / weight_total;
     out.accuracy_interval = {out.accuracy - half, out.accuracy + half};
   }
   out.slo_miss_fraction = out.queries > 0 ? static_cast<double>(misses) / static_cast<double>(out.queries) : 0.0;
@@ -424,15 +426,16 @@ FleetSummary SimulateFleet(const FleetScenario& scenario, const FleetOptions& op
     out.systems.push_back(o);
   }
   out.usd_per_month = usd;
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.seconds = start.Seconds();
   return out;
 }
 
 std::string FleetSummary::BriefReport() const {
-  return fmt::format("fleet simulation: {} queries ({} sequences) over {} day(s), accuracy {:.2f}% [{:.2f}, {:.2f}], "
-                     "${:.0f}/month, {:.1f} GPU-hours, SLO misses {:.2f}%, {:.2f} s wall\n",
-                     queries, sequences, days, 100 * accuracy, 100 * accuracy_interval.lower,
-                     100 * accuracy_interval.upper, usd_per_month, gpu_hours, 100 * slo_miss_fraction, seconds);
+  return fmt::format("fleet simulation: {} queries ({} sequences) over {} day(s), accuracy {} [{:.2f}, {:.2f}], "
+                     "{}, {:.1f} GPU-hours, SLO misses {}, {:.2f} s wall\n",
+                     queries, sequences, days, Percent(accuracy, 2), 100 * accuracy_interval.lower,
+                     100 * accuracy_interval.upper, UsdPerMonth(usd_per_month), gpu_hours, Percent(slo_miss_fraction, 2),
+                     seconds);
 }
 
 std::string FleetSummary::FullReport() const {
@@ -440,15 +443,17 @@ std::string FleetSummary::FullReport() const {
   out += fmt::format("\n{:<14} {:>9} {:>17} {:>12} {:>9} {:>9} {:>9} {:>7} {:>7}\n", "class", "queries", "accuracy [95%]",
                      "$/month", "ttft p95", "e2e p50", "e2e p95", "SLO", "missed");
   for (const ClassOutcome& c : classes) {
-    out += fmt::format("{:<14} {:>9} {:>5.1f} [{:>4.1f},{:>5.1f}] {:>12.0f} {:>9.2f} {:>9.2f} {:>9.2f} {:>7.0f} {:>6.2f}%\n", c.name,
+    out += fmt::format("{:<14} {:>9} {:>5.1f} [{:>4.1f},{:>5.1f}] {:>12} {:>9.2f} {:>9.2f} {:>9.2f} {:>7.0f} {:>7}\n", c.name,
                        c.queries, 100 * c.accuracy, 100 * c.accuracy_interval.lower, 100 * c.accuracy_interval.upper,
-                       c.usd_per_month, c.ttft_s.p95, c.latency_s.p50, c.latency_s.p95, c.slo_p95_s, 100 * c.slo_miss_fraction);
+                       Usd(c.usd_per_month), c.ttft_s.p95, c.latency_s.p50, c.latency_s.p95, c.slo_p95_s,
+                       Percent(c.slo_miss_fraction, 2));
   }
   out += fmt::format("\n{:<26} {:>8} {:>8} {:>7} {:>7} {:>8} {:>10} {:>12}\n", "system", "replicas", "devices", "util",
                      "KV peak", "batch", "GPU-hours", "$/month");
   for (const SystemOutcome& s : systems) {
-    out += fmt::format("{:<26} {:>8} {:>8} {:>6.1f}% {:>6.1f}% {:>8.1f} {:>10.1f} {:>12.0f}\n", s.name, s.api ? "api" : std::to_string(s.replicas),
-                       s.devices, 100 * s.utilisation, 100 * s.kv_peak_fraction, s.mean_batch, s.gpu_hours, s.usd_per_month);
+    out += fmt::format("{:<26} {:>8} {:>8} {:>7} {:>7} {:>8.1f} {:>10.1f} {:>12}\n", s.name, s.api ? "api" : std::to_string(s.replicas),
+                       s.devices, Percent(s.utilisation), Percent(s.kv_peak_fraction), s.mean_batch, s.gpu_hours,
+                       Usd(s.usd_per_month));
   }
   out += fmt::format("\nLittle's law: L = {:.3f}, lambda W = {:.3f} ({:.4f} q/s x {:.3f} s), relative gap {:.2e}\n",
                      little.mean_in_system, little.arrival_rate_per_s * little.mean_time_in_system_s, little.arrival_rate_per_s,

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <thread>
 
@@ -13,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/timing.h"
 
 namespace thinkplan::sim {
 namespace {
@@ -142,7 +142,7 @@ MonteCarloSummary RunMonteCarlo(const McProblemSpec& spec, const MonteCarloOptio
   if (!options.IsValid(&error)) throw InputError("monte carlo options: " + error);
   ValidateSpec(spec);
   const McProblemSpec seeded = WithSeed(spec, options.seed);
-  const auto start = std::chrono::steady_clock::now();
+  const Stopwatch start;
 
   const uint64_t chunks = (options.problems + options.chunk - 1) / options.chunk;
   std::vector<ChunkSums> sums(chunks);
@@ -174,7 +174,7 @@ MonteCarloSummary RunMonteCarlo(const McProblemSpec& spec, const MonteCarloOptio
   summary.std_error = std::sqrt(variance / n);
   summary.trials = total.trials;
   summary.threads = threads;
-  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.seconds = start.Seconds();
   return summary;
 }
 

@@ -3,7 +3,6 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
-#include <chrono>
 #include <cstdio>
 #include <deque>
 #include <fstream>
@@ -12,6 +11,7 @@
 
 #include "core/errors.h"
 #include "core/csv_reader.h"
+#include "core/timing.h"
 #include "store/database.h"
 #include "store/jsonl_reader.h"
 #include "store/record_parser.h"
@@ -599,7 +599,7 @@ std::string IngestSummary::BriefReport() const {
 }
 
 IngestSummary Database::Ingest(const std::filesystem::path& path, const IngestOptions& options) {
-  const auto start = std::chrono::steady_clock::now();
+  const Stopwatch start;
   std::string why;
   if (!options.IsValid(&why)) throw UsageError("ingest options: " + why);
   const std::string file = path.string();
@@ -668,7 +668,7 @@ IngestSummary Database::Ingest(const std::filesystem::path& path, const IngestOp
     throw InternalError(file + ": database error: " + error.what());
   }
   if (rejects.used()) summary.rejects_file = rejects.path();
-  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.seconds = start.Seconds();
   return summary;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "core/errors.h"
+#include "core/text.h"
 #include "core/run.h"
 
 namespace thinkplan::store {
@@ -157,13 +158,6 @@ RecordSpec MakeHardware() {
   return spec;
 }
 
-std::string_view Trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t");
-  return text.substr(first, last - first + 1);
-}
-
 std::string RangeText(const FieldSpec& field) {
   const std::string low = (field.min_exclusive ? "> " : ">= ") + FormatNumber(field.min);
   if (std::isinf(field.max)) return "must be " + low;
@@ -283,7 +277,7 @@ Value RecordParser::ParseField(const FieldSpec& field, std::string_view cell, lo
       value.text = cell;
       return value;
     case T::kInteger: {
-      const std::string_view digits = Trim(cell);
+      const std::string_view digits = TrimBlanks(cell);
       std::int64_t x = 0;
       const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), x);
       if (ec == std::errc::result_out_of_range) Fail(line, field.name, cell, "integer out of range");
@@ -294,7 +288,7 @@ Value RecordParser::ParseField(const FieldSpec& field, std::string_view cell, lo
       return value;
     }
     case T::kReal: {
-      const std::string_view digits = Trim(cell);
+      const std::string_view digits = TrimBlanks(cell);
       double x = 0;
       const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), x);
       if (ec == std::errc::result_out_of_range) Fail(line, field.name, cell, "number out of range");

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <limits>
 
 #include "core/statistics.h"
 
@@ -16,6 +17,16 @@ BOOST_AUTO_TEST_CASE(normal_quantile_matches_tables) {
   BOOST_TEST(NormalQuantile(0.001) == -3.090232306167813, boost::test_tools::tolerance(1e-12));
   BOOST_TEST(NormalQuantile(1e-10) == -6.361340902404056, boost::test_tools::tolerance(1e-12));
   BOOST_TEST(std::isinf(NormalQuantile(0.0)));
+}
+
+BOOST_AUTO_TEST_CASE(named_z_values_are_the_normal_quantiles_they_stand_for) {
+  // SciPy: norm.ppf(0.95) = 1.6448536269514722, norm.ppf(0.975) = 1.959963984540054.
+  BOOST_TEST(kZ95OneSided == 1.6448536269514722);
+  BOOST_TEST(kZ95TwoSided == 1.959963984540054);
+  // NormalQuantile agrees to within an ulp or two: the constants change no result that used it.
+  BOOST_TEST(std::abs(NormalQuantile(0.95) - kZ95OneSided) <= 2 * std::numeric_limits<double>::epsilon() * kZ95OneSided);
+  BOOST_TEST(std::abs(NormalQuantile(0.975) - kZ95TwoSided) <= 2 * std::numeric_limits<double>::epsilon() * kZ95TwoSided);
+  BOOST_TEST(std::abs(TwoSidedZ(0.95) - kZ95TwoSided) <= 2 * std::numeric_limits<double>::epsilon() * kZ95TwoSided);
 }
 
 BOOST_AUTO_TEST_CASE(normal_cdf_inverts_quantile) {

@@ -474,9 +474,13 @@ BOOST_AUTO_TEST_CASE(set_parser_error_catalogue) {
       {"budget", "expected KEY=VALUE"},
       {"=2x", "expected KEY=VALUE"},
       {"budget=", "expected KEY=VALUE"},
-      {"budget=lots", "is not a number"},
-      {"budget=2y", "is not a number"},
+      {"budget=lots", "value 'lots': not a number"},
+      {"budget=2y", "value '2y': not a number"},
       {"budget=-5", ">= 0"},
+      {"budget=30,000", "thousands separators are not accepted; write 30000 or 30k"},
+      {"budget=nan", "not a finite number"},
+      {"budget=2kx", "a suffix and a multiplier together"},
+      {"slo.code=2k", "suffixes k, M and G are for amounts"},
       {"budget=0x", "multiplier must be > 0"},
       {"budget.code=2x", "takes no sub-key"},
       {"volume=2x", "needs a class"},
@@ -497,6 +501,19 @@ BOOST_AUTO_TEST_CASE(set_parser_error_catalogue) {
       BOOST_TEST(std::string(e.what()).find(text) != std::string::npos);
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(set_values_read_k_m_g_on_budgets_and_volumes) {
+  const Workload w = ParseWorkload(MinimalWorkload(), "w.json");
+  const Catalogues catalogues;
+  const WhatIfChange budget = ParseWhatIf("budget=50k", w, catalogues);
+  BOOST_TEST(budget.value == 50000.0);
+  BOOST_TEST(!budget.relative);
+  const WhatIfChange volume = ParseWhatIf("volume.code=1.5M", w, catalogues);
+  BOOST_TEST(volume.value == 1500000.0);
+  const WhatIfChange twice = ParseWhatIf("volume.code=2x", w, catalogues);
+  BOOST_TEST(twice.value == 2.0);
+  BOOST_TEST(twice.relative);
 }
 
 BOOST_FIXTURE_TEST_CASE(changes_apply_and_replan, routing::RoutingFixture) {

@@ -34,14 +34,8 @@ BOOST_AUTO_TEST_CASE(markdown_cell_escapes_separators_markup_and_newlines) {
 }
 
 BOOST_AUTO_TEST_CASE(numbers_carry_units_and_sensible_precision) {
-  BOOST_TEST(Percent(0.6088451) == "60.9%");
-  BOOST_TEST(PercentInterval(0.58731, 0.62812) == "[58.7, 62.8]%");
-  BOOST_TEST(Usd(120000) == "$120k");
-  BOOST_TEST(Usd(2.07e6) == "$2.07M");
-  BOOST_TEST(Usd(813.43) == "$813");
-  BOOST_TEST(Usd(5.35) == "$5.35");
-  BOOST_TEST(Usd(0.0056567) == "$0.0057");
-  BOOST_TEST(UsdPerMonth(3182.4) == "$3.18k/month");
+  // Money and percentages are core's, checked in tests/core/test_number_format.cpp; the report shows them as is.
+  BOOST_TEST(thinkplan::Usd(120000) == "$120k");
   BOOST_TEST(Tokens(12046.85) == "12k tokens");
   BOOST_TEST(Tokens(4096) == "4.1k tokens");
   BOOST_TEST(Tokens(40960) == "41k tokens");

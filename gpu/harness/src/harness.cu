@@ -15,6 +15,7 @@ namespace {
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 constexpr double kReserveBytes = 1.0 * kGiB;  // cuBLAS workspace, attention workspace, graphs, fragmentation
 
+// core/timing.h's Stopwatch in small: the harness is a standalone CUDA project and cannot link thinkplan_core.
 class Clock {
  public:
   double seconds() const {

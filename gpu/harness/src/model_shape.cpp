@@ -11,6 +11,7 @@
 namespace thinkplan::harness {
 namespace {
 
+// A copy of core/text.h's Lower: the harness is a standalone CUDA project and cannot link thinkplan_core.
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;

@@ -98,6 +98,7 @@ McCheckResult CheckMonteCarlo(const std::string& name, const sim::McProblemSpec&
   const McDeviceResult timed = RunMonteCarloOnDevice(spec, 0, problems, false);
   result.device_trials_per_s = static_cast<double>(timed.trials) / timed.kernel_seconds;
   result.device_accuracy = timed.credit_sum / static_cast<double>(problems);
+  // A steady-clock read of its own, not core/timing.h: the harness is standalone and cannot link thinkplan_core.
   const auto start = std::chrono::steady_clock::now();
   uint64_t cpu_trials = 0;
   for (uint64_t i = 0; i < cpu_problems; ++i) cpu_trials += sim::SimulateProblem(spec, i).trials;

@@ -1,11 +1,13 @@
-// Plain-text tables for terminal output: columns sized to their widest cell, numbers right-aligned.
+// Plain-text tables for terminal output: columns sized to their widest cell (in code points, so accented names
+// line up), right-aligned where a column holds numbers, cells made printable. Every command's tables and the
+// planner's what-if report use it, so they look alike.
 #pragma once
 
 #include <iosfwd>
 #include <string>
 #include <vector>
 
-namespace thinkplan::cli {
+namespace thinkplan {
 
 class TextTable {
  public:
@@ -17,7 +19,9 @@ class TextTable {
 
   explicit TextTable(std::vector<Column> columns);
   void AddRow(std::vector<std::string> cells);  // must have one cell per column
+  // The title row, then one line per row; columns two spaces apart, no trailing blanks.
   void Print(std::ostream& out) const;
+  std::string ToString() const;
   bool empty() const { return rows_.empty(); }
 
  private:
@@ -25,9 +29,4 @@ class TextTable {
   std::vector<std::vector<std::string>> rows_;
 };
 
-// Fixed-point text with `digits` decimals ("0.731"); empty for NaN.
-std::string FormatFixed(double value, int digits);
-// Compact numbers for tables: 12,345 -> "12345", 1.5e6 -> "1.5M".
-std::string FormatCount(double value);
-
-}  // namespace thinkplan::cli
+}  // namespace thinkplan

@@ -1,14 +1,13 @@
-#include "cli/table.h"
+#include "core/text_table.h"
 
-#include <cmath>
+#include <algorithm>
 #include <ostream>
+#include <sstream>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 #include "core/printable_text.h"
 
-namespace thinkplan::cli {
+namespace thinkplan {
 namespace {
 
 // Display width of UTF-8 text: count code points, not bytes, so names with accents line up.
@@ -36,12 +35,15 @@ void TextTable::Print(std::ostream& out) const {
     for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], DisplayWidth(row[c]));
   }
   auto print_row = [&](const std::vector<std::string>& cells, bool header) {
+    std::string line;
     for (size_t c = 0; c < cells.size(); ++c) {
       const std::string pad(widths[c] - DisplayWidth(cells[c]), ' ');
       const bool right = !header && columns_[c].align == Align::kRight;
-      out << (c ? "  " : "") << (right ? pad + cells[c] : cells[c] + (c + 1 < cells.size() ? pad : ""));
+      line += (c ? "  " : "") + (right ? pad + cells[c] : cells[c] + pad);
     }
-    out << "\n";
+    // Padding after the last visible cell is noise in a terminal and in a diff of two outputs.
+    line.erase(line.find_last_not_of(' ') + 1);
+    out << line << "\n";
   };
   std::vector<std::string> titles;
   for (const auto& column : columns_) titles.push_back(column.title);
@@ -49,19 +51,10 @@ void TextTable::Print(std::ostream& out) const {
   for (const auto& row : rows_) print_row(row, false);
 }
 
-std::string FormatFixed(double value, int digits) {
-  if (std::isnan(value)) return "";
-  return fmt::format("{:.{}f}", value, digits);
+std::string TextTable::ToString() const {
+  std::ostringstream out;
+  Print(out);
+  return out.str();
 }
 
-std::string FormatCount(double value) {
-  if (std::isnan(value)) return "";
-  const double magnitude = std::fabs(value);
-  if (magnitude >= 1e9) return fmt::format("{:.3g}G", value / 1e9);
-  if (magnitude >= 1e6) return fmt::format("{:.3g}M", value / 1e6);
-  if (magnitude >= 1e5) return fmt::format("{:.0f}k", value / 1e3);
-  if (magnitude == std::floor(magnitude)) return fmt::format("{:.0f}", value);
-  return fmt::format("{:.4g}", value);
-}
-
-}  // namespace thinkplan::cli
+}  // namespace thinkplan

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/simulate_scenario.h"
+#include "pipeline/simulate_scenario.h"
 #include "sim/fleet.h"
 #include "store/database.h"
 #include "store/plans.h"

@@ -10,13 +10,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "cli/plan_common.h"
-#include "cli/progress.h"
-#include "cli/report_stage.h"
-#include "cli/simulate_stage.h"
-#include "cli/stages.h"
 #include "cli/table.h"
 #include "core/errors.h"
+#include "pipeline/fit_stage.h"
+#include "pipeline/plan_stage.h"
+#include "pipeline/progress.h"
+#include "pipeline/report_stage.h"
+#include "pipeline/simulate_stage.h"
 #include "store/database.h"
 
 namespace thinkplan::cli {

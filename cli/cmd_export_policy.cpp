@@ -3,8 +3,8 @@
 #include <ostream>
 
 #include "cli/command.h"
-#include "cli/plan_common.h"
 #include "core/errors.h"
+#include "pipeline/plan_stage.h"
 #include "planner/policy.h"
 
 namespace thinkplan::cli {

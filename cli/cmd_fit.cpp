@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "cli/stages.h"
-#include "cli/progress.h"
+#include "pipeline/fit_stage.h"
+#include "pipeline/progress.h"
 #include "cli/table.h"
 #include "core/errors.h"
 #include "fitting/fit_jobs.h"

@@ -4,8 +4,8 @@
 #include <ostream>
 
 #include "cli/command.h"
-#include "cli/progress.h"
 #include "core/errors.h"
+#include "pipeline/progress.h"
 #include "store/database.h"
 
 namespace thinkplan::cli {

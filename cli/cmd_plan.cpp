@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
-#include "cli/plan_common.h"
 #include "core/errors.h"
+#include "pipeline/plan_stage.h"
 
 namespace thinkplan::cli {
 

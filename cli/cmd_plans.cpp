@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "cli/plan_common.h"
 #include "cli/table.h"
 #include "core/errors.h"
+#include "pipeline/plan_stage.h"
 #include "store/plans.h"
 
 namespace thinkplan::cli {

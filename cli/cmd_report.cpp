@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "cli/plan_common.h"
-#include "cli/report_stage.h"
 #include "core/errors.h"
+#include "pipeline/plan_stage.h"
+#include "pipeline/report_stage.h"
 
 namespace thinkplan::cli {
 namespace {

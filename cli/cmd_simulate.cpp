@@ -6,10 +6,10 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
-#include "cli/plan_common.h"
-#include "cli/simulate_stage.h"
 #include "cli/table.h"
 #include "core/errors.h"
+#include "pipeline/plan_stage.h"
+#include "pipeline/simulate_stage.h"
 
 namespace thinkplan::cli {
 namespace {

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
-#include "cli/plan_common.h"
 #include "core/errors.h"
+#include "pipeline/plan_stage.h"
 #include "planner/whatif.h"
 
 namespace thinkplan::cli {

@@ -13,9 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/plan_common.h"
-#include "cli/simulate_stage.h"
 #include "core/errors.h"
+#include "pipeline/plan_stage.h"
+#include "pipeline/simulate_stage.h"
 #include "planner/workload.h"
 #include "tests/common/test_support.h"
 #include "tests/reliability/reliability_support.h"

@@ -1,4 +1,4 @@
-#include "cli/simulate_scenario.h"
+#include "pipeline/simulate_scenario.h"
 
 #include <algorithm>
 #include <cmath>

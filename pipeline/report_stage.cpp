@@ -1,4 +1,4 @@
-#include "cli/report_stage.h"
+#include "pipeline/report_stage.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "cli/plan_common.h"
 #include "core/errors.h"
 #include "core/training_economics.h"
+#include "pipeline/plan_stage.h"
 #include "planner/exchange.h"
 #include "planner/workload.h"
 #include "store/fits.h"

@@ -1,4 +1,4 @@
-#include "cli/simulate_stage.h"
+#include "pipeline/simulate_stage.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "cli/progress.h"
-#include "cli/simulate_scenario.h"
 #include "core/errors.h"
+#include "pipeline/progress.h"
+#include "pipeline/simulate_scenario.h"
 #include "store/plans.h"
 
 namespace thinkplan::cli {

@@ -1,4 +1,4 @@
-#include "cli/plan_common.h"
+#include "pipeline/plan_stage.h"
 
 #include <chrono>
 

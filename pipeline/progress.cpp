@@ -1,4 +1,4 @@
-#include "cli/progress.h"
+#include "pipeline/progress.h"
 
 #include <unistd.h>
 

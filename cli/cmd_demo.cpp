@@ -111,13 +111,13 @@ int RunDemo(Invocation& invocation) {
     }
   });
 
-  std::vector<FitLine> fits;
+  std::vector<pipeline::FitLine> fits;
   stages.Run("fit scaling curves", [&] {
-    fits = FitStoredData(db, {}, false, data_dir / "models" / "families.csv",
-                         !quiet && !json && Progress::StderrIsTerminal(), invocation.err);
+    fits = pipeline::FitStoredData(db, {}, false, data_dir / "models" / "families.csv",
+                                   !quiet && !json && pipeline::Progress::StderrIsTerminal(), invocation.err);
   });
   std::map<std::string, std::pair<int, int>> fits_by_kind;  // kind -> (usable, all)
-  for (const FitLine& line : fits) {
+  for (const pipeline::FitLine& line : fits) {
     auto& [usable, all] = fits_by_kind[line.fit.kind];
     usable += line.fit.quality.usable();
     ++all;
@@ -127,24 +127,26 @@ int RunDemo(Invocation& invocation) {
   long plan_id = 0;
   stages.Run("plan the default workload", [&] {
     planner::Workload workload = planner::LoadWorkload(data_dir / "workloads" / "default.json");
-    const auto loaded = LoadPlanInputs(db, std::move(workload));
+    const auto loaded = pipeline::LoadPlanInputs(db, std::move(workload), DefaultDataDir());
     plan = planner::MakePlan(loaded->inputs);
     if (!plan->feasible) throw InternalError("the default workload has no feasible plan: " + plan->reason);
-    plan_id = StorePlan(db, loaded->inputs.workload, *plan, std::nullopt);
+    plan_id = pipeline::StorePlan(db, loaded->inputs.workload, *plan, std::nullopt);
   });
 
   const std::filesystem::path policy_path = out_dir / "policy.json";
   stages.Run("export the serving policy", [&] {
-    const nlohmann::json policy = PolicyOfStoredPlan(store::LoadPlan(db, plan_id), std::nullopt);
+    const nlohmann::json policy = pipeline::PolicyOfStoredPlan(store::LoadPlan(db, plan_id), std::nullopt);
     WriteFileAtomically(policy_path, policy.dump(2) + "\n");
   });
 
   long simulation_id = 0;
   stages.Run("simulate a day of the fleet", [&] {
-    simulation_id = SimulateStoredPlan(db, plan_id, SimulateSettings{}, quiet || json ? nullptr : &invocation.err);
+    const bool bar = !quiet && !json && pipeline::Progress::StderrIsTerminal();
+    simulation_id = pipeline::SimulateStoredPlan(db, plan_id, DefaultDataDir(), pipeline::SimulateSettings{},
+                                                 bar ? &invocation.err : nullptr);
   });
 
-  stages.Run("write the report", [&] { WriteReports(db, plan_id, simulation_id, out_dir); });
+  stages.Run("write the report", [&] { pipeline::WriteReports(db, plan_id, simulation_id, DefaultDataDir(), out_dir); });
 
   const store::StoreCounts counts = db.Counts();
   if (json) {

@@ -71,7 +71,7 @@ int RunExchange(Invocation& invocation) {
   std::string error;
   if (!exchange.IsValid(&error)) throw UsageError("exchange: " + error);
 
-  store::Database db = OpenExistingDatabase(parsed.global.db_path);
+  store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
   const CurveSet curves = store::LoadCurveSet(db);
   const auto laws = LoadChinchillaLaws(DefaultDataDir() / "published" / "training_scaling.csv");
   const planner::ExchangeSummary summary =

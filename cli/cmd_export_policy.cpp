@@ -34,8 +34,8 @@ int RunExportPolicy(Invocation& invocation) {
     target = planner::ParsePolicyTarget(text);
     if (!target) throw UsageError("--target '" + text + "' is not openai, anthropic, gemini, vllm or deepseek");
   }
-  store::Database db = OpenExistingDatabase(parsed.global.db_path);
-  const nlohmann::json policy = PolicyOfStoredPlan(store::LoadPlan(db, args["plan"].as<long>()), target);
+  store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
+  const nlohmann::json policy = pipeline::PolicyOfStoredPlan(store::LoadPlan(db, args["plan"].as<long>()), target);
   invocation.out << (format == "yaml" ? planner::ToYaml(policy) : policy.dump(2) + "\n");
   return 0;
 }

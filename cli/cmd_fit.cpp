@@ -82,14 +82,15 @@ int RunFit(Invocation& invocation) {
   const std::filesystem::path families =
       args.count("families") ? std::filesystem::path(args["families"].as<std::string>())
                              : DefaultDataDir() / "models" / "families.csv";
-  const std::vector<FitLine> lines =
-      FitStoredData(db, filter, refit, families, !parsed.global.quiet && Progress::StderrIsTerminal(), invocation.err);
+  const std::vector<pipeline::FitLine> lines =
+      pipeline::FitStoredData(db, filter, refit, families, !parsed.global.quiet && pipeline::Progress::StderrIsTerminal(),
+                              invocation.err);
 
   size_t refitted = 0, usable = 0;
-  for (const FitLine& line : lines) refitted += line.refitted, usable += line.fit.quality.usable();
+  for (const pipeline::FitLine& line : lines) refitted += line.refitted, usable += line.fit.quality.usable();
   if (parsed.global.json) {
     nlohmann::json out = nlohmann::json::array();
-    for (const FitLine& line : lines) {
+    for (const pipeline::FitLine& line : lines) {
       nlohmann::json fit = nlohmann::json::parse(line.fit.summary_json);
       fit["system"] = line.fit.key.system;
       fit["task_class"] = line.fit.key.task_class;
@@ -107,7 +108,7 @@ int RunFit(Invocation& invocation) {
   using A = TextTable::Align;
   TextTable table({{"kind"}, {"system / class / difficulty"}, {"n", A::kRight}, {"form"},
                    {"parameters and derived figures (95% intervals)"}, {"status"}});
-  for (const FitLine& line : lines) {
+  for (const pipeline::FitLine& line : lines) {
     const auto summary = nlohmann::json::parse(line.fit.summary_json);
     std::string figures = Estimates(summary["parameters"]);
     if (!summary["derived"].empty()) figures += "  " + Estimates(summary["derived"]);
@@ -118,7 +119,7 @@ int RunFit(Invocation& invocation) {
   }
   table.Print(invocation.out);
   if (args.count("verbose")) {
-    for (const FitLine& line : lines) {
+    for (const pipeline::FitLine& line : lines) {
       const auto s = nlohmann::json::parse(line.fit.summary_json);
       invocation.out << "\n" << line.fit.kind << " " << line.fit.key.ToString() << ": " << s["status"].get<std::string>();
       if (!s["reason"].get<std::string>().empty()) invocation.out << " (" << s["reason"].get<std::string>() << ")";

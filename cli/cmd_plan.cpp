@@ -44,11 +44,11 @@ int RunPlan(Invocation& invocation) {
   if (!plan_options.IsValid(&error)) throw UsageError(error);
 
   planner::Workload workload = planner::LoadWorkload(args["workload"].as<std::string>());
-  store::Database db = OpenExistingDatabase(parsed.global.db_path);
-  auto loaded = LoadPlanInputs(db, std::move(workload));
+  store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
+  auto loaded = pipeline::LoadPlanInputs(db, std::move(workload), DefaultDataDir());
   const planner::PlanResult result = planner::MakePlan(loaded->inputs, plan_options);
   std::optional<long> id;
-  if (result.feasible && !args.count("no-store")) id = StorePlan(db, loaded->inputs.workload, result, std::nullopt);
+  if (result.feasible && !args.count("no-store")) id = pipeline::StorePlan(db, loaded->inputs.workload, result, std::nullopt);
 
   if (parsed.global.json) {
     nlohmann::json j = result.ToJson();

@@ -66,7 +66,7 @@ int RunPlans(Invocation& invocation) {
   AddGlobalOptions(options);
   Parsed parsed = ParseCommandLine(options, invocation);
   if (parsed.help_shown) return 0;
-  store::Database db = OpenExistingDatabase(parsed.global.db_path);
+  store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
 
   std::vector<PlanLine> lines;
   for (store::StoredPlan& plan : store::ListPlans(db)) {

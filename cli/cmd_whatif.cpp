@@ -32,7 +32,7 @@ int RunWhatIf(Invocation& invocation) {
   const auto& args = parsed.result;
   if (!args.count("plan")) throw UsageError("--plan ID is required");
   if (!args.count("set")) throw UsageError("no --set given: nothing to change");
-  store::Database db = OpenExistingDatabase(parsed.global.db_path);
+  store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
   const store::StoredPlan stored = store::LoadPlan(db, args["plan"].as<long>());
   planner::Workload workload = planner::ParseWorkload(nlohmann::json::parse(stored.workload_json),
                                                       fmt::format("plan {} workload", stored.id));
@@ -43,7 +43,7 @@ int RunWhatIf(Invocation& invocation) {
   if (base_json["target_accuracy"].is_number()) base_options.target_accuracy = base_json["target_accuracy"].get<double>();
   base_options.robust = base_json.value("robust", false);
 
-  auto loaded = LoadPlanInputs(db, workload);
+  auto loaded = pipeline::LoadPlanInputs(db, workload, DefaultDataDir());
   std::vector<planner::WhatIfChange> changes;
   std::set<std::string> keys;
   for (const std::string& text : args["set"].as<std::vector<std::string>>()) {
@@ -77,7 +77,7 @@ int RunWhatIf(Invocation& invocation) {
   }
   const planner::PlanResult changed = planner::MakePlan(changed_inputs, changed_options);
   std::optional<long> id;
-  if (changed.feasible && store_changed) id = StorePlan(db, changed_inputs.workload, changed, stored.id);
+  if (changed.feasible && store_changed) id = pipeline::StorePlan(db, changed_inputs.workload, changed, stored.id);
   if (parsed.global.json) {
     invocation.out << nlohmann::json{{"base", base.ToJson()}, {"whatif", changed.ToJson()},
                                      {"plan_id", id ? nlohmann::json(*id) : nlohmann::json(nullptr)}}.dump(2) << "\n";

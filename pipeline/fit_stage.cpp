@@ -10,7 +10,7 @@
 #include "pipeline/progress.h"
 #include "store/plans.h"
 
-namespace thinkplan::cli {
+namespace thinkplan::pipeline {
 namespace {
 
 nlohmann::json EstimatesJson(const std::vector<fitting::Estimate>& estimates) {
@@ -96,4 +96,4 @@ std::vector<FitLine> FitStoredData(store::Database& db, const fitting::FitJobFil
   return lines;
 }
 
-}  // namespace thinkplan::cli
+}  // namespace thinkplan::pipeline

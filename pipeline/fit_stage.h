@@ -9,7 +9,7 @@
 #include "store/database.h"
 #include "store/fits.h"
 
-namespace thinkplan::cli {
+namespace thinkplan::pipeline {
 
 // One fit as stored, and whether this call fitted it (false: its input rows were unchanged).
 struct FitLine {
@@ -22,4 +22,4 @@ struct FitLine {
 std::vector<FitLine> FitStoredData(store::Database& db, const fitting::FitJobFilter& filter, bool refit,
                                    const std::filesystem::path& families_csv, bool show_progress, std::ostream& err);
 
-}  // namespace thinkplan::cli
+}  // namespace thinkplan::pipeline

@@ -2,20 +2,20 @@
 
 #include <chrono>
 
-#include "cli/command.h"
 #include "core/errors.h"
 #include "store/fits.h"
 
-namespace thinkplan::cli {
+namespace thinkplan::pipeline {
 
-std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workload workload) {
+std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workload workload,
+                                             const std::filesystem::path& data_dir) {
   const auto start = std::chrono::steady_clock::now();
   auto loaded = std::make_unique<LoadedInputs>();
   loaded->curves = store::LoadCurveSet(db);
   loaded->inputs.workload = std::move(workload);
   loaded->inputs.curves = &loaded->curves;
   loaded->inputs.runs = db.ListRuns();
-  loaded->inputs.catalogues = planner::Catalogues::Load(DefaultDataDir());
+  loaded->inputs.catalogues = planner::Catalogues::Load(data_dir);
   loaded->inputs.load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return loaded;
 }
@@ -51,4 +51,4 @@ nlohmann::json PolicyOfStoredPlan(const store::StoredPlan& stored, std::optional
   return planner::BuildPolicy(in);
 }
 
-}  // namespace thinkplan::cli
+}  // namespace thinkplan::pipeline

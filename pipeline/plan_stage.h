@@ -2,6 +2,7 @@
 // folder, storing a plan with the hashes of its inputs, and reading one back.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,7 +12,7 @@
 #include "store/database.h"
 #include "store/plans.h"
 
-namespace thinkplan::cli {
+namespace thinkplan::pipeline {
 
 // The curve set lives beside the inputs that point at it.
 struct LoadedInputs {
@@ -19,8 +20,10 @@ struct LoadedInputs {
   planner::PlanInputs inputs;
 };
 
-// Fits, runs and catalogues for `workload`; the time taken is recorded as the "load" pass.
-std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workload workload);
+// Fits and runs from the store and catalogues from `data_dir` for `workload`; the time taken is recorded as the
+// "load" pass.
+std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workload workload,
+                                             const std::filesystem::path& data_dir);
 
 // Stores the plan (workload JSON and its SHA-256, fits hash, plan JSON) and returns its id.
 long StorePlan(store::Database& db, const planner::Workload& workload, const planner::PlanResult& result,
@@ -32,4 +35,4 @@ nlohmann::json PolicyOfStoredPlan(const store::StoredPlan& stored, std::optional
 // Opens an existing database; a missing file is an InputError that says how to make one.
 store::Database OpenExistingDatabase(const std::filesystem::path& path);
 
-}  // namespace thinkplan::cli
+}  // namespace thinkplan::pipeline

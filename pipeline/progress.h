@@ -6,7 +6,7 @@
 #include <iosfwd>
 #include <string>
 
-namespace thinkplan::cli {
+namespace thinkplan::pipeline {
 
 class Progress {
  public:
@@ -29,4 +29,4 @@ class Progress {
   std::chrono::steady_clock::time_point last_draw_;
 };
 
-}  // namespace thinkplan::cli
+}  // namespace thinkplan::pipeline

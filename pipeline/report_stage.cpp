@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.h"
 #include "core/errors.h"
 #include "core/training_economics.h"
 #include "pipeline/plan_stage.h"
@@ -19,7 +18,7 @@
 #include "store/fits.h"
 #include "store/plans.h"
 
-namespace thinkplan::cli {
+namespace thinkplan::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
@@ -210,7 +209,7 @@ void AddProvenance(reports::ReportInputs& in, const planner::Workload& workload,
   for (auto& [key, row] : groups) in.provenance.push_back(std::move(row));
 }
 
-void AddExchange(reports::ReportInputs& in, store::Database& db, const CurveSet& curves) {
+void AddExchange(reports::ReportInputs& in, store::Database& db, const CurveSet& curves, const fs::path& data_dir) {
   std::vector<planner::UnusableSurface> unusable;
   for (const store::StoredFit& fit : store::ListFits(db)) {
     if (fit.kind != "training" || fit.quality.usable()) continue;
@@ -220,7 +219,7 @@ void AddExchange(reports::ReportInputs& in, store::Database& db, const CurveSet&
   }
   if (curves.training().empty() && unusable.empty()) return;
   std::vector<ChinchillaLaw> laws;
-  const fs::path laws_csv = DefaultDataDir() / "published" / "training_scaling.csv";
+  const fs::path laws_csv = data_dir / "published" / "training_scaling.csv";
   if (fs::exists(laws_csv)) laws = LoadChinchillaLaws(laws_csv);
   in.exchange = planner::ComputeExchange(curves.training(), unusable, laws, {}).ToJson();
 }
@@ -245,7 +244,8 @@ fs::path SpecsDirOf(const fs::path& report) {
 
 }  // namespace
 
-reports::ReportInputs GatherReportInputs(store::Database& db, long plan_id, std::optional<long> simulation_id) {
+reports::ReportInputs GatherReportInputs(store::Database& db, long plan_id, std::optional<long> simulation_id,
+                                         const fs::path& data_dir) {
   const store::StoredPlan stored = store::LoadPlan(db, plan_id);
   reports::ReportInputs in;
   in.plan_id = stored.id;
@@ -271,7 +271,7 @@ reports::ReportInputs GatherReportInputs(store::Database& db, long plan_id, std:
   const std::vector<Run> runs = db.ListRuns();
   AddCurves(in, workload, curves, runs);
   AddProvenance(in, workload, runs);
-  AddExchange(in, db, curves);
+  AddExchange(in, db, curves, data_dir);
   return in;
 }
 
@@ -302,10 +302,11 @@ WrittenReport WriteReport(const reports::Document& document, ReportFormat format
   return written;
 }
 
-void WriteReports(store::Database& db, long plan_id, std::optional<long> simulation_id, const fs::path& out_dir) {
-  const reports::Document document = reports::BuildReport(GatherReportInputs(db, plan_id, simulation_id));
+void WriteReports(store::Database& db, long plan_id, std::optional<long> simulation_id, const fs::path& data_dir,
+                  const fs::path& out_dir) {
+  const reports::Document document = reports::BuildReport(GatherReportInputs(db, plan_id, simulation_id, data_dir));
   WriteReport(document, ReportFormat::kHtml, out_dir / "report.html");
   WriteReport(document, ReportFormat::kMarkdown, out_dir / "report.md");
 }
 
-}  // namespace thinkplan::cli
+}  // namespace thinkplan::pipeline

@@ -11,13 +11,14 @@
 #include "reports/report.h"
 #include "store/database.h"
 
-namespace thinkplan::cli {
+namespace thinkplan::pipeline {
 
 enum class ReportFormat { kHtml, kMarkdown };
 
-// Everything the reports library needs, read from the store. Throws InputError for a missing plan or simulation,
-// and UsageError when the simulation belongs to another plan.
-reports::ReportInputs GatherReportInputs(store::Database& db, long plan_id, std::optional<long> simulation_id);
+// Everything the reports library needs, read from the store (and the published training laws from `data_dir`).
+// Throws InputError for a missing plan or simulation, and UsageError when the simulation belongs to another plan.
+reports::ReportInputs GatherReportInputs(store::Database& db, long plan_id, std::optional<long> simulation_id,
+                                         const std::filesystem::path& data_dir);
 
 struct WrittenReport {
   std::filesystem::path path;
@@ -33,6 +34,6 @@ WrittenReport WriteReport(const reports::Document& document, ReportFormat format
 
 // `thinkplan demo`'s stage: out_dir/report.html and out_dir/report.md (specs in out_dir/report_specs/).
 void WriteReports(store::Database& db, long plan_id, std::optional<long> simulation_id,
-                  const std::filesystem::path& out_dir);
+                  const std::filesystem::path& data_dir, const std::filesystem::path& out_dir);
 
-}  // namespace thinkplan::cli
+}  // namespace thinkplan::pipeline

@@ -12,7 +12,7 @@
 #include "pipeline/simulate_scenario.h"
 #include "store/plans.h"
 
-namespace thinkplan::cli {
+namespace thinkplan::pipeline {
 namespace {
 
 using nlohmann::json;
@@ -199,11 +199,12 @@ bool SimulateSettings::IsValid(std::string* error) const {
   return true;
 }
 
-SimulationOutcome SimulatePlan(store::Database& db, long plan_id, const SimulateSettings& settings, std::ostream* progress) {
+SimulationOutcome SimulatePlan(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
+                               const SimulateSettings& settings, std::ostream* progress) {
   std::string error;
   if (!settings.IsValid(&error)) throw UsageError(error);
   const store::StoredPlan plan = store::LoadPlan(db, plan_id);
-  BuiltScenario built = BuildScenario(plan, settings.devices);
+  BuiltScenario built = BuildScenario(plan, settings.devices, data_dir);
   for (const auto& [name, count] : settings.devices) {
     const bool known = std::any_of(built.scenario.systems.begin(), built.scenario.systems.end(),
                                    [&](const sim::FleetSystem& s) { return s.name == name && !s.api; });
@@ -213,7 +214,7 @@ SimulationOutcome SimulatePlan(store::Database& db, long plan_id, const Simulate
   std::unique_ptr<Progress> bar;
   if (progress) {
     bar = std::make_unique<Progress>(*progress, "simulating", built.scenario.classes.size() + built.scenario.systems.size(),
-                                     Progress::StderrIsTerminal());
+                                     true);
     options.progress = [&](std::size_t done, std::size_t) { bar->Update(done); };
   }
   SimulationOutcome out;
@@ -231,8 +232,9 @@ SimulationOutcome SimulatePlan(store::Database& db, long plan_id, const Simulate
   return out;
 }
 
-long SimulateStoredPlan(store::Database& db, long plan_id, const SimulateSettings& settings, std::ostream* progress_or_null) {
-  return SimulatePlan(db, plan_id, settings, progress_or_null).id;
+long SimulateStoredPlan(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
+                        const SimulateSettings& settings, std::ostream* progress_or_null) {
+  return SimulatePlan(db, plan_id, data_dir, settings, progress_or_null).id;
 }
 
-}  // namespace thinkplan::cli
+}  // namespace thinkplan::pipeline

@@ -71,19 +71,6 @@ std::vector<std::filesystem::path> ReadManifest(const std::filesystem::path& dat
   return files;
 }
 
-// Writes beside the target and renames over it, so a reader never sees half a file.
-void WriteFileAtomically(const std::filesystem::path& path, const std::string& content) {
-  if (!path.parent_path().empty()) std::filesystem::create_directories(path.parent_path());
-  const std::filesystem::path temporary = path.string() + ".partial";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.flush();
-    if (!out) throw InputError("cannot write " + temporary.string());
-  }
-  std::filesystem::rename(temporary, path);
-}
-
 }  // namespace
 
 int RunDemo(Invocation& invocation) {
@@ -111,10 +98,12 @@ int RunDemo(Invocation& invocation) {
     }
   });
 
+  const bool bar = !quiet && !json && pipeline::Progress::StderrIsTerminal();
   std::vector<pipeline::FitLine> fits;
   stages.Run("fit scaling curves", [&] {
-    fits = pipeline::FitStoredData(db, {}, false, data_dir / "models" / "families.csv",
-                                   !quiet && !json && pipeline::Progress::StderrIsTerminal(), invocation.err);
+    pipeline::FitStageOptions fit;
+    fit.families_csv = data_dir / "models" / "families.csv";
+    fits = pipeline::FitStage(db, DefaultDataDir(), fit, bar ? &invocation.err : nullptr).lines;
   });
   std::map<std::string, std::pair<int, int>> fits_by_kind;  // kind -> (usable, all)
   for (const pipeline::FitLine& line : fits) {
@@ -127,26 +116,28 @@ int RunDemo(Invocation& invocation) {
   long plan_id = 0;
   stages.Run("plan the default workload", [&] {
     planner::Workload workload = planner::LoadWorkload(data_dir / "workloads" / "default.json");
-    const auto loaded = pipeline::LoadPlanInputs(db, std::move(workload), DefaultDataDir());
-    plan = planner::MakePlan(loaded->inputs);
+    pipeline::PlanStageResult planned = pipeline::PlanStage(db, std::move(workload), DefaultDataDir());
+    plan = std::move(planned.plan);
     if (!plan->feasible) throw InternalError("the default workload has no feasible plan: " + plan->reason);
-    plan_id = pipeline::StorePlan(db, loaded->inputs.workload, *plan, std::nullopt);
+    plan_id = *planned.plan_id;
   });
 
   const std::filesystem::path policy_path = out_dir / "policy.json";
   stages.Run("export the serving policy", [&] {
-    const nlohmann::json policy = pipeline::PolicyOfStoredPlan(store::LoadPlan(db, plan_id), std::nullopt);
-    WriteFileAtomically(policy_path, policy.dump(2) + "\n");
+    pipeline::ExportPolicyOptions policy;
+    policy.path = policy_path;
+    pipeline::ExportPolicyStage(db, plan_id, policy);
   });
 
   long simulation_id = 0;
   stages.Run("simulate a day of the fleet", [&] {
-    const bool bar = !quiet && !json && pipeline::Progress::StderrIsTerminal();
-    simulation_id = pipeline::SimulateStoredPlan(db, plan_id, DefaultDataDir(), pipeline::SimulateSettings{},
-                                                 bar ? &invocation.err : nullptr);
+    simulation_id = pipeline::SimulateStage(db, plan_id, DefaultDataDir(), pipeline::SimulateSettings{},
+                                            bar ? &invocation.err : nullptr).id;
   });
 
-  stages.Run("write the report", [&] { pipeline::WriteReports(db, plan_id, simulation_id, DefaultDataDir(), out_dir); });
+  stages.Run("write the report", [&] {
+    pipeline::ReportStage(db, plan_id, simulation_id, DefaultDataDir(), pipeline::ReportFilesIn(out_dir));
+  });
 
   const store::StoreCounts counts = db.Counts();
   if (json) {

@@ -7,9 +7,9 @@
 
 #include "cli/command.h"
 #include "core/errors.h"
+#include "pipeline/exchange_stage.h"
 #include "pipeline/plan_stage.h"
 #include "planner/exchange.h"
-#include "store/fits.h"
 
 namespace thinkplan::cli {
 namespace {
@@ -41,17 +41,6 @@ constexpr const char* kDescription =
     "  thinkplan exchange\n"
     "  thinkplan exchange --class code --json\n";
 
-std::vector<planner::UnusableSurface> UnusableTrainingFits(store::Database& db) {
-  std::vector<planner::UnusableSurface> out;
-  for (const store::StoredFit& fit : store::ListFits(db)) {
-    if (fit.kind != "training" || fit.quality.usable()) continue;
-    out.push_back({{fit.key.system, fit.key.task_class, fit.key.difficulty},
-                   fit.axis == "samples" ? TestTimeAxis::kSamples : TestTimeAxis::kThinkingTokens,
-                   fit.quality.status, fit.quality.reason, fit.quality.n_points});
-  }
-  return out;
-}
-
 }  // namespace
 
 int RunExchange(Invocation& invocation) {
@@ -72,10 +61,7 @@ int RunExchange(Invocation& invocation) {
   if (!exchange.IsValid(&error)) throw UsageError("exchange: " + error);
 
   store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
-  const CurveSet curves = store::LoadCurveSet(db);
-  const auto laws = LoadChinchillaLaws(DefaultDataDir() / "published" / "training_scaling.csv");
-  const planner::ExchangeSummary summary =
-      planner::ComputeExchange(curves.training(), UnusableTrainingFits(db), laws, exchange);
+  const planner::ExchangeSummary summary = pipeline::ExchangeStage(db, DefaultDataDir(), exchange);
   if (exchange.task_class && summary.rates.empty()) {
     throw UsageError(fmt::format("no training fit for class '{}' (see `thinkplan fit --kind training`)", *exchange.task_class));
   }

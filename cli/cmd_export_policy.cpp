@@ -28,14 +28,15 @@ int RunExportPolicy(Invocation& invocation) {
   if (!args.count("plan")) throw UsageError("--plan ID is required (see thinkplan plan)");
   const std::string format = args["format"].as<std::string>();
   if (format != "json" && format != "yaml") throw UsageError("--format must be json or yaml, not '" + format + "'");
-  std::optional<planner::PolicyTarget> target;
+  pipeline::ExportPolicyOptions stage_options;
+  std::optional<planner::PolicyTarget>& target = stage_options.target;
   if (args.count("target")) {
     const std::string text = args["target"].as<std::string>();
     target = planner::ParsePolicyTarget(text);
     if (!target) throw UsageError("--target '" + text + "' is not openai, anthropic, gemini, vllm or deepseek");
   }
   store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
-  const nlohmann::json policy = pipeline::PolicyOfStoredPlan(store::LoadPlan(db, args["plan"].as<long>()), target);
+  const nlohmann::json policy = pipeline::ExportPolicyStage(db, args["plan"].as<long>(), stage_options).policy;
   invocation.out << (format == "yaml" ? planner::ToYaml(policy) : policy.dump(2) + "\n");
   return 0;
 }

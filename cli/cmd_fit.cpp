@@ -1,5 +1,5 @@
-// `thinkplan fit`: fit every curve the stored data support and store each fit with its input hash.
-// The pipeline: load runs -> plan jobs -> fit what changed -> store in one transaction -> report.
+// `thinkplan fit`: fit every curve the stored data support and store each fit with its input hash
+// (pipeline::FitStage: load runs -> plan jobs -> fit what changed -> store in one transaction), then report.
 #include <cmath>
 #include <ostream>
 
@@ -64,7 +64,8 @@ int RunFit(Invocation& invocation) {
   Parsed parsed = ParseCommandLine(options, invocation);
   if (parsed.help_shown) return 0;
   const auto& args = parsed.result;
-  fitting::FitJobFilter filter;
+  pipeline::FitStageOptions stage_options;
+  fitting::FitJobFilter& filter = stage_options.filter;
   if (args.count("system")) filter.system = args["system"].as<std::string>();
   if (args.count("class")) filter.task_class = args["class"].as<std::string>();
   if (args.count("kind")) {
@@ -72,22 +73,19 @@ int RunFit(Invocation& invocation) {
     filter.kind = fitting::ParseFitKind(kind);
     if (!filter.kind) throw UsageError("--kind '" + kind + "' is not one of sequential|tokens|parallel|rho|coverage|training");
   }
-  const bool refit = args.count("refit") > 0;
+  stage_options.refit = args.count("refit") > 0;
+  if (args.count("families")) stage_options.families_csv = args["families"].as<std::string>();
   if (!std::filesystem::exists(parsed.global.db_path)) {
     throw InputError("database " + parsed.global.db_path.string() +
                      " does not exist (create it with `thinkplan ingest` or `thinkplan demo`)");
   }
 
   store::Database db = store::Database::Open(parsed.global.db_path);
-  const std::filesystem::path families =
-      args.count("families") ? std::filesystem::path(args["families"].as<std::string>())
-                             : DefaultDataDir() / "models" / "families.csv";
-  const std::vector<pipeline::FitLine> lines =
-      pipeline::FitStoredData(db, filter, refit, families, !parsed.global.quiet && pipeline::Progress::StderrIsTerminal(),
-                              invocation.err);
-
-  size_t refitted = 0, usable = 0;
-  for (const pipeline::FitLine& line : lines) refitted += line.refitted, usable += line.fit.quality.usable();
+  const bool bar = !parsed.global.quiet && pipeline::Progress::StderrIsTerminal();
+  const pipeline::FitStageResult fitted =
+      pipeline::FitStage(db, DefaultDataDir(), stage_options, bar ? &invocation.err : nullptr);
+  const std::vector<pipeline::FitLine>& lines = fitted.lines;
+  const size_t refitted = fitted.refitted, usable = fitted.usable;
   if (parsed.global.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const pipeline::FitLine& line : lines) {

@@ -71,9 +71,8 @@ int RunReport(Invocation& invocation) {
   if (args.count("simulation")) simulation = args["simulation"].as<long>();
 
   store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
-  const reports::Document document =
-      reports::BuildReport(pipeline::GatherReportInputs(db, args["plan"].as<long>(), simulation, DefaultDataDir()));
-  const pipeline::WrittenReport written = pipeline::WriteReport(document, format, out);
+  const pipeline::WrittenReport written =
+      pipeline::ReportStage(db, args["plan"].as<long>(), simulation, DefaultDataDir(), {{format, out}}).written.front();
   if (parsed.global.json) {
     invocation.out << nlohmann::json{{"path", written.path.string()}, {"specs_dir", written.specs_dir.string()},
                                      {"bytes", written.bytes}, {"charts", written.charts}, {"tables", written.tables},

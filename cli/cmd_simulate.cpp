@@ -25,7 +25,7 @@ std::string Gap(double simulated, double planned) {
   return planned != 0 ? fmt::format("{:+.1f}%", 100 * (simulated - planned) / planned) : std::string("-");
 }
 
-void PrintSummary(std::ostream& out, const pipeline::SimulationOutcome& o) {
+void PrintSummary(std::ostream& out, const pipeline::SimulateStageResult& o) {
   const sim::FleetSummary& r = o.summary;
   const nlohmann::json& overall = o.json["overall"];
   out << fmt::format("simulation {} of plan {}: {} queries, {} sequences over {} day(s), seed {}, {:.2f} s\n\n", o.id,
@@ -154,8 +154,8 @@ int RunSimulate(Invocation& invocation) {
   if (!settings.IsValid(&error)) throw UsageError(error);
   store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
   const bool bar = !parsed.global.quiet && pipeline::Progress::StderrIsTerminal();
-  const pipeline::SimulationOutcome outcome = pipeline::SimulatePlan(db, args["plan"].as<long>(), DefaultDataDir(),
-                                                                     settings, bar ? &invocation.err : nullptr);
+  const pipeline::SimulateStageResult outcome = pipeline::SimulateStage(db, args["plan"].as<long>(), DefaultDataDir(),
+                                                                       settings, bar ? &invocation.err : nullptr);
   if (parsed.global.json) {
     invocation.out << outcome.json.dump(2) << "\n";
   } else {

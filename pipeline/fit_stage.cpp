@@ -3,6 +3,7 @@
 #include <SQLiteCpp/Transaction.h>
 
 #include <map>
+#include <optional>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
@@ -54,24 +55,26 @@ store::StoredFit ToStored(const fitting::FitOutcome& outcome, const std::string&
 
 }  // namespace
 
-std::vector<FitLine> FitStoredData(store::Database& db, const fitting::FitJobFilter& filter, bool refit,
-                                   const std::filesystem::path& families_csv, bool show_progress, std::ostream& err) {
+FitStageResult FitStage(store::Database& db, const std::filesystem::path& data_dir, const FitStageOptions& options,
+                        std::ostream* progress) {
   fitting::FitInputs inputs;
   inputs.runs = db.ListRuns();
   for (const Run& run : inputs.runs) inputs.problems[run.run_key] = db.ListProblemResults(run.run_key);
-  inputs.families = fitting::LoadFamilies(families_csv);
-  const std::vector<fitting::FitJob> jobs = fitting::PlanFitJobs(inputs, filter);
+  inputs.families = fitting::LoadFamilies(options.families_csv.value_or(data_dir / "models" / "families.csv"));
+  const std::vector<fitting::FitJob> jobs = fitting::PlanFitJobs(inputs, options.filter);
 
   const fitting::Options fit_options;
-  std::vector<FitLine> lines;
+  FitStageResult result;
+  std::vector<FitLine>& lines = result.lines;
   std::map<CurveKey, BetaDifficulty> betas;  // parallel fits, read by the rho jobs of the same key
-  Progress progress(err, "fitting", jobs.size(), show_progress);
+  std::optional<Progress> bar;
+  if (progress) bar.emplace(*progress, "fitting", jobs.size(), true);
   for (size_t i = 0; i < jobs.size(); ++i) {
     const fitting::FitJob& job = jobs[i];
     const std::string hash = store::Sha256Hex(job.Fingerprint(fit_options));
     const std::string kind(fitting::ToString(job.kind));
     std::optional<store::StoredFit> stored = store::FindFit(db, kind, job.key);
-    if (!stored || stored->input_hash != hash || refit) {
+    if (!stored || stored->input_hash != hash || options.refit) {
       auto beta = betas.find(job.key);
       const fitting::FitOutcome outcome =
           fitting::RunFitJob(job, fit_options, beta == betas.end() ? nullptr : &beta->second);
@@ -83,9 +86,9 @@ std::vector<FitLine> FitStoredData(store::Database& db, const fitting::FitJobFil
     if (job.kind == fitting::FitKind::kParallel && stored->params.size() == 2) {
       betas[job.key] = BetaDifficulty{stored->params[0], stored->params[1], stored->covariance, stored->quality};
     }
-    progress.Update(i + 1);
+    if (bar) bar->Update(i + 1);
   }
-  progress.Finish();
+  if (bar) bar->Finish();
 
   // Every new fit in one transaction: an interrupted run leaves the previous fits as they were.
   SQLite::Transaction transaction(db.connection(), SQLite::TransactionBehavior::IMMEDIATE);
@@ -93,7 +96,8 @@ std::vector<FitLine> FitStoredData(store::Database& db, const fitting::FitJobFil
     if (line.refitted) store::SaveFit(db, line.fit);
   }
   transaction.commit();
-  return lines;
+  for (const FitLine& line : lines) result.refitted += line.refitted, result.usable += line.fit.quality.usable();
+  return result;
 }
 
 }  // namespace thinkplan::pipeline

@@ -1,8 +1,11 @@
-// Pipeline stages that more than one command runs (`thinkplan demo` runs them all in a row).
+// The fit stage that `thinkplan fit` and `thinkplan demo` run: fit every curve the stored data support, refitting
+// only what changed, and store the new fits in one transaction.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <iosfwd>
+#include <optional>
 #include <vector>
 
 #include "fitting/fit_jobs.h"
@@ -17,9 +20,25 @@ struct FitLine {
   bool refitted = false;
 };
 
-// Fits what the stored data support (filtered), refitting only changed inputs unless `refit`, and stores the new
-// fits in one transaction. `families_csv` is data/models/families.csv or another family table.
-std::vector<FitLine> FitStoredData(store::Database& db, const fitting::FitJobFilter& filter, bool refit,
-                                   const std::filesystem::path& families_csv, bool show_progress, std::ostream& err);
+struct FitStageOptions {
+  // Which curves. Default: every curve the stored data support.
+  fitting::FitJobFilter filter;
+  // Fit again even where the input rows are unchanged. Default false.
+  bool refit = false;
+  // The model-family table of the training fits. Default: <data folder>/models/families.csv.
+  std::optional<std::filesystem::path> families_csv;
+};
+
+struct FitStageResult {
+  std::vector<FitLine> lines;  // one per fit job, in job order
+  std::size_t usable = 0;      // lines whose fit is usable
+  std::size_t refitted = 0;    // lines fitted by this call
+};
+
+// Loads the stored runs, plans the fit jobs, fits those whose input hash changed (all of them with `refit`) and
+// stores the new fits in one transaction: an interrupted run leaves the previous fits as they were. `progress`
+// (nullptr for none) gets a progress bar.
+FitStageResult FitStage(store::Database& db, const std::filesystem::path& data_dir, const FitStageOptions& options = {},
+                        std::ostream* progress = nullptr);
 
 }  // namespace thinkplan::pipeline

@@ -1,11 +1,31 @@
 #include "pipeline/plan_stage.h"
 
 #include <chrono>
+#include <fstream>
+#include <set>
+
+#include <fmt/format.h>
 
 #include "core/errors.h"
 #include "store/fits.h"
 
 namespace thinkplan::pipeline {
+namespace {
+
+// Writes beside the target and renames over it, so a reader never sees half a file.
+void WriteFileAtomically(const std::filesystem::path& path, const std::string& content) {
+  if (!path.parent_path().empty()) std::filesystem::create_directories(path.parent_path());
+  const std::filesystem::path temporary = path.string() + ".partial";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.flush();
+    if (!out) throw InputError("cannot write " + temporary.string());
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+}  // namespace
 
 std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workload workload,
                                              const std::filesystem::path& data_dir) {
@@ -49,6 +69,79 @@ nlohmann::json PolicyOfStoredPlan(const store::StoredPlan& stored, std::optional
   in.created_at = stored.created_at;
   in.target = target;
   return planner::BuildPolicy(in);
+}
+
+PlanStageResult PlanStage(store::Database& db, planner::Workload workload, const std::filesystem::path& data_dir,
+                          const PlanStageOptions& options) {
+  const auto loaded = LoadPlanInputs(db, std::move(workload), data_dir);
+  PlanStageResult result;
+  result.plan = planner::MakePlan(loaded->inputs, options.plan);
+  if (result.plan.feasible && options.store) {
+    result.plan_id = StorePlan(db, loaded->inputs.workload, result.plan, std::nullopt);
+  }
+  return result;
+}
+
+WhatIfStageResult WhatIfStage(store::Database& db, long base_plan_id, const std::filesystem::path& data_dir,
+                              const WhatIfStageOptions& options) {
+  const store::StoredPlan stored = store::LoadPlan(db, base_plan_id);
+  planner::Workload workload = planner::ParseWorkload(nlohmann::json::parse(stored.workload_json),
+                                                      fmt::format("plan {} workload", stored.id));
+  const nlohmann::json base_json = nlohmann::json::parse(stored.plan_json);
+  planner::PlanOptions base_options;
+  if (base_json["budget_usd_per_month"].is_number()) base_options.budget_usd_per_month = base_json["budget_usd_per_month"].get<double>();
+  base_options.objective = planner::ParseObjective(base_json.value("objective", "max_accuracy"));
+  if (base_json["target_accuracy"].is_number()) base_options.target_accuracy = base_json["target_accuracy"].get<double>();
+  base_options.robust = base_json.value("robust", false);
+
+  WhatIfStageResult result;
+  result.base_plan_id = stored.id;
+  auto loaded = LoadPlanInputs(db, workload, data_dir);
+  std::vector<planner::WhatIfChange>& changes = result.changes;
+  std::set<std::string> keys;
+  for (const std::string& text : options.changes) {
+    changes.push_back(planner::ParseWhatIf(text, workload, loaded->inputs.catalogues));
+    if (!keys.insert(changes.back().key).second) throw UsageError("--set '" + text + "': " + changes.back().key + " is set twice");
+  }
+  planner::Workload changed_workload = loaded->inputs.workload;
+  planner::PlanOptions changed_options = base_options;
+  planner::ApplyWhatIf(changes, loaded->inputs.catalogues, &changed_workload, &changed_options.budget_usd_per_month);
+
+  // The base is re-planned on the current fits so that the difference shows the changes alone. The what-if plan
+  // reuses the base's options for every class the changes leave alone (budget, volume and SLO changes touch none).
+  // The router, training and volume analyses are made only for a plan that is shown in full or stored.
+  const auto skip_analyses = [](planner::PlanOptions& o) {
+    o.analyse_routing = false;
+    o.analyse_training = false;
+    o.volume_sweep.clear();
+  };
+  if (!options.analyses) {
+    skip_analyses(base_options);
+    if (!options.store) skip_analyses(changed_options);
+  }
+  result.base = planner::MakePlan(loaded->inputs, base_options);
+  planner::PlanInputs changed_inputs = std::move(loaded->inputs);
+  changed_inputs.workload = std::move(changed_workload);
+  const std::vector<bool> regenerate = planner::OptionsChanged(changes, changed_inputs.workload);
+  changed_inputs.reuse.assign(result.base.candidates.size(), nullptr);
+  for (std::size_t ci = 0; ci < result.base.candidates.size(); ++ci) {
+    if (!regenerate[ci]) changed_inputs.reuse[ci] = result.base.candidates[ci];
+  }
+  result.changed = planner::MakePlan(changed_inputs, changed_options);
+  if (result.changed.feasible && options.store) {
+    result.plan_id = StorePlan(db, changed_inputs.workload, result.changed, stored.id);
+  }
+  return result;
+}
+
+ExportPolicyResult ExportPolicyStage(store::Database& db, long plan_id, const ExportPolicyOptions& options) {
+  ExportPolicyResult result;
+  result.policy = PolicyOfStoredPlan(store::LoadPlan(db, plan_id), options.target);
+  if (options.path) {
+    WriteFileAtomically(*options.path, result.policy.dump(2) + "\n");
+    result.path = options.path;
+  }
+  return result;
 }
 
 }  // namespace thinkplan::pipeline

@@ -12,6 +12,7 @@
 
 #include "core/errors.h"
 #include "core/training_economics.h"
+#include "pipeline/exchange_stage.h"
 #include "pipeline/plan_stage.h"
 #include "planner/exchange.h"
 #include "planner/workload.h"
@@ -210,13 +211,7 @@ void AddProvenance(reports::ReportInputs& in, const planner::Workload& workload,
 }
 
 void AddExchange(reports::ReportInputs& in, store::Database& db, const CurveSet& curves, const fs::path& data_dir) {
-  std::vector<planner::UnusableSurface> unusable;
-  for (const store::StoredFit& fit : store::ListFits(db)) {
-    if (fit.kind != "training" || fit.quality.usable()) continue;
-    unusable.push_back({{fit.key.system, fit.key.task_class, fit.key.difficulty},
-                        fit.axis == "samples" ? TestTimeAxis::kSamples : TestTimeAxis::kThinkingTokens,
-                        fit.quality.status, fit.quality.reason, fit.quality.n_points});
-  }
+  const std::vector<planner::UnusableSurface> unusable = UnusableTrainingFits(db);
   if (curves.training().empty() && unusable.empty()) return;
   std::vector<ChinchillaLaw> laws;
   const fs::path laws_csv = data_dir / "published" / "training_scaling.csv";
@@ -302,11 +297,16 @@ WrittenReport WriteReport(const reports::Document& document, ReportFormat format
   return written;
 }
 
-void WriteReports(store::Database& db, long plan_id, std::optional<long> simulation_id, const fs::path& data_dir,
-                  const fs::path& out_dir) {
+std::vector<ReportFile> ReportFilesIn(const fs::path& out_dir) {
+  return {{ReportFormat::kHtml, out_dir / "report.html"}, {ReportFormat::kMarkdown, out_dir / "report.md"}};
+}
+
+ReportStageResult ReportStage(store::Database& db, long plan_id, std::optional<long> simulation_id,
+                              const fs::path& data_dir, const std::vector<ReportFile>& files) {
   const reports::Document document = reports::BuildReport(GatherReportInputs(db, plan_id, simulation_id, data_dir));
-  WriteReport(document, ReportFormat::kHtml, out_dir / "report.html");
-  WriteReport(document, ReportFormat::kMarkdown, out_dir / "report.md");
+  ReportStageResult result;
+  for (const ReportFile& file : files) result.written.push_back(WriteReport(document, file.format, file.path));
+  return result;
 }
 
 }  // namespace thinkplan::pipeline

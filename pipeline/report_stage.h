@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "reports/report.h"
 #include "store/database.h"
@@ -32,8 +33,22 @@ struct WrittenReport {
 // loads the chart runtime first, so a missing runtime fails before anything is written.
 WrittenReport WriteReport(const reports::Document& document, ReportFormat format, const std::filesystem::path& path);
 
-// `thinkplan demo`'s stage: out_dir/report.html and out_dir/report.md (specs in out_dir/report_specs/).
-void WriteReports(store::Database& db, long plan_id, std::optional<long> simulation_id,
-                  const std::filesystem::path& data_dir, const std::filesystem::path& out_dir);
+// One file to write the report to.
+struct ReportFile {
+  ReportFormat format = ReportFormat::kHtml;
+  std::filesystem::path path;
+};
+
+// `thinkplan demo`'s files: out_dir/report.html and out_dir/report.md (specs in out_dir/report_specs/).
+std::vector<ReportFile> ReportFilesIn(const std::filesystem::path& out_dir);
+
+struct ReportStageResult {
+  std::vector<WrittenReport> written;  // one per file, in the order given
+};
+
+// Gathers the report's inputs of stored plan `plan_id` (and simulation `simulation_id`, which must be of the same
+// plan) once, builds the report and writes it to each of `files` in turn, as WriteReport does.
+ReportStageResult ReportStage(store::Database& db, long plan_id, std::optional<long> simulation_id,
+                              const std::filesystem::path& data_dir, const std::vector<ReportFile>& files);
 
 }  // namespace thinkplan::pipeline

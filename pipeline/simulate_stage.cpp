@@ -199,8 +199,8 @@ bool SimulateSettings::IsValid(std::string* error) const {
   return true;
 }
 
-SimulationOutcome SimulatePlan(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
-                               const SimulateSettings& settings, std::ostream* progress) {
+SimulateStageResult SimulateStage(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
+                                  const SimulateSettings& settings, std::ostream* progress) {
   std::string error;
   if (!settings.IsValid(&error)) throw UsageError(error);
   const store::StoredPlan plan = store::LoadPlan(db, plan_id);
@@ -217,7 +217,7 @@ SimulationOutcome SimulatePlan(store::Database& db, long plan_id, const std::fil
                                      true);
     options.progress = [&](std::size_t done, std::size_t) { bar->Update(done); };
   }
-  SimulationOutcome out;
+  SimulateStageResult out;
   out.summary = sim::SimulateFleet(built.scenario, options);
   if (bar) bar->Finish();
   if (settings.capacity_check) out.capacity_checks = CheckCapacity(built.scenario, out.summary, options);
@@ -230,11 +230,6 @@ SimulationOutcome SimulatePlan(store::Database& db, long plan_id, const std::fil
   out.id = store::SaveSimulation(db, stored);
   out.json["id"] = out.id;
   return out;
-}
-
-long SimulateStoredPlan(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
-                        const SimulateSettings& settings, std::ostream* progress_or_null) {
-  return SimulatePlan(db, plan_id, data_dir, settings, progress_or_null).id;
 }
 
 }  // namespace thinkplan::pipeline

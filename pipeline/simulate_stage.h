@@ -41,7 +41,7 @@ struct CapacityCheck {
   std::string explanation;
 };
 
-struct SimulationOutcome {
+struct SimulateStageResult {
   long id = 0;  // stored simulation id
   sim::FleetSummary summary;
   std::vector<CapacityCheck> capacity_checks;
@@ -49,13 +49,10 @@ struct SimulationOutcome {
   nlohmann::json json;             // as stored
 };
 
-// Simulates stored plan `plan_id`, with the catalogues of `data_dir`, and stores the result. `progress` (nullptr
-// for none) gets a progress bar.
-SimulationOutcome SimulatePlan(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
-                               const SimulateSettings& settings, std::ostream* progress);
-
-// The same, returning only the stored simulation id: what `thinkplan demo` calls.
-long SimulateStoredPlan(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
-                        const SimulateSettings& settings, std::ostream* progress_or_null);
+// Simulates stored plan `plan_id`, with the catalogues of `data_dir`, and stores the result. Invalid settings and
+// --devices naming no self-hosted system of the plan are UsageErrors. `progress` (nullptr for none) gets a
+// progress bar.
+SimulateStageResult SimulateStage(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
+                                  const SimulateSettings& settings = {}, std::ostream* progress = nullptr);
 
 }  // namespace thinkplan::pipeline

@@ -148,9 +148,9 @@ void PlanAndSimulate(store::Database& db, const json& workload_json, Tally* tall
   const long plan_id = pipeline::StorePlan(db, workload, plan, std::nullopt);
   pipeline::SimulateSettings settings;
   settings.days = 0.05;
-  pipeline::SimulationOutcome simulated;
+  pipeline::SimulateStageResult simulated;
   try {
-    simulated = pipeline::SimulatePlan(db, plan_id, DataDir(), settings, nullptr);
+    simulated = pipeline::SimulateStage(db, plan_id, DataDir(), settings, nullptr);
   } catch (const InputError& e) {
     BOOST_FAIL("a feasible plan could not be simulated: " << e.what());
   }

@@ -1,8 +1,5 @@
-// `thinkplan demo`: the whole pipeline on the shipped data. Each stage is a named, timed pass, and the
-// pipeline is visible in RunDemo itself.
-#include <chrono>
-#include <fstream>
-#include <functional>
+// `thinkplan demo`: the whole pipeline on the shipped data (pipeline::RunDemoPipeline, where each stage is a named,
+// timed pass), then what it stored and how long each stage took.
 #include <map>
 #include <ostream>
 
@@ -11,12 +8,8 @@
 
 #include "cli/command.h"
 #include "cli/table.h"
-#include "core/errors.h"
-#include "pipeline/fit_stage.h"
-#include "pipeline/plan_stage.h"
+#include "pipeline/demo.h"
 #include "pipeline/progress.h"
-#include "pipeline/report_stage.h"
-#include "pipeline/simulate_stage.h"
 #include "store/database.h"
 
 namespace thinkplan::cli {
@@ -33,44 +26,6 @@ constexpr const char* kDescription =
     "  thinkplan demo                       # into ./thinkplan.db\n"
     "  thinkplan demo --db /tmp/demo.db --json\n";
 
-// One named, timed step of the demo.
-struct StageTiming {
-  std::string name;
-  double seconds = 0;
-};
-
-class Stages {
- public:
-  explicit Stages(std::ostream& err, bool quiet) : err_(err), quiet_(quiet) {}
-  void Run(const std::string& name, const std::function<void()>& body) {
-    if (!quiet_) err_ << "== " << name << "\n";
-    const auto start = std::chrono::steady_clock::now();
-    body();
-    timings_.push_back({name, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()});
-  }
-  const std::vector<StageTiming>& timings() const { return timings_; }
-
- private:
-  std::ostream& err_;
-  bool quiet_;
-  std::vector<StageTiming> timings_;
-};
-
-// The shipped files in ingest order (catalogues before the runs that name them, runs before their problems).
-std::vector<std::filesystem::path> ReadManifest(const std::filesystem::path& data_dir) {
-  const auto manifest = data_dir / "demo_manifest.txt";
-  std::ifstream in(manifest);
-  if (!in) throw InputError("cannot read " + manifest.string() + " (is --data the project's data/ folder?)");
-  std::vector<std::filesystem::path> files;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
-    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
-    if (!line.empty()) files.push_back(data_dir / line);
-  }
-  return files;
-}
-
 }  // namespace
 
 int RunDemo(Invocation& invocation) {
@@ -83,63 +38,27 @@ int RunDemo(Invocation& invocation) {
   if (parsed.help_shown) return 0;
   const bool json = parsed.global.json;
   const bool quiet = parsed.global.quiet;
-  const std::filesystem::path data_dir =
-      parsed.result.count("data") ? std::filesystem::path(parsed.result["data"].as<std::string>()) : DefaultDataDir();
-
   const std::filesystem::path out_dir = parsed.result["out"].as<std::string>();
-  Stages stages(invocation.err, quiet || json);
   store::Database db = store::Database::Open(parsed.global.db_path);
-  std::vector<store::IngestSummary> ingested;
+  pipeline::DemoOptions demo;
+  if (parsed.result.count("data")) demo.shipped_data = parsed.result["data"].as<std::string>();
+  demo.out_dir = out_dir;
+  demo.log = quiet || json ? nullptr : &invocation.err;
+  demo.progress = !quiet && !json && pipeline::Progress::StderrIsTerminal() ? &invocation.err : nullptr;
+  const pipeline::DemoResult result = pipeline::RunDemoPipeline(db, DefaultDataDir(), demo);
 
-  stages.Run("ingest shipped data", [&] {
-    for (const auto& file : ReadManifest(data_dir)) {
-      ingested.push_back(db.Ingest(file));
-      if (!quiet && !json) invocation.err << "   " << ingested.back().BriefReport() << "\n";
-    }
-  });
-
-  const bool bar = !quiet && !json && pipeline::Progress::StderrIsTerminal();
-  std::vector<pipeline::FitLine> fits;
-  stages.Run("fit scaling curves", [&] {
-    pipeline::FitStageOptions fit;
-    fit.families_csv = data_dir / "models" / "families.csv";
-    fits = pipeline::FitStage(db, DefaultDataDir(), fit, bar ? &invocation.err : nullptr).lines;
-  });
+  const std::vector<store::IngestSummary>& ingested = result.ingested;
   std::map<std::string, std::pair<int, int>> fits_by_kind;  // kind -> (usable, all)
-  for (const pipeline::FitLine& line : fits) {
+  for (const pipeline::FitLine& line : result.fits.lines) {
     auto& [usable, all] = fits_by_kind[line.fit.kind];
     usable += line.fit.quality.usable();
     ++all;
   }
-
-  std::optional<planner::PlanResult> plan;
-  long plan_id = 0;
-  stages.Run("plan the default workload", [&] {
-    planner::Workload workload = planner::LoadWorkload(data_dir / "workloads" / "default.json");
-    pipeline::PlanStageResult planned = pipeline::PlanStage(db, std::move(workload), DefaultDataDir());
-    plan = std::move(planned.plan);
-    if (!plan->feasible) throw InternalError("the default workload has no feasible plan: " + plan->reason);
-    plan_id = *planned.plan_id;
-  });
-
-  const std::filesystem::path policy_path = out_dir / "policy.json";
-  stages.Run("export the serving policy", [&] {
-    pipeline::ExportPolicyOptions policy;
-    policy.path = policy_path;
-    pipeline::ExportPolicyStage(db, plan_id, policy);
-  });
-
-  long simulation_id = 0;
-  stages.Run("simulate a day of the fleet", [&] {
-    simulation_id = pipeline::SimulateStage(db, plan_id, DefaultDataDir(), pipeline::SimulateSettings{},
-                                            bar ? &invocation.err : nullptr).id;
-  });
-
-  stages.Run("write the report", [&] {
-    pipeline::ReportStage(db, plan_id, simulation_id, DefaultDataDir(), pipeline::ReportFilesIn(out_dir));
-  });
-
-  const store::StoreCounts counts = db.Counts();
+  const planner::PlanResult* plan = &result.plan;
+  const long plan_id = result.plan_id;
+  const std::filesystem::path& policy_path = result.policy_path;
+  const long simulation_id = result.simulation_id;
+  const store::StoreCounts& counts = result.counts;
   if (json) {
     nlohmann::json out;
     out["database"] = db.path().string();
@@ -160,7 +79,7 @@ int RunDemo(Invocation& invocation) {
     out["simulation"] = {{"id", simulation_id}};
     out["report"] = {{"html", (out_dir / "report.html").string()}, {"markdown", (out_dir / "report.md").string()}};
     for (const auto& [kind, n] : fits_by_kind) out["fits"][kind] = {{"usable", n.first}, {"total", n.second}};
-    for (const auto& stage : stages.timings()) out["stages"].push_back({{"name", stage.name}, {"seconds", stage.seconds}});
+    for (const auto& stage : result.stages) out["stages"].push_back({{"name", stage.name}, {"seconds", stage.seconds}});
     invocation.out << out.dump(2) << "\n";
     return 0;
   }
@@ -184,7 +103,7 @@ int RunDemo(Invocation& invocation) {
   invocation.out << "simulated as simulation " << simulation_id << "; report written to "
                  << (out_dir / "report.html").string() << " and " << (out_dir / "report.md").string() << "\n\n";
   TextTable timing({{"stage"}, {"seconds", A::kRight}});
-  for (const auto& stage : stages.timings()) timing.AddRow({stage.name, FormatFixed(stage.seconds, 2)});
+  for (const auto& stage : result.stages) timing.AddRow({stage.name, FormatFixed(stage.seconds, 2)});
   timing.Print(invocation.out);
   invocation.out << "\nNext: open " << (out_dir / "report.html").string()
                  << " in a browser; `thinkplan whatif --plan " << plan_id

@@ -11,7 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/simulate_scenario.h"
+#include "cli/command.h"
+#include "pipeline/simulate_scenario.h"
 #include "sim/fleet.h"
 #include "store/database.h"
 #include "store/plans.h"
@@ -114,7 +115,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   store::Database db = store::Database::Open(db_path);
-  const cli::BuiltScenario built = cli::BuildScenario(store::LoadPlan(db, plan_id), {});
+  const pipeline::BuiltScenario built = pipeline::BuildScenario(store::LoadPlan(db, plan_id), {}, cli::DefaultDataDir());
   if (!export_path.empty()) std::ofstream(export_path) << ExportScenario(built.scenario).dump();
   sim::FleetOptions options;
   options.days = days;

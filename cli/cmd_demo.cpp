@@ -1,7 +1,5 @@
-// `thinkplan demo`: the whole pipeline on the shipped data. Each stage is a named, timed pass, and the
-// pipeline is visible in RunDemo itself.
-#include <fstream>
-#include <functional>
+// `thinkplan demo`: the whole pipeline on the shipped data (pipeline::RunDemoPipeline, where each stage is a named,
+// timed pass), then what it stored and how long each stage took.
 #include <map>
 #include <ostream>
 
@@ -9,16 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "cli/plan_common.h"
-#include "cli/progress.h"
-#include "cli/report_stage.h"
-#include "cli/simulate_stage.h"
-#include "cli/stages.h"
-#include "core/atomic_file.h"
-#include "core/errors.h"
 #include "core/number_format.h"
 #include "core/text_table.h"
-#include "core/timing.h"
+#include "pipeline/demo.h"
+#include "pipeline/progress.h"
 #include "store/database.h"
 
 namespace thinkplan::cli {
@@ -35,38 +27,6 @@ constexpr const char* kDescription =
     "  thinkplan demo                       # into ./thinkplan.db\n"
     "  thinkplan demo --db /tmp/demo.db --json\n";
 
-// The demo's stages: timed passes (core/timing.h), each announced on stderr as it starts.
-class Stages {
- public:
-  explicit Stages(std::ostream& err, bool quiet) : err_(err), quiet_(quiet) {}
-  void Run(const std::string& name, const std::function<void()>& body) {
-    if (!quiet_) err_ << "== " << name << "\n";
-    passes_.Run(name, body);
-  }
-  const std::vector<TimedPass>& timings() const { return timings_; }
-
- private:
-  std::ostream& err_;
-  bool quiet_;
-  std::vector<TimedPass> timings_;
-  TimedPasses passes_{&timings_};
-};
-
-// The shipped files in ingest order (catalogues before the runs that name them, runs before their problems).
-std::vector<std::filesystem::path> ReadManifest(const std::filesystem::path& data_dir) {
-  const auto manifest = data_dir / "demo_manifest.txt";
-  std::ifstream in(manifest);
-  if (!in) throw InputError("cannot read " + manifest.string() + " (is --data the project's data/ folder?)");
-  std::vector<std::filesystem::path> files;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
-    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
-    if (!line.empty()) files.push_back(data_dir / line);
-  }
-  return files;
-}
-
 }  // namespace
 
 int RunDemo(Invocation& invocation) {
@@ -79,61 +39,32 @@ int RunDemo(Invocation& invocation) {
   if (parsed.help_shown) return 0;
   const bool json = parsed.global.json;
   const bool quiet = parsed.global.quiet;
-  const std::filesystem::path data_dir =
-      parsed.result.count("data") ? std::filesystem::path(parsed.result["data"].as<std::string>()) : DefaultDataDir();
-
   const std::filesystem::path out_dir = parsed.result["out"].as<std::string>();
-  Stages stages(invocation.err, quiet || json);
   store::Database db = store::Database::Open(parsed.global.db_path);
-  std::vector<store::IngestSummary> ingested;
+  pipeline::DemoOptions demo;
+  if (parsed.result.count("data")) demo.shipped_data = parsed.result["data"].as<std::string>();
+  demo.out_dir = out_dir;
+  demo.log = quiet || json ? nullptr : &invocation.err;
+  demo.progress = !quiet && !json && pipeline::Progress::StderrIsTerminal() ? &invocation.err : nullptr;
+  const pipeline::DemoResult result = pipeline::RunDemoPipeline(db, DefaultDataDir(), demo);
 
-  stages.Run("ingest shipped data", [&] {
-    for (const auto& file : ReadManifest(data_dir)) {
-      ingested.push_back(db.Ingest(file));
-      if (!quiet && !json) invocation.err << "   " << ingested.back().BriefReport() << "\n";
-    }
-  });
-
-  std::vector<FitLine> fits;
-  stages.Run("fit scaling curves", [&] {
-    fits = FitStoredData(db, {}, false, data_dir / "models" / "families.csv",
-                         !quiet && !json && Progress::StderrIsTerminal(), invocation.err);
-  });
+  const std::vector<store::IngestSummary>& ingested = result.ingested;
   std::map<std::string, std::pair<int, int>> fits_by_kind;  // kind -> (usable, all)
-  for (const FitLine& line : fits) {
+  for (const pipeline::FitLine& line : result.fits.lines) {
     auto& [usable, all] = fits_by_kind[line.fit.kind];
     usable += line.fit.quality.usable();
     ++all;
   }
-
-  std::optional<planner::PlanResult> plan;
-  long plan_id = 0;
-  stages.Run("plan the default workload", [&] {
-    planner::Workload workload = planner::LoadWorkload(data_dir / "workloads" / "default.json");
-    const auto loaded = LoadPlanInputs(db, std::move(workload));
-    plan = planner::MakePlan(loaded->inputs);
-    if (!plan->feasible) throw InternalError("the default workload has no feasible plan: " + plan->reason);
-    plan_id = StorePlan(db, loaded->inputs.workload, *plan, std::nullopt);
-  });
-
-  const std::filesystem::path policy_path = out_dir / "policy.json";
-  stages.Run("export the serving policy", [&] {
-    const nlohmann::json policy = PolicyOfStoredPlan(store::LoadPlan(db, plan_id), std::nullopt);
-    WriteFileAtomically(policy_path, policy.dump(2) + "\n");
-  });
-
-  long simulation_id = 0;
-  stages.Run("simulate a day of the fleet", [&] {
-    simulation_id = SimulateStoredPlan(db, plan_id, SimulateSettings{}, quiet || json ? nullptr : &invocation.err);
-  });
-
-  stages.Run("write the report", [&] { WriteReports(db, plan_id, simulation_id, out_dir); });
-
-  const store::StoreCounts counts = db.Counts();
+  const planner::PlanResult* plan = &result.plan;
+  const long plan_id = result.plan_id;
+  const std::filesystem::path& policy_path = result.policy_path;
+  const long simulation_id = result.simulation_id;
+  const store::StoreCounts& counts = result.counts;
   if (json) {
     nlohmann::json out;
     out["database"] = db.path().string();
-    out["data"] = data_dir.string();  // which data folder was read: the checkout's, an installed tree's or --data
+    // Which data folder was read: the checkout's, an installed tree's or --data.
+    out["data"] = demo.shipped_data.value_or(DefaultDataDir()).string();
     out["counts"] = {{"systems", counts.systems},          {"hardware", counts.hardware},
                      {"task_classes", counts.task_classes}, {"runs", counts.runs},
                      {"problem_results", counts.problem_results}, {"perf_runs", counts.perf_runs}};
@@ -151,7 +82,7 @@ int RunDemo(Invocation& invocation) {
     out["simulation"] = {{"id", simulation_id}};
     out["report"] = {{"html", (out_dir / "report.html").string()}, {"markdown", (out_dir / "report.md").string()}};
     for (const auto& [kind, n] : fits_by_kind) out["fits"][kind] = {{"usable", n.first}, {"total", n.second}};
-    for (const auto& stage : stages.timings()) out["stages"].push_back({{"name", stage.name}, {"seconds", stage.seconds}});
+    for (const auto& stage : result.stages) out["stages"].push_back({{"name", stage.name}, {"seconds", stage.seconds}});
     invocation.out << out.dump(2) << "\n";
     return 0;
   }
@@ -175,7 +106,7 @@ int RunDemo(Invocation& invocation) {
   invocation.out << "simulated as simulation " << simulation_id << "; report written to "
                  << (out_dir / "report.html").string() << " and " << (out_dir / "report.md").string() << "\n\n";
   TextTable timing({{"stage"}, {"seconds", A::kRight}});
-  for (const auto& stage : stages.timings()) timing.AddRow({stage.name, FormatFixed(stage.seconds, 2)});
+  for (const auto& stage : result.stages) timing.AddRow({stage.name, FormatFixed(stage.seconds, 2)});
   timing.Print(invocation.out);
   invocation.out << "\nNext: open " << (out_dir / "report.html").string()
                  << " in a browser; `thinkplan whatif --plan " << plan_id

@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "cli/plan_common.h"
 #include "core/errors.h"
+#include "pipeline/exchange_stage.h"
+#include "pipeline/plan_stage.h"
 #include "planner/exchange.h"
-#include "store/fits.h"
 
 namespace thinkplan::cli {
 namespace {
@@ -41,17 +41,6 @@ constexpr const char* kDescription =
     "  thinkplan exchange\n"
     "  thinkplan exchange --class code --json\n";
 
-std::vector<planner::UnusableSurface> UnusableTrainingFits(store::Database& db) {
-  std::vector<planner::UnusableSurface> out;
-  for (const store::StoredFit& fit : store::ListFits(db)) {
-    if (fit.kind != "training" || fit.quality.usable()) continue;
-    out.push_back({{fit.key.system, fit.key.task_class, fit.key.difficulty},
-                   fit.axis == "samples" ? TestTimeAxis::kSamples : TestTimeAxis::kThinkingTokens,
-                   fit.quality.status, fit.quality.reason, fit.quality.n_points});
-  }
-  return out;
-}
-
 }  // namespace
 
 int RunExchange(Invocation& invocation) {
@@ -71,11 +60,8 @@ int RunExchange(Invocation& invocation) {
   std::string error;
   if (!exchange.IsValid(&error)) throw UsageError("exchange: " + error);
 
-  store::Database db = OpenExistingDatabase(parsed.global.db_path);
-  const CurveSet curves = store::LoadCurveSet(db);
-  const auto laws = LoadChinchillaLaws(DefaultDataDir() / "published" / "training_scaling.csv");
-  const planner::ExchangeSummary summary =
-      planner::ComputeExchange(curves.training(), UnusableTrainingFits(db), laws, exchange);
+  store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
+  const planner::ExchangeSummary summary = pipeline::ExchangeStage(db, DefaultDataDir(), exchange);
   if (exchange.task_class && summary.rates.empty()) {
     throw UsageError(fmt::format("no training fit for class '{}' (see `thinkplan fit --kind training`)", *exchange.task_class));
   }

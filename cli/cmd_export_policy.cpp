@@ -3,8 +3,8 @@
 #include <ostream>
 
 #include "cli/command.h"
-#include "cli/plan_common.h"
 #include "core/errors.h"
+#include "pipeline/plan_stage.h"
 #include "planner/policy.h"
 
 namespace thinkplan::cli {
@@ -32,14 +32,15 @@ int RunExportPolicy(Invocation& invocation) {
   const std::int64_t plan_id = IntegerArg(args, "plan", number_rules::kId);
   const std::string format = args["format"].as<std::string>();
   if (format != "json" && format != "yaml") throw UsageError("--format must be json or yaml, not '" + format + "'");
-  std::optional<planner::PolicyTarget> target;
+  pipeline::ExportPolicyOptions stage_options;
+  std::optional<planner::PolicyTarget>& target = stage_options.target;
   if (args.count("target")) {
     const std::string text = args["target"].as<std::string>();
     target = planner::ParsePolicyTarget(text);
     if (!target) throw UsageError("--target '" + text + "' is not openai, anthropic, gemini, vllm or deepseek");
   }
-  store::Database db = OpenExistingDatabase(parsed.global.db_path);
-  const nlohmann::json policy = PolicyOfStoredPlan(store::LoadPlan(db, plan_id), target);
+  store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
+  const nlohmann::json policy = pipeline::ExportPolicyStage(db, plan_id, stage_options).policy;
   invocation.out << (format == "yaml" ? planner::ToYaml(policy) : policy.dump(2) + "\n");
   return 0;
 }

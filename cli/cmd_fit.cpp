@@ -1,7 +1,5 @@
-// `thinkplan fit`: fit every curve the stored data support and store each fit with its input hash.
-// The pipeline: load runs -> plan jobs -> fit what changed -> store in one transaction -> report.
-#include <SQLiteCpp/Transaction.h>
-
+// `thinkplan fit`: fit every curve the stored data support and store each fit with its input hash
+// (pipeline::FitStage: load runs -> plan jobs -> fit what changed -> store in one transaction), then report.
 #include <cmath>
 #include <ostream>
 
@@ -9,14 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "cli/stages.h"
-#include "cli/progress.h"
+#include "pipeline/fit_stage.h"
+#include "pipeline/progress.h"
 #include "core/errors.h"
 #include "core/text_table.h"
 #include "fitting/fit_jobs.h"
 #include "store/database.h"
 #include "store/fits.h"
-#include "store/plans.h"
 
 namespace thinkplan::cli {
 namespace {
@@ -37,45 +34,6 @@ constexpr const char* kDescription =
     "  thinkplan fit --class code --kind parallel --json\n"
     "  thinkplan fit --system o3-mini --verbose\n";
 
-nlohmann::json EstimatesJson(const std::vector<fitting::Estimate>& estimates) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& e : estimates) {
-    out.push_back({{"name", e.name}, {"value", e.value}, {"lower", e.interval.lower}, {"upper", e.interval.upper}});
-  }
-  return out;
-}
-
-nlohmann::json SummaryJson(const fitting::Summary& s) {
-  return {{"kind", s.kind},
-          {"form", s.form},
-          {"label", s.label},
-          {"status", ToString(s.quality.status)},
-          {"reason", s.quality.reason},
-          {"n", s.quality.n_points},
-          {"log_likelihood", s.quality.log_likelihood},
-          {"deviance", s.quality.deviance},
-          {"aic", s.quality.aic},
-          {"iterations", s.quality.iterations},
-          {"confidence_level", s.confidence_level},
-          {"parameters", EstimatesJson(s.parameters)},
-          {"derived", EstimatesJson(s.derived)},
-          {"notes", s.notes}};
-}
-
-store::StoredFit ToStored(const fitting::FitOutcome& outcome, const std::string& input_hash) {
-  store::StoredFit fit;
-  fit.kind = std::string(fitting::ToString(outcome.kind));
-  fit.key = outcome.key;
-  fit.form = outcome.form;
-  fit.axis = outcome.axis;
-  fit.params = outcome.params;
-  fit.covariance = outcome.covariance;
-  fit.quality = outcome.quality;
-  fit.summary_json = SummaryJson(outcome.summary).dump();
-  fit.input_hash = input_hash;
-  return fit;
-}
-
 // JSON has no infinity: an unbounded interval end is stored as null and read back as +/-inf.
 double Bound(const nlohmann::json& value, double if_null) { return value.is_number() ? value.get<double>() : if_null; }
 
@@ -92,48 +50,6 @@ std::string Estimates(const nlohmann::json& estimates) {
 
 }  // namespace
 
-std::vector<FitLine> FitStoredData(store::Database& db, const fitting::FitJobFilter& filter, bool refit,
-                                   const std::filesystem::path& families_csv, bool show_progress, std::ostream& err) {
-  fitting::FitInputs inputs;
-  inputs.runs = db.ListRuns();
-  for (const Run& run : inputs.runs) inputs.problems[run.run_key] = db.ListProblemResults(run.run_key);
-  inputs.families = fitting::LoadFamilies(families_csv);
-  const std::vector<fitting::FitJob> jobs = fitting::PlanFitJobs(inputs, filter);
-
-  const fitting::Options fit_options;
-  std::vector<FitLine> lines;
-  std::map<CurveKey, BetaDifficulty> betas;  // parallel fits, read by the rho jobs of the same key
-  Progress progress(err, "fitting", jobs.size(), show_progress);
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    const fitting::FitJob& job = jobs[i];
-    const std::string hash = store::Sha256Hex(job.Fingerprint(fit_options));
-    const std::string kind(fitting::ToString(job.kind));
-    std::optional<store::StoredFit> stored = store::FindFit(db, kind, job.key);
-    if (!stored || stored->input_hash != hash || refit) {
-      auto beta = betas.find(job.key);
-      const fitting::FitOutcome outcome =
-          fitting::RunFitJob(job, fit_options, beta == betas.end() ? nullptr : &beta->second);
-      stored = ToStored(outcome, hash);
-      lines.push_back({*stored, true});
-    } else {
-      lines.push_back({*stored, false});
-    }
-    if (job.kind == fitting::FitKind::kParallel && stored->params.size() == 2) {
-      betas[job.key] = BetaDifficulty{stored->params[0], stored->params[1], stored->covariance, stored->quality};
-    }
-    progress.Update(i + 1);
-  }
-  progress.Finish();
-
-  // Every new fit in one transaction: an interrupted run leaves the previous fits as they were.
-  SQLite::Transaction transaction(db.connection(), SQLite::TransactionBehavior::IMMEDIATE);
-  for (const FitLine& line : lines) {
-    if (line.refitted) store::SaveFit(db, line.fit);
-  }
-  transaction.commit();
-  return lines;
-}
-
 int RunFit(Invocation& invocation) {
   cxxopts::Options options("thinkplan fit", kDescription);
   AddGlobalOptions(options);
@@ -148,7 +64,8 @@ int RunFit(Invocation& invocation) {
   Parsed parsed = ParseCommandLine(options, invocation);
   if (parsed.help_shown) return 0;
   const auto& args = parsed.result;
-  fitting::FitJobFilter filter;
+  pipeline::FitStageOptions stage_options;
+  fitting::FitJobFilter& filter = stage_options.filter;
   if (args.count("system")) filter.system = args["system"].as<std::string>();
   if (args.count("class")) filter.task_class = args["class"].as<std::string>();
   if (args.count("kind")) {
@@ -156,24 +73,22 @@ int RunFit(Invocation& invocation) {
     filter.kind = fitting::ParseFitKind(kind);
     if (!filter.kind) throw UsageError("--kind '" + kind + "' is not one of sequential|tokens|parallel|rho|coverage|training");
   }
-  const bool refit = args.count("refit") > 0;
+  stage_options.refit = args.count("refit") > 0;
+  if (args.count("families")) stage_options.families_csv = args["families"].as<std::string>();
   if (!std::filesystem::exists(parsed.global.db_path)) {
     throw InputError("database " + parsed.global.db_path.string() +
                      " does not exist (create it with `thinkplan ingest` or `thinkplan demo`)");
   }
 
   store::Database db = store::Database::Open(parsed.global.db_path);
-  const std::filesystem::path families =
-      args.count("families") ? std::filesystem::path(args["families"].as<std::string>())
-                             : DefaultDataDir() / "models" / "families.csv";
-  const std::vector<FitLine> lines =
-      FitStoredData(db, filter, refit, families, !parsed.global.quiet && Progress::StderrIsTerminal(), invocation.err);
-
-  size_t refitted = 0, usable = 0;
-  for (const FitLine& line : lines) refitted += line.refitted, usable += line.fit.quality.usable();
+  const bool bar = !parsed.global.quiet && pipeline::Progress::StderrIsTerminal();
+  const pipeline::FitStageResult fitted =
+      pipeline::FitStage(db, DefaultDataDir(), stage_options, bar ? &invocation.err : nullptr);
+  const std::vector<pipeline::FitLine>& lines = fitted.lines;
+  const size_t refitted = fitted.refitted, usable = fitted.usable;
   if (parsed.global.json) {
     nlohmann::json out = nlohmann::json::array();
-    for (const FitLine& line : lines) {
+    for (const pipeline::FitLine& line : lines) {
       nlohmann::json fit = nlohmann::json::parse(line.fit.summary_json);
       fit["system"] = line.fit.key.system;
       fit["task_class"] = line.fit.key.task_class;
@@ -191,7 +106,7 @@ int RunFit(Invocation& invocation) {
   using A = TextTable::Align;
   TextTable table({{"kind"}, {"system / class / difficulty"}, {"n", A::kRight}, {"form"},
                    {"parameters and derived figures (95% intervals)"}, {"status"}});
-  for (const FitLine& line : lines) {
+  for (const pipeline::FitLine& line : lines) {
     const auto summary = nlohmann::json::parse(line.fit.summary_json);
     std::string figures = Estimates(summary["parameters"]);
     if (!summary["derived"].empty()) figures += "  " + Estimates(summary["derived"]);
@@ -202,7 +117,7 @@ int RunFit(Invocation& invocation) {
   }
   table.Print(invocation.out);
   if (args.count("verbose")) {
-    for (const FitLine& line : lines) {
+    for (const pipeline::FitLine& line : lines) {
       const auto s = nlohmann::json::parse(line.fit.summary_json);
       invocation.out << "\n" << line.fit.kind << " " << line.fit.key.ToString() << ": " << s["status"].get<std::string>();
       if (!s["reason"].get<std::string>().empty()) invocation.out << " (" << s["reason"].get<std::string>() << ")";

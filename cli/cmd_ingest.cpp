@@ -4,8 +4,8 @@
 #include <ostream>
 
 #include "cli/command.h"
-#include "cli/progress.h"
 #include "core/errors.h"
+#include "pipeline/progress.h"
 #include "store/database.h"
 
 namespace thinkplan::cli {
@@ -71,7 +71,8 @@ int RunIngest(Invocation& invocation) {
   store::Database db = store::Database::Open(parsed.global.db_path);
   nlohmann::json reports = nlohmann::json::array();
   for (const std::string& file : files) {
-    Progress progress(invocation.err, file, 0, !parsed.global.quiet && Progress::StderrIsTerminal());
+    pipeline::Progress progress(invocation.err, file, 0,
+                                !parsed.global.quiet && pipeline::Progress::StderrIsTerminal());
     ingest.progress = [&progress](std::size_t rows) { progress.Update(rows); };
     const store::IngestSummary summary = db.Ingest(file, ingest);
     progress.Finish();

@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
-#include "cli/plan_common.h"
 #include "core/errors.h"
+#include "pipeline/plan_stage.h"
 
 namespace thinkplan::cli {
 
@@ -33,7 +33,8 @@ int RunPlan(Invocation& invocation) {
   const auto& args = parsed.result;
   if (!args.count("workload")) throw UsageError("no workload file given (e.g. data/workloads/default.json)");
 
-  planner::PlanOptions plan_options;
+  pipeline::PlanStageOptions stage_options;
+  planner::PlanOptions& plan_options = stage_options.plan;
   if (args.count("budget")) plan_options.budget_usd_per_month = NumberArg(args, "budget", number_rules::kAmount);
   if (args.count("objective")) {
     const std::string text = args["objective"].as<std::string>();
@@ -42,15 +43,15 @@ int RunPlan(Invocation& invocation) {
   }
   if (args.count("target")) plan_options.target_accuracy = NumberArg(args, "target", number_rules::kFraction);
   plan_options.robust = args.count("robust") > 0;
+  stage_options.store = !args.count("no-store");
   std::string error;
   if (!plan_options.IsValid(&error)) throw UsageError(error);
 
   planner::Workload workload = planner::LoadWorkload(args["workload"].as<std::string>());
-  store::Database db = OpenExistingDatabase(parsed.global.db_path);
-  auto loaded = LoadPlanInputs(db, std::move(workload));
-  const planner::PlanResult result = planner::MakePlan(loaded->inputs, plan_options);
-  std::optional<long> id;
-  if (result.feasible && !args.count("no-store")) id = StorePlan(db, loaded->inputs.workload, result, std::nullopt);
+  store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
+  const pipeline::PlanStageResult planned = pipeline::PlanStage(db, std::move(workload), DefaultDataDir(), stage_options);
+  const planner::PlanResult& result = planned.plan;
+  const std::optional<long>& id = planned.plan_id;
 
   if (parsed.global.json) {
     nlohmann::json j = result.ToJson();

@@ -5,10 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "cli/plan_common.h"
 #include "core/errors.h"
 #include "core/number_format.h"
 #include "core/text_table.h"
+#include "pipeline/plan_stage.h"
 #include "store/plans.h"
 
 namespace thinkplan::cli {
@@ -67,7 +67,7 @@ int RunPlans(Invocation& invocation) {
   AddGlobalOptions(options);
   Parsed parsed = ParseCommandLine(options, invocation);
   if (parsed.help_shown) return 0;
-  store::Database db = OpenExistingDatabase(parsed.global.db_path);
+  store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
 
   std::vector<PlanLine> lines;
   for (store::StoredPlan& plan : store::ListPlans(db)) {

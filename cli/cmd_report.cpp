@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "cli/plan_common.h"
-#include "cli/report_stage.h"
 #include "core/errors.h"
+#include "pipeline/plan_stage.h"
+#include "pipeline/report_stage.h"
 
 namespace thinkplan::cli {
 namespace {
@@ -32,7 +32,7 @@ constexpr const char* kDescription =
     "  thinkplan report --plan 3 --simulation 2 --out plan3.md\n"
     "  thinkplan report --plan 1 --out plan.txt --format md\n";
 
-ReportFormat FormatOf(const cxxopts::ParseResult& args, const std::filesystem::path& out) {
+pipeline::ReportFormat FormatOf(const cxxopts::ParseResult& args, const std::filesystem::path& out) {
   std::string format;
   if (args.count("format")) {
     format = args["format"].as<std::string>();
@@ -45,8 +45,8 @@ ReportFormat FormatOf(const cxxopts::ParseResult& args, const std::filesystem::p
                        "': name it .html or .md, or pass --format html|md");
     }
   }
-  if (format == "html") return ReportFormat::kHtml;
-  if (format == "md" || format == "markdown") return ReportFormat::kMarkdown;
+  if (format == "html") return pipeline::ReportFormat::kHtml;
+  if (format == "md" || format == "markdown") return pipeline::ReportFormat::kMarkdown;
   throw UsageError("--format must be html or md, not '" + format + "'");
 }
 
@@ -67,18 +67,17 @@ int RunReport(Invocation& invocation) {
   if (!args.count("out")) throw UsageError("--out FILE is required (report.html or report.md)");
   const std::int64_t plan_id = IntegerArg(args, "plan", number_rules::kId);
   const std::filesystem::path out = args["out"].as<std::string>();
-  const ReportFormat format = FormatOf(args, out);
+  const pipeline::ReportFormat format = FormatOf(args, out);
   std::optional<long> simulation;
   if (args.count("simulation")) simulation = IntegerArg(args, "simulation", number_rules::kId);
 
-  store::Database db = OpenExistingDatabase(parsed.global.db_path);
-  const reports::Document document =
-      reports::BuildReport(GatherReportInputs(db, plan_id, simulation));
-  const WrittenReport written = WriteReport(document, format, out);
+  store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
+  const pipeline::WrittenReport written =
+      pipeline::ReportStage(db, plan_id, simulation, DefaultDataDir(), {{format, out}}).written.front();
   if (parsed.global.json) {
     invocation.out << nlohmann::json{{"path", written.path.string()}, {"specs_dir", written.specs_dir.string()},
                                      {"bytes", written.bytes}, {"charts", written.charts}, {"tables", written.tables},
-                                     {"format", format == ReportFormat::kHtml ? "html" : "md"}}
+                                     {"format", format == pipeline::ReportFormat::kHtml ? "html" : "md"}}
                           .dump(2)
                    << "\n";
   } else if (!parsed.global.quiet) {

@@ -7,11 +7,12 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
-#include "cli/plan_common.h"
-#include "cli/simulate_stage.h"
 #include "core/errors.h"
 #include "core/number_format.h"
 #include "core/text_table.h"
+#include "pipeline/plan_stage.h"
+#include "pipeline/progress.h"
+#include "pipeline/simulate_stage.h"
 
 namespace thinkplan::cli {
 namespace {
@@ -22,7 +23,7 @@ std::string Gap(double simulated, double planned) {
   return planned != 0 ? fmt::format("{:+.1f}%", 100 * (simulated - planned) / planned) : std::string("-");
 }
 
-void PrintSummary(std::ostream& out, const SimulationOutcome& o) {
+void PrintSummary(std::ostream& out, const pipeline::SimulateStageResult& o) {
   const sim::FleetSummary& r = o.summary;
   const nlohmann::json& overall = o.json["overall"];
   out << fmt::format("simulation {} of plan {}: {} queries, {} sequences over {} day(s), seed {}, {:.2f} s\n\n", o.id,
@@ -83,7 +84,7 @@ void PrintSummary(std::ostream& out, const SimulationOutcome& o) {
                      "lambda W = {:.2f} (gap {:.1e})\n",
                      peak_hour, peak, r.little.mean_in_system, r.little.arrival_rate_per_s * r.little.mean_time_in_system_s,
                      r.little.relative_gap);
-  for (const CapacityCheck& c : o.capacity_checks) out << "capacity: " << c.explanation << "\n";
+  for (const pipeline::CapacityCheck& c : o.capacity_checks) out << "capacity: " << c.explanation << "\n";
   for (const std::string& n : o.notes) out << "note: " << n << "\n";
 }
 
@@ -130,7 +131,7 @@ int RunSimulate(Invocation& invocation) {
   if (parsed.help_shown) return 0;
   const auto& args = parsed.result;
   if (!args.count("plan")) throw UsageError("--plan ID is required (see thinkplan plans)");
-  SimulateSettings settings;
+  pipeline::SimulateSettings settings;
   const std::int64_t plan_id = IntegerArg(args, "plan", number_rules::kId);
   settings.days = NumberArg(args, "days", number_rules::kNonNegative);
   settings.seed = UnsignedArg(args, "seed", number_rules::kCount);
@@ -149,9 +150,10 @@ int RunSimulate(Invocation& invocation) {
   }
   std::string error;
   if (!settings.IsValid(&error)) throw UsageError(error);
-  store::Database db = OpenExistingDatabase(parsed.global.db_path);
-  const SimulationOutcome outcome =
-      SimulatePlan(db, plan_id, settings, parsed.global.quiet ? nullptr : &invocation.err);
+  store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
+  const bool bar = !parsed.global.quiet && pipeline::Progress::StderrIsTerminal();
+  const pipeline::SimulateStageResult outcome =
+      pipeline::SimulateStage(db, plan_id, DefaultDataDir(), settings, bar ? &invocation.err : nullptr);
   if (parsed.global.json) {
     invocation.out << outcome.json.dump(2) << "\n";
   } else {

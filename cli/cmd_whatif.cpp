@@ -1,13 +1,12 @@
 // `thinkplan whatif --plan ID --set KEY=VALUE...`: re-plan a stored plan under changed assumptions and print what
 // changed side by side (planner/whatif.h lists the keys).
 #include <ostream>
-#include <set>
 
 #include <fmt/format.h>
 
 #include "cli/command.h"
-#include "cli/plan_common.h"
 #include "core/errors.h"
+#include "pipeline/plan_stage.h"
 #include "planner/whatif.h"
 
 namespace thinkplan::cli {
@@ -39,58 +38,22 @@ int RunWhatIf(Invocation& invocation) {
   if (!args.count("plan")) throw UsageError("--plan ID is required");
   if (!args.count("set")) throw UsageError("no --set given: nothing to change");
   const std::int64_t plan_id = IntegerArg(args, "plan", number_rules::kId);
-  store::Database db = OpenExistingDatabase(parsed.global.db_path);
-  const store::StoredPlan stored = store::LoadPlan(db, plan_id);
-  planner::Workload workload = planner::ParseWorkload(nlohmann::json::parse(stored.workload_json),
-                                                      fmt::format("plan {} workload", stored.id));
-  const nlohmann::json base_json = nlohmann::json::parse(stored.plan_json);
-  planner::PlanOptions base_options;
-  if (base_json["budget_usd_per_month"].is_number()) base_options.budget_usd_per_month = base_json["budget_usd_per_month"].get<double>();
-  base_options.objective = planner::ParseObjective(base_json.value("objective", "max_accuracy"));
-  if (base_json["target_accuracy"].is_number()) base_options.target_accuracy = base_json["target_accuracy"].get<double>();
-  base_options.robust = base_json.value("robust", false);
-
-  auto loaded = LoadPlanInputs(db, workload);
-  std::vector<planner::WhatIfChange> changes;
-  std::set<std::string> keys;
-  for (const std::string& text : args["set"].as<std::vector<std::string>>()) {
-    changes.push_back(planner::ParseWhatIf(text, workload, loaded->inputs.catalogues));
-    if (!keys.insert(changes.back().key).second) throw UsageError("--set '" + text + "': " + changes.back().key + " is set twice");
-  }
-  planner::Workload changed_workload = loaded->inputs.workload;
-  planner::PlanOptions changed_options = base_options;
-  planner::ApplyWhatIf(changes, loaded->inputs.catalogues, &changed_workload, &changed_options.budget_usd_per_month);
-
-  // The base is re-planned on the current fits so that the difference shows the changes alone. The what-if plan
-  // reuses the base's options for every class the changes leave alone (budget, volume and SLO changes touch none).
-  // The router, training and volume analyses are made only for a plan that is shown in full (--json) or stored.
-  const bool store_changed = !args.count("no-store");
-  const auto skip_analyses = [](planner::PlanOptions& o) {
-    o.analyse_routing = false;
-    o.analyse_training = false;
-    o.volume_sweep.clear();
-  };
-  if (!parsed.global.json) {
-    skip_analyses(base_options);
-    if (!store_changed) skip_analyses(changed_options);
-  }
-  const planner::PlanResult base = planner::MakePlan(loaded->inputs, base_options);
-  planner::PlanInputs changed_inputs = std::move(loaded->inputs);
-  changed_inputs.workload = std::move(changed_workload);
-  const std::vector<bool> regenerate = planner::OptionsChanged(changes, changed_inputs.workload);
-  changed_inputs.reuse.assign(base.candidates.size(), nullptr);
-  for (std::size_t ci = 0; ci < base.candidates.size(); ++ci) {
-    if (!regenerate[ci]) changed_inputs.reuse[ci] = base.candidates[ci];
-  }
-  const planner::PlanResult changed = planner::MakePlan(changed_inputs, changed_options);
-  std::optional<long> id;
-  if (changed.feasible && store_changed) id = StorePlan(db, changed_inputs.workload, changed, stored.id);
+  pipeline::WhatIfStageOptions stage_options;
+  stage_options.changes = args["set"].as<std::vector<std::string>>();
+  stage_options.store = !args.count("no-store");
+  stage_options.analyses = parsed.global.json;  // the plans are shown in full
+  store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
+  const pipeline::WhatIfStageResult whatif =
+      pipeline::WhatIfStage(db, plan_id, DefaultDataDir(), stage_options);
+  const planner::PlanResult& base = whatif.base;
+  const planner::PlanResult& changed = whatif.changed;
+  const std::optional<long>& id = whatif.plan_id;
   if (parsed.global.json) {
     invocation.out << nlohmann::json{{"base", base.ToJson()}, {"whatif", changed.ToJson()},
                                      {"plan_id", id ? nlohmann::json(*id) : nlohmann::json(nullptr)}}.dump(2) << "\n";
   } else {
-    invocation.out << fmt::format("plan {} with", stored.id);
-    for (const auto& c : changes) invocation.out << " " << c.text;
+    invocation.out << fmt::format("plan {} with", whatif.base_plan_id);
+    for (const auto& c : whatif.changes) invocation.out << " " << c.text;
     invocation.out << "\n\n";
     if (!changed.feasible) invocation.out << "what-if plan infeasible: " << changed.reason << "\n";
     else invocation.out << planner::DiffReport(base, changed);

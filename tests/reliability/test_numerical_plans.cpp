@@ -13,9 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/plan_common.h"
-#include "cli/simulate_stage.h"
 #include "core/errors.h"
+#include "pipeline/plan_stage.h"
+#include "pipeline/simulate_stage.h"
 #include "planner/workload.h"
 #include "tests/common/test_support.h"
 #include "tests/reliability/reliability_support.h"
@@ -135,7 +135,7 @@ void PlanAndSimulate(store::Database& db, const json& workload_json, Tally* tall
     ++tally->refused;  // outside the reader's range: refused with a message, nothing to plan
     return;
   }
-  const auto loaded = cli::LoadPlanInputs(db, workload);
+  const auto loaded = pipeline::LoadPlanInputs(db, workload, DataDir());
   const planner::PlanResult plan = planner::MakePlan(loaded->inputs);
   ++tally->plans;
   const json plan_json = plan.ToJson();
@@ -145,12 +145,12 @@ void PlanAndSimulate(store::Database& db, const json& workload_json, Tally* tall
   if (!plan.feasible) return;
   ++tally->feasible;
 
-  const long plan_id = cli::StorePlan(db, workload, plan, std::nullopt);
-  cli::SimulateSettings settings;
+  const long plan_id = pipeline::StorePlan(db, workload, plan, std::nullopt);
+  pipeline::SimulateSettings settings;
   settings.days = 0.05;
-  cli::SimulationOutcome simulated;
+  pipeline::SimulateStageResult simulated;
   try {
-    simulated = cli::SimulatePlan(db, plan_id, settings, nullptr);
+    simulated = pipeline::SimulateStage(db, plan_id, DataDir(), settings, nullptr);
   } catch (const InputError& e) {
     BOOST_FAIL("a feasible plan could not be simulated: " << e.what());
   }

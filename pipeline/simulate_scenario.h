@@ -3,6 +3,7 @@
 // self-hosted system and prices from the catalogues. See docs/simulator.md for what is taken from where.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -10,7 +11,7 @@
 #include "sim/fleet.h"
 #include "store/plans.h"
 
-namespace thinkplan::cli {
+namespace thinkplan::pipeline {
 
 struct BuiltScenario {
   sim::FleetScenario scenario;
@@ -18,8 +19,10 @@ struct BuiltScenario {
 };
 
 // `devices` overrides the planned devices of named self-hosted systems (whole replicas are kept; a remainder is
-// noted). Throws InputError when the plan cannot be simulated (infeasible, unknown system, missing price).
-BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::string, long>& devices);
+// noted). The catalogues are read from `data_dir`. Throws InputError when the plan cannot be simulated
+// (infeasible, unknown system, missing price).
+BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::string, long>& devices,
+                            const std::filesystem::path& data_dir);
 
 // The Beta(a, b) with a + b = `concentration` whose accuracy under the aggregation equals `accuracy`.
 sim::McProblemSpec CorrectnessMatching(double accuracy, sim::McAggregation aggregation, int samples, double d_prime,
@@ -29,4 +32,4 @@ sim::McProblemSpec CorrectnessMatching(double accuracy, sim::McAggregation aggre
 // 1.645 sigma - sigma^2 / 2, the smaller root); no thinking when the mean is 0.
 sim::TokenDraw TokensFromMeanAndP95(double mean, double p95, double cap, double answer_tokens);
 
-}  // namespace thinkplan::cli
+}  // namespace thinkplan::pipeline

@@ -1,4 +1,4 @@
-#include "cli/progress.h"
+#include "pipeline/progress.h"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-namespace thinkplan::cli {
+namespace thinkplan::pipeline {
 
 Progress::Progress(std::ostream& err, std::string label, std::size_t total, bool enabled)
     : err_(err), label_(std::move(label)), total_(total), enabled_(enabled) {}
@@ -40,4 +40,4 @@ void Progress::Finish() {
   drawn_ = false;
 }
 
-}  // namespace thinkplan::cli
+}  // namespace thinkplan::pipeline

@@ -7,7 +7,7 @@
 
 #include "core/timing.h"
 
-namespace thinkplan::cli {
+namespace thinkplan::pipeline {
 
 class Progress {
  public:
@@ -30,4 +30,4 @@ class Progress {
   Stopwatch since_draw_;
 };
 
-}  // namespace thinkplan::cli
+}  // namespace thinkplan::pipeline

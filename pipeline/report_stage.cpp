@@ -1,4 +1,4 @@
-#include "cli/report_stage.h"
+#include "pipeline/report_stage.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,17 +9,17 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.h"
-#include "cli/plan_common.h"
 #include "core/atomic_file.h"
 #include "core/errors.h"
 #include "core/training_economics.h"
+#include "pipeline/exchange_stage.h"
+#include "pipeline/plan_stage.h"
 #include "planner/exchange.h"
 #include "planner/workload.h"
 #include "store/fits.h"
 #include "store/plans.h"
 
-namespace thinkplan::cli {
+namespace thinkplan::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
@@ -210,17 +210,11 @@ void AddProvenance(reports::ReportInputs& in, const planner::Workload& workload,
   for (auto& [key, row] : groups) in.provenance.push_back(std::move(row));
 }
 
-void AddExchange(reports::ReportInputs& in, store::Database& db, const CurveSet& curves) {
-  std::vector<planner::UnusableSurface> unusable;
-  for (const store::StoredFit& fit : store::ListFits(db)) {
-    if (fit.kind != "training" || fit.quality.usable()) continue;
-    unusable.push_back({{fit.key.system, fit.key.task_class, fit.key.difficulty},
-                        fit.axis == "samples" ? TestTimeAxis::kSamples : TestTimeAxis::kThinkingTokens,
-                        fit.quality.status, fit.quality.reason, fit.quality.n_points});
-  }
+void AddExchange(reports::ReportInputs& in, store::Database& db, const CurveSet& curves, const fs::path& data_dir) {
+  const std::vector<planner::UnusableSurface> unusable = UnusableTrainingFits(db);
   if (curves.training().empty() && unusable.empty()) return;
   std::vector<ChinchillaLaw> laws;
-  const fs::path laws_csv = DefaultDataDir() / "published" / "training_scaling.csv";
+  const fs::path laws_csv = data_dir / "published" / "training_scaling.csv";
   if (fs::exists(laws_csv)) laws = LoadChinchillaLaws(laws_csv);
   in.exchange = planner::ComputeExchange(curves.training(), unusable, laws, {}).ToJson();
 }
@@ -231,7 +225,8 @@ fs::path SpecsDirOf(const fs::path& report) {
 
 }  // namespace
 
-reports::ReportInputs GatherReportInputs(store::Database& db, long plan_id, std::optional<long> simulation_id) {
+reports::ReportInputs GatherReportInputs(store::Database& db, long plan_id, std::optional<long> simulation_id,
+                                         const fs::path& data_dir) {
   const store::StoredPlan stored = store::LoadPlan(db, plan_id);
   reports::ReportInputs in;
   in.plan_id = stored.id;
@@ -257,7 +252,7 @@ reports::ReportInputs GatherReportInputs(store::Database& db, long plan_id, std:
   const std::vector<Run> runs = db.ListRuns();
   AddCurves(in, workload, curves, runs);
   AddProvenance(in, workload, runs);
-  AddExchange(in, db, curves);
+  AddExchange(in, db, curves, data_dir);
   return in;
 }
 
@@ -288,10 +283,16 @@ WrittenReport WriteReport(const reports::Document& document, ReportFormat format
   return written;
 }
 
-void WriteReports(store::Database& db, long plan_id, std::optional<long> simulation_id, const fs::path& out_dir) {
-  const reports::Document document = reports::BuildReport(GatherReportInputs(db, plan_id, simulation_id));
-  WriteReport(document, ReportFormat::kHtml, out_dir / "report.html");
-  WriteReport(document, ReportFormat::kMarkdown, out_dir / "report.md");
+std::vector<ReportFile> ReportFilesIn(const fs::path& out_dir) {
+  return {{ReportFormat::kHtml, out_dir / "report.html"}, {ReportFormat::kMarkdown, out_dir / "report.md"}};
 }
 
-}  // namespace thinkplan::cli
+ReportStageResult ReportStage(store::Database& db, long plan_id, std::optional<long> simulation_id,
+                              const fs::path& data_dir, const std::vector<ReportFile>& files) {
+  const reports::Document document = reports::BuildReport(GatherReportInputs(db, plan_id, simulation_id, data_dir));
+  ReportStageResult result;
+  for (const ReportFile& file : files) result.written.push_back(WriteReport(document, file.format, file.path));
+  return result;
+}
+
+}  // namespace thinkplan::pipeline

@@ -1,4 +1,4 @@
-#include "cli/simulate_stage.h"
+#include "pipeline/simulate_stage.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,13 +7,13 @@
 
 #include <fmt/format.h>
 
-#include "cli/progress.h"
-#include "cli/simulate_scenario.h"
 #include "core/errors.h"
 #include "core/number_format.h"
+#include "pipeline/progress.h"
+#include "pipeline/simulate_scenario.h"
 #include "store/plans.h"
 
-namespace thinkplan::cli {
+namespace thinkplan::pipeline {
 namespace {
 
 using nlohmann::json;
@@ -200,11 +200,12 @@ bool SimulateSettings::IsValid(std::string* error) const {
   return true;
 }
 
-SimulationOutcome SimulatePlan(store::Database& db, long plan_id, const SimulateSettings& settings, std::ostream* progress) {
+SimulateStageResult SimulateStage(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
+                                  const SimulateSettings& settings, std::ostream* progress) {
   std::string error;
   if (!settings.IsValid(&error)) throw UsageError(error);
   const store::StoredPlan plan = store::LoadPlan(db, plan_id);
-  BuiltScenario built = BuildScenario(plan, settings.devices);
+  BuiltScenario built = BuildScenario(plan, settings.devices, data_dir);
   for (const auto& [name, count] : settings.devices) {
     const bool known = std::any_of(built.scenario.systems.begin(), built.scenario.systems.end(),
                                    [&](const sim::FleetSystem& s) { return s.name == name && !s.api; });
@@ -214,10 +215,10 @@ SimulationOutcome SimulatePlan(store::Database& db, long plan_id, const Simulate
   std::unique_ptr<Progress> bar;
   if (progress) {
     bar = std::make_unique<Progress>(*progress, "simulating", built.scenario.classes.size() + built.scenario.systems.size(),
-                                     Progress::StderrIsTerminal());
+                                     true);
     options.progress = [&](std::size_t done, std::size_t) { bar->Update(done); };
   }
-  SimulationOutcome out;
+  SimulateStageResult out;
   out.summary = sim::SimulateFleet(built.scenario, options);
   if (bar) bar->Finish();
   if (settings.capacity_check) out.capacity_checks = CheckCapacity(built.scenario, out.summary, options);
@@ -232,8 +233,4 @@ SimulationOutcome SimulatePlan(store::Database& db, long plan_id, const Simulate
   return out;
 }
 
-long SimulateStoredPlan(store::Database& db, long plan_id, const SimulateSettings& settings, std::ostream* progress_or_null) {
-  return SimulatePlan(db, plan_id, settings, progress_or_null).id;
-}
-
-}  // namespace thinkplan::cli
+}  // namespace thinkplan::pipeline

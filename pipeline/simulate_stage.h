@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <iosfwd>
 #include <map>
 #include <string>
@@ -14,7 +15,7 @@
 #include "sim/fleet.h"
 #include "store/database.h"
 
-namespace thinkplan::cli {
+namespace thinkplan::pipeline {
 
 struct SimulateSettings {
   uint64_t seed = 42;
@@ -40,7 +41,7 @@ struct CapacityCheck {
   std::string explanation;
 };
 
-struct SimulationOutcome {
+struct SimulateStageResult {
   long id = 0;  // stored simulation id
   sim::FleetSummary summary;
   std::vector<CapacityCheck> capacity_checks;
@@ -48,11 +49,10 @@ struct SimulationOutcome {
   nlohmann::json json;             // as stored
 };
 
-// Simulates stored plan `plan_id` and stores the result. `progress` (nullptr for none) gets a progress bar when
-// it is a terminal.
-SimulationOutcome SimulatePlan(store::Database& db, long plan_id, const SimulateSettings& settings, std::ostream* progress);
+// Simulates stored plan `plan_id`, with the catalogues of `data_dir`, and stores the result. Invalid settings and
+// --devices naming no self-hosted system of the plan are UsageErrors. `progress` (nullptr for none) gets a
+// progress bar.
+SimulateStageResult SimulateStage(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
+                                  const SimulateSettings& settings = {}, std::ostream* progress = nullptr);
 
-// The same, returning only the stored simulation id: what `thinkplan demo` calls.
-long SimulateStoredPlan(store::Database& db, long plan_id, const SimulateSettings& settings, std::ostream* progress_or_null);
-
-}  // namespace thinkplan::cli
+}  // namespace thinkplan::pipeline

@@ -1,4 +1,4 @@
-#include "cli/simulate_scenario.h"
+#include "pipeline/simulate_scenario.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,14 +6,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.h"
 #include "core/curves.h"
 #include "core/errors.h"
 #include "core/special_functions.h"
 #include "planner/options.h"
 #include "planner/workload.h"
 
-namespace thinkplan::cli {
+namespace thinkplan::pipeline {
 namespace {
 
 using nlohmann::json;
@@ -131,13 +130,14 @@ sim::TokenDraw TokensFromMeanAndP95(double mean, double p95, double cap, double 
   return draw;
 }
 
-BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::string, long>& devices) {
+BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::string, long>& devices,
+                            const std::filesystem::path& data_dir) {
   const json body = json::parse(plan.plan_json);
   if (!body.value("feasible", false)) {
     throw InputError(PlanField(plan.id, "feasible") + " is false: " + body.value("reason", "") + "; there is nothing to simulate");
   }
   const planner::Workload workload = planner::ParseWorkload(json::parse(plan.workload_json), fmt::format("plan {} workload", plan.id));
-  const planner::Catalogues catalogues = planner::Catalogues::Load(DefaultDataDir());
+  const planner::Catalogues catalogues = planner::Catalogues::Load(data_dir);
   BuiltScenario out;
   sim::FleetScenario& s = out.scenario;
   s.days_per_month = workload.days_per_month;
@@ -270,4 +270,4 @@ BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::s
   return out;
 }
 
-}  // namespace thinkplan::cli
+}  // namespace thinkplan::pipeline

@@ -1,0 +1,130 @@
+#include "pipeline/plan_stage.h"
+
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/atomic_file.h"
+#include "core/errors.h"
+#include "core/timing.h"
+#include "store/fits.h"
+
+namespace thinkplan::pipeline {
+std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workload workload,
+                                             const std::filesystem::path& data_dir) {
+  const Stopwatch stopwatch;
+  auto loaded = std::make_unique<LoadedInputs>();
+  loaded->curves = store::LoadCurveSet(db);
+  loaded->inputs.workload = std::move(workload);
+  loaded->inputs.curves = &loaded->curves;
+  loaded->inputs.runs = db.ListRuns();
+  loaded->inputs.catalogues = planner::Catalogues::Load(data_dir);
+  loaded->inputs.load_seconds = stopwatch.Seconds();
+  return loaded;
+}
+
+long StorePlan(store::Database& db, const planner::Workload& workload, const planner::PlanResult& result,
+               std::optional<long> base_plan_id) {
+  store::StoredPlan plan;
+  plan.workload_name = workload.name;
+  plan.workload_json = planner::ToJson(workload).dump();
+  plan.workload_hash = store::Sha256Hex(plan.workload_json);
+  plan.fits_hash = result.fits_hash;
+  plan.base_plan_id = base_plan_id;
+  plan.plan_json = result.ToJson().dump();
+  return store::SavePlan(db, std::move(plan));
+}
+
+store::Database OpenExistingDatabase(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) {
+    throw InputError("database " + path.string() + " does not exist (run `thinkplan demo` or `thinkplan ingest` first)");
+  }
+  return store::Database::Open(path);
+}
+
+nlohmann::json PolicyOfStoredPlan(const store::StoredPlan& stored, std::optional<planner::PolicyTarget> target) {
+  planner::PolicyInputs in;
+  in.plan_id = stored.id;
+  in.plan = nlohmann::json::parse(stored.plan_json);
+  in.workload = nlohmann::json::parse(stored.workload_json);
+  in.workload_hash = stored.workload_hash;
+  in.fits_hash = stored.fits_hash;
+  in.created_at = stored.created_at;
+  in.target = target;
+  return planner::BuildPolicy(in);
+}
+
+PlanStageResult PlanStage(store::Database& db, planner::Workload workload, const std::filesystem::path& data_dir,
+                          const PlanStageOptions& options) {
+  const auto loaded = LoadPlanInputs(db, std::move(workload), data_dir);
+  PlanStageResult result;
+  result.plan = planner::MakePlan(loaded->inputs, options.plan);
+  if (result.plan.feasible && options.store) {
+    result.plan_id = StorePlan(db, loaded->inputs.workload, result.plan, std::nullopt);
+  }
+  return result;
+}
+
+WhatIfStageResult WhatIfStage(store::Database& db, long base_plan_id, const std::filesystem::path& data_dir,
+                              const WhatIfStageOptions& options) {
+  const store::StoredPlan stored = store::LoadPlan(db, base_plan_id);
+  planner::Workload workload = planner::ParseWorkload(nlohmann::json::parse(stored.workload_json),
+                                                      fmt::format("plan {} workload", stored.id));
+  const nlohmann::json base_json = nlohmann::json::parse(stored.plan_json);
+  planner::PlanOptions base_options;
+  if (base_json["budget_usd_per_month"].is_number()) base_options.budget_usd_per_month = base_json["budget_usd_per_month"].get<double>();
+  base_options.objective = planner::ParseObjective(base_json.value("objective", "max_accuracy"));
+  if (base_json["target_accuracy"].is_number()) base_options.target_accuracy = base_json["target_accuracy"].get<double>();
+  base_options.robust = base_json.value("robust", false);
+
+  WhatIfStageResult result;
+  result.base_plan_id = stored.id;
+  auto loaded = LoadPlanInputs(db, workload, data_dir);
+  std::vector<planner::WhatIfChange>& changes = result.changes;
+  std::set<std::string> keys;
+  for (const std::string& text : options.changes) {
+    changes.push_back(planner::ParseWhatIf(text, workload, loaded->inputs.catalogues));
+    if (!keys.insert(changes.back().key).second) throw UsageError("--set '" + text + "': " + changes.back().key + " is set twice");
+  }
+  planner::Workload changed_workload = loaded->inputs.workload;
+  planner::PlanOptions changed_options = base_options;
+  planner::ApplyWhatIf(changes, loaded->inputs.catalogues, &changed_workload, &changed_options.budget_usd_per_month);
+
+  // The base is re-planned on the current fits so that the difference shows the changes alone. The what-if plan
+  // reuses the base's options for every class the changes leave alone (budget, volume and SLO changes touch none).
+  // The router, training and volume analyses are made only for a plan that is shown in full or stored.
+  const auto skip_analyses = [](planner::PlanOptions& o) {
+    o.analyse_routing = false;
+    o.analyse_training = false;
+    o.volume_sweep.clear();
+  };
+  if (!options.analyses) {
+    skip_analyses(base_options);
+    if (!options.store) skip_analyses(changed_options);
+  }
+  result.base = planner::MakePlan(loaded->inputs, base_options);
+  planner::PlanInputs changed_inputs = std::move(loaded->inputs);
+  changed_inputs.workload = std::move(changed_workload);
+  const std::vector<bool> regenerate = planner::OptionsChanged(changes, changed_inputs.workload);
+  changed_inputs.reuse.assign(result.base.candidates.size(), nullptr);
+  for (std::size_t ci = 0; ci < result.base.candidates.size(); ++ci) {
+    if (!regenerate[ci]) changed_inputs.reuse[ci] = result.base.candidates[ci];
+  }
+  result.changed = planner::MakePlan(changed_inputs, changed_options);
+  if (result.changed.feasible && options.store) {
+    result.plan_id = StorePlan(db, changed_inputs.workload, result.changed, stored.id);
+  }
+  return result;
+}
+
+ExportPolicyResult ExportPolicyStage(store::Database& db, long plan_id, const ExportPolicyOptions& options) {
+  ExportPolicyResult result;
+  result.policy = PolicyOfStoredPlan(store::LoadPlan(db, plan_id), options.target);
+  if (options.path) {
+    WriteFileAtomically(*options.path, result.policy.dump(2) + "\n");
+    result.path = options.path;
+  }
+  return result;
+}
+
+}  // namespace thinkplan::pipeline

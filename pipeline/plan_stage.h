@@ -1,0 +1,97 @@
+// The plan stages: plan a workload on the stored fits and runs and store the plan (`thinkplan plan`, the demo),
+// re-plan a stored plan under changed assumptions (`thinkplan whatif`), and export a stored plan's serving policy
+// (`thinkplan export-policy`, the demo). Also what the commands share around them: reading the planner's inputs
+// from the store and the data folder, storing a plan with the hashes of its inputs, and opening the store.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "planner/plan.h"
+#include "planner/policy.h"
+#include "planner/whatif.h"
+#include "store/database.h"
+#include "store/plans.h"
+
+namespace thinkplan::pipeline {
+
+// The curve set lives beside the inputs that point at it.
+struct LoadedInputs {
+  CurveSet curves;
+  planner::PlanInputs inputs;
+};
+
+// Fits and runs from the store and catalogues from `data_dir` for `workload`; the time taken is recorded as the
+// "load" pass.
+std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workload workload,
+                                             const std::filesystem::path& data_dir);
+
+// Stores the plan (workload JSON and its SHA-256, fits hash, plan JSON) and returns its id.
+long StorePlan(store::Database& db, const planner::Workload& workload, const planner::PlanResult& result,
+               std::optional<long> base_plan_id);
+
+// The serving policy of a stored plan (DESIGN.md section 2), in each system's own request format or `target`'s.
+nlohmann::json PolicyOfStoredPlan(const store::StoredPlan& stored, std::optional<planner::PolicyTarget> target);
+
+// Opens an existing database; a missing file is an InputError that says how to make one.
+store::Database OpenExistingDatabase(const std::filesystem::path& path);
+
+struct PlanStageOptions {
+  // Budget, objective, target accuracy, robustness. Default: the workload's own.
+  planner::PlanOptions plan;
+  // Store the plan when it is feasible. Default true.
+  bool store = true;
+};
+
+struct PlanStageResult {
+  planner::PlanResult plan;
+  std::optional<long> plan_id;  // the stored plan; empty when infeasible or not stored
+};
+
+// Plans `workload` on the stored fits and runs and the catalogues of `data_dir`; stores a feasible plan.
+// An infeasible plan is returned, not thrown: `plan.feasible` is false and `plan.reason` says why.
+PlanStageResult PlanStage(store::Database& db, planner::Workload workload, const std::filesystem::path& data_dir,
+                          const PlanStageOptions& options = {});
+
+struct WhatIfStageOptions {
+  // KEY=VALUE changes (planner/whatif.h lists the keys); a key given twice is a UsageError. Default: none.
+  std::vector<std::string> changes;
+  // Store a feasible what-if plan, with the base plan as its base. Default true.
+  bool store = true;
+  // Router, training and volume analyses for both plans, for a caller that shows them in full (JSON). A stored
+  // what-if plan always has them. Default false.
+  bool analyses = false;
+};
+
+struct WhatIfStageResult {
+  long base_plan_id = 0;
+  std::vector<planner::WhatIfChange> changes;  // as parsed, in the order given
+  planner::PlanResult base;     // the base plan re-planned on the current fits, so the difference is the changes'
+  planner::PlanResult changed;  // the what-if plan
+  std::optional<long> plan_id;  // the stored what-if plan; empty when infeasible or not stored
+};
+
+// Re-plans stored plan `base_plan_id` with its own options and again with `options.changes` applied; the what-if
+// plan reuses the base's options for every class the changes leave alone.
+WhatIfStageResult WhatIfStage(store::Database& db, long base_plan_id, const std::filesystem::path& data_dir,
+                              const WhatIfStageOptions& options);
+
+struct ExportPolicyOptions {
+  // Every option in this target's request format. Default: each system's own.
+  std::optional<planner::PolicyTarget> target;
+  // Also write the policy there as indented JSON (a temporary file, then renamed). Default: not written.
+  std::optional<std::filesystem::path> path;
+};
+
+struct ExportPolicyResult {
+  nlohmann::json policy;
+  std::optional<std::filesystem::path> path;  // where it was written, if it was
+};
+
+// The serving policy of stored plan `plan_id`.
+ExportPolicyResult ExportPolicyStage(store::Database& db, long plan_id, const ExportPolicyOptions& options = {});
+
+}  // namespace thinkplan::pipeline

@@ -1,4 +1,4 @@
-// `thinkplan cost`: what one thinking query costs, through a priced API or on self-hosted GPUs (DESIGN.md 3.5).
+// `thinkplan cost`: what one thinking query costs, through a priced API or on self-hosted GPUs (docs/design.md 3.5).
 #include <algorithm>
 #include <filesystem>
 #include <ostream>

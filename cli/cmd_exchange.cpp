@@ -1,4 +1,4 @@
-// `thinkplan exchange`: what training compute is worth in thinking compute (DESIGN.md 3.4): the exchange rates
+// `thinkplan exchange`: what training compute is worth in thinking compute (docs/design.md 3.4): the exchange rates
 // of the stored training fits, Snell et al.'s FLOPs-matched multipliers and the Sardana-Frankle optimum.
 #include <ostream>
 

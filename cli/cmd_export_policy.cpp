@@ -1,5 +1,5 @@
 // `thinkplan export-policy --plan ID`: the stored plan as a serving policy with the request parameters of each
-// target (DESIGN.md section 2; schema in docs/policy.schema.json).
+// target (docs/design.md section 2; schema in docs/policy.schema.json).
 #include <ostream>
 
 #include "cli/command.h"

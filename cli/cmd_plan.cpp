@@ -1,5 +1,5 @@
 // `thinkplan plan WORKLOAD.json`: solve the workload on the stored fits and runs, print the allocation, intervals,
-// cost, capacity and frontier, and store the plan (DESIGN.md 3.6, docs/planner.md).
+// cost, capacity and frontier, and store the plan (docs/design.md 3.6, docs/planner.md).
 #include <ostream>
 
 #include <fmt/format.h>

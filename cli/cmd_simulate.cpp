@@ -1,4 +1,4 @@
-// `thinkplan simulate --plan ID`: the fleet simulation of a stored plan (DESIGN.md 3.7), simulated against
+// `thinkplan simulate --plan ID`: the fleet simulation of a stored plan (docs/design.md 3.7), simulated against
 // planned figures side by side, the capacity check (one device fewer), stored for `thinkplan report`.
 #include <cmath>
 #include <limits>

@@ -1,4 +1,4 @@
-// The GPU cost model of DESIGN.md section 3.5: what a decode step, a prefill and a whole thinking query cost on a
+// The GPU cost model of docs/design.md section 3.5: what a decode step, a prefill and a whole thinking query cost on a
 // serving replica (one device or a tensor-parallel group), and what an API query costs at list prices.
 //
 //   decode step    t(B, S) = t0 + max(B (2 P_active + A S) / F_eff, (W_read(B) + B S kv) / BW_eff)

@@ -20,7 +20,7 @@ struct CurveKey {
   std::string ToString() const;  // "system / class[ / difficulty]"
 };
 
-// Majority-vote wrong-answer concentration fitted from a cons@k point (DESIGN.md 3.3).
+// Majority-vote wrong-answer concentration fitted from a cons@k point (docs/design.md 3.3).
 struct RhoEstimate {
   double rho = 0;
   Interval interval;

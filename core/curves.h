@@ -39,7 +39,7 @@ struct FitQuality {
 double DeltaMethodVariance(const std::vector<double>& gradient, const std::vector<double>& covariance);
 
 // ---------------------------------------------------------------------------------------------------------------
-// Sequential scaling: accuracy against thinking tokens b (DESIGN.md 3.1).
+// Sequential scaling: accuracy against thinking tokens b (docs/design.md 3.1).
 enum class SequentialForm {
   kSigmoid,    // params (lo, hi, k, ln_b50): lo + (hi - lo) sigmoid(k (ln b - ln_b50))
   kLogLinear,  // params (alpha, beta): alpha + beta ln b, clipped to [0, 1]
@@ -78,7 +78,7 @@ struct SequentialCurve {
 };
 
 // ---------------------------------------------------------------------------------------------------------------
-// Tokens actually used under a cap (DESIGN.md 3.2): thinking length L ~ LogNormal(mu, sigma), used = min(L, b).
+// Tokens actually used under a cap (docs/design.md 3.2): thinking length L ~ LogNormal(mu, sigma), used = min(L, b).
 struct TokenModel {
   double mu = 0.0;
   double sigma = 1.0;
@@ -93,7 +93,7 @@ struct TokenModel {
 };
 
 // ---------------------------------------------------------------------------------------------------------------
-// Parallel scaling (DESIGN.md 3.3): per-problem success probability p ~ Beta(a, b) within a class.
+// Parallel scaling (docs/design.md 3.3): per-problem success probability p ~ Beta(a, b) within a class.
 struct BetaDifficulty {
   double a = 1.0;
   double b = 1.0;
@@ -138,7 +138,7 @@ double BestOfNGivenP(double p, long n, double d_prime);
 double UnbiasedPassAtK(long n, long c, long k);
 
 // ---------------------------------------------------------------------------------------------------------------
-// Training compute against test-time compute (DESIGN.md 3.4): logit acc = t0 + t1 ln C_train + t2 ln x, where x
+// Training compute against test-time compute (docs/design.md 3.4): logit acc = t0 + t1 ln C_train + t2 ln x, where x
 // is thinking tokens (sequential) or samples k (parallel).
 enum class TestTimeAxis { kThinkingTokens, kSamples };
 std::string_view ToString(TestTimeAxis axis);

@@ -1,4 +1,4 @@
-// Typed errors shared by every stage. The CLI maps each kind to an exit code (DESIGN.md section 4):
+// Typed errors shared by every stage. The CLI maps each kind to an exit code (docs/design.md section 4):
 // 0 ok, 1 usage, 2 input, 3 internal.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Transformer shapes for the GPU cost model (DESIGN.md section 3.5): the architecture facts that decide how many
+// Transformer shapes for the GPU cost model (docs/design.md section 3.5): the architecture facts that decide how many
 // bytes and FLOPs a token costs, and the catalogue files they are read from (data/models/models.csv, and the
 // hardware and system catalogues under data/published/).
 #pragma once

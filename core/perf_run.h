@@ -1,4 +1,4 @@
-// A performance run: the measured cost of serving a model shape on an accelerator (DESIGN.md section 2,
+// A performance run: the measured cost of serving a model shape on an accelerator (docs/design.md section 2,
 // "Performance runs"). Produced by `thinkplan measure` or imported from public measurements.
 #pragma once
 

@@ -1,6 +1,6 @@
 // The measured inputs: a run (one system on one task class at one setting), the per-problem results behind it,
 // and the catalogue rows (systems, hardware) they refer to. Field names are the interchange format of
-// DESIGN.md section 2 and docs/formats.md.
+// docs/design.md section 2 and docs/formats.md.
 #pragma once
 
 #include <optional>

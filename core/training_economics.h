@@ -1,5 +1,5 @@
 // Training compute against inference compute, without fitting: Snell et al.'s FLOPs-matched multiplier, the
-// Chinchilla loss law and the Sardana-Frankle inference-aware optimum (DESIGN.md section 3.4).
+// Chinchilla loss law and the Sardana-Frankle inference-aware optimum (docs/design.md section 3.4).
 #pragma once
 
 #include <filesystem>

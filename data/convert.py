@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Convert the shared source data into thinkplan's interchange format (docs/formats.md, DESIGN.md section 2).
+"""Convert the shared source data into thinkplan's interchange format (docs/formats.md, docs/design.md section 2).
 
 Usage:
   data/convert.py [SOURCE] [OUT]        write the converted files (defaults: ../shared/data and data/, both

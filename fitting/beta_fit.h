@@ -1,4 +1,4 @@
-// The difficulty distribution within a class, p ~ Beta(a, b) (DESIGN.md 3.3): by beta-binomial maximum likelihood
+// The difficulty distribution within a class, p ~ Beta(a, b) (docs/design.md 3.3): by beta-binomial maximum likelihood
 // on per-problem (samples, correct), or by the binomial likelihood of aggregate pass@k points when that is all
 // there is.
 #pragma once

@@ -15,7 +15,7 @@ struct Options {
   // Fewest distinct x values (budgets or token counts) for the four-parameter sigmoid; with fewer the log-linear
   // form is fitted and the status says "fallback". Four: one per parameter, below which the sigmoid interpolates.
   int min_distinct_x_for_sigmoid = 4;
-  // Choose the log-linear form over the sigmoid when its AIC is lower (DESIGN.md 3.1).
+  // Choose the log-linear form over the sigmoid when its AIC is lower (docs/design.md 3.1).
   bool select_by_aic = true;
   // Ceres (and Newton) limits for each maximum-likelihood fit.
   int max_iterations = 200;

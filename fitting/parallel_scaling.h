@@ -1,4 +1,4 @@
-// Fits and estimates around parallel scaling (DESIGN.md 3.3) beyond the Beta itself: the wrong-answer concentration
+// Fits and estimates around parallel scaling (docs/design.md 3.3) beyond the Beta itself: the wrong-answer concentration
 // rho from a majority-vote point, Brown et al.'s exponentiated power law of coverage, the empirical unbiased pass@k
 // with its interval, and expectations over a Beta by Gauss-Jacobi quadrature.
 #pragma once

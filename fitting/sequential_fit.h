@@ -1,4 +1,4 @@
-// Sequential scaling (DESIGN.md 3.1): accuracy against thinking tokens, fitted by binomial maximum likelihood.
+// Sequential scaling (docs/design.md 3.1): accuracy against thinking tokens, fitted by binomial maximum likelihood.
 // The sigmoid lo + (hi - lo) sigmoid(k (ln b - ln b50)) where the data can carry it, else (or where AIC prefers
 // it) the log-linear alpha + beta ln b, with the status saying which and why.
 #pragma once

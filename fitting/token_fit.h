@@ -1,4 +1,4 @@
-// Tokens actually used under a budget (DESIGN.md 3.2): thinking length L ~ LogNormal(mu, sigma), used = min(L, b).
+// Tokens actually used under a budget (docs/design.md 3.2): thinking length L ~ LogNormal(mu, sigma), used = min(L, b).
 // Two fits: from mean tokens at several budgets (aggregate runs) and from per-problem token counts (censored MLE).
 #pragma once
 

@@ -1,4 +1,4 @@
-// Training compute against test-time compute (DESIGN.md 3.4): the joint surface logit acc = t0 + t1 ln C_train +
+// Training compute against test-time compute (docs/design.md 3.4): the joint surface logit acc = t0 + t1 ln C_train +
 // t2 ln x (x = thinking tokens or samples) by binomial maximum likelihood, the exchange rate it implies, Snell et
 // al.'s FLOPs-matched multiplier and the Chinchilla-plus-inference optimum of Sardana and Frankle.
 #pragma once

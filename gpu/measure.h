@@ -1,4 +1,4 @@
-// GPU measurement for the rest of thinkplan, behind a plain C++ header (DESIGN.md section 6): probe a device,
+// GPU measurement for the rest of thinkplan, behind a plain C++ header (docs/design.md section 6): probe a device,
 // run the harness on it (CUDA) or the same steps at small scale on the CPU (Eigen), and turn its records into
 // PerfRuns. Builds without CUDA too; the CUDA device then reports that it is unavailable.
 #pragma once

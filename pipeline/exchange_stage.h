@@ -1,4 +1,4 @@
-// The exchange stage of `thinkplan exchange` (DESIGN.md 3.4): the stored training fits against the published
+// The exchange stage of `thinkplan exchange` (docs/design.md 3.4): the stored training fits against the published
 // scaling laws of the data folder, as exchange rates, Snell's FLOPs-matched table and the Sardana-Frankle optimum.
 #pragma once
 

@@ -33,7 +33,7 @@ std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workl
 long StorePlan(store::Database& db, const planner::Workload& workload, const planner::PlanResult& result,
                std::optional<long> base_plan_id);
 
-// The serving policy of a stored plan (DESIGN.md section 2), in each system's own request format or `target`'s.
+// The serving policy of a stored plan (docs/design.md section 2), in each system's own request format or `target`'s.
 nlohmann::json PolicyOfStoredPlan(const store::StoredPlan& stored, std::optional<planner::PolicyTarget> target);
 
 // Opens an existing database; a missing file is an InputError that says how to make one.

@@ -1,4 +1,4 @@
-// The budget allocation at the heart of the planner (DESIGN.md section 3.6): per task class a set of options
+// The budget allocation at the heart of the planner (docs/design.md section 3.6): per task class a set of options
 // (cost per query, accuracy), traffic fractions x_ij summing to 1 per class, and one of three objectives.
 // Solved exactly by walking the upper concave hulls of all classes in order of marginal value per dollar:
 // the LP optimum, with at most one class splitting its traffic between two adjacent hull options.

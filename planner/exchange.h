@@ -1,4 +1,4 @@
-// Training compute against thinking compute (DESIGN.md 3.4), as `thinkplan exchange` reports it: the exchange rate
+// Training compute against thinking compute (docs/design.md 3.4), as `thinkplan exchange` reports it: the exchange rate
 // of every fitted training surface, Snell et al.'s FLOPs-matched multipliers over a grid of size ratios M and
 // inference-to-pretraining token ratios R, and the Sardana-Frankle inference-aware optimum as demand grows.
 #pragma once

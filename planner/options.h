@@ -1,4 +1,4 @@
-// Serving options per task class and difficulty bucket (DESIGN.md 3.6): system x mode x thinking budget x samples
+// Serving options per task class and difficulty bucket (docs/design.md 3.6): system x mode x thinking budget x samples
 // x aggregation, each with its expected accuracy and interval (from the fitted curves, or from a stored run where
 // no curve exists), tokens, cost per query and p95 latency. The composition rules are in docs/planner.md.
 #pragma once

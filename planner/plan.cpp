@@ -198,7 +198,7 @@ double TierMonthly(const Workload& w, const std::string& tier) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Training versus inference on the fitted surfaces (DESIGN.md 3.4).
+// Training versus inference on the fitted surfaces (docs/design.md 3.4).
 
 // A usable surface of `family` on the samples axis for a bucket: its own difficulty, else the class as a whole.
 const TrainingSurface* SurfaceFor(const CurveSet& curves, const std::string& family, const BucketSpec& bucket) {

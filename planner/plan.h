@@ -1,4 +1,4 @@
-// The plan pipeline (DESIGN.md 3.6), one function with named, timed passes: options -> routing -> solve ->
+// The plan pipeline (docs/design.md 3.6), one function with named, timed passes: options -> routing -> solve ->
 // router analysis -> capacity -> uncertainty. Input: a workload, fitted curves, stored runs and the cost
 // catalogues; output: the allocation per class and routed bucket with traffic fractions, expected accuracy with its
 // interval, cost, latency, the frontier, the fleet at peak and the training / inference split.
@@ -134,7 +134,7 @@ struct VolumePoint {
   std::optional<double> continuous_params;
 };
 
-// The continuous optimum on the fitted training surface of the tiers' family (DESIGN.md 3.4), beside the tiers:
+// The continuous optimum on the fitted training surface of the tiers' family (docs/design.md 3.4), beside the tiers:
 // one model of any size between the smallest and the largest tier, serving every bucket that has a surface. It is
 // the best model to train if one is trained; whether training pays at all is the tiers' comparison (which has the
 // no-training plan), since the surface's accuracy and the measured runs' are not on one footing.

@@ -1,4 +1,4 @@
-// The exported serving policy (DESIGN.md section 2): per task class and routed bucket, the chosen options with
+// The exported serving policy (docs/design.md section 2): per task class and routed bucket, the chosen options with
 // traffic fractions, expected figures and the concrete request parameters of the target API or server; plus a
 // small validator for the subset of JSON Schema that docs/policy.schema.json uses, and a YAML writer.
 #pragma once

@@ -1,4 +1,4 @@
-// Difficulty routing (DESIGN.md 3.6): a router with confusion matrix C[t][p] = P(predicted p | true t) sends the
+// Difficulty routing (docs/design.md 3.6): a router with confusion matrix C[t][p] = P(predicted p | true t) sends the
 // traffic of true bucket t to predicted bucket p; each predicted bucket gets its own option, whose accuracy and
 // cost are the confusion-weighted mix of the true buckets' figures. Without a router the class is one bucket.
 #pragma once

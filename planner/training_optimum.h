@@ -1,4 +1,4 @@
-// The continuous training-versus-inference optimum on a fitted training surface (DESIGN.md 3.4 and 3.6): how much
+// The continuous training-versus-inference optimum on a fitted training surface (docs/design.md 3.4 and 3.6): how much
 // training compute C to buy for one model, and how many samples k each stream of its traffic gets, when accuracy
 // follows logit a = t0 + t1 ln C + t2 ln k. Training costs usd_per_flop x C amortised over the horizon; a sample
 // costs usd_per_param_sample x N with N = C / (6 D), so a larger model also makes every sample dearer.

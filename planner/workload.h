@@ -1,4 +1,4 @@
-// The workload a plan is made for (DESIGN.md section 2): task classes with their traffic, value, latency SLO,
+// The workload a plan is made for (docs/design.md section 2): task classes with their traffic, value, latency SLO,
 // verifier and router; the candidate systems (API or self-hosted); the budget or accuracy target, the objective,
 // and optional training tiers. Read from JSON with strict validation: every error names file, JSON path and value.
 #pragma once

@@ -1,4 +1,4 @@
-// The capacity-planning report of a stored plan (DESIGN.md section 4, `thinkplan report`): the question and the
+// The capacity-planning report of a stored plan (docs/design.md section 4, `thinkplan report`): the question and the
 // answer first, then per-class scaling curves, the cost-accuracy frontier, the routing table with the request
 // parameters the policy sends, capacity and simulated latency against the SLOs, training versus thinking, and
 // the provenance of every figure. Input is what the store holds, as JSON (the plan as PlanResult::ToJson wrote

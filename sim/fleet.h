@@ -1,4 +1,4 @@
-// The fleet simulator (DESIGN.md section 3.7): a discrete-event simulation of a serving fleet under a policy.
+// The fleet simulator (docs/design.md section 3.7): a discrete-event simulation of a serving fleet under a policy.
 // Queries arrive per class (Poisson, hourly profile), are routed with the router's confusion, draw an option by
 // traffic fraction, and run N samples on an API pool or on self-hosted replicas with continuous batching (step
 // times from core/cost_model.h, admission limited by KV memory), then a verifier. Correctness comes from the
@@ -19,7 +19,7 @@
 
 namespace thinkplan::sim {
 
-// Thinking length of one sample: LogNormal(mu, sigma) capped at `cap` (DESIGN.md 3.2), or exponential with the
+// Thinking length of one sample: LogNormal(mu, sigma) capped at `cap` (docs/design.md 3.2), or exponential with the
 // given mean (what the queueing tests use: it makes service times geometric, whose moments are known).
 struct TokenDraw {
   enum class Kind { kNone, kLogNormal, kExponential } kind = Kind::kNone;

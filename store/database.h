@@ -1,5 +1,5 @@
 // The thinkplan store: one SQLite file (WAL, foreign keys on, busy timeout, schema version table with forward
-// migrations). The only place in the project that touches SQLite (DESIGN.md section 5).
+// migrations). The only place in the project that touches SQLite (docs/design.md section 5).
 #pragma once
 
 #include <cstddef>

@@ -36,7 +36,7 @@ BOOST_AUTO_TEST_CASE(rho_is_recovered_from_a_cons_point) {
     BOOST_CHECK_SMALL(fit.rho - rho, 1e-6);
     BOOST_CHECK(fit.interval.Contains(rho));
   }
-  // The DESIGN reference point: cons@5 = 0.479 at rho = 0.5.
+  // The docs/design.md reference point: cons@5 = 0.479 at rho = 0.5.
   BOOST_CHECK_SMALL(FitRho(beta, 5, 1e6, 0.478752e6, Options{}).rho - 0.5, 1e-4);
   // Beyond reach: clamped with a fallback status.
   const RhoFit high = FitRho(beta, 64, 30, 29, Options{});

@@ -1,4 +1,4 @@
-// Parallel-scaling formulas (core/curves.h) against brute force, Monte Carlo and DESIGN.md 3.3's reference values.
+// Parallel-scaling formulas (core/curves.h) against brute force, Monte Carlo and docs/design.md 3.3's reference values.
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>

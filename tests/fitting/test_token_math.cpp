@@ -1,4 +1,4 @@
-// The truncated LogNormal model of tokens used (core/curves.h, DESIGN.md 3.2) against direct integration.
+// The truncated LogNormal model of tokens used (core/curves.h, docs/design.md 3.2) against direct integration.
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>

@@ -1,5 +1,5 @@
 // The planner layer above the allocation solver: workload validation (an error catalogue naming JSON paths), the
-// router confusion from an AUC (closed form), parallel accuracy through the rescaled Beta (DESIGN.md reference
+// router confusion from an AUC (closed form), parallel accuracy through the rescaled Beta (docs/design.md reference
 // values and the core's quadrature), routing and the router analysis on a hand-computed instance, and a plan on
 // the shipped default workload whose figures are recomputed here from the stored runs and list prices.
 #include <boost/test/unit_test.hpp>
@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(parallel_composition)
 
 BOOST_AUTO_TEST_CASE(reference_values_of_design_section_3_3) {
-  // Rescaling Beta(0.4, 0.6) to its own mean leaves it unchanged: the DESIGN.md reference values apply.
+  // Rescaling Beta(0.4, 0.6) to its own mean leaves it unchanged: the docs/design.md reference values apply.
   BetaDifficulty beta;
   beta.a = 0.4;
   beta.b = 0.6;

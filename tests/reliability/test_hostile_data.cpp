@@ -191,7 +191,7 @@ BOOST_AUTO_TEST_CASE(no_sql_text_is_built_around_values_in_the_source) {
   const std::regex formatted_sql(R"((fmt::format|snprintf|sprintf)\s*\([^;]*\b(SELECT|INSERT|UPDATE|DELETE|WHERE)\b)");
   const std::regex sql_keyword(R"(\b(SELECT|INSERT INTO|UPDATE|DELETE FROM)\b)");
   int files = 0, sql_files = 0;
-  for (const char* folder : {"store", "cli", "planner", "fitting", "sim", "reports"}) {
+  for (const char* folder : {"store", "cli", "pipeline", "planner", "fitting", "sim", "reports", "core", "gpu"}) {
     const auto root = SourceDir() / folder;
     if (!std::filesystem::exists(root)) continue;
     for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {

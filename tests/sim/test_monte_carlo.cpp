@@ -1,5 +1,5 @@
 // The Monte Carlo accuracy engine against independent references: Random123's Philox stream, libm, the Beta
-// moments, the closed form of pass@k, and the reference values of DESIGN.md section 3.3 (computed there by
+// moments, the closed form of pass@k, and the reference values of docs/design.md section 3.3 (computed there by
 // quadrature and confirmed by an independent Monte Carlo).
 #include <boost/test/unit_test.hpp>
 
@@ -108,7 +108,7 @@ BOOST_AUTO_TEST_CASE(pass_at_k_matches_the_closed_form) {
     const auto mc = Run(Spec(0.4, 0.6, k, aggregation), 400000);
     CheckAgainst(mc, ClosedFormPassAtK(0.4, 0.6, k), 12);
   }
-  CheckAgainst(Run(Spec(0.4, 0.6, 16, McAggregation::kPassAt), 400000), 0.7801, 4);  // DESIGN.md 3.3
+  CheckAgainst(Run(Spec(0.4, 0.6, 16, McAggregation::kPassAt), 400000), 0.7801, 4);  // docs/design.md 3.3
   CheckAgainst(Run(Spec(3.0, 2.0, 8, McAggregation::kPassAt), 400000), ClosedFormPassAtK(3.0, 2.0, 8), 12);
 }
 

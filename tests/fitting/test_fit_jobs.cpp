@@ -42,8 +42,8 @@ BOOST_AUTO_TEST_CASE(jobs_follow_what_the_data_hold) {
                  MakeRun("a3", "A", "cons@16", 16, 0.7), MakeRun("b1", "B", "pass@1", 4, 0.5, std::nullopt, "high"),
                  MakeRun("b2", "B", "pass@1", 4, 0.3, std::nullopt, "low")};
   // B has per-problem results at two settings: the one with more problems is used alone.
-  for (int i = 0; i < 30; ++i) inputs.problems["b1"].push_back({"b1", "p" + std::to_string(i), 4, double(i % 5)});
-  for (int i = 0; i < 10; ++i) inputs.problems["b2"].push_back({"b2", "p" + std::to_string(i), 4, double(i % 3)});
+  for (int i = 0; i < 30; ++i) inputs.problems["b1"].push_back({"b1", "p" + std::to_string(i), 4, double(i % 5), std::nullopt});
+  for (int i = 0; i < 10; ++i) inputs.problems["b2"].push_back({"b2", "p" + std::to_string(i), 4, double(i % 3), std::nullopt});
   const std::vector<FitJob> jobs = PlanFitJobs(inputs, {});
   BOOST_TEST(Count(jobs, FitKind::kSequential) == 1u);  // A has token counts; B has none
   BOOST_TEST(Count(jobs, FitKind::kTokens) == 1u);
@@ -84,11 +84,11 @@ BOOST_AUTO_TEST_CASE(training_jobs_need_two_family_members) {
   inputs.families = {{"S", "Fam", 1.0, 2.0}, {"M", "Fam", 7.0, 2.0}};
   inputs.runs = {MakeRun("s", "S", "pass@1", 10, 0.2), MakeRun("m", "M", "pass@1", 10, 0.4)};
   for (int i = 0; i < 40; ++i) {
-    inputs.problems["s"].push_back({"s", "p" + std::to_string(i), 10, double(i % 4)});
+    inputs.problems["s"].push_back({"s", "p" + std::to_string(i), 10, double(i % 4), std::nullopt});
   }
   BOOST_TEST(Count(PlanFitJobs(inputs, {}), FitKind::kTraining) == 0u);  // M has no per-problem results yet
   for (int i = 0; i < 40; ++i) {
-    inputs.problems["m"].push_back({"m", "p" + std::to_string(i), 10, double(i % 7)});
+    inputs.problems["m"].push_back({"m", "p" + std::to_string(i), 10, double(i % 7), std::nullopt});
   }
   const auto jobs = PlanFitJobs(inputs, {});
   const auto training = std::find_if(jobs.begin(), jobs.end(), [](const FitJob& j) { return j.kind == FitKind::kTraining; });

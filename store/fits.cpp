@@ -16,7 +16,8 @@ namespace {
 
 
 FitStatus ParseFitStatus(const std::string& text) {
-  for (FitStatus s : {FitStatus::kOk, FitStatus::kFallback, FitStatus::kInsufficientData, FitStatus::kNotConverged}) {
+  for (FitStatus s : {FitStatus::kOk, FitStatus::kFallback, FitStatus::kInsufficientData, FitStatus::kNotConverged,
+                      FitStatus::kUnidentified}) {
     if (ToString(s) == text) return s;
   }
   throw InternalError("fits table holds an unknown status '" + text + "'");

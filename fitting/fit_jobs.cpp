@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -18,7 +19,7 @@ namespace thinkplan::fitting {
 namespace {
 
 // Bump when a fit's code changes what it computes from the same rows: stored fits are then refitted.
-constexpr const char* kFittingVersion = "2";
+constexpr const char* kFittingVersion = "3";
 
 constexpr FitKind kAllKinds[] = {FitKind::kSequential, FitKind::kTokens, FitKind::kParallel,
                                  FitKind::kRho,        FitKind::kCoverage, FitKind::kTraining};
@@ -109,8 +110,52 @@ FitJob MakeJob(FitKind kind, const CurveKey& key, std::vector<Run> runs) {
   return job;
 }
 
+// Effort levels of pass@1 runs that give neither tokens used nor a budget: they place no point on a token axis.
+std::set<std::string> EffortWithoutTokens(const std::vector<Run>& pass1) {
+  std::set<std::string> levels;
+  for (const Run& run : pass1) {
+    if (!run.mean_output_tokens && !run.budget_tokens && !run.effort.empty()) levels.insert(run.effort);
+  }
+  return levels;
+}
+
+std::string JoinLevels(const std::set<std::string>& levels) {
+  std::string out;
+  for (const std::string& level : levels) out += (out.empty() ? "" : ", ") + level;
+  return out;
+}
+
+// Why the sequential and token curves of a key are not fitted (called only when they are not).
+SkippedSlice AxisSkip(FitKind kind, const CurveKey& key, const std::vector<Run>& pass1) {
+  const std::set<std::string> levels = EffortWithoutTokens(pass1);
+  if (!levels.empty()) {
+    return {kind, key, "effort levels without tokens",
+            "pass@1 runs give effort levels (" + JoinLevels(levels) +
+                ") but no tokens used or budget: effort is not yet mapped to tokens, so they fit no curve"};
+  }
+  if (kind == FitKind::kTokens) return {kind, key, "no token counts", "no run reports mean output tokens"};
+  if (pass1.empty()) return {kind, key, "no pass@1 run", "no pass@1 run: only aggregated (pass@k, cons@k) points"};
+  return {kind, key, "no token axis", "no pass@1 run gives tokens used or a budget"};
+}
+
+void ListCurveSkips(const CurveKey& key, const std::vector<Run>& pass1, bool sequential, bool tokens, bool parallel,
+                    bool consensus, const FitJobFilter& filter, std::vector<SkippedSlice>& skipped) {
+  const auto add = [&](FitKind kind, bool fitted, const std::function<SkippedSlice()>& why) {
+    if (!fitted && Wanted(filter, kind, key)) skipped.push_back(why());
+  };
+  add(FitKind::kSequential, sequential, [&] { return AxisSkip(FitKind::kSequential, key, pass1); });
+  add(FitKind::kTokens, tokens, [&] { return AxisSkip(FitKind::kTokens, key, pass1); });
+  const std::string no_spread = "no per-problem results with two or more samples and no pass@k at two k";
+  add(FitKind::kParallel, parallel, [&] { return SkippedSlice{FitKind::kParallel, key, "no repeated samples", no_spread}; });
+  add(FitKind::kCoverage, parallel, [&] { return SkippedSlice{FitKind::kCoverage, key, "no repeated samples", no_spread}; });
+  add(FitKind::kRho, consensus, [&] {
+    return SkippedSlice{FitKind::kRho, key, "no cons@k run",
+                        "no cons@k run (k > 1): rho is not fitted, so majority vote is never offered for this key"};
+  });
+}
+
 void PlanCurveJobs(const CurveKey& key, const std::vector<Run>& runs, const FitInputs& inputs,
-                   const FitJobFilter& filter, std::vector<FitJob>& jobs) {
+                   const FitJobFilter& filter, std::vector<FitJob>& jobs, std::vector<SkippedSlice>* skipped) {
   std::vector<Run> pass1, with_tokens, consensus;
   std::vector<ProblemResult> token_problems;
   for (const Run& run : runs) {
@@ -149,6 +194,7 @@ void PlanCurveJobs(const CurveKey& key, const std::vector<Run>& runs, const FitI
     job.setting = repeated.setting;
     jobs.push_back(job);
   }
+  if (skipped) ListCurveSkips(key, pass1, any_x, !with_tokens.empty(), parallel, !consensus.empty(), filter, *skipped);
 }
 
 // Training surfaces: per (family, class, difficulty), empirical pass@k of each member at its per-problem
@@ -257,11 +303,12 @@ std::string FitJob::Fingerprint(const Options& options) const {
   return out.dump();
 }
 
-std::vector<FitJob> PlanFitJobs(const FitInputs& inputs, const FitJobFilter& filter) {
+std::vector<FitJob> PlanFitJobs(const FitInputs& inputs, const FitJobFilter& filter,
+                                std::vector<SkippedSlice>* skipped) {
   std::map<CurveKey, std::vector<Run>> groups;
   for (const Run& run : inputs.runs) groups[{run.system, run.task_class, run.difficulty}].push_back(run);
   std::vector<FitJob> jobs;
-  for (const auto& [key, runs] : groups) PlanCurveJobs(key, runs, inputs, filter, jobs);
+  for (const auto& [key, runs] : groups) PlanCurveJobs(key, runs, inputs, filter, jobs, skipped);
   PlanTrainingJobs(groups, inputs, filter, jobs);
   // Parallel fits first: a rho job reads the Beta of its key.
   std::stable_sort(jobs.begin(), jobs.end(), [](const FitJob& a, const FitJob& b) {

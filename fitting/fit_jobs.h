@@ -57,8 +57,18 @@ struct FitJob {
   std::string Fingerprint(const Options& options) const;
 };
 
+// A curve the stored data of a key do not support, and why: what `thinkplan fit` lists instead of fitting it.
+struct SkippedSlice {
+  FitKind kind = FitKind::kSequential;
+  CurveKey key;
+  std::string category;  // a short cause shared by many slices, for the count summary
+  std::string detail;    // the cause for this key, with the runs' own figures
+};
+
 // Every job the data support, in dependency order (parallel before rho, since rho needs the Beta's spread).
-std::vector<FitJob> PlanFitJobs(const FitInputs& inputs, const FitJobFilter& filter);
+// With `skipped`, every (kind, key) the filter asks for but the data cannot support is listed there with its reason.
+std::vector<FitJob> PlanFitJobs(const FitInputs& inputs, const FitJobFilter& filter,
+                                std::vector<SkippedSlice>* skipped = nullptr);
 
 struct FitOutcome {
   FitKind kind = FitKind::kSequential;

@@ -159,6 +159,26 @@ std::vector<StoredFit> ListFits(Database& db) {
   return fits;
 }
 
+std::vector<StoredFit> ListFits(Database& db, const CurveKey& key) {
+  SQLite::Statement query(db.connection(), std::string("SELECT ") + kColumns +
+                                               " FROM fits WHERE system = ? AND task_class = ? AND difficulty = ? "
+                                               "ORDER BY kind");
+  query.bind(1, key.system);
+  query.bind(2, key.task_class);
+  query.bind(3, key.difficulty);
+  std::vector<StoredFit> fits;
+  while (query.executeStep()) fits.push_back(FitFromRow(query));
+  return fits;
+}
+
+CurveSet ToCurveSet(const std::vector<StoredFit>& fits) {
+  CurveSet set;
+  for (const StoredFit& fit : fits) {
+    if (fit.quality.usable()) AddToCurveSet(fit, set);
+  }
+  return set;
+}
+
 CurveSet LoadCurveSet(Database& db) {
   CurveSet set;
   std::string fingerprint;

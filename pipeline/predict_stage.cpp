@@ -68,8 +68,11 @@ void RequireCurves(const FittedCurves& curves, const PredictOptions& o, const st
   if (at_setting && !curves.sequential) {
     throw InputError("no usable sequential curve for " + key + ": it cannot be read at a budget or token count");
   }
-  if (!at_setting && !curves.difficulty) {
+  if (!at_setting && !curves.difficulty && curves.sequential) {
     throw UsageError("give --budget or --tokens: " + key + " has no usable difficulty fit to read without them");
+  }
+  if (!at_setting && !curves.difficulty) {
+    throw InputError("no usable sequential or difficulty (parallel) curve for " + key);
   }
   if (o.aggregation.k > 1 && !curves.difficulty) {
     throw InputError(fmt::format("{} needs the difficulty (parallel) fit of {}, and it has no usable one",

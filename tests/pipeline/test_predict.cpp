@@ -152,8 +152,9 @@ BOOST_AUTO_TEST_CASE(missing_curves_are_named_instead_of_guessed) {
   BOOST_CHECK_THROW(Predict(curves, nullptr, At(1000)), InputError);  // no sequential curve for a token count
   PredictOptions o = At(0);
   o.thinking_tokens.reset();
-  BOOST_CHECK_THROW(Predict(curves, nullptr, o), UsageError);  // nothing to read without a budget
+  BOOST_CHECK_THROW(Predict(curves, nullptr, o), InputError);  // no curve at all
   curves.sequential = SequentialCurve::LogLinear(0.5, 0.0);
+  BOOST_CHECK_THROW(Predict(curves, nullptr, o), UsageError);  // a curve to read, but no budget or tokens given
   BOOST_CHECK_THROW(Predict(curves, nullptr, At(1000, "pass@8")), InputError);  // k > 1 needs the Beta
   o = At(1000);
   o.level = 1.5;

@@ -287,8 +287,8 @@ SequentialCurve FitSequential(const std::vector<Run>& runs, const Options& optio
       if (!run.mean_output_tokens && !run.budget_tokens && !run.effort.empty()) levels.insert(run.effort);
     }
     for (const std::string& level : levels) {
-      summary->notes.push_back("effort level '" + level + "' gives no tokens used or budget: it places no point "
-                               "(effort is not yet mapped to tokens)");
+      summary->notes.push_back("effort level '" + level + "' gives no tokens used or budget, and no run of the "
+                               "system reports tokens at it: it places no point");
     }
   }
   return curve;

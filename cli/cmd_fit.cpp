@@ -1,6 +1,7 @@
 // `thinkplan fit`: fit every curve the stored data support and store each fit with its input hash
 // (pipeline::FitStage: load runs -> plan jobs -> fit what changed -> store in one transaction), then report.
 #include <cmath>
+#include <map>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -28,7 +29,11 @@ constexpr const char* kDescription =
     "  coverage    Brown et al.'s exp(a k^b) coverage law, for comparison with the Beta\n"
     "  training    logit acc = t0 + t1 ln C_train + t2 ln k per model family: the training/test-time exchange rate\n"
     "Each fit is stored with the hash of its input rows; unchanged input is not refitted (use --refit).\n"
-    "Thin data get the status 'insufficient data' with the reason, never a made-up number.\n\n"
+    "Thin data get the status 'insufficient data' with the reason, never a made-up number; a fit the data do not\n"
+    "identify (singular information, a covariance the solver cannot compute, a flat likelihood) is 'unidentified'\n"
+    "and is not planned on. Solver messages go into the fit's notes (--verbose), not to the terminal.\n"
+    "Curves the data cannot support are listed as skipped with their cause: counts by cause after the table,\n"
+    "every one with --verbose (e.g. effort levels without tokens; no cons@k run, so no majority vote).\n\n"
     "Examples:\n"
     "  thinkplan fit\n"
     "  thinkplan fit --class code --kind parallel --json\n"
@@ -48,6 +53,22 @@ std::string Estimates(const nlohmann::json& estimates) {
   return out;
 }
 
+// The curves the data could not support: a count per cause, or with `verbose` every one with its own reason.
+void PrintSkipped(const std::vector<fitting::SkippedSlice>& skipped, bool verbose, std::ostream& out) {
+  if (skipped.empty()) return;
+  if (verbose) {
+    out << "\nskipped (" << skipped.size() << "):\n";
+    for (const fitting::SkippedSlice& s : skipped) {
+      out << "  " << fitting::ToString(s.kind) << " " << s.key.ToString() << ": " << s.detail << "\n";
+    }
+    return;
+  }
+  std::map<std::pair<std::string, std::string>, size_t> counts;  // (kind, cause) -> curves
+  for (const fitting::SkippedSlice& s : skipped) ++counts[{std::string(fitting::ToString(s.kind)), s.category}];
+  out << "\nskipped: " << skipped.size() << " curves the data cannot support (--verbose lists each):\n";
+  for (const auto& [what, n] : counts) out << fmt::format("  {:<11} {:>4}  {}\n", what.first, n, what.second);
+}
+
 }  // namespace
 
 int RunFit(Invocation& invocation) {
@@ -58,7 +79,7 @@ int RunFit(Invocation& invocation) {
       ("class", "only curves of this task class", cxxopts::value<std::string>())
       ("kind", "only this kind: sequential|tokens|parallel|rho|coverage|training", cxxopts::value<std::string>())
       ("refit", "fit again even where the input rows are unchanged")
-      ("verbose", "print every fit's full report (deviance, AIC, notes) after the table")
+      ("verbose", "print every skipped curve with its reason and every fit's full report (deviance, AIC, notes)")
       ("families", "model-family table for training fits (default: data/models/families.csv)",
        cxxopts::value<std::string>());
   Parsed parsed = ParseCommandLine(options, invocation);
@@ -116,6 +137,7 @@ int RunFit(Invocation& invocation) {
                   line.fit.quality.usable() ? figures : "-", status});
   }
   table.Print(invocation.out);
+  PrintSkipped(fitted.skipped, args.count("verbose") > 0, invocation.out);
   if (args.count("verbose")) {
     for (const pipeline::FitLine& line : lines) {
       const auto s = nlohmann::json::parse(line.fit.summary_json);

@@ -7,6 +7,7 @@ int RunDemo(Invocation& invocation);
 int RunIngest(Invocation& invocation);
 int RunRuns(Invocation& invocation);
 int RunFit(Invocation& invocation);
+int RunPredict(Invocation& invocation);
 int RunMeasure(Invocation& invocation);
 int RunCost(Invocation& invocation);
 int RunPlan(Invocation& invocation);
@@ -23,6 +24,8 @@ const std::vector<Command>& Commands() {
       {"ingest", "store runs, per-problem results, perf runs and catalogues (CSV or JSONL)", RunIngest},
       {"runs", "list and filter the stored runs", RunRuns},
       {"fit", "fit scaling curves (sequential, tokens, parallel, training) with intervals; store them", RunFit},
+      {"predict", "read a stored curve at a budget or token count, k samples and an aggregation: accuracy with "
+                  "its bands, tokens and cost per query", RunPredict},
       {"measure", "GPU measurement harness: ceilings, then decode/prefill step times (needs CUDA; --device cpu)",
        RunMeasure},
       {"cost", "what a thinking query costs: API list prices or self-hosted GPUs (KV cache, batch, $/token)", RunCost},

@@ -57,6 +57,7 @@ std::string_view ToString(FitStatus status) {
     case FitStatus::kFallback: return "fallback";
     case FitStatus::kInsufficientData: return "insufficient data";
     case FitStatus::kNotConverged: return "not converged";
+    case FitStatus::kUnidentified: return "unidentified";
   }
   return "unknown";
 }

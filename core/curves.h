@@ -18,6 +18,8 @@ enum class FitStatus {
   kFallback,          // a simpler form or a documented default was used; `reason` says which and why
   kInsufficientData,  // the data cannot identify the curve; parameters are unset (zero), never NaN
   kNotConverged,      // the optimiser stopped without meeting its tolerances; parameters are its last iterate
+  kUnidentified,      // the optimiser stopped but the data do not pin every parameter down (singular information,
+                      // a covariance Ceres could not compute, a flat likelihood); parameters are its last iterate
 };
 std::string_view ToString(FitStatus status);
 

@@ -5,6 +5,7 @@
 
 #include <ceres/ceres.h>
 #include <Eigen/Dense>
+#include <fmt/format.h>
 
 #include "core/errors.h"
 #include "core/special_functions.h"
@@ -180,6 +181,7 @@ MleResult Solve(BinomialModel model, const std::vector<BinomialObservation>& dat
     if (static_cast<int>(options.upper.size()) == M) problem.SetParameterUpperBound(result.internal.data(), i, options.upper[i]);
   }
   const ceres::Solver::Options solver_options = LeastSquaresOptions(StoppingRule::Of(options));
+  const SolverLogCapture capture;
   ceres::Solver::Summary summary;
   ceres::Solve(solver_options, &problem, &summary);
   int iterations = static_cast<int>(summary.iterations.size());
@@ -214,6 +216,8 @@ MleResult Solve(BinomialModel model, const std::vector<BinomialObservation>& dat
     result.log_likelihood += BinomialLogLikelihood(obs.n, obs.y, p);
   }
   result.covariance = FisherCovariance<M>(model, data, result.natural);
+  result.model = model;
+  result.solver_log = capture.messages();
   return result;
 }
 
@@ -291,6 +295,39 @@ MleResult FitBinomialMle(BinomialModel model, const std::vector<BinomialObservat
   throw InternalError("FitBinomialMle: unsupported parameter count");
 }
 
+std::vector<std::string> ParameterNames(BinomialModel model) {
+  switch (model) {
+    case BinomialModel::kSigmoid: return {"lo", "hi", "k", "ln_b50"};
+    case BinomialModel::kLogLinear: return {"alpha", "beta"};
+    case BinomialModel::kBetaPassAtK:
+    case BinomialModel::kCoverageLaw: return {"a", "b"};
+    case BinomialModel::kLogitLinear: return {"t0 (centred covariates)", "t1", "t2"};
+  }
+  return {};
+}
+
+namespace {
+
+// Why a converged fit is not identified, or nothing when it is.
+std::optional<std::string> Unidentified(const MleResult& mle) {
+  const size_t m = mle.natural.size();
+  if (mle.covariance.size() != m * m) {
+    return std::string("the Fisher information is singular: the data do not identify every parameter");
+  }
+  const std::vector<std::string> names = ParameterNames(mle.model);
+  for (size_t i = 0; i < m; ++i) {
+    const double se = std::sqrt(std::max(0.0, mle.covariance[i * m + i]));
+    if (se > kMaxRelativeStandardError * std::max(1.0, std::abs(mle.natural[i]))) {
+      return fmt::format("{} = {:.4g} has a standard error of {:.3g}: the likelihood is flat along it (e.g. "
+                         "separable data or a curve saturated at every point), so the data do not identify it",
+                         i < names.size() ? names[i] : std::to_string(i), mle.natural[i], se);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 FitQuality QualityOf(const MleResult& mle, long n_points, std::optional<std::string> at_bound_reason) {
   FitQuality q;
   q.n_points = n_points;
@@ -304,8 +341,14 @@ FitQuality QualityOf(const MleResult& mle, long n_points, std::optional<std::str
   } else if (mle.at_bound && at_bound_reason) {
     q.status = FitStatus::kFallback;
     q.reason = std::move(*at_bound_reason);
+  } else if (std::optional<std::string> why = Unidentified(mle)) {
+    q.status = FitStatus::kUnidentified;
+    q.reason = std::move(*why);
   } else {
     q.status = FitStatus::kOk;
+  }
+  if (q.status != FitStatus::kOk) {
+    for (const std::string& line : mle.solver_log) q.reason += "; " + line;
   }
   return q;
 }

@@ -61,6 +61,8 @@ struct MleResult {
   bool converged = false;
   bool at_bound = false;            // some internal parameter ended within 1e-6 of a bound
   std::string message;              // the optimiser's own account when it did not converge
+  std::vector<std::string> solver_log;  // what Ceres logged during the fit (captured, never printed)
+  BinomialModel model = BinomialModel::kLogLinear;
 };
 
 MleResult FitBinomialMle(BinomialModel model, const std::vector<BinomialObservation>& data,
@@ -75,9 +77,19 @@ std::vector<double> ToNatural(BinomialModel model, const std::vector<double>& in
 double BinomialDeviance(double n, double y, double p);
 double BinomialLogLikelihood(double n, double y, double p);
 
+// Names of the natural parameters, in order (for messages).
+std::vector<std::string> ParameterNames(BinomialModel model);
+
+// A natural parameter whose standard error exceeds this multiple of max(1, |value|) is not identified by the data:
+// its likelihood is flat (separable data, a curve that saturates everywhere). On the shipped data identified fits
+// stay below 130 and unidentified ones are above 10^4 (docs/formulas.md section 1).
+constexpr double kMaxRelativeStandardError = 1e3;
+
 // The quality record of a finished MLE: likelihood, deviance, AIC (2 per natural parameter), iterations and the
 // status. A fit that did not converge says so with the optimiser's message; when `at_bound_reason` is given, a
 // converged fit with a parameter at its bound is a fallback with that reason (what the bound means for the model).
+// Otherwise a converged fit whose information matrix is singular, or with a parameter whose standard error passes
+// kMaxRelativeStandardError, is `unidentified` with the reason.
 FitQuality QualityOf(const MleResult& mle, long n_points, std::optional<std::string> at_bound_reason = std::nullopt);
 
 }  // namespace thinkplan::fitting

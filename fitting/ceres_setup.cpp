@@ -1,6 +1,52 @@
 #include "fitting/ceres_setup.h"
 
+#include <mutex>
+
+#include <glog/logging.h>
+
 namespace thinkplan::fitting {
+namespace {
+
+thread_local std::vector<std::string>* active_capture = nullptr;
+
+// Hands each glog line to the capture active on the logging thread; lines logged outside a capture are dropped.
+class CaptureSink : public google::LogSink {
+ public:
+  void send(google::LogSeverity, const char*, const char*, int, const google::LogMessageTime&, const char* message,
+            size_t message_len) override {
+    if (active_capture != nullptr) active_capture->push_back("Ceres: " + std::string(message, message_len));
+  }
+};
+
+// Before InitGoogleLogging glog writes every line to stderr; after it, lines go to log files and to stderr from
+// FLAGS_stderrthreshold up. Both are turned off here (an empty file name disables a severity's log file).
+void RouteGlogToSink() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (!google::IsGoogleLoggingInitialized()) google::InitGoogleLogging("thinkplan");
+    FLAGS_logtostderr = false;
+    FLAGS_alsologtostderr = false;
+    FLAGS_stderrthreshold = google::GLOG_FATAL;
+    for (google::LogSeverity s : {google::GLOG_INFO, google::GLOG_WARNING, google::GLOG_ERROR}) {
+      google::SetLogDestination(s, "");
+    }
+    static CaptureSink sink;
+    google::AddLogSink(&sink);
+  });
+}
+
+}  // namespace
+
+SolverLogCapture::SolverLogCapture() {
+  RouteGlogToSink();
+  previous_ = active_capture;
+  active_capture = &messages_;
+}
+
+SolverLogCapture::~SolverLogCapture() {
+  active_capture = previous_;
+  if (previous_ != nullptr) previous_->insert(previous_->end(), messages_.begin(), messages_.end());
+}
 
 ceres::Solver::Options LeastSquaresOptions(int max_iterations) {
   ceres::Solver::Options options;

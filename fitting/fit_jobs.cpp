@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <set>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/errors.h"
@@ -18,7 +20,7 @@ namespace thinkplan::fitting {
 namespace {
 
 // Bump when a fit's code changes what it computes from the same rows: stored fits are then refitted.
-constexpr const char* kFittingVersion = "2";
+constexpr const char* kFittingVersion = "3";
 
 constexpr FitKind kAllKinds[] = {FitKind::kSequential, FitKind::kTokens, FitKind::kParallel,
                                  FitKind::kRho,        FitKind::kCoverage, FitKind::kTraining};
@@ -109,8 +111,73 @@ FitJob MakeJob(FitKind kind, const CurveKey& key, std::vector<Run> runs) {
   return job;
 }
 
+// Effort levels of pass@1 runs that give neither tokens used nor a budget: they place no point on a token axis.
+std::set<std::string> EffortWithoutTokens(const std::vector<Run>& pass1) {
+  std::set<std::string> levels;
+  for (const Run& run : pass1) {
+    if (!run.mean_output_tokens && !run.budget_tokens && !run.effort.empty()) levels.insert(run.effort);
+  }
+  return levels;
+}
+
+std::string JoinLevels(const std::set<std::string>& levels) {
+  std::string out;
+  for (const std::string& level : levels) out += (out.empty() ? "" : ", ") + level;
+  return out;
+}
+
+// Pass@1 runs with an effort level but no tokens or budget get the tokens of the same system's runs at that
+// effort (EffortTokenMap), each placement stated in `assumptions`; the others are returned as they are.
+std::vector<Run> PlaceEffortRuns(const std::vector<Run>& pass1, const EffortTokenMap& efforts,
+                                 std::vector<std::string>& assumptions) {
+  std::vector<Run> out = pass1;
+  std::set<std::string> stated;
+  for (Run& run : out) {
+    if (run.mean_output_tokens || run.budget_tokens || run.effort.empty()) continue;
+    const std::optional<EffortTokens> found = efforts.Find(run.system, run.task_class, run.effort);
+    if (!found) continue;
+    run.mean_output_tokens = found->tokens;
+    if (stated.insert(run.effort).second) {
+      assumptions.push_back(fmt::format("effort '{}' placed at {:.0f} thinking tokens, the mean output tokens of {}{}",
+                                        run.effort, found->tokens, found->source,
+                                        found->same_class ? "" : " (another task class: an assumption)"));
+    }
+  }
+  return out;
+}
+
+// Why the sequential and token curves of a key are not fitted (called only when they are not).
+SkippedSlice AxisSkip(FitKind kind, const CurveKey& key, const std::vector<Run>& pass1) {
+  const std::set<std::string> levels = EffortWithoutTokens(pass1);
+  if (!levels.empty()) {
+    return {kind, key, "effort levels without tokens",
+            "pass@1 runs give effort levels (" + JoinLevels(levels) +
+                ") but no tokens used or budget, and no run of the system reports tokens at those levels"};
+  }
+  if (kind == FitKind::kTokens) return {kind, key, "no token counts", "no run reports mean output tokens"};
+  if (pass1.empty()) return {kind, key, "no pass@1 run", "no pass@1 run: only aggregated (pass@k, cons@k) points"};
+  return {kind, key, "no token axis", "no pass@1 run gives tokens used or a budget"};
+}
+
+void ListCurveSkips(const CurveKey& key, const std::vector<Run>& pass1, bool sequential, bool tokens, bool parallel,
+                    bool consensus, const FitJobFilter& filter, std::vector<SkippedSlice>& skipped) {
+  const auto add = [&](FitKind kind, bool fitted, const std::function<SkippedSlice()>& why) {
+    if (!fitted && Wanted(filter, kind, key)) skipped.push_back(why());
+  };
+  add(FitKind::kSequential, sequential, [&] { return AxisSkip(FitKind::kSequential, key, pass1); });
+  add(FitKind::kTokens, tokens, [&] { return AxisSkip(FitKind::kTokens, key, pass1); });
+  const std::string no_spread = "no per-problem results with two or more samples and no pass@k at two k";
+  add(FitKind::kParallel, parallel, [&] { return SkippedSlice{FitKind::kParallel, key, "no repeated samples", no_spread}; });
+  add(FitKind::kCoverage, parallel, [&] { return SkippedSlice{FitKind::kCoverage, key, "no repeated samples", no_spread}; });
+  add(FitKind::kRho, consensus, [&] {
+    return SkippedSlice{FitKind::kRho, key, "no cons@k run",
+                        "no cons@k run (k > 1): rho is not fitted, so majority vote is never offered for this key"};
+  });
+}
+
 void PlanCurveJobs(const CurveKey& key, const std::vector<Run>& runs, const FitInputs& inputs,
-                   const FitJobFilter& filter, std::vector<FitJob>& jobs) {
+                   const EffortTokenMap& efforts, const FitJobFilter& filter, std::vector<FitJob>& jobs,
+                   std::vector<SkippedSlice>* skipped) {
   std::vector<Run> pass1, with_tokens, consensus;
   std::vector<ProblemResult> token_problems;
   for (const Run& run : runs) {
@@ -118,10 +185,13 @@ void PlanCurveJobs(const CurveKey& key, const std::vector<Run>& runs, const FitI
     if (run.mean_output_tokens) with_tokens.push_back(run);
     if (run.aggregation.kind == AggregationKind::kConsensus && run.aggregation.k > 1) consensus.push_back(run);
   }
+  std::vector<std::string> assumptions;
+  pass1 = PlaceEffortRuns(pass1, efforts, assumptions);
   const bool any_x = std::any_of(pass1.begin(), pass1.end(),
                                  [](const Run& r) { return r.mean_output_tokens || r.budget_tokens; });
   if (any_x && Wanted(filter, FitKind::kSequential, key)) {
     jobs.push_back(MakeJob(FitKind::kSequential, key, pass1));
+    jobs.back().assumptions = assumptions;
   }
   if (!with_tokens.empty() && Wanted(filter, FitKind::kTokens, key)) {
     jobs.push_back(MakeJob(FitKind::kTokens, key, with_tokens));
@@ -149,6 +219,7 @@ void PlanCurveJobs(const CurveKey& key, const std::vector<Run>& runs, const FitI
     job.setting = repeated.setting;
     jobs.push_back(job);
   }
+  if (skipped) ListCurveSkips(key, pass1, any_x, !with_tokens.empty(), parallel, !consensus.empty(), filter, *skipped);
 }
 
 // Training surfaces: per (family, class, difficulty), empirical pass@k of each member at its per-problem
@@ -195,6 +266,12 @@ FitOutcome Outcome(const FitJob& job, std::string form, std::string axis, std::v
                    std::vector<double> covariance, FitQuality quality, Summary summary) {
   summary.label = job.key.ToString();
   if (!job.setting.empty()) summary.notes.push_back("per-problem results at setting: " + job.setting);
+  summary.notes.insert(summary.notes.end(), job.assumptions.begin(), job.assumptions.end());
+  if (!job.assumptions.empty() && quality.status == FitStatus::kOk) {
+    quality.status = FitStatus::kFallback;
+    quality.reason = "effort levels placed on the token axis from the system's own token data (see the notes)";
+  }
+  summary.quality = quality;
   return {job.kind, job.key, std::move(form), std::move(axis), std::move(params), std::move(covariance),
           std::move(quality), std::move(summary)};
 }
@@ -234,6 +311,35 @@ std::vector<FamilyMember> LoadFamilies(const std::filesystem::path& csv_path) {
   return members;
 }
 
+EffortTokenMap::EffortTokenMap(const std::vector<Run>& runs) {
+  for (const Run& run : runs) {
+    if (run.effort.empty() || !run.mean_output_tokens || run.budget_tokens) continue;
+    const double w = static_cast<double>(std::max(1L, run.n_problems));
+    for (Sum* sum : {&by_class_[{run.system, run.task_class, run.effort}], &by_system_[{run.system, run.effort}]}) {
+      sum->weight += w;
+      sum->tokens += w * *run.mean_output_tokens;
+      sum->classes.insert(run.task_class);
+      if (!run.benchmark.empty()) sum->benchmarks.insert(run.benchmark);
+    }
+  }
+}
+
+std::optional<EffortTokens> EffortTokenMap::Find(const std::string& system, const std::string& task_class,
+                                                 const std::string& effort) const {
+  const auto describe = [&](const Sum& sum, bool same_class) {
+    std::string classes, benchmarks;
+    for (const std::string& c : sum.classes) classes += (classes.empty() ? "" : ", ") + c;
+    for (const std::string& b : sum.benchmarks) benchmarks += (benchmarks.empty() ? "" : ", ") + b;
+    return EffortTokens{sum.tokens / sum.weight,
+                        fmt::format("{}'s effort '{}' runs on {}{}", system, effort, classes,
+                                    benchmarks.empty() ? "" : " (" + benchmarks + ")"),
+                        same_class};
+  };
+  if (auto it = by_class_.find({system, task_class, effort}); it != by_class_.end()) return describe(it->second, true);
+  if (auto it = by_system_.find({system, effort}); it != by_system_.end()) return describe(it->second, false);
+  return std::nullopt;
+}
+
 std::string FitJob::Fingerprint(const Options& options) const {
   nlohmann::json out = {{"version", kFittingVersion},
                         {"kind", ToString(kind)},
@@ -254,14 +360,17 @@ std::string FitJob::Fingerprint(const Options& options) const {
                                p.output_tokens ? nlohmann::json(*p.output_tokens) : nlohmann::json(nullptr)});
   }
   for (const TrainingPoint& t : training_points) out["training"].push_back({t.train_flops, t.test_time, t.n, t.correct});
+  for (const std::string& a : assumptions) out["assumptions"].push_back(a);
   return out.dump();
 }
 
-std::vector<FitJob> PlanFitJobs(const FitInputs& inputs, const FitJobFilter& filter) {
+std::vector<FitJob> PlanFitJobs(const FitInputs& inputs, const FitJobFilter& filter,
+                                std::vector<SkippedSlice>* skipped) {
   std::map<CurveKey, std::vector<Run>> groups;
   for (const Run& run : inputs.runs) groups[{run.system, run.task_class, run.difficulty}].push_back(run);
   std::vector<FitJob> jobs;
-  for (const auto& [key, runs] : groups) PlanCurveJobs(key, runs, inputs, filter, jobs);
+  const EffortTokenMap efforts(inputs.runs);
+  for (const auto& [key, runs] : groups) PlanCurveJobs(key, runs, inputs, efforts, filter, jobs, skipped);
   PlanTrainingJobs(groups, inputs, filter, jobs);
   // Parallel fits first: a rho job reads the Beta of its key.
   std::stable_sort(jobs.begin(), jobs.end(), [](const FitJob& a, const FitJob& b) {

@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/curve_set.h"
@@ -49,6 +51,10 @@ struct FitJob {
   std::vector<Run> runs;
   std::vector<ProblemResult> problems;
   std::string setting;  // parallel / coverage: the effort or budget whose per-problem results were used
+  // Assumptions the job made about its rows, carried into the fit's notes (a fit resting on one is a fallback):
+  // sequential runs with an effort level but no tokens placed at the tokens of the same system's runs at that
+  // effort (EffortTokenMap).
+  std::vector<std::string> assumptions;
   std::vector<TrainingPoint> training_points;
   TestTimeAxis training_axis = TestTimeAxis::kSamples;
 
@@ -57,8 +63,42 @@ struct FitJob {
   std::string Fingerprint(const Options& options) const;
 };
 
+// A curve the stored data of a key do not support, and why: what `thinkplan fit` lists instead of fitting it.
+struct SkippedSlice {
+  FitKind kind = FitKind::kSequential;
+  CurveKey key;
+  std::string category;  // a short cause shared by many slices, for the count summary
+  std::string detail;    // the cause for this key, with the runs' own figures
+};
+
+// Thinking tokens of a system's effort levels, read from its own runs that report both (docs/formulas.md
+// section 2): the problem-weighted mean of mean_output_tokens per (system, task class, effort), and per (system,
+// effort) over every class.
+struct EffortTokens {
+  double tokens = 0;
+  std::string source;  // "o3-mini's effort 'high' runs on math-competition (AIME-2025-I)"
+  bool same_class = true;
+};
+class EffortTokenMap {
+ public:
+  explicit EffortTokenMap(const std::vector<Run>& runs);
+  // The class's own figure when there is one, else the system's over other classes; nullopt when neither.
+  std::optional<EffortTokens> Find(const std::string& system, const std::string& task_class,
+                                   const std::string& effort) const;
+
+ private:
+  struct Sum {
+    double weight = 0, tokens = 0;
+    std::set<std::string> classes, benchmarks;
+  };
+  std::map<std::tuple<std::string, std::string, std::string>, Sum> by_class_;  // (system, class, effort)
+  std::map<std::pair<std::string, std::string>, Sum> by_system_;              // (system, effort)
+};
+
 // Every job the data support, in dependency order (parallel before rho, since rho needs the Beta's spread).
-std::vector<FitJob> PlanFitJobs(const FitInputs& inputs, const FitJobFilter& filter);
+// With `skipped`, every (kind, key) the filter asks for but the data cannot support is listed there with its reason.
+std::vector<FitJob> PlanFitJobs(const FitInputs& inputs, const FitJobFilter& filter,
+                                std::vector<SkippedSlice>* skipped = nullptr);
 
 struct FitOutcome {
   FitKind kind = FitKind::kSequential;

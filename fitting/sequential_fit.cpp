@@ -258,7 +258,8 @@ SequentialCurve FitSequential(const std::vector<SequentialPoint>& input, TokenAx
         curve.quality.reason =
             sigmoid_ok ? fmt::format("log-linear: AIC {:.2f} below the sigmoid's {:.2f}", linear.quality.aic,
                                      best.quality.aic)
-                       : "log-linear: the sigmoid did not converge (" + best.quality.reason + ")";
+                       : fmt::format("log-linear: the sigmoid is {} ({})", ToString(best.quality.status),
+                                      best.quality.reason);
       } else {
         curve = best;  // neither converged: report the sigmoid's last iterate as not converged
       }
@@ -281,6 +282,14 @@ SequentialCurve FitSequential(const std::vector<Run>& runs, const Options& optio
   if (summary != nullptr && data.dropped > 0) {
     summary->notes.push_back(fmt::format("{} run(s) without pass@1 or without {} left out", data.dropped,
                                          ToString(data.axis)));
+    std::set<std::string> levels;
+    for (const Run& run : runs) {
+      if (!run.mean_output_tokens && !run.budget_tokens && !run.effort.empty()) levels.insert(run.effort);
+    }
+    for (const std::string& level : levels) {
+      summary->notes.push_back("effort level '" + level + "' gives no tokens used or budget, and no run of the "
+                               "system reports tokens at it: it places no point");
+    }
   }
   return curve;
 }

@@ -128,6 +128,74 @@ TokenModel FallbackSigma(const std::vector<TokenMeanPoint>& points, const Option
   return model;
 }
 
+
+constexpr double kMinSigma = 1e-3, kMaxSigma = 5.0;  // the box on sigma of the moment fit
+
+// Scaled covariance of (mu, sigma) from Ceres at the optimum of `problem`; empty, with Ceres's account in `log`,
+// when the Jacobian is (near) rank deficient.
+std::vector<double> MomentFitCovariance(ceres::Problem& problem, double* theta, double rss, long n, double sigma) {
+  ceres::Covariance covariance(CovarianceOptions());
+  std::vector<std::pair<const double*, const double*>> blocks = {{theta, theta}};
+  double internal[4];
+  if (!covariance.Compute(blocks, &problem) || !covariance.GetCovarianceBlock(theta, theta, internal)) return {};
+  const double scale = rss * static_cast<double>(n) / (static_cast<double>(n) - 2.0);
+  // (mu, ln sigma) -> (mu, sigma): d sigma / d ln sigma = sigma.
+  const double g[2] = {1.0, sigma};
+  std::vector<double> out(4);
+  for (int i = 0; i < 2; ++i) {
+    for (int j = 0; j < 2; ++j) out[i * 2 + j] = scale * g[i] * g[j] * internal[i * 2 + j];
+  }
+  return out;
+}
+
+// The status of a converged moment fit: sigma on its box, or a covariance Ceres could not compute, means the
+// points do not separate mu from sigma (e.g. every budget far above the lengths: only mu + sigma^2 / 2 is seen).
+void JudgeMomentFit(TokenModel* model, bool covariance_wanted, const std::vector<std::string>& log) {
+  FitQuality& q = model->quality;
+  if (q.status != FitStatus::kOk) return;
+  const bool at_bound = model->sigma <= kMinSigma * 1.001 || model->sigma >= kMaxSigma * 0.999;
+  if (at_bound) {
+    q.status = FitStatus::kUnidentified;
+    q.reason = fmt::format("sigma ended at its bound ({:g}): the means do not identify the spread", model->sigma);
+  } else if (covariance_wanted && model->covariance.empty()) {
+    q.status = FitStatus::kUnidentified;
+    q.reason = "the covariance of (mu, sigma) is not estimable (near rank-deficient Jacobian): the means do not "
+               "separate mu from sigma" + std::string(log.empty() ? "" : "; see the solver's note");
+  }
+}
+
+TokenModel FitMeansByLeastSquares(const std::vector<TokenMeanPoint>& points, double weight, double* theta,
+                                  const Options& options, std::vector<std::string>* log) {
+  const SolverLogCapture capture;
+  ceres::Problem problem;
+  for (const TokenMeanPoint& p : points) {
+    problem.AddResidualBlock(new ceres::AutoDiffCostFunction<LogMeanResidual, 1, 2>(new LogMeanResidual{
+                                 p.budget, std::log(p.mean_tokens), std::sqrt(p.weight / weight)}),
+                             nullptr, theta);
+  }
+  problem.SetParameterLowerBound(theta, 1, std::log(kMinSigma));
+  problem.SetParameterUpperBound(theta, 1, std::log(kMaxSigma));
+  ceres::Solver::Summary solver_summary;
+  ceres::Solve(LeastSquaresOptions(StoppingRule::Of(options)), &problem, &solver_summary);
+  TokenModel model;
+  model.mu = theta[0];
+  model.sigma = std::exp(theta[1]);
+  FitQuality& q = model.quality;
+  q.n_points = static_cast<long>(points.size());
+  q.iterations = static_cast<int>(solver_summary.iterations.size());
+  q.status = Converged(solver_summary.termination_type) ? FitStatus::kOk : FitStatus::kNotConverged;
+  if (q.status != FitStatus::kOk) q.reason = "optimiser stopped: " + solver_summary.message;
+  // Residual variance on the weight-normalised scale: the weights sum to one, so sigma_hat^2 = RSS n / (n - 2).
+  const long n = q.n_points;
+  if (n > 2) {
+    model.covariance = MomentFitCovariance(problem, theta, 2.0 * solver_summary.final_cost, n, model.sigma);
+  } else if (q.status == FitStatus::kOk) {
+    q.reason = "two points fit exactly: no residual degrees of freedom for an interval";
+  }
+  *log = capture.messages();
+  JudgeMomentFit(&model, n > 2, *log);
+  return model;
+}
 }  // namespace
 
 std::vector<TokenMeanPoint> TokenMeansFromRuns(const std::vector<Run>& runs) {
@@ -167,6 +235,7 @@ TokenModel FitTokensFromMeans(const std::vector<TokenMeanPoint>& input, const Op
   for (const TokenMeanPoint& p : points) budgets.insert(p.budget);
 
   TokenModel model;
+  std::vector<std::string> solver_log;
   if (points.empty()) {
     model.quality = Insufficient(0, "no point with positive mean tokens");
   } else if (budgets.size() < 2) {
@@ -179,45 +248,11 @@ TokenModel FitTokensFromMeans(const std::vector<TokenMeanPoint>& input, const Op
       weight += p.weight;
     }
     theta[0] /= weight;
-    ceres::Problem problem;
-    for (const TokenMeanPoint& p : points) {
-      problem.AddResidualBlock(new ceres::AutoDiffCostFunction<LogMeanResidual, 1, 2>(new LogMeanResidual{
-                                   p.budget, std::log(p.mean_tokens), std::sqrt(p.weight / weight)}),
-                               nullptr, theta);
-    }
-    problem.SetParameterLowerBound(theta, 1, std::log(1e-3));
-    problem.SetParameterUpperBound(theta, 1, std::log(5.0));
-    ceres::Solver::Summary solver_summary;
-    ceres::Solve(LeastSquaresOptions(StoppingRule::Of(options)), &problem, &solver_summary);
-    model.mu = theta[0];
-    model.sigma = std::exp(theta[1]);
-    FitQuality& q = model.quality;
-    q.n_points = static_cast<long>(points.size());
-    q.iterations = static_cast<int>(solver_summary.iterations.size());
-    q.status = Converged(solver_summary.termination_type) ? FitStatus::kOk : FitStatus::kNotConverged;
-    if (q.status != FitStatus::kOk) q.reason = "optimiser stopped: " + solver_summary.message;
-    // Residual variance on the weight-normalised scale: the weights sum to one, so sigma_hat^2 = RSS n / (n - 2).
-    const double rss = 2.0 * solver_summary.final_cost;
-    const long n = q.n_points;
-    if (n > 2) {
-      ceres::Covariance covariance(CovarianceOptions());
-      std::vector<std::pair<const double*, const double*>> blocks = {{theta, theta}};
-      double internal[4];
-      if (covariance.Compute(blocks, &problem) && covariance.GetCovarianceBlock(theta, theta, internal)) {
-        const double scale = rss * n / (n - 2.0);
-        // (mu, ln sigma) -> (mu, sigma): d sigma / d ln sigma = sigma.
-        const double g[2] = {1.0, model.sigma};
-        model.covariance.resize(4);
-        for (int i = 0; i < 2; ++i) {
-          for (int j = 0; j < 2; ++j) model.covariance[i * 2 + j] = scale * g[i] * g[j] * internal[i * 2 + j];
-        }
-      }
-    } else if (q.status == FitStatus::kOk) {
-      q.reason = "two points fit exactly: no residual degrees of freedom for an interval";
-    }
+    model = FitMeansByLeastSquares(points, weight, theta, options, &solver_log);
   }
   if (summary != nullptr) {
     FillSummary(model, options, "lognormal (moment fit to log means)", summary);
+    summary->notes.insert(summary->notes.end(), solver_log.begin(), solver_log.end());
     if (dropped > 0) summary->notes.push_back(fmt::format("{} point(s) with zero tokens or weight dropped", dropped));
     summary->seconds = started.Seconds();
   }
@@ -243,6 +278,7 @@ TokenModel FitTokensFromCounts(const std::vector<TokenCount>& input, const Optio
   }
   const long dropped = static_cast<long>(input.size() - counts.size());
   TokenModel model;
+  std::vector<std::string> solver_log;
   std::set<double> distinct;
   for (const TokenCount& c : counts) {
     if (c.tokens < c.budget) distinct.insert(c.tokens);
@@ -264,7 +300,11 @@ TokenModel FitTokensFromCounts(const std::vector<TokenCount>& input, const Optio
     ceres::GradientProblem problem(
         new ceres::AutoDiffFirstOrderFunction<CensoredNegLogLik, 2>(new CensoredNegLogLik{&counts}));
     ceres::GradientProblemSolver::Summary solver_summary;
-    ceres::Solve(GradientOptions(StoppingRule::Of(options)), problem, theta, &solver_summary);
+    {
+      const SolverLogCapture capture;
+      ceres::Solve(GradientOptions(StoppingRule::Of(options)), problem, theta, &solver_summary);
+      solver_log = capture.messages();
+    }
     model.mu = theta[0];
     model.sigma = std::exp(theta[1]);
     FitQuality& q = model.quality;
@@ -293,10 +333,14 @@ TokenModel FitTokensFromCounts(const std::vector<TokenCount>& input, const Optio
     const double det = hessian[0][0] * hessian[1][1] - off * off;
     if (det > 0.0 && hessian[0][0] > 0.0) {
       model.covariance = {hessian[1][1] / det, -off / det, -off / det, hessian[0][0] / det};
+    } else if (q.status == FitStatus::kOk) {
+      q.status = FitStatus::kUnidentified;
+      q.reason = "the observed information is not positive definite: the counts do not identify (mu, sigma)";
     }
   }
   if (summary != nullptr) {
     FillSummary(model, options, "lognormal (censored MLE)", summary);
+    summary->notes.insert(summary->notes.end(), solver_log.begin(), solver_log.end());
     summary->notes.push_back(fmt::format("{} of {} counts censored at the budget", counts.size() - uncensored, counts.size()));
     if (dropped > 0) summary->notes.push_back(fmt::format("{} count(s) <= 0 dropped", dropped));
     summary->seconds = started.Seconds();

@@ -61,10 +61,10 @@ FitStageResult FitStage(store::Database& db, const std::filesystem::path& data_d
   inputs.runs = db.ListRuns();
   for (const Run& run : inputs.runs) inputs.problems[run.run_key] = db.ListProblemResults(run.run_key);
   inputs.families = fitting::LoadFamilies(options.families_csv.value_or(data_dir / "models" / "families.csv"));
-  const std::vector<fitting::FitJob> jobs = fitting::PlanFitJobs(inputs, options.filter);
+  FitStageResult result;
+  const std::vector<fitting::FitJob> jobs = fitting::PlanFitJobs(inputs, options.filter, &result.skipped);
 
   const fitting::Options fit_options;
-  FitStageResult result;
   std::vector<FitLine>& lines = result.lines;
   std::map<CurveKey, BetaDifficulty> betas;  // parallel fits, read by the rho jobs of the same key
   std::optional<Progress> bar;

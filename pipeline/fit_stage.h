@@ -33,6 +33,7 @@ struct FitStageResult {
   std::vector<FitLine> lines;  // one per fit job, in job order
   std::size_t usable = 0;      // lines whose fit is usable
   std::size_t refitted = 0;    // lines fitted by this call
+  std::vector<fitting::SkippedSlice> skipped;  // curves the filter asked for that the data cannot support, and why
 };
 
 // Loads the stored runs, plans the fit jobs, fits those whose input hash changed (all of them with `refit`) and

@@ -16,7 +16,8 @@ namespace {
 
 
 FitStatus ParseFitStatus(const std::string& text) {
-  for (FitStatus s : {FitStatus::kOk, FitStatus::kFallback, FitStatus::kInsufficientData, FitStatus::kNotConverged}) {
+  for (FitStatus s : {FitStatus::kOk, FitStatus::kFallback, FitStatus::kInsufficientData, FitStatus::kNotConverged,
+                      FitStatus::kUnidentified}) {
     if (ToString(s) == text) return s;
   }
   throw InternalError("fits table holds an unknown status '" + text + "'");
@@ -156,6 +157,26 @@ std::vector<StoredFit> ListFits(Database& db) {
   std::vector<StoredFit> fits;
   while (query.executeStep()) fits.push_back(FitFromRow(query));
   return fits;
+}
+
+std::vector<StoredFit> ListFits(Database& db, const CurveKey& key) {
+  SQLite::Statement query(db.connection(), std::string("SELECT ") + kColumns +
+                                               " FROM fits WHERE system = ? AND task_class = ? AND difficulty = ? "
+                                               "ORDER BY kind");
+  query.bind(1, key.system);
+  query.bind(2, key.task_class);
+  query.bind(3, key.difficulty);
+  std::vector<StoredFit> fits;
+  while (query.executeStep()) fits.push_back(FitFromRow(query));
+  return fits;
+}
+
+CurveSet ToCurveSet(const std::vector<StoredFit>& fits) {
+  CurveSet set;
+  for (const StoredFit& fit : fits) {
+    if (fit.quality.usable()) AddToCurveSet(fit, set);
+  }
+  return set;
 }
 
 CurveSet LoadCurveSet(Database& db) {

@@ -32,5 +32,9 @@ std::optional<StoredFit> FindFit(Database& db, const std::string& kind, const Cu
 std::vector<StoredFit> ListFits(Database& db);
 // Usable fits as curves; `fits_hash` is the hash over all stored fits' input hashes and parameters.
 CurveSet LoadCurveSet(Database& db);
+// The stored fits of one key, every kind, usable or not (what `thinkplan predict` reads: four rows, not all).
+std::vector<StoredFit> ListFits(Database& db, const CurveKey& key);
+// The usable ones among `fits` as curves, converted as LoadCurveSet converts them (no fits_hash).
+CurveSet ToCurveSet(const std::vector<StoredFit>& fits);
 
 }  // namespace thinkplan::store

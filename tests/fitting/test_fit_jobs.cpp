@@ -64,6 +64,31 @@ BOOST_AUTO_TEST_CASE(jobs_follow_what_the_data_hold) {
   BOOST_TEST(outcome.quality.reason.find("Beta") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(effort_levels_are_placed_at_the_systems_own_token_counts_and_say_so) {
+  FitInputs inputs;
+  inputs.runs = {MakeRun("m1", "A", "pass@1", 1, 0.4, 1000.0, "low"), MakeRun("m2", "A", "pass@1", 1, 0.6, 4000.0, "high"),
+                 MakeRun("c1", "A", "pass@1", 1, 0.3, std::nullopt, "low"),
+                 MakeRun("c2", "A", "pass@1", 1, 0.5, std::nullopt, "high"),
+                 MakeRun("d1", "D", "pass@1", 1, 0.5, std::nullopt, "high")};
+  inputs.runs[2].task_class = inputs.runs[3].task_class = "code";
+  std::vector<SkippedSlice> skipped;
+  const std::vector<FitJob> jobs = PlanFitJobs(inputs, {std::nullopt, std::nullopt, FitKind::kSequential}, &skipped);
+  const auto code = std::find_if(jobs.begin(), jobs.end(), [](const FitJob& j) { return j.key.task_class == "code"; });
+  BOOST_REQUIRE(code != jobs.end());
+  BOOST_TEST(code->runs.size() == 2u);
+  for (const Run& run : code->runs) BOOST_TEST(*run.mean_output_tokens == (run.effort == "low" ? 1000.0 : 4000.0));
+  BOOST_REQUIRE(code->assumptions.size() == 2u);
+  BOOST_TEST(code->assumptions[0].find("another task class") != std::string::npos, code->assumptions[0]);
+  const FitOutcome outcome = RunFitJob(*code, Options{});
+  BOOST_TEST(outcome.quality.usable());
+  BOOST_TEST((outcome.quality.status == FitStatus::kFallback));  // resting on an assumption, never plain ok
+  BOOST_TEST(std::count(outcome.summary.notes.begin(), outcome.summary.notes.end(), code->assumptions[1]) == 1);
+  // D has no token data at all: its effort run is listed as skipped with that reason.
+  BOOST_REQUIRE(skipped.size() == 1u);
+  BOOST_TEST(skipped[0].key.system == "D");
+  BOOST_TEST(skipped[0].detail.find("no run of the system reports tokens") != std::string::npos, skipped[0].detail);
+}
+
 BOOST_AUTO_TEST_CASE(filters_select_kind_class_and_system) {
   FitInputs inputs;
   inputs.runs = {MakeRun("a1", "A", "pass@1", 1, 0.4, 1000.0), MakeRun("a2", "A", "pass@1", 1, 0.6, 4000.0),

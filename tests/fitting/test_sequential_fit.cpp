@@ -268,6 +268,32 @@ BOOST_AUTO_TEST_CASE(deviance_residuals_are_the_binomial_deviance) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(singular_or_flat_likelihoods_are_unidentified_not_ok) {
+  // The rule of QualityOf on hand-made optimiser results: a converged fit is ok only when its information matrix
+  // inverts and every standard error stays below kMaxRelativeStandardError x max(1, |value|).
+  MleResult mle;
+  mle.model = BinomialModel::kLogLinear;
+  mle.converged = true;
+  mle.natural = {0.2, 0.05};
+  mle.covariance = {0.01, 0.0, 0.0, 0.0001};
+  BOOST_CHECK(QualityOf(mle, 5).status == FitStatus::kOk);
+  mle.covariance.clear();  // singular information
+  FitQuality q = QualityOf(mle, 5);
+  BOOST_CHECK(q.status == FitStatus::kUnidentified);
+  BOOST_CHECK_NE(q.reason.find("singular"), std::string::npos);
+  const double se = 1.01 * kMaxRelativeStandardError;  // beta = 0.05: the bound is 1000 x max(1, 0.05)
+  mle.covariance = {0.01, 0.0, 0.0, se * se};
+  q = QualityOf(mle, 5);
+  BOOST_CHECK(q.status == FitStatus::kUnidentified);
+  BOOST_CHECK_NE(q.reason.find("beta"), std::string::npos);
+  mle.covariance = {0.01, 0.0, 0.0, 0.99 * 0.99 * kMaxRelativeStandardError * kMaxRelativeStandardError};
+  BOOST_CHECK(QualityOf(mle, 5).status == FitStatus::kOk);
+  // A parameter on its bound with a stated meaning stays the documented fallback.
+  mle.covariance.clear();
+  mle.at_bound = true;
+  BOOST_CHECK(QualityOf(mle, 5, std::string("at bound")).status == FitStatus::kFallback);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace thinkplan::fitting

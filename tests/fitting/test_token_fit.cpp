@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <random>
+
+#include <unistd.h>
 
 #include "core/errors.h"
 #include "fitting/token_fit.h"
@@ -19,6 +22,24 @@ double ReferenceMean(double mu, double sigma, double b) {
   if (std::isinf(b)) return std::exp(mu + sigma * sigma / 2);
   return std::exp(mu + sigma * sigma / 2) * phi((std::log(b) - mu - sigma * sigma) / sigma) +
          b * (1 - phi((std::log(b) - mu) / sigma));
+}
+
+// What the process writes to file descriptor 2 while `f` runs (stderr redirected to a temporary file).
+template <typename F>
+std::string StderrDuring(F f) {
+  std::fflush(stderr);
+  std::FILE* file = std::tmpfile();
+  const int saved = dup(2);
+  dup2(fileno(file), 2);
+  f();
+  std::fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  std::string text;
+  std::rewind(file);
+  for (int c; (c = std::fgetc(file)) != EOF;) text += static_cast<char>(c);
+  std::fclose(file);
+  return text;
 }
 
 }  // namespace
@@ -109,6 +130,24 @@ BOOST_AUTO_TEST_CASE(o3_mini_matharena_means_fix_sigma_and_say_so) {
   const TokenModel high = FitTokensFromMeans({{kUncapped, 12046.85, 15.0}}, Options{});
   BOOST_CHECK_LT(high.MeanUsed(8192.0), 8192.0);
   BOOST_CHECK_EQUAL(high.Quantile(0.95, 8192.0), 8192.0);
+}
+
+BOOST_AUTO_TEST_CASE(means_that_cannot_separate_mu_from_sigma_are_unidentified_and_print_nothing) {
+  // Every budget far above the lengths: the means see only exp(mu + sigma^2 / 2), a ridge in (mu, sigma). Before,
+  // Ceres printed "Covariance matrix is near rank deficient" to stderr and the fit was stored ok.
+  std::vector<TokenMeanPoint> points;
+  for (double b : {1e7, 2e7, 4e7, 8e7}) points.push_back({b, ReferenceMean(7.0, 0.6, b), 30.0});
+  Summary summary;
+  TokenModel model;
+  const std::string printed = StderrDuring([&] { model = FitTokensFromMeans(points, Options{}, &summary); });
+  BOOST_TEST_MESSAGE(summary.FullReport());
+  BOOST_CHECK_EQUAL(printed, "");
+  BOOST_CHECK(model.quality.status == FitStatus::kUnidentified);
+  BOOST_CHECK(!model.quality.usable());
+  BOOST_CHECK(!model.quality.reason.empty());
+  BOOST_CHECK(model.covariance.empty());
+  // Whatever Ceres said is kept in the notes, not lost.
+  for (const std::string& line : summary.notes) BOOST_TEST_MESSAGE("note: " << line);
 }
 
 BOOST_AUTO_TEST_CASE(degenerate_inputs_end_in_a_defined_status) {

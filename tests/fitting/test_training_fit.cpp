@@ -187,6 +187,36 @@ BOOST_AUTO_TEST_CASE(sardana_frankle_with_inference_demand) {
   BOOST_CHECK(SardanaFrankleOptimum(kHoffmann, 1.5, 1e12).status == FitStatus::kInsufficientData);  // below E
 }
 
+BOOST_AUTO_TEST_CASE(codellama_base_hard_problems_are_unidentified_not_ok) {
+  // CodeLlama-Base 7B / 13B / 34B on LiveCodeBench 2024-04 hard problems: the smaller models solve next to nothing,
+  // so the likelihood keeps rising along t1 and the optimiser stops on a plateau with t1 near 29 and a standard
+  // error of about 10^6. Before, this surface was stored ok with a rate of 5e28x.
+  const testing::CsvTable table =
+      testing::ReadCsv(testing::SharedDataDir() / "public/livecodebench/lcb_codegen_perproblem_2024-04.csv");
+  const int model = table.Column("model"), diff = table.Column("difficulty"), pct = table.Column("pass_at_1_pct");
+  const std::map<std::string, double> flops = {
+      {"CodeLlama-7b-Base", 1.05e23}, {"CodeLlama-13b-Base", 1.95e23}, {"CodeLlama-34b-Base", 5.1e23}};
+  std::map<std::string, std::vector<SampleCount>> problems;
+  for (const auto& row : table.rows) {
+    if (row[diff] == "hard" && flops.count(row[model])) {
+      problems[row[model]].push_back({10.0, std::round(std::stod(row[pct]) / 10.0)});
+    }
+  }
+  std::vector<TrainingPoint> points;
+  for (const auto& [name, counts] : problems) {
+    for (long k : {1L, 2L, 5L, 10L}) {
+      const EmpiricalPassAtK e = EmpiricalPassAt(counts, k);
+      points.push_back({flops.at(name), static_cast<double>(k), static_cast<double>(e.problems), e.value * e.problems});
+    }
+  }
+  BOOST_REQUIRE_EQUAL(points.size(), 12u);
+  Summary summary;
+  const TrainingSurface s = FitTrainingSurface(points, TestTimeAxis::kSamples, Options{}, &summary);
+  BOOST_TEST_MESSAGE(summary.FullReport());
+  BOOST_CHECK(!s.quality.usable());
+  BOOST_CHECK(s.quality.status == FitStatus::kUnidentified || s.quality.status == FitStatus::kInsufficientData);
+}
+
 BOOST_AUTO_TEST_CASE(degenerate_inputs_end_in_a_defined_status) {
   const Options options;
   BOOST_CHECK(FitTrainingSurface({}, TestTimeAxis::kSamples, options).quality.status == FitStatus::kInsufficientData);

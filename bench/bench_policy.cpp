@@ -6,13 +6,13 @@
 //
 //   bench_policy [--classes 100000] [--repeat 5]
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
-#include <ostream>
-#include <streambuf>
+#include <ctime>
 #include <functional>
 #include <iomanip>
+#include <ostream>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -48,15 +48,24 @@ struct Choice {
   const char* effort;
 };
 
-const Choice kChoices[] = {{"o3-mini", "extended", nullptr, "high"},   {"gpt-4o", "fast", nullptr, ""},
-                           {"claude", "extended", 4096.0, ""},          {"gemini", "extended", 8192.0, ""},
-                           {"qwq", "extended", 16384.0, ""},            {"deepseek", "extended", nullptr, ""}};
+const Choice kChoices[] = {{"o3-mini", "extended", nullptr, "high"}, {"gpt-4o", "fast", nullptr, ""},
+                           {"claude", "extended", 4096.0, ""},       {"gemini", "extended", 8192.0, ""},
+                           {"qwq", "extended", 16384.0, ""},         {"deepseek", "extended", nullptr, ""}};
 
 json Option(const Choice& c, double fraction, long samples) {
-  return {{"fraction", fraction}, {"system", c.system}, {"mode", c.mode}, {"budget_tokens", c.budget},
-          {"effort", c.effort}, {"samples", samples}, {"aggregation", samples > 1 ? "cons@" + std::to_string(samples) : "pass@1"},
-          {"accuracy", 0.7}, {"accuracy_interval", {0.65, 0.75}}, {"thinking_tokens_mean", 3000.0},
-          {"thinking_tokens_p95", 9000.0}, {"cost_usd_per_query", 0.01}, {"latency_p95_s", 30.0}};
+  return {{"fraction", fraction},
+          {"system", c.system},
+          {"mode", c.mode},
+          {"budget_tokens", c.budget},
+          {"effort", c.effort},
+          {"samples", samples},
+          {"aggregation", samples > 1 ? "cons@" + std::to_string(samples) : "pass@1"},
+          {"accuracy", 0.7},
+          {"accuracy_interval", {0.65, 0.75}},
+          {"thinking_tokens_mean", 3000.0},
+          {"thinking_tokens_p95", 9000.0},
+          {"cost_usd_per_query", 0.01},
+          {"latency_p95_s", 30.0}};
 }
 
 planner::PolicyInputs Inputs(long classes) {
@@ -76,12 +85,19 @@ planner::PolicyInputs Inputs(long classes) {
     list.push_back({{"name", name}, {"answer_tokens", 300}, {"verifier", {{"kind", "none"}}}});
     json options = json::array({Option(kChoices[i % 6], i % 2 ? 0.6 : 1.0, 1 + i % 8)});
     if (i % 2) options.push_back(Option(kChoices[(i + 1) % 6], 0.4, 1));
-    allocation.push_back({{"class", name}, {"bucket", "all"}, {"traffic_fraction", 1.0 / classes}, {"accuracy", 0.7},
-                          {"accuracy_interval", {0.65, 0.75}}, {"options", options}});
+    allocation.push_back({{"class", name},
+                          {"bucket", "all"},
+                          {"traffic_fraction", 1.0 / classes},
+                          {"accuracy", 0.7},
+                          {"accuracy_interval", {0.65, 0.75}},
+                          {"options", options}});
   }
   in.workload = {{"systems", systems}, {"classes", list}};
-  in.plan = {{"workload", "bench"}, {"objective", "max_accuracy"}, {"accuracy", 0.7},
-             {"accuracy_interval", {0.65, 0.75}}, {"allocation", allocation}};
+  in.plan = {{"workload", "bench"},
+             {"objective", "max_accuracy"},
+             {"accuracy", 0.7},
+             {"accuracy_interval", {0.65, 0.75}},
+             {"allocation", allocation}};
   return in;
 }
 
@@ -145,29 +161,45 @@ int main(int argc, char** argv) {
   // The CLI first reads the stored plan and workload back from their JSON text.
   const std::string plan_text = in.plan.dump(), workload_text = in.workload.dump();
   json parsed;
-  const auto [load_ms, load_best] = Time(repeat, [&] {
-    parsed = json::parse(plan_text);
-    parsed = json::parse(workload_text);
-  }, [&] { json().swap(parsed); });
+  const auto [load_ms, load_best] = Time(
+      repeat,
+      [&] {
+        parsed = json::parse(plan_text);
+        parsed = json::parse(workload_text);
+      },
+      [&] { json().swap(parsed); });
   // Each document is timed as the CLI makes it, built and written out as text; the previous one is freed untimed.
-  const auto [build_ms, build_best] = Time(repeat, [&] { policy = planner::BuildPolicy(in); }, [&] { json().swap(policy); });
-  const auto [policy_ms, policy_best] = Time(repeat, [&] {
-    policy = planner::BuildPolicy(in);
-    bytes = Write(policy);
-  }, [&] { json().swap(policy); });
+  const auto [build_ms, build_best] = Time(
+      repeat, [&] { policy = planner::BuildPolicy(in); }, [&] { json().swap(policy); });
+  const auto [policy_ms, policy_best] = Time(
+      repeat,
+      [&] {
+        policy = planner::BuildPolicy(in);
+        bytes = Write(policy);
+      },
+      [&] { json().swap(policy); });
   json config;
   const auto free_config = [&] { json().swap(config); };
-  const auto [litellm_ms, litellm_best] = Time(repeat, [&] {
-    config = planner::LiteLlmConfig(policy);
-    bytes += Write(config);
-  }, free_config);
-  const auto [router_ms, router_best] = Time(repeat, [&] {
-    config = planner::SemanticRouterConfig(policy);
-    bytes += Write(config);
-  }, free_config);
-  std::printf("{\"classes\": %ld, \"repeat\": %d, \"load_median_ms\": %.1f, \"build_median_ms\": %.1f, \"policy_median_ms\": %.1f, \"policy_best_ms\": %.1f, "
-              "\"litellm_median_ms\": %.1f, \"litellm_best_ms\": %.1f, \"semantic_router_median_ms\": %.1f, "
-              "\"semantic_router_best_ms\": %.1f, \"bytes\": %zu}\n",
-              classes, repeat, load_ms, build_ms, policy_ms, policy_best, litellm_ms, litellm_best, router_ms, router_best, bytes);
+  const auto [litellm_ms, litellm_best] = Time(
+      repeat,
+      [&] {
+        config = planner::LiteLlmConfig(policy);
+        bytes += Write(config);
+      },
+      free_config);
+  const auto [router_ms, router_best] = Time(
+      repeat,
+      [&] {
+        config = planner::SemanticRouterConfig(policy);
+        bytes += Write(config);
+      },
+      free_config);
+  std::printf(
+      "{\"classes\": %ld, \"repeat\": %d, \"load_median_ms\": %.1f, \"build_median_ms\": %.1f, \"policy_median_ms\": "
+      "%.1f, \"policy_best_ms\": %.1f, "
+      "\"litellm_median_ms\": %.1f, \"litellm_best_ms\": %.1f, \"semantic_router_median_ms\": %.1f, "
+      "\"semantic_router_best_ms\": %.1f, \"bytes\": %zu}\n",
+      classes, repeat, load_ms, build_ms, policy_ms, policy_best, litellm_ms, litellm_best, router_ms, router_best,
+      bytes);
   return 0;
 }

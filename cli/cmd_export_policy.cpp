@@ -67,7 +67,9 @@ int RunExportPolicy(Invocation& invocation) {
   if (args.count("target")) {
     const std::string text = args["target"].as<std::string>();
     stage_options.target = planner::ParsePolicyTarget(text);
-    if (!stage_options.target) throw UsageError("--target '" + text + "' is not openai, anthropic, gemini, vllm or deepseek");
+    if (!stage_options.target) {
+      throw UsageError("--target '" + text + "' is not openai, anthropic, gemini, vllm or deepseek");
+    }
   }
   const std::string openai_api = args["openai-api"].as<std::string>();
   const auto api = planner::ParseOpenAiApi(openai_api);

@@ -2,8 +2,9 @@
 // (fuzz/policy_fits.json, the usable fits of the demo database, plus the shipped catalogues and runs), and the
 // plan is exported as a policy in each system's own request format and with every --target.
 // Properties: the workload is accepted or refused with a typed InputError/UsageError, and so are the plan and each
-// export; every policy exported from a feasible plan (the only kind the CLI stores) passes docs/policy.schema.json; its YAML (planner::ToYaml) holds no raw control character, and
-// read back with a reader for the block subset ToYaml writes it is the same document.
+// export; every policy exported from a feasible plan (the only kind the CLI stores) passes docs/policy.schema.json; its
+// YAML (planner::ToYaml) holds no raw control character, and read back with a reader for the block subset ToYaml writes
+// it is the same document.
 #include <nlohmann/json.hpp>
 
 #include <cctype>
@@ -54,11 +55,10 @@ struct Fixture {
     fs::remove(db_path);
     {
       auto db = thinkplan::store::Database::Open(db_path);
-      for (const char* file : {"published/systems.csv", "published/hardware.csv", "apis/system_apis.csv",
-                               "published/runs.csv",
-                               "public/livecodebench/runs_2024-04.csv", "public/livecodebench/runs_2025-01.csv",
-                               "public/routellm/runs.csv", "public/matharena/runs.csv",
-                               "public/deepseek_r1/runs.csv"}) {
+      for (const char* file :
+           {"published/systems.csv", "published/hardware.csv", "apis/system_apis.csv", "published/runs.csv",
+            "public/livecodebench/runs_2024-04.csv", "public/livecodebench/runs_2025-01.csv",
+            "public/routellm/runs.csv", "public/matharena/runs.csv", "public/deepseek_r1/runs.csv"}) {
         db.Ingest(root / "data" / file);
       }
       for (const json& row : ReadJson(root / "fuzz" / "policy_fits.json")) {

@@ -99,7 +99,7 @@ struct ExportPolicyOptions {
 
 struct ExportPolicyResult {
   nlohmann::json policy;
-  nlohmann::json document;  // the policy, or the gateway config asked for
+  nlohmann::json document;                    // the policy, or the gateway config asked for
   std::optional<std::filesystem::path> path;  // where it was written, if it was
 };
 

@@ -69,11 +69,12 @@ json LiteLlmDeployment(const json& route, const json& option, std::size_t index)
   const std::string name = RouteName(route);
   return {{"model_name", name},
           {"litellm_params", params},
-          {"model_info", {{"id", fmt::format("{}#{}", name, index)},
-                          {"thinkplan_fan_out", option.at("fan_out")},
-                          {"thinkplan_samples", option.at("samples")},
-                          {"thinkplan_aggregation", option.at("aggregation")},
-                          {"thinkplan_verifier", option.at("verifier")}}}};
+          {"model_info",
+           {{"id", fmt::format("{}#{}", name, index)},
+            {"thinkplan_fan_out", option.at("fan_out")},
+            {"thinkplan_samples", option.at("samples")},
+            {"thinkplan_aggregation", option.at("aggregation")},
+            {"thinkplan_verifier", option.at("verifier")}}}};
 }
 
 // How the router turns reasoning on and off for a model, where it can: the effort of OpenAI-style reasoning
@@ -85,7 +86,8 @@ std::optional<std::pair<std::string, json>> ReasoningFamily(const json& option) 
                                         {{"type", "chat_template_kwargs"}, {"parameter", "enable_thinking"}}};
   }
   if (request.contains("reasoning_effort") || request.contains("reasoning")) {
-    return std::pair<std::string, json>{"reasoning_effort", {{"type", "reasoning_effort"}, {"parameter", "reasoning_effort"}}};
+    return std::pair<std::string, json>{"reasoning_effort",
+                                        {{"type", "reasoning_effort"}, {"parameter", "reasoning_effort"}}};
   }
   return std::nullopt;
 }
@@ -97,12 +99,12 @@ json ModelScore(const json& option) {
   const std::string effort = option.value("effort", "");
   if (!effort.empty() && ReasoningFamily(option)) score["reasoning_effort"] = effort;
   const json& budget = option.at("budget_tokens");
-  score["reasoning_description"] =
-      fmt::format("{} {}; {} sample(s), {}; verifier {}; fan-out {}", option.at("target").get<std::string>(),
-                  budget.is_number() ? fmt::format("thinking budget {:.0f} tokens", budget.get<double>())
-                                     : std::string("no thinking budget"),
-                  option.at("samples").get<long>(), option.at("aggregation").get<std::string>(),
-                  option.at("verifier").get<std::string>(), option.at("fan_out").get<long>());
+  score["reasoning_description"] = fmt::format(
+      "{} {}; {} sample(s), {}; verifier {}; fan-out {}", option.at("target").get<std::string>(),
+      budget.is_number() ? fmt::format("thinking budget {:.0f} tokens", budget.get<double>())
+                         : std::string("no thinking budget"),
+      option.at("samples").get<long>(), option.at("aggregation").get<std::string>(),
+      option.at("verifier").get<std::string>(), option.at("fan_out").get<long>());
   return score;
 }
 
@@ -136,9 +138,13 @@ json SemanticRouterConfig(const json& policy) {
     categories.push_back({{"name", RouteName(route)}, {"model_scores", scores}});
   }
   std::string default_model;
-  for (const auto& [model, share] : traffic) if (default_model.empty() || share > traffic[default_model]) default_model = model;
-  return {{"default_model", default_model}, {"default_reasoning_effort", "medium"}, {"reasoning_families", families},
-          {"model_config", models}, {"categories", categories}};
+  for (const auto& [model, share] : traffic)
+    if (default_model.empty() || share > traffic[default_model]) default_model = model;
+  return {{"default_model", default_model},
+          {"default_reasoning_effort", "medium"},
+          {"reasoning_families", families},
+          {"model_config", models},
+          {"categories", categories}};
 }
 
 }  // namespace thinkplan::planner

@@ -48,10 +48,14 @@ std::vector<std::string> CatalogueNames(const json& system) {
 
 const SystemApi& FindApi(const std::vector<SystemApi>& apis, const json& system) {
   for (const std::string& name : CatalogueNames(system)) {
-    for (const SystemApi& api : apis) if (api.system == name) return api;
+    for (const SystemApi& api : apis) {
+      if (api.system == name) return api;
+    }
   }
-  throw InputError(fmt::format("system '{}' has no row in the API catalogue (table system_apis; add it to "
-                               "data/apis/system_apis.csv and ingest it)", system.value("name", "")));
+  throw InputError(
+      fmt::format("system '{}' has no row in the API catalogue (table system_apis; add it to "
+                  "data/apis/system_apis.csv and ingest it)",
+                  system.value("name", "")));
 }
 
 PolicyTarget TargetOf(const SystemApi& api) {
@@ -65,7 +69,9 @@ OptionSettings SettingsOf(const json& option, const json& system, const json& kl
   s.system = system.value("name", "");
   s.extended = option.value("mode", "extended") == "extended";
   s.effort = Lower(option.value("effort", ""));
-  if (option.contains("budget_tokens") && option["budget_tokens"].is_number()) s.budget_tokens = option["budget_tokens"].get<double>();
+  if (option.contains("budget_tokens") && option["budget_tokens"].is_number()) {
+    s.budget_tokens = option["budget_tokens"].get<double>();
+  }
   s.thinking_tokens_p95 = option.value("thinking_tokens_p95", 0.0);
   s.answer_tokens = klass.value("answer_tokens", 0.0);
   s.samples = option.value("samples", 1L);
@@ -84,9 +90,10 @@ ServedSystem Serve(const PolicyInputs& in, const json& system) {
   const SystemApi& api = FindApi(in.apis, system);
   const PolicyTarget own = TargetOf(api);
   if (in.target && *in.target != own) {
-    throw InputError(fmt::format("--target {} cannot serve system '{}': the API catalogue serves it through {} "
-                                 "(model {})", ToString(*in.target), system.value("name", ""), api.api,
-                                 api.api_model_id));
+    throw InputError(
+        fmt::format("--target {} cannot serve system '{}': the API catalogue serves it through {} "
+                    "(model {})",
+                    ToString(*in.target), system.value("name", ""), api.api, api.api_model_id));
   }
   return {&system, &api, own, system.value("api_model_id", api.api_model_id)};
 }

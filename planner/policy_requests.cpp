@@ -31,8 +31,10 @@ bool AcceptsEffort(const SystemApi& api, const std::string& effort) {
 
 void CheckBudget(const SystemApi& api, const OptionSettings& o) {
   if (api.knob != "budget") {
-    Refuse(api, o, fmt::format("the plan chose a thinking budget of {:.0f} tokens, but the model takes no budget "
-                               "(its knob: {})", *o.budget_tokens, api.knob));
+    Refuse(api, o,
+           fmt::format("the plan chose a thinking budget of {:.0f} tokens, but the model takes no budget "
+                       "(its knob: {})",
+                       *o.budget_tokens, api.knob));
   }
   const long budget = std::lround(*o.budget_tokens);
   const long lo = api.budget_min_tokens.value_or(0), hi = api.budget_max_tokens.value_or(api.max_output_tokens);
@@ -43,7 +45,9 @@ void CheckBudget(const SystemApi& api, const OptionSettings& o) {
 
 // What the API refuses, refused here with the reason, never adjusted silently.
 void CheckOption(const SystemApi& api, const OptionSettings& o) {
-  if (o.extended && api.thinking == "none") Refuse(api, o, "the plan chose extended thinking, but the model does not think");
+  if (o.extended && api.thinking == "none") {
+    Refuse(api, o, "the plan chose extended thinking, but the model does not think");
+  }
   if (!o.extended && api.thinking == "always") {
     Refuse(api, o, "the plan chose fast mode, but the model's thinking cannot be turned off");
   }
@@ -51,11 +55,13 @@ void CheckOption(const SystemApi& api, const OptionSettings& o) {
   const bool dynamic = o.effort == "dynamic" && api.api == "gemini" && !o.budget_tokens;
   if (!o.effort.empty() && !dynamic) {
     if (api.knob != "effort") {
-      Refuse(api, o, fmt::format("the plan chose reasoning effort '{}', but the model takes no effort (its knob: {})",
-                                 o.effort, api.knob));
+      Refuse(api, o,
+             fmt::format("the plan chose reasoning effort '{}', but the model takes no effort (its knob: {})", o.effort,
+                         api.knob));
     }
     if (!AcceptsEffort(api, o.effort)) {
-      Refuse(api, o, fmt::format("reasoning effort '{}' is not one the model accepts ({})", o.effort, api.effort_values));
+      Refuse(api, o,
+             fmt::format("reasoning effort '{}' is not one the model accepts ({})", o.effort, api.effort_values));
     }
   }
   if (o.extended && o.budget_tokens) CheckBudget(api, o);
@@ -66,7 +72,8 @@ long AnswerTokens(const OptionSettings& o) { return RoundUp(o.answer_tokens + 64
 // The output cap (thinking and answer together): above the p95 thinking length or the budget, so that a truncated
 // thought does not cost the answer; at most what the model accepts.
 long OutputCap(const SystemApi& api, const OptionSettings& o) {
-  const long thinking = o.extended ? RoundUp(1.25 * std::max(o.thinking_tokens_p95, o.budget_tokens.value_or(0)), 256) : 0;
+  const long thinking = o.extended ? RoundUp(1.25 * std::max(o.thinking_tokens_p95, o.budget_tokens.value_or(0)), 256)
+                                   : 0;
   return std::min(api.max_output_tokens, thinking + AnswerTokens(o));
 }
 
@@ -113,8 +120,10 @@ ApiCall AnthropicCall(const SystemApi& api, const std::string& model, const Opti
                                                      api.budget_min_tokens.value_or(1024),
                                                      api.budget_max_tokens.value_or(api.max_output_tokens - 1));
     if (budget + answer > api.max_output_tokens) {
-      Refuse(api, o, fmt::format("a thinking budget of {} tokens and {} answer tokens exceed the model's max_tokens "
-                                 "limit of {}", budget, answer, api.max_output_tokens));
+      Refuse(api, o,
+             fmt::format("a thinking budget of {} tokens and {} answer tokens exceed the model's max_tokens "
+                         "limit of {}",
+                         budget, answer, api.max_output_tokens));
     }
     c.request["max_tokens"] = budget + answer;  // budget_tokens must stay below max_tokens
     c.request["thinking"] = {{"type", "enabled"}, {"budget_tokens", budget}};
@@ -124,7 +133,11 @@ ApiCall AnthropicCall(const SystemApi& api, const std::string& model, const Opti
 }
 
 ApiCall GeminiCall(const SystemApi& api, const std::string& model, const OptionSettings& o) {
-  ApiCall c{"gemini-generate-content", "POST /v1beta/models/" + model + ":generateContent", model, "contents", 1,
+  ApiCall c{"gemini-generate-content",
+            "POST /v1beta/models/" + model + ":generateContent",
+            model,
+            "contents",
+            1,
             json::object()};
   long budget = -1;  // dynamic: the model decides
   long cap = OutputCap(api, o);

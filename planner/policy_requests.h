@@ -16,7 +16,7 @@ namespace thinkplan::planner {
 struct OptionSettings {
   std::string system;  // the workload's name, for messages
   bool extended = true;
-  std::string effort;                  // "" = none chosen
+  std::string effort;                   // "" = none chosen
   std::optional<double> budget_tokens;  // the thinking budget chosen, if any
   double thinking_tokens_p95 = 0;
   double answer_tokens = 0;
@@ -34,7 +34,7 @@ struct ApiCall {
 };
 
 // Throws InputError when the API refuses what the option asks for (see BuildPolicy).
-ApiCall MakeApiCall(PolicyTarget target, const SystemApi& api, const std::string& model,
-                    const OptionSettings& option, OpenAiApi openai_api);
+ApiCall MakeApiCall(PolicyTarget target, const SystemApi& api, const std::string& model, const OptionSettings& option,
+                    OpenAiApi openai_api);
 
 }  // namespace thinkplan::planner

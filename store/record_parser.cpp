@@ -429,7 +429,9 @@ void RecordParser::CheckRecord(std::span<const std::string_view> cells, long lin
       ordered("budget_max_tokens", "max_output_tokens");
       const std::string_view knob = get("knob").text;
       if (knob == "effort" && get("effort_values").is_null()) fail("effort_values", "required when knob is effort");
-      if (knob == "budget" && get("budget_max_tokens").is_null()) fail("budget_max_tokens", "required when knob is budget");
+      if (knob == "budget" && get("budget_max_tokens").is_null()) {
+        fail("budget_max_tokens", "required when knob is budget");
+      }
       break;
     }
   }

@@ -33,22 +33,31 @@ SystemApi Api(std::string system, std::string api, std::string id, std::string t
 
 // Rows as data/apis/system_apis.csv has them, plus a hybrid self-hosted model (thinking can be turned off).
 std::vector<SystemApi> Catalogue() {
-  return {Api("o1-mini", "openai", "o1-mini", "always", "none", {}, {}, 65536, 128),
-          Api("o3-mini", "openai", "o3-mini", "always", "effort", {}, {}, 100000, 128),
-          Api("gpt-4o", "openai", "gpt-4o", "none", "none", {}, {}, 16384, 128),
-          Api("Claude-3.7-Sonnet", "anthropic", "claude-3-7-sonnet-20250219", "optional", "budget", 1024, 63999, 64000, 0),
-          Api("Gemini-2.5-Pro", "gemini", "gemini-2.5-pro", "always", "budget", 128, 32768, 65536, 8),
-          Api("Gemini-2.5-Flash", "gemini", "gemini-2.5-flash", "optional", "budget", 1, 24576, 65536, 8),
-          Api("DeepSeek-R1", "deepseek", "deepseek-reasoner", "always", "none", {}, {}, 65536, 0),
-          Api("QwQ-32B", "vllm", "Qwen/QwQ-32B", "always", "budget", 1, 131072, 131072, 16384),
-          Api("Qwen3-32B", "vllm", "Qwen/Qwen3-32B", "optional", "budget", 1, 32768, 40960, 16384)};
+  return {
+      Api("o1-mini", "openai", "o1-mini", "always", "none", {}, {}, 65536, 128),
+      Api("o3-mini", "openai", "o3-mini", "always", "effort", {}, {}, 100000, 128),
+      Api("gpt-4o", "openai", "gpt-4o", "none", "none", {}, {}, 16384, 128),
+      Api("Claude-3.7-Sonnet", "anthropic", "claude-3-7-sonnet-20250219", "optional", "budget", 1024, 63999, 64000, 0),
+      Api("Gemini-2.5-Pro", "gemini", "gemini-2.5-pro", "always", "budget", 128, 32768, 65536, 8),
+      Api("Gemini-2.5-Flash", "gemini", "gemini-2.5-flash", "optional", "budget", 1, 24576, 65536, 8),
+      Api("DeepSeek-R1", "deepseek", "deepseek-reasoner", "always", "none", {}, {}, 65536, 0),
+      Api("QwQ-32B", "vllm", "Qwen/QwQ-32B", "always", "budget", 1, 131072, 131072, 16384),
+      Api("Qwen3-32B", "vllm", "Qwen/Qwen3-32B", "optional", "budget", 1, 32768, 40960, 16384)};
 }
 
 // A one-route plan with one option on `system`, and its workload.
 struct OneOption {
-  json option = {{"fraction", 1.0}, {"mode", "extended"}, {"budget_tokens", nullptr}, {"effort", ""},
-                 {"samples", 1}, {"aggregation", "pass@1"}, {"accuracy", 0.5}, {"accuracy_interval", {0.4, 0.6}},
-                 {"thinking_tokens_mean", 3000.0}, {"thinking_tokens_p95", 8000.0}, {"cost_usd_per_query", 0.01},
+  json option = {{"fraction", 1.0},
+                 {"mode", "extended"},
+                 {"budget_tokens", nullptr},
+                 {"effort", ""},
+                 {"samples", 1},
+                 {"aggregation", "pass@1"},
+                 {"accuracy", 0.5},
+                 {"accuracy_interval", {0.4, 0.6}},
+                 {"thinking_tokens_mean", 3000.0},
+                 {"thinking_tokens_p95", 8000.0},
+                 {"cost_usd_per_query", 0.01},
                  {"latency_p95_s", 10.0}};
   json system = {{"kind", "api"}};
   std::optional<PolicyTarget> target;
@@ -62,12 +71,19 @@ struct OneOption {
   json Policy() const {
     PolicyInputs in;
     in.plan_id = 1;
-    in.plan = {{"workload", "w"}, {"objective", "max_accuracy"}, {"accuracy", 0.5}, {"accuracy_interval", {0.4, 0.6}},
-               {"allocation", json::array({{{"class", "c"}, {"bucket", "all"}, {"traffic_fraction", 1.0},
-                                            {"accuracy", 0.5}, {"accuracy_interval", {0.4, 0.6}},
+    in.plan = {{"workload", "w"},
+               {"objective", "max_accuracy"},
+               {"accuracy", 0.5},
+               {"accuracy_interval", {0.4, 0.6}},
+               {"allocation", json::array({{{"class", "c"},
+                                            {"bucket", "all"},
+                                            {"traffic_fraction", 1.0},
+                                            {"accuracy", 0.5},
+                                            {"accuracy_interval", {0.4, 0.6}},
                                             {"options", json::array({option})}}})}};
-    in.workload = {{"systems", json::array({system})},
-                   {"classes", json::array({{{"name", "c"}, {"answer_tokens", 100}, {"verifier", {{"kind", "none"}}}}})}};
+    in.workload = {
+        {"systems", json::array({system})},
+        {"classes", json::array({{{"name", "c"}, {"answer_tokens", 100}, {"verifier", {{"kind", "none"}}}}})}};
     in.workload_hash = std::string(64, 'a');
     in.target = target;
     in.apis = Catalogue();
@@ -122,7 +138,8 @@ BOOST_AUTO_TEST_CASE(o1_mini_and_non_reasoning_models_are_never_sent_an_effort) 
     BOOST_TEST(!mini.Request().contains("reasoning_effort"));
   }
   OneOption gpt("gpt-4o", "fast");
-  BOOST_TEST(gpt.Request() == json({{"model", "gpt-4o"}, {"max_output_tokens", 192}}));  // 100 answer tokens + 64, to 64
+  BOOST_TEST(gpt.Request() ==
+             json({{"model", "gpt-4o"}, {"max_output_tokens", 192}}));  // 100 answer tokens + 64, to 64
 }
 
 BOOST_AUTO_TEST_CASE(anthropic_budget_sits_below_max_tokens_and_fast_mode_disables_thinking) {
@@ -148,7 +165,8 @@ BOOST_AUTO_TEST_CASE(gemini_puts_the_model_in_the_path_and_the_budget_in_thinkin
   o.option["budget_tokens"] = nullptr;
   o.option["effort"] = "dynamic";  // measured as dynamic thinking
   BOOST_TEST(o.Request()["generationConfig"]["thinkingConfig"]["thinkingBudget"] == -1);
-  BOOST_TEST(OneOption("Gemini-2.5-Flash", "fast").Request()["generationConfig"]["thinkingConfig"]["thinkingBudget"] == 0);
+  BOOST_TEST(OneOption("Gemini-2.5-Flash", "fast").Request()["generationConfig"]["thinkingConfig"]["thinkingBudget"] ==
+             0);
 }
 
 BOOST_AUTO_TEST_CASE(vllm_gets_thinking_token_budget_n_and_enable_thinking_for_hybrid_models) {
@@ -248,11 +266,15 @@ BOOST_AUTO_TEST_CASE(gateway_configs_carry_each_option_with_its_weight_and_reaso
   BOOST_TEST(router["model_config"]["o3-mini"]["reasoning_family"] == "reasoning_effort");
 }
 
-
 // JSON leaves DEL, the C1 controls and U+2028/U+2029 raw; YAML forbids the first two and reads NEL and the
 // separators as line breaks. Found by fuzz_policy: a class named "scien\x7fe" put a raw DEL in the policy's YAML.
 BOOST_AUTO_TEST_CASE(yaml_escapes_what_json_leaves_raw) {
-  const std::string del = "scien\x7f" "e", c1 = "a\u0085b\u009b" "c", separators = "x\u2028y\u2029z";
+  const std::string del =
+                        "scien\x7f"
+                        "e",
+                    c1 = "a\u0085b\u009b"
+                         "c",
+                    separators = "x\u2028y\u2029z";
   const json value = {{"class", del}, {"names", json::array({c1, separators})}, {del, 1}};
   const std::string yaml = ToYaml(value);
   for (std::size_t i = 0; i < yaml.size(); ++i) {
@@ -271,7 +293,8 @@ BOOST_AUTO_TEST_CASE(yaml_escapes_what_json_leaves_raw) {
 }
 
 BOOST_AUTO_TEST_CASE(validator_rejects_what_the_schema_forbids) {
-  const json schema = json::parse(thinkplan::testing::ReadFile(thinkplan::testing::SourceDir() / "docs" / "policy.schema.json"));
+  const json schema = json::parse(
+      thinkplan::testing::ReadFile(thinkplan::testing::SourceDir() / "docs" / "policy.schema.json"));
   auto errors_of = [&](const json& option) {
     return ValidateJsonSchema(option, {{"$defs", schema["$defs"]}, {"$ref", "#/$defs/option"}});
   };

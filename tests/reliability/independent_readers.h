@@ -9,8 +9,8 @@
 
 #include <sys/wait.h>
 
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/common/test_support.h"
 
@@ -38,8 +38,8 @@ for schema_path, documents in json.load(open(sys.argv[1])):
             if failed <= 20: print(schema_path.rsplit("/", 1)[-1], list(e.absolute_path), e.message[:400])
 print("validated", checked, "failed", failed)
 sys.exit(1 if failed else 0))";
-  const std::string command =
-      "/usr/bin/python3 -c " + ShellQuote(kProgram) + " " + ShellQuote(manifest.string()) + " 2>&1";
+  const std::string command = "/usr/bin/python3 -c " + ShellQuote(kProgram) + " " + ShellQuote(manifest.string()) +
+                              " 2>&1";
   SchemaCheck check;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return check;
@@ -54,8 +54,7 @@ sys.exit(1 if failed else 0))";
 // writes: a quoted scalar is a string; a plain one is null, a boolean, a number or else a string.
 inline nlohmann::json YamlToJson(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Null:
-      return nullptr;
+    case YAML::NodeType::Null: return nullptr;
     case YAML::NodeType::Sequence: {
       nlohmann::json out = nlohmann::json::array();
       for (const YAML::Node& item : node) out.push_back(YamlToJson(item));
@@ -76,8 +75,7 @@ inline nlohmann::json YamlToJson(const YAML::Node& node) {
       if (number.is_number()) return number;
       return text;
     }
-    default:
-      return nullptr;
+    default: return nullptr;
   }
 }
 

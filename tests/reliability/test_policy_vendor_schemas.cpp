@@ -8,8 +8,8 @@
 #include <map>
 #include <set>
 
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/common/test_support.h"
 #include "tests/reliability/independent_readers.h"
@@ -44,7 +44,9 @@ json FullBody(const json& option) {
   const std::string prompt = "What is 2 + 2?";
   if (field == "input") body["input"] = prompt;
   if (field == "messages") body["messages"] = json::array({{{"role", "user"}, {"content", prompt}}});
-  if (field == "contents") body["contents"] = json::array({{{"role", "user"}, {"parts", json::array({{{"text", prompt}}})}}});
+  if (field == "contents") {
+    body["contents"] = json::array({{{"role", "user"}, {"parts", json::array({{{"text", prompt}}})}}});
+  }
   return body;
 }
 
@@ -93,8 +95,9 @@ void CheckCrossFieldRules(const json& option) {
   }
   if (api == "gemini-generate-content") {
     BOOST_TEST(!r.contains("model"));
-    BOOST_TEST(option.at("endpoint").get<std::string>().find("/models/" + option.at("model").get<std::string>() + ":") !=
-               std::string::npos);
+    BOOST_TEST(
+        option.at("endpoint").get<std::string>().find("/models/" + option.at("model").get<std::string>() + ":") !=
+        std::string::npos);
   }
   if (api == "openai-chat-completions") BOOST_TEST(!r.contains("max_tokens"));  // rejected by o-series models
   const std::string model = option.at("model");
@@ -105,7 +108,8 @@ void CheckCrossFieldRules(const json& option) {
   if (api == "vllm-chat-completions" && r.contains("thinking_token_budget")) {
     BOOST_TEST(r["thinking_token_budget"].get<long>() <= r["max_tokens"].get<long>());
   }
-  const long per_request = r.value("n", r.contains("generationConfig") ? r["generationConfig"].value("candidateCount", 1L) : 1L);
+  const long per_request = r.value(
+      "n", r.contains("generationConfig") ? r["generationConfig"].value("candidateCount", 1L) : 1L);
   BOOST_TEST(per_request * option.at("fan_out").get<long>() == option.at("samples").get<long>());
 }
 
@@ -200,9 +204,14 @@ json RequestsOf(const json& policy) {
   json out = json::array();
   for (const json& route : policy.at("routes")) {
     for (const json& o : route.at("options")) {
-      out.push_back({{"class", route.at("class")}, {"bucket", route.at("bucket")}, {"system", o.at("system")},
-                     {"api", o.at("api")}, {"endpoint", o.at("endpoint")}, {"model", o.at("model")},
-                     {"fan_out", o.at("fan_out")}, {"request", o.at("request")}});
+      out.push_back({{"class", route.at("class")},
+                     {"bucket", route.at("bucket")},
+                     {"system", o.at("system")},
+                     {"api", o.at("api")},
+                     {"endpoint", o.at("endpoint")},
+                     {"model", o.at("model")},
+                     {"fan_out", o.at("fan_out")},
+                     {"request", o.at("request")}});
     }
   }
   return out;

@@ -1,7 +1,8 @@
 // Every stored plan of a demo database exported to every API and gateway format, each request body and config
 // validated against the vendors' own schemas (tests/data/vendor-api/, JSON Schema draft 2020-12, by the Python
-// jsonschema package) and the rules those schemas cannot state; the gateway configs read back by yaml-cpp; golden
-// files for the default plan (tests/data/policy-golden/; THINKPLAN_UPDATE_GOLDEN=1 rewrites them).
+// jsonschema package) and the rules those schemas cannot state; the gateway configs read back by yaml-cpp as the
+// configs made from the exported JSON policy; golden files for the default plan (tests/data/policy-golden/;
+// THINKPLAN_UPDATE_GOLDEN=1 rewrites them).
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
 
+#include "planner/policy.h"
 #include "tests/common/test_support.h"
 #include "tests/reliability/independent_readers.h"
 
@@ -183,8 +185,12 @@ BOOST_AUTO_TEST_CASE(every_stored_plan_exports_requests_and_configs_the_vendor_s
       CheckTargets(plan, *policy);
       const json litellm = GatewayConfig(plan, "litellm");
       BOOST_TEST(static_cast<long>(litellm.at("model_list").size()) == OptionCount(*policy));
+      // The YAML reads back, value for value, as the config made from the exported JSON policy.
+      BOOST_TEST(SameJson(litellm, planner::LiteLlmConfig(*policy)), "LiteLLM YAML round trip");
+      const json router = GatewayConfig(plan, "semantic-router");
+      BOOST_TEST(SameJson(router, planner::SemanticRouterConfig(*policy)), "Semantic Router YAML round trip");
       collected.litellm.push_back(litellm);
-      collected.router.push_back(GatewayConfig(plan, "semantic-router"));
+      collected.router.push_back(router);
     }
   }
   json manifest = json::array();
@@ -194,7 +200,11 @@ BOOST_AUTO_TEST_CASE(every_stored_plan_exports_requests_and_configs_the_vendor_s
   WriteFile(plans.dir / "manifest.json", manifest.dump());
   const SchemaCheck check = ValidateWithJsonSchema(plans.dir / "manifest.json");
   BOOST_TEST(check.exit_code == 0, check.output);
-  BOOST_TEST_MESSAGE("vendor schemas: " << check.output << "(" << collected.bodies.size() << " request schemas, "
+  std::size_t bodies = 0;
+  for (const auto& [schema, list] : collected.bodies) bodies += list.size();
+  BOOST_TEST_MESSAGE("vendor schemas: " << check.output << "(" << bodies << " request bodies under "
+                                        << collected.bodies.size() << " request schemas, " << collected.litellm.size()
+                                        << " LiteLLM and " << collected.router.size() << " Semantic Router configs, "
                                         << collected.refusals << " refused exports)");
   BOOST_TEST(collected.bodies.size() >= 5u);  // every request schema but one of the OpenAI pair is exercised twice
 }

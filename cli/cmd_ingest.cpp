@@ -18,6 +18,7 @@ constexpr const char* kDescription =
     "  problems  run_key, problem_id, samples, correct[, output_tokens]  (per-problem results of a run)\n"
     "  perf      perf_key, hardware, model, phase, batch, context_len, step_ms | latency_s, ...\n"
     "  systems   system, vendor, compute knob and prices      hardware  hardware, hbm_gib, ...\n"
+    "  system_apis  system, api, api_model_id, thinking, knob, ... (how export-policy calls each system)\n"
     "Field by field: docs/formats.md.\n\n"
     "Every row is checked before anything is kept; by default the first bad row rejects the whole file\n"
     "(with its file, line, field and value) and nothing of that file is stored. Re-ingesting a run with the\n"
@@ -41,7 +42,7 @@ int RunIngest(Invocation& invocation) {
   options.positional_help("FILE...");
   AddGlobalOptions(options);
   options.add_options()
-      ("kind", "record kind instead of detecting it: runs|problems|perf|systems|hardware",
+      ("kind", "record kind instead of detecting it: runs|problems|perf|systems|hardware|system_apis",
        cxxopts::value<std::string>())
       ("skip-invalid", "store the valid rows and write rejected ones, with reasons, to the rejects file")
       ("rejects", "rejects file for --skip-invalid (default: FILE.rejects.csv)", cxxopts::value<std::string>())
@@ -61,7 +62,9 @@ int RunIngest(Invocation& invocation) {
   if (args.count("kind")) {
     const std::string kind = args["kind"].as<std::string>();
     ingest.kind = store::ParseRecordKind(kind);
-    if (!ingest.kind) throw UsageError("--kind '" + kind + "' is not one of runs|problems|perf|systems|hardware");
+    if (!ingest.kind) {
+      throw UsageError("--kind '" + kind + "' is not one of runs|problems|perf|systems|hardware|system_apis");
+    }
   }
   ingest.skip_invalid = args.count("skip-invalid") > 0;
   ingest.allow_extra = args.count("allow-extra") > 0;

@@ -30,7 +30,7 @@ const std::vector<Command>& Commands() {
        RunMeasure},
       {"cost", "what a thinking query costs: API list prices or self-hosted GPUs (KV cache, batch, $/token)", RunCost},
       {"plan", "allocate traffic to serving options under a budget; capacity and frontier; store the plan", RunPlan},
-      {"export-policy", "a stored plan as a serving policy with each target's request parameters (JSON or YAML)", RunExportPolicy},
+      {"export-policy", "a stored plan as a serving policy with each API's request body, or a LiteLLM / Semantic Router config", RunExportPolicy},
       {"whatif", "re-plan a stored plan under changed budget, volume, prices, SLOs or verifier; print the differences", RunWhatIf},
       {"exchange", "training vs thinking: exchange rates, Snell's FLOPs-matched table, Sardana-Frankle optimum", RunExchange},
       {"plans", "list the stored plans and their simulations", RunPlans},

@@ -575,10 +575,16 @@ def build(src, notes):
     emit("public/deepseek_r1/runs.csv", "runs", RUN_FIELDS, convert_deepseek(src, notes))
     emit("public/argonne/perf.csv", "perf", PERF_FIELDS, convert_argonne(src, notes))
     validate(checked)
-    outputs["demo_manifest.txt"] = demo_manifest([path for path, _, _ in checked])
+    outputs["demo_manifest.txt"] = demo_manifest(with_api_catalogue([path for path, _, _ in checked]))
     for source_path, out_path in VERBATIM_COPIES:
         outputs[out_path] = (src / source_path).read_bytes()
     return outputs
+
+
+def with_api_catalogue(paths):
+    """The hand-maintained API catalogue (apis/system_apis.csv) goes in after the other catalogues."""
+    at = paths.index("published/hardware.csv") + 1
+    return paths[:at] + ["apis/system_apis.csv"] + paths[at:]
 
 
 def demo_manifest(paths):

@@ -42,7 +42,8 @@ store::Database OpenExistingDatabase(const std::filesystem::path& path) {
   return store::Database::Open(path);
 }
 
-nlohmann::json PolicyOfStoredPlan(const store::StoredPlan& stored, std::optional<planner::PolicyTarget> target) {
+nlohmann::json PolicyOfStoredPlan(store::Database& db, const store::StoredPlan& stored,
+                                  const ExportPolicyOptions& options) {
   planner::PolicyInputs in;
   in.plan_id = stored.id;
   in.plan = nlohmann::json::parse(stored.plan_json);
@@ -50,7 +51,9 @@ nlohmann::json PolicyOfStoredPlan(const store::StoredPlan& stored, std::optional
   in.workload_hash = stored.workload_hash;
   in.fits_hash = stored.fits_hash;
   in.created_at = stored.created_at;
-  in.target = target;
+  in.target = options.target;
+  in.openai_api = options.openai_api;
+  in.apis = db.ListSystemApis();
   return planner::BuildPolicy(in);
 }
 
@@ -119,9 +122,14 @@ WhatIfStageResult WhatIfStage(store::Database& db, long base_plan_id, const std:
 
 ExportPolicyResult ExportPolicyStage(store::Database& db, long plan_id, const ExportPolicyOptions& options) {
   ExportPolicyResult result;
-  result.policy = PolicyOfStoredPlan(store::LoadPlan(db, plan_id), options.target);
+  result.policy = PolicyOfStoredPlan(db, store::LoadPlan(db, plan_id), options);
+  switch (options.document) {
+    case PolicyDocument::kPolicy: result.document = result.policy; break;
+    case PolicyDocument::kLiteLlm: result.document = planner::LiteLlmConfig(result.policy); break;
+    case PolicyDocument::kSemanticRouter: result.document = planner::SemanticRouterConfig(result.policy); break;
+  }
   if (options.path) {
-    WriteFileAtomically(*options.path, result.policy.dump(2) + "\n");
+    WriteFileAtomically(*options.path, result.document.dump(2) + "\n");
     result.path = options.path;
   }
   return result;

@@ -33,8 +33,11 @@ std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workl
 long StorePlan(store::Database& db, const planner::Workload& workload, const planner::PlanResult& result,
                std::optional<long> base_plan_id);
 
-// The serving policy of a stored plan (docs/design.md section 2), in each system's own request format or `target`'s.
-nlohmann::json PolicyOfStoredPlan(const store::StoredPlan& stored, std::optional<planner::PolicyTarget> target);
+struct ExportPolicyOptions;
+// The serving policy of a stored plan (docs/design.md section 2, docs/policy.md), each option in the request format
+// of the API that serves it (the API catalogue in `db`). Throws InputError when an API refuses the plan's choice.
+nlohmann::json PolicyOfStoredPlan(store::Database& db, const store::StoredPlan& stored,
+                                  const ExportPolicyOptions& options);
 
 // Opens an existing database; a missing file is an InputError that says how to make one.
 store::Database OpenExistingDatabase(const std::filesystem::path& path);
@@ -79,15 +82,24 @@ struct WhatIfStageResult {
 WhatIfStageResult WhatIfStage(store::Database& db, long base_plan_id, const std::filesystem::path& data_dir,
                               const WhatIfStageOptions& options);
 
+// What export-policy writes: the policy itself, or a gateway config made from it.
+enum class PolicyDocument { kPolicy, kLiteLlm, kSemanticRouter };
+
 struct ExportPolicyOptions {
-  // Every option in this target's request format. Default: each system's own.
+  // Require every option to be served by this API (an error naming the system when one is not). Default: each
+  // system's own.
   std::optional<planner::PolicyTarget> target;
-  // Also write the policy there as indented JSON (a temporary file, then renamed). Default: not written.
+  // Default Responses, OpenAI's current endpoint for reasoning models.
+  planner::OpenAiApi openai_api = planner::OpenAiApi::kResponses;
+  // Default: the policy.
+  PolicyDocument document = PolicyDocument::kPolicy;
+  // Also write the document there as indented JSON (a temporary file, then renamed). Default: not written.
   std::optional<std::filesystem::path> path;
 };
 
 struct ExportPolicyResult {
   nlohmann::json policy;
+  nlohmann::json document;                    // the policy, or the gateway config asked for
   std::optional<std::filesystem::path> path;  // where it was written, if it was
 };
 

@@ -223,6 +223,15 @@ fs::path SpecsDirOf(const fs::path& report) {
   return report.parent_path() / (report.stem().string() + "_specs");
 }
 
+// The report shows what the policy sends; a plan an API refuses still has a report, which says so.
+nlohmann::json ReportPolicy(store::Database& db, const store::StoredPlan& stored) {
+  try {
+    return PolicyOfStoredPlan(db, stored, {});
+  } catch (const InputError& error) {
+    return {{"routes", nlohmann::json::array()}, {"error", error.what()}};
+  }
+}
+
 }  // namespace
 
 reports::ReportInputs GatherReportInputs(store::Database& db, long plan_id, std::optional<long> simulation_id,
@@ -233,7 +242,7 @@ reports::ReportInputs GatherReportInputs(store::Database& db, long plan_id, std:
   in.created_at = stored.created_at;
   in.plan = ParseStored(stored.plan_json, fmt::format("plan {}", plan_id));
   in.workload = ParseStored(stored.workload_json, fmt::format("the workload of plan {}", plan_id));
-  in.policy = PolicyOfStoredPlan(stored, std::nullopt);
+  in.policy = ReportPolicy(db, stored);
   if (stored.base_plan_id) {
     in.base_plan_id = stored.base_plan_id;
     in.base_plan = ParseStored(store::LoadPlan(db, *stored.base_plan_id).plan_json, fmt::format("plan {}", *stored.base_plan_id));

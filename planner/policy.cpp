@@ -2,79 +2,156 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "core/errors.h"
 #include "core/text.h"
+#include "planner/policy_requests.h"
 
 namespace thinkplan::planner {
 namespace {
 
 using nlohmann::json;
 
-long RoundUp(double x, long step) { return static_cast<long>(std::ceil(std::max(x, 1.0) / step)) * step; }
+constexpr PolicyTarget kTargets[] = {PolicyTarget::kOpenAi, PolicyTarget::kAnthropic, PolicyTarget::kGemini,
+                                     PolicyTarget::kVllm, PolicyTarget::kDeepSeek};
 
-const json* FindByName(const json& array, const std::string& name) {
-  for (const json& x : array) if (x.value("name", "") == name) return &x;
-  return nullptr;
+// Workload entries by name: a plan of 100,000 classes looks one up per route.
+using ByName = std::unordered_map<std::string, const json*>;
+
+ByName IndexByName(const json& array) {
+  ByName index;
+  index.reserve(array.size());
+  for (const json& x : array) index.emplace(x.value("name", ""), &x);
+  return index;
 }
 
-PolicyTarget DefaultTarget(const json& system) {
-  if (system.value("kind", "") == "self_hosted") return PolicyTarget::kVllm;
-  const std::string name = Lower(system.value("name", ""));
-  if (name.find("claude") != std::string::npos) return PolicyTarget::kAnthropic;
-  if (name.find("gemini") != std::string::npos) return PolicyTarget::kGemini;
-  if (name.find("deepseek") != std::string::npos) return PolicyTarget::kDeepSeek;
-  return PolicyTarget::kOpenAi;
+const json* FindByName(const ByName& index, const std::string& name) {
+  const auto it = index.find(name);
+  return it == index.end() ? nullptr : it->second;
 }
 
-// The request parameters of one option for `target`.
-json Request(PolicyTarget target, const json& option, const std::string& model, double answer_tokens) {
-  const bool extended = option.value("mode", "extended") == "extended";
-  const std::optional<double> budget =
-      option.contains("budget_tokens") && option["budget_tokens"].is_number() ? std::optional<double>(option["budget_tokens"].get<double>()) : std::nullopt;
-  const double thinking_p95 = option.value("thinking_tokens_p95", 0.0);
-  const double thinking_cap = budget.value_or(thinking_p95);
-  const long answer = RoundUp(answer_tokens + 64, 64);
-  switch (target) {
-    case PolicyTarget::kOpenAi: {
-      // A fast-mode option is a non-reasoning model (gpt-4o, ...), which rejects reasoning_effort.
-      if (!extended) return {{"model", model}, {"max_output_tokens", RoundUp(answer, 256)}};
-      std::string effort = Lower(option.value("effort", ""));
-      if (effort != "low" && effort != "medium" && effort != "high") {
-        const double t = extended ? thinking_cap : 0;
-        effort = t <= 3000 ? "low" : t <= 10000 ? "medium" : "high";
-      }
-      // max_output_tokens caps thinking and answer together: a truncated thought loses the answer, so the cap
-      // sits above the p95 thinking length.
-      return {{"model", model}, {"reasoning_effort", effort},
-              {"max_output_tokens", RoundUp(1.25 * std::max(thinking_p95, thinking_cap) + answer, 256)}};
-    }
-    case PolicyTarget::kAnthropic: {
-      if (!extended) return {{"model", model}, {"max_tokens", answer}, {"thinking", {{"type", "disabled"}}}};
-      const long b = std::max(1024L, RoundUp(thinking_cap, 256));
-      return {{"model", model}, {"max_tokens", b + answer}, {"thinking", {{"type", "enabled"}, {"budget_tokens", b}}}};
-    }
-    case PolicyTarget::kGemini: {
-      const bool flash = Lower(model).find("flash") != std::string::npos;
-      const long lo = flash ? 0 : 128, hi = flash ? 24576 : 32768;
-      long t = -1;  // dynamic: the model decides
-      if (!extended) t = lo;
-      else if (budget) t = std::clamp(static_cast<long>(std::llround(*budget)), lo, hi);
-      const long max_out = (t < 0 ? hi : t) + answer;
-      return {{"model", model},
-              {"generationConfig", {{"maxOutputTokens", max_out}, {"thinkingConfig", {{"thinkingBudget", t}}}}}};
-    }
-    case PolicyTarget::kVllm: {
-      const long cap = extended ? RoundUp(thinking_cap, 64) : 0;
-      return {{"model", model}, {"max_tokens", cap + answer}, {"thinking_cap_tokens", cap},
-              {"budget_forcing", extended ? "end the think block at the cap" : "no thinking"}};
-    }
-    case PolicyTarget::kDeepSeek:
-      return {{"model", extended ? "deepseek-reasoner" : "deepseek-chat"}, {"max_tokens", answer}};
+// The names a workload system may go by in the API catalogue, most specific first: its `catalogue` row, a
+// self-hosted system's model, its own name, its default curves.
+std::vector<std::string> CatalogueNames(const json& system) {
+  std::vector<std::string> names;
+  for (const char* key : {"catalogue", "model", "name"}) {
+    if (system.contains(key) && system[key].is_string()) names.push_back(system[key].get<std::string>());
   }
-  return json::object();
+  const json curves = system.value("curves", json());
+  if (curves.is_string()) names.push_back(curves.get<std::string>());
+  if (curves.is_object() && curves.contains("*")) names.push_back(curves["*"].get<std::string>());
+  return names;
+}
+
+const SystemApi& FindApi(const std::vector<SystemApi>& apis, const json& system) {
+  for (const std::string& name : CatalogueNames(system)) {
+    for (const SystemApi& api : apis) {
+      if (api.system == name) return api;
+    }
+  }
+  throw InputError(
+      fmt::format("system '{}' has no row in the API catalogue (table system_apis; add it to "
+                  "data/apis/system_apis.csv and ingest it)",
+                  system.value("name", "")));
+}
+
+PolicyTarget TargetOf(const SystemApi& api) {
+  const auto target = ParsePolicyTarget(api.api);
+  if (!target) throw InputError(fmt::format("system '{}': unknown API '{}' in the API catalogue", api.system, api.api));
+  return *target;
+}
+
+OptionSettings SettingsOf(const json& option, const json& system, const json& klass) {
+  OptionSettings s;
+  s.system = system.value("name", "");
+  s.extended = option.value("mode", "extended") == "extended";
+  s.effort = Lower(option.value("effort", ""));
+  if (option.contains("budget_tokens") && option["budget_tokens"].is_number()) {
+    s.budget_tokens = option["budget_tokens"].get<double>();
+  }
+  s.thinking_tokens_p95 = option.value("thinking_tokens_p95", 0.0);
+  s.answer_tokens = klass.value("answer_tokens", 0.0);
+  s.samples = option.value("samples", 1L);
+  return s;
+}
+
+// A workload system as the policy calls it, resolved once per system the plan uses.
+struct ServedSystem {
+  const json* system;
+  const SystemApi* api;
+  PolicyTarget target;
+  std::string model;
+};
+
+ServedSystem Serve(const PolicyInputs& in, const json& system) {
+  const SystemApi& api = FindApi(in.apis, system);
+  const PolicyTarget own = TargetOf(api);
+  if (in.target && *in.target != own) {
+    throw InputError(
+        fmt::format("--target {} cannot serve system '{}': the API catalogue serves it through {} "
+                    "(model {})",
+                    ToString(*in.target), system.value("name", ""), api.api, api.api_model_id));
+  }
+  return {&system, &api, own, system.value("api_model_id", api.api_model_id)};
+}
+
+json PolicyOption(const PolicyInputs& in, const json& o, const ServedSystem& served, const json& klass) {
+  const SystemApi& api = *served.api;
+  ApiCall call = MakeApiCall(served.target, api, served.model, SettingsOf(o, *served.system, klass), in.openai_api);
+  json option = json::object();
+  for (const char* key : {"fraction", "system", "mode", "budget_tokens"}) option[key] = o.at(key);
+  option["effort"] = o.value("effort", "");
+  option["samples"] = o.at("samples");
+  option["aggregation"] = o.at("aggregation");
+  option["verifier"] = klass.at("verifier").value("kind", "none");
+  option["expected_accuracy"] = o.at("accuracy");
+  option["accuracy_interval"] = o.at("accuracy_interval");
+  option["expected_thinking_tokens"] = o.at("thinking_tokens_mean");
+  option["cost_usd_per_query"] = o.at("cost_usd_per_query");
+  option["latency_p95_s"] = o.at("latency_p95_s");
+  option["target"] = api.api;
+  option["api"] = std::move(call.api);
+  option["endpoint"] = std::move(call.endpoint);
+  option["model"] = std::move(call.model);
+  option["reasoning_parser"] = api.reasoning_parser;
+  option["prompt_field"] = std::move(call.prompt_field);
+  option["fan_out"] = call.fan_out;
+  option["request"] = std::move(call.request);
+  return option;
+}
+
+// Systems the plan uses, resolved on first use: a workload system the plan leaves out needs no catalogue row.
+class ServedSystems {
+ public:
+  ServedSystems(const PolicyInputs& in, const json& systems) : in_(in), systems_(IndexByName(systems)) {}
+  const ServedSystem& Get(const std::string& name) {
+    if (const auto it = served_.find(name); it != served_.end()) return it->second;
+    const json* s = FindByName(systems_, name);
+    if (!s) throw InputError("plan names system '" + name + "' that its workload lacks");
+    return served_.emplace(name, Serve(in_, *s)).first->second;
+  }
+
+ private:
+  const PolicyInputs& in_;
+  ByName systems_;
+  std::unordered_map<std::string, ServedSystem> served_;
+};
+
+json Route(const PolicyInputs& in, const json& a, ServedSystems& systems, const ByName& classes) {
+  const json* c = FindByName(classes, a.at("class").get<std::string>());
+  if (!c) throw InputError("plan names class '" + a.at("class").get<std::string>() + "' that its workload lacks");
+  json route = json::object();
+  for (const char* key : {"class", "bucket", "traffic_fraction"}) route[key] = a.at(key);
+  route["expected_accuracy"] = a.at("accuracy");
+  route["accuracy_interval"] = a.at("accuracy_interval");
+  json& options = route["options"] = json::array();
+  for (const json& o : a.at("options")) {
+    options.push_back(PolicyOption(in, o, systems.Get(o.at("system").get<std::string>()), *c));
+  }
+  return route;
 }
 
 }  // namespace
@@ -91,10 +168,17 @@ std::string_view ToString(PolicyTarget target) {
 }
 
 std::optional<PolicyTarget> ParsePolicyTarget(std::string_view text) {
-  for (PolicyTarget t : {PolicyTarget::kOpenAi, PolicyTarget::kAnthropic, PolicyTarget::kGemini, PolicyTarget::kVllm,
-                         PolicyTarget::kDeepSeek}) {
+  for (PolicyTarget t : kTargets) {
     if (ToString(t) == text) return t;
   }
+  return std::nullopt;
+}
+
+std::string_view ToString(OpenAiApi api) { return api == OpenAiApi::kChat ? "chat" : "responses"; }
+
+std::optional<OpenAiApi> ParseOpenAiApi(std::string_view text) {
+  if (text == "responses") return OpenAiApi::kResponses;
+  if (text == "chat") return OpenAiApi::kChat;
   return std::nullopt;
 }
 
@@ -109,37 +193,10 @@ json BuildPolicy(const PolicyInputs& in) {
                  {"expected_accuracy", in.plan.value("accuracy", 0.0)},
                  {"accuracy_interval", in.plan.value("accuracy_interval", json::array({0.0, 0.0}))},
                  {"routes", json::array()}};
-  const json& systems = in.workload.at("systems");
-  const json& classes = in.workload.at("classes");
-  for (const json& a : in.plan.at("allocation")) {
-    const json* c = FindByName(classes, a.at("class").get<std::string>());
-    if (!c) throw InputError("plan names class '" + a.at("class").get<std::string>() + "' that its workload lacks");
-    json route = {{"class", a.at("class")}, {"bucket", a.at("bucket")}, {"traffic_fraction", a.at("traffic_fraction")},
-                  {"expected_accuracy", a.at("accuracy")}, {"accuracy_interval", a.at("accuracy_interval")},
-                  {"options", json::array()}};
-    for (const json& o : a.at("options")) {
-      const std::string system_name = o.at("system").get<std::string>();
-      const json* s = FindByName(systems, system_name);
-      if (!s) throw InputError("plan names system '" + system_name + "' that its workload lacks");
-      const PolicyTarget target = in.target.value_or(DefaultTarget(*s));
-      const std::string model = s->value("kind", "") == "self_hosted" ? s->value("model", system_name) : system_name;
-      route["options"].push_back({{"fraction", o.at("fraction")},
-                                  {"system", system_name},
-                                  {"mode", o.at("mode")},
-                                  {"budget_tokens", o.at("budget_tokens")},
-                                  {"samples", o.at("samples")},
-                                  {"aggregation", o.at("aggregation")},
-                                  {"verifier", c->at("verifier").value("kind", "none")},
-                                  {"expected_accuracy", o.at("accuracy")},
-                                  {"accuracy_interval", o.at("accuracy_interval")},
-                                  {"expected_thinking_tokens", o.at("thinking_tokens_mean")},
-                                  {"cost_usd_per_query", o.at("cost_usd_per_query")},
-                                  {"latency_p95_s", o.at("latency_p95_s")},
-                                  {"target", std::string(ToString(target))},
-                                  {"request", Request(target, o, model, c->value("answer_tokens", 0.0))}});
-    }
-    policy["routes"].push_back(route);
-  }
+  ServedSystems systems(in, in.workload.at("systems"));
+  const ByName classes = IndexByName(in.workload.at("classes"));
+  json& routes = policy["routes"];
+  for (const json& a : in.plan.at("allocation")) routes.push_back(Route(in, a, systems, classes));
   return policy;
 }
 

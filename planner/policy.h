@@ -1,19 +1,30 @@
-// The exported serving policy (docs/design.md section 2): per task class and routed bucket, the chosen options with
-// traffic fractions, expected figures and the concrete request parameters of the target API or server; plus a
-// small validator for the subset of JSON Schema that docs/policy.schema.json uses, and a YAML writer.
+// The exported serving policy (docs/design.md section 2, docs/policy.md): per task class and routed bucket, the
+// chosen options with traffic fractions, expected figures and the exact request body of the API that serves each
+// one (OpenAI Responses or Chat Completions, Anthropic Messages, Gemini generateContent, vLLM's OpenAI-compatible
+// chat completions, DeepSeek), from the API catalogue (core/system_api.h); the same policy as a LiteLLM proxy
+// config or a vLLM Semantic Router config; a small validator for the subset of JSON Schema that
+// docs/policy.schema.json uses, and a YAML writer.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "core/system_api.h"
 
 namespace thinkplan::planner {
 
 enum class PolicyTarget { kOpenAi, kAnthropic, kGemini, kVllm, kDeepSeek };
 std::string_view ToString(PolicyTarget target);
 std::optional<PolicyTarget> ParsePolicyTarget(std::string_view text);
+
+// Which OpenAI endpoint the OpenAI options use.
+enum class OpenAiApi { kResponses, kChat };
+std::string_view ToString(OpenAiApi api);
+std::optional<OpenAiApi> ParseOpenAiApi(std::string_view text);  // responses | chat
 
 struct PolicyInputs {
   long plan_id = 0;
@@ -22,13 +33,28 @@ struct PolicyInputs {
   std::string workload_hash;
   std::string fits_hash;
   std::string created_at;
-  // Every option in this target's request format; default: each system's own (by vendor, vllm for self-hosted).
+  // Require every option to be served by this API; a system it cannot serve is an InputError naming both, never
+  // a substitute. Default: each system's own API from the catalogue.
   std::optional<PolicyTarget> target;
+  // The API catalogue (store::Database::ListSystemApis). A system without a row cannot be exported.
+  std::vector<SystemApi> apis;
+  // Default Responses: OpenAI's current endpoint for reasoning models.
+  OpenAiApi openai_api = OpenAiApi::kResponses;
 };
 
-constexpr const char* kPolicyVersion = "1.0";
+constexpr const char* kPolicyVersion = "2.0";
 
+// Throws InputError when the plan asks for what an API refuses (an effort level on a model without one, a budget
+// outside the model's range, thinking turned off where it cannot be, a --target that cannot serve a system).
 nlohmann::json BuildPolicy(const PolicyInputs& inputs);
+
+// The policy as a LiteLLM proxy config.yaml document: a model_list entry per option, named after its route, with
+// its litellm_params and the option's traffic fraction as the routing weight (simple-shuffle).
+nlohmann::json LiteLlmConfig(const nlohmann::json& policy);
+
+// The policy as a vLLM Semantic Router config (the categories[].model_scores layout): a category per route, its
+// options as model scores with use_reasoning and the effort, and each model's reasoning family.
+nlohmann::json SemanticRouterConfig(const nlohmann::json& policy);
 
 // Validates `value` against `schema`, supporting: type (incl. arrays of types), properties, required,
 // additionalProperties (false or a schema), items, enum, const, minimum, maximum, exclusiveMinimum,

@@ -228,6 +228,7 @@ SystemSpec ParseSystem(Node node) {
     }
   }
   s.catalogue_name = node.Text("catalogue", "");
+  s.api_model_id = node.Text("api_model_id", "");
   s.price_in_usd_per_mtok = node.OptionalNumber("price_in_usd_per_mtok", 0, 1e4);
   s.price_out_usd_per_mtok = node.OptionalNumber("price_out_usd_per_mtok", 0, 1e4);
   s.output_tokens_per_s = node.Number("output_tokens_per_s", 1e-3, 1e6, s.output_tokens_per_s);
@@ -482,6 +483,7 @@ nlohmann::json ToJson(const Workload& w) {
       o["curves"] = c;
     }
     if (!s.catalogue_name.empty()) o["catalogue"] = s.catalogue_name;
+    if (!s.api_model_id.empty()) o["api_model_id"] = s.api_model_id;
     if (s.price_in_usd_per_mtok) o["price_in_usd_per_mtok"] = *s.price_in_usd_per_mtok;
     if (s.price_out_usd_per_mtok) o["price_out_usd_per_mtok"] = *s.price_out_usd_per_mtok;
     o["output_tokens_per_s"] = s.output_tokens_per_s;

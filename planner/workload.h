@@ -71,6 +71,9 @@ struct SystemSpec {
   std::optional<double> price_in_usd_per_mtok;
   std::optional<double> price_out_usd_per_mtok;
   std::string catalogue_name;  // systems.csv row for prices and the compute knob; default: first curve name
+  // The model id the exported policy sends, overriding the API catalogue's (a fine-tuned or self-hosted served
+  // name, vLLM's --served-model-name). Default: the catalogue's api_model_id.
+  std::string api_model_id;
   double output_tokens_per_s = 80;  // API decode speed per request, for latency
   double ttft_s = 1.0;              // API time to first token
   // Self-hosted: model shape (data/models/models.csv), card (hardware.csv), price per device-hour, replica size.

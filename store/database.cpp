@@ -153,6 +153,25 @@ HardwareInfo ReadHardware(SQLite::Statement& statement) {
   return hardware;
 }
 
+SystemApi ReadSystemApi(SQLite::Statement& statement) {
+  Cursor c(statement);
+  SystemApi api;
+  api.system = c.Text();
+  api.vendor = c.Text();
+  api.api = c.Text();
+  api.api_model_id = c.Text();
+  api.thinking = c.Text();
+  api.knob = c.Text();
+  api.effort_values = c.Text();
+  api.budget_min_tokens = c.OptionalInteger();
+  api.budget_max_tokens = c.OptionalInteger();
+  api.max_output_tokens = c.Integer();
+  api.n_max = c.Integer();
+  api.reasoning_parser = c.Text();
+  api.source = c.Text();
+  return api;
+}
+
 template <typename Record>
 std::vector<Record> ReadAll(SQLite::Statement& statement, Record (*read)(SQLite::Statement&)) {
   std::vector<Record> out;
@@ -169,13 +188,14 @@ std::string_view ToString(RecordKind kind) {
     case RecordKind::kPerf: return "perf";
     case RecordKind::kSystems: return "systems";
     case RecordKind::kHardware: return "hardware";
+    case RecordKind::kSystemApis: return "system_apis";
   }
   return "runs";
 }
 
 std::optional<RecordKind> ParseRecordKind(std::string_view text) {
   for (RecordKind kind : {RecordKind::kRuns, RecordKind::kProblems, RecordKind::kPerf, RecordKind::kSystems,
-                          RecordKind::kHardware}) {
+                          RecordKind::kHardware, RecordKind::kSystemApis}) {
     if (text == ToString(kind)) return kind;
   }
   return std::nullopt;
@@ -250,6 +270,11 @@ std::vector<SystemInfo> Database::ListSystems() const {
 std::vector<HardwareInfo> Database::ListHardware() const {
   SQLite::Statement query(*db_, SelectAll(RecordKind::kHardware) + " ORDER BY name");
   return ReadAll(query, &ReadHardware);
+}
+
+std::vector<SystemApi> Database::ListSystemApis() const {
+  SQLite::Statement query(*db_, SelectAll(RecordKind::kSystemApis) + " ORDER BY name");
+  return ReadAll(query, &ReadSystemApi);
 }
 
 StoreCounts Database::Counts() const {

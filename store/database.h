@@ -12,6 +12,7 @@
 
 #include "core/perf_run.h"
 #include "core/run.h"
+#include "core/system_api.h"
 
 namespace SQLite {
 class Database;
@@ -21,9 +22,10 @@ namespace thinkplan::store {
 
 // What kind of records a file holds. Detected from its header (CSV) or first object's keys (JSONL)
 // unless given explicitly.
-enum class RecordKind { kRuns, kProblems, kPerf, kSystems, kHardware };
+enum class RecordKind { kRuns, kProblems, kPerf, kSystems, kHardware, kSystemApis };
 std::string_view ToString(RecordKind kind);
-std::optional<RecordKind> ParseRecordKind(std::string_view text);  // runs|problems|perf|systems|hardware
+// runs|problems|perf|systems|hardware|system_apis
+std::optional<RecordKind> ParseRecordKind(std::string_view text);
 
 struct IngestOptions {
   // Force the record kind instead of detecting it. Default: detect.
@@ -105,6 +107,8 @@ class Database {
   std::vector<PerfRun> ListPerfRuns() const;
   std::vector<SystemInfo> ListSystems() const;
   std::vector<HardwareInfo> ListHardware() const;
+  // The API catalogue (core/system_api.h), by system name.
+  std::vector<SystemApi> ListSystemApis() const;
   StoreCounts Counts() const;
 
   // For other store/ modules (fits, plans, ...) that add their own tables through migrations.

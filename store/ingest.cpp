@@ -302,6 +302,7 @@ std::string_view Noun(RecordKind kind) {
     case RecordKind::kPerf: return "perf runs";
     case RecordKind::kSystems: return "systems";
     case RecordKind::kHardware: return "hardware rows";
+    case RecordKind::kSystemApis: return "system API rows";
   }
   return "records";
 }

@@ -144,6 +144,26 @@ RecordSpec MakeSystems() {
   return spec;
 }
 
+RecordSpec MakeSystemApis() {
+  RecordSpec spec{RecordKind::kSystemApis, "system_apis", {}, {0}, {}, std::nullopt};
+  spec.fields = {
+      Renamed(Text("system", true), "name"),
+      Text("vendor"),
+      Choice("api", true, "openai|anthropic|gemini|vllm|deepseek"),
+      Text("api_model_id", true),
+      Choice("thinking", true, "always|optional|none"),
+      Choice("knob", true, "none|effort|budget"),
+      Text("effort_values"),
+      Int("budget_min_tokens", false, 0),
+      Int("budget_max_tokens", false, 1),
+      Int("max_output_tokens", true, 1),
+      Int("n_max", false, 0, "0"),
+      Text("reasoning_parser"),
+      Text("source"),
+  };
+  return spec;
+}
+
 RecordSpec MakeHardware() {
   RecordSpec spec{RecordKind::kHardware, "hardware", {}, {0}, {}, std::nullopt};
   spec.fields = {
@@ -240,12 +260,14 @@ const RecordSpec& SpecFor(RecordKind kind) {
   static const RecordSpec kPerf = MakePerf();
   static const RecordSpec kSystems = MakeSystems();
   static const RecordSpec kHardware = MakeHardware();
+  static const RecordSpec kSystemApis = MakeSystemApis();
   switch (kind) {
     case RecordKind::kRuns: return kRuns;
     case RecordKind::kProblems: return kProblems;
     case RecordKind::kPerf: return kPerf;
     case RecordKind::kSystems: return kSystems;
     case RecordKind::kHardware: return kHardware;
+    case RecordKind::kSystemApis: return kSystemApis;
   }
   throw InternalError("unknown record kind");
 }
@@ -255,6 +277,7 @@ std::optional<RecordKind> DetectKind(std::span<const std::string_view> names) {
   if (has("run_key") && has("n_correct")) return RecordKind::kRuns;
   if (has("run_key") && has("problem_id")) return RecordKind::kProblems;
   if (has("perf_key")) return RecordKind::kPerf;
+  if (has("system") && has("api_model_id")) return RecordKind::kSystemApis;
   if (has("system") && has("vendor")) return RecordKind::kSystems;
   if (has("hardware") && has("hbm_gib")) return RecordKind::kHardware;
   return std::nullopt;
@@ -401,6 +424,16 @@ void RecordParser::CheckRecord(std::span<const std::string_view> cells, long lin
       break;
     case RecordKind::kHardware:
       break;
+    case RecordKind::kSystemApis: {
+      ordered("budget_min_tokens", "budget_max_tokens");
+      ordered("budget_max_tokens", "max_output_tokens");
+      const std::string_view knob = get("knob").text;
+      if (knob == "effort" && get("effort_values").is_null()) fail("effort_values", "required when knob is effort");
+      if (knob == "budget" && get("budget_max_tokens").is_null()) {
+        fail("budget_max_tokens", "required when knob is budget");
+      }
+      break;
+    }
   }
 }
 

@@ -161,10 +161,31 @@ CREATE TABLE simulations (
 CREATE INDEX simulations_by_plan ON simulations(plan_id);
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations = {{
+// Version 4: how each system is called (core/system_api.h, data/apis/system_apis.csv), kept apart from `systems`
+// so that prices and API capabilities change independently.
+constexpr std::string_view kVersion4 = R"sql(
+CREATE TABLE system_apis (
+  name              TEXT PRIMARY KEY NOT NULL,
+  vendor            TEXT,
+  api               TEXT NOT NULL,
+  api_model_id      TEXT NOT NULL,
+  thinking          TEXT NOT NULL,
+  knob              TEXT NOT NULL,
+  effort_values     TEXT,
+  budget_min_tokens INTEGER,
+  budget_max_tokens INTEGER,
+  max_output_tokens INTEGER NOT NULL,
+  n_max             INTEGER NOT NULL,
+  reasoning_parser  TEXT,
+  source            TEXT
+);
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations = {{
     {1, "catalogues, runs and per-problem results", kVersion1},
     {2, "perf runs", kVersion2},
     {3, "fits, workloads, plans and simulations", kVersion3},
+    {4, "system API catalogue", kVersion4},
 }};
 
 }  // namespace

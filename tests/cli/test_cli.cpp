@@ -181,9 +181,18 @@ BOOST_AUTO_TEST_CASE(plan_whatif_and_policy_export_from_the_command_line) {
   const CommandResult bad = RunThinkplan(Db(dir) + " whatif --plan 1 --set budgett=2x");
   BOOST_TEST(bad.exit_code == 1);
   BOOST_TEST(bad.err.find("unknown key 'budgett'") != std::string::npos, bad.err);
-  const CommandResult yaml = RunThinkplan(Db(dir) + " export-policy --plan 1 --format yaml --target anthropic");
+  const CommandResult yaml = RunThinkplan(Db(dir) + " export-policy --plan 1 --format yaml --openai-api chat");
   BOOST_REQUIRE_MESSAGE(yaml.exit_code == 0, yaml.err);
-  BOOST_TEST(yaml.out.find("budget_tokens") != std::string::npos);
+  BOOST_TEST(yaml.out.find("\"endpoint\": \"POST /v1/chat/completions\"") != std::string::npos);
+  // The default plan uses OpenAI systems too: Anthropic cannot serve it, and says which system it cannot serve.
+  const CommandResult wrong = RunThinkplan(Db(dir) + " export-policy --plan 1 --target anthropic");
+  BOOST_TEST(wrong.exit_code == 2);
+  BOOST_TEST(wrong.err.find("--target anthropic cannot serve system '") != std::string::npos, wrong.err);
+  const CommandResult litellm = RunThinkplan(Db(dir) + " export-policy --plan 1 --format litellm");
+  BOOST_REQUIRE_MESSAGE(litellm.exit_code == 0, litellm.err);
+  BOOST_TEST(litellm.out.find("\"model_list\":") == 0u);
+  BOOST_TEST(RunThinkplan(Db(dir) + " export-policy --plan 1 --format xml").exit_code == 1);
+  BOOST_TEST(RunThinkplan(Db(dir) + " export-policy --plan 1 --openai-api completions").exit_code == 1);
   BOOST_TEST(RunThinkplan(Db(dir) + " export-policy --plan 99").exit_code == 2);
 }
 

@@ -1,0 +1,251 @@
+// Every stored plan of a demo database exported to every API and gateway format, each request body and config
+// validated against the vendors' own schemas (tests/data/vendor-api/, JSON Schema draft 2020-12, by the Python
+// jsonschema package) and the rules those schemas cannot state; the gateway configs read back by yaml-cpp as the
+// configs made from the exported JSON policy; golden files for the default plan (tests/data/policy-golden/;
+// THINKPLAN_UPDATE_GOLDEN=1 rewrites them).
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <map>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
+
+#include "planner/policy.h"
+#include "tests/common/test_support.h"
+#include "tests/reliability/independent_readers.h"
+
+namespace thinkplan::testing {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const std::vector<std::string> kTargets = {"openai", "anthropic", "gemini", "vllm", "deepseek"};
+
+fs::path VendorSchema(const std::string& name) { return SourceDir() / "tests" / "data" / "vendor-api" / name; }
+
+// The schema each `api` of the policy follows. DeepSeek publishes no schema; its API is OpenAI's Chat Completions.
+fs::path SchemaOfApi(const std::string& api) {
+  if (api == "openai-responses") return VendorSchema("openai-responses.request.schema.json");
+  if (api == "openai-chat-completions" || api == "deepseek-chat-completions") {
+    return VendorSchema("openai-chat-completions.request.schema.json");
+  }
+  if (api == "anthropic-messages") return VendorSchema("anthropic-messages.request.schema.json");
+  if (api == "gemini-generate-content") return VendorSchema("gemini-generate-content.request.schema.json");
+  if (api == "vllm-chat-completions") return VendorSchema("vllm-chat-completions.request.schema.json");
+  BOOST_FAIL("unknown api " + api);
+  return {};
+}
+
+// The body a client sends: the option's request with a conversation where the option says it goes.
+json FullBody(const json& option) {
+  json body = option.at("request");
+  const std::string field = option.at("prompt_field");
+  const std::string prompt = "What is 2 + 2?";
+  if (field == "input") body["input"] = prompt;
+  if (field == "messages") body["messages"] = json::array({{{"role", "user"}, {"content", prompt}}});
+  if (field == "contents") {
+    body["contents"] = json::array({{{"role", "user"}, {"parts", json::array({{{"text", prompt}}})}}});
+  }
+  return body;
+}
+
+// A demo database, and one stored plan per (system, class) of the default workload that plans feasibly, besides
+// the demo's default plan: every API and knob the shipped catalogue has is exported by some plan.
+struct StoredPlans {
+  ScratchDir dir{"thinkplan-policy-vendors"};
+  fs::path db = dir / "store.db";
+  long last_plan = 1;
+  StoredPlans() {
+    const CommandResult demo = RunThinkplan("demo --quiet --db " + ShellQuote(db.string()) + " --out " +
+                                            ShellQuote((dir / "out").string()));
+    BOOST_REQUIRE_MESSAGE(demo.exit_code == 0, demo.err);
+    const json workload = json::parse(ReadFile(DataDir() / "workloads" / "default.json"));
+    for (const json& system : workload["systems"]) {
+      for (json klass : workload["classes"]) {
+        json one = workload;
+        klass["slo_p95_s"] = 1e5;
+        one["systems"] = json::array({system});
+        one["classes"] = json::array({klass});
+        one["budget_usd_per_month"] = 1e9;
+        WriteFile(dir / "one.json", one.dump());
+        const CommandResult plan = RunThinkplan("plan --quiet --json --db " + ShellQuote(db.string()) + " " +
+                                                ShellQuote((dir / "one.json").string()));
+        if (plan.exit_code == 0) last_plan = json::parse(plan.out).at("plan_id").get<long>();
+      }
+    }
+  }
+  std::string Export(long plan, const std::string& flags) const {
+    return "export-policy --quiet --db " + ShellQuote(db.string()) + " --plan " + std::to_string(plan) + " " + flags;
+  }
+};
+
+StoredPlans& Plans() {
+  static StoredPlans plans;
+  return plans;
+}
+
+// The rules the vendors state outside their schemas (tests/data/vendor-api/README.md).
+void CheckCrossFieldRules(const json& option) {
+  const json& r = option.at("request");
+  const std::string api = option.at("api");
+  if (api == "anthropic-messages" && r.at("thinking").at("type") == "enabled") {
+    BOOST_TEST(r["thinking"]["budget_tokens"].get<long>() >= 1024);
+    BOOST_TEST(r["thinking"]["budget_tokens"].get<long>() < r["max_tokens"].get<long>());
+  }
+  if (api == "gemini-generate-content") {
+    BOOST_TEST(!r.contains("model"));
+    BOOST_TEST(
+        option.at("endpoint").get<std::string>().find("/models/" + option.at("model").get<std::string>() + ":") !=
+        std::string::npos);
+  }
+  if (api == "openai-chat-completions") BOOST_TEST(!r.contains("max_tokens"));  // rejected by o-series models
+  const std::string model = option.at("model");
+  if (model == "o1-mini" || model == "o1-preview" || model.rfind("gpt-", 0) == 0) {
+    BOOST_TEST(!r.contains("reasoning_effort"), model);
+    BOOST_TEST(!r.contains("reasoning"), model);
+  }
+  if (api == "vllm-chat-completions" && r.contains("thinking_token_budget")) {
+    BOOST_TEST(r["thinking_token_budget"].get<long>() <= r["max_tokens"].get<long>());
+  }
+  const long per_request = r.value(
+      "n", r.contains("generationConfig") ? r["generationConfig"].value("candidateCount", 1L) : 1L);
+  BOOST_TEST(per_request * option.at("fan_out").get<long>() == option.at("samples").get<long>());
+}
+
+struct Collected {
+  std::map<std::string, json> bodies;  // by schema path
+  json litellm = json::array(), router = json::array();
+  long refusals = 0;
+};
+
+// The policy of `plan` in each system's own API, with `openai_api`; its bodies collected for validation.
+std::optional<json> ExportOwn(long plan, const std::string& openai_api, Collected& out) {
+  const CommandResult result = RunThinkplan(Plans().Export(plan, "--openai-api " + openai_api));
+  if (result.exit_code == 2) {  // a choice the API refuses, e.g. an effort the model lacks: named, never sent
+    BOOST_TEST(result.err.find("system '") != std::string::npos, result.err);
+    ++out.refusals;
+    return std::nullopt;
+  }
+  BOOST_REQUIRE_MESSAGE(result.exit_code == 0, result.err);
+  const json policy = json::parse(result.out);
+  for (const json& route : policy.at("routes")) {
+    for (const json& option : route.at("options")) {
+      out.bodies[SchemaOfApi(option.at("api")).string()].push_back(FullBody(option));
+      CheckCrossFieldRules(option);
+    }
+  }
+  return policy;
+}
+
+// --target X: the same policy where X serves every option, else a refusal naming a system X cannot serve.
+void CheckTargets(long plan, const json& policy) {
+  std::set<std::string> own;
+  for (const json& route : policy.at("routes")) {
+    for (const json& option : route.at("options")) own.insert(option.at("target"));
+  }
+  for (const std::string& target : kTargets) {
+    const CommandResult result = RunThinkplan(Plans().Export(plan, "--target " + target));
+    if (own == std::set<std::string>{target}) {
+      BOOST_REQUIRE_MESSAGE(result.exit_code == 0, result.err);
+      BOOST_TEST(json::parse(result.out).at("routes") == policy.at("routes"));
+    } else {
+      BOOST_TEST(result.exit_code == 2);
+      BOOST_TEST(result.err.find("--target " + target + " cannot serve system '") != std::string::npos, result.err);
+    }
+  }
+}
+
+// A gateway format read by yaml-cpp; its options counted against the policy's.
+json GatewayConfig(long plan, const std::string& format) {
+  const CommandResult result = RunThinkplan(Plans().Export(plan, "--format " + format));
+  BOOST_REQUIRE_MESSAGE(result.exit_code == 0, result.err);
+  json config;
+  BOOST_REQUIRE_NO_THROW(config = YamlToJson(YAML::Load(result.out)));
+  return config;
+}
+
+long OptionCount(const json& policy) {
+  long n = 0;
+  for (const json& route : policy.at("routes")) n += static_cast<long>(route.at("options").size());
+  return n;
+}
+
+BOOST_AUTO_TEST_CASE(every_stored_plan_exports_requests_and_configs_the_vendor_schemas_accept) {
+  StoredPlans& plans = Plans();
+  BOOST_REQUIRE(plans.last_plan > 5);
+  Collected collected;
+  for (long plan = 1; plan <= plans.last_plan; ++plan) {
+    BOOST_TEST_CONTEXT("plan " << plan) {
+      const std::optional<json> policy = ExportOwn(plan, "responses", collected);
+      if (!policy) continue;
+      ExportOwn(plan, "chat", collected);
+      CheckTargets(plan, *policy);
+      const json litellm = GatewayConfig(plan, "litellm");
+      BOOST_TEST(static_cast<long>(litellm.at("model_list").size()) == OptionCount(*policy));
+      // The YAML reads back, value for value, as the config made from the exported JSON policy.
+      BOOST_TEST(SameJson(litellm, planner::LiteLlmConfig(*policy)), "LiteLLM YAML round trip");
+      const json router = GatewayConfig(plan, "semantic-router");
+      BOOST_TEST(SameJson(router, planner::SemanticRouterConfig(*policy)), "Semantic Router YAML round trip");
+      collected.litellm.push_back(litellm);
+      collected.router.push_back(router);
+    }
+  }
+  json manifest = json::array();
+  for (const auto& [schema, bodies] : collected.bodies) manifest.push_back(json::array({schema, bodies}));
+  manifest.push_back(json::array({VendorSchema("litellm-proxy-config.schema.json").string(), collected.litellm}));
+  manifest.push_back(json::array({VendorSchema("semantic-router-config.schema.json").string(), collected.router}));
+  WriteFile(plans.dir / "manifest.json", manifest.dump());
+  const SchemaCheck check = ValidateWithJsonSchema(plans.dir / "manifest.json");
+  BOOST_TEST(check.exit_code == 0, check.output);
+  std::size_t bodies = 0;
+  for (const auto& [schema, list] : collected.bodies) bodies += list.size();
+  BOOST_TEST_MESSAGE("vendor schemas: " << check.output << "(" << bodies << " request bodies under "
+                                        << collected.bodies.size() << " request schemas, " << collected.litellm.size()
+                                        << " LiteLLM and " << collected.router.size() << " Semantic Router configs, "
+                                        << collected.refusals << " refused exports)");
+  BOOST_TEST(collected.bodies.size() >= 5u);  // every request schema but one of the OpenAI pair is exercised twice
+}
+
+// The parts of the default plan's exports a client acts on, without the figures the fits move (accuracy, cost).
+json RequestsOf(const json& policy) {
+  json out = json::array();
+  for (const json& route : policy.at("routes")) {
+    for (const json& o : route.at("options")) {
+      out.push_back({{"class", route.at("class")},
+                     {"bucket", route.at("bucket")},
+                     {"system", o.at("system")},
+                     {"api", o.at("api")},
+                     {"endpoint", o.at("endpoint")},
+                     {"model", o.at("model")},
+                     {"fan_out", o.at("fan_out")},
+                     {"request", o.at("request")}});
+    }
+  }
+  return out;
+}
+
+void CheckGolden(const std::string& name, const std::string& text) {
+  const fs::path golden = SourceDir() / "tests" / "data" / "policy-golden" / name;
+  if (std::getenv("THINKPLAN_UPDATE_GOLDEN") != nullptr) WriteFile(golden, text);
+  BOOST_TEST(ReadFile(golden) == text, name << " differs from the golden file (THINKPLAN_UPDATE_GOLDEN=1 rewrites it)");
+}
+
+BOOST_AUTO_TEST_CASE(the_default_plan_exports_as_its_golden_files) {
+  const CommandResult responses = RunThinkplan(Plans().Export(1, ""));
+  BOOST_REQUIRE_MESSAGE(responses.exit_code == 0, responses.err);
+  CheckGolden("default.requests.json", RequestsOf(json::parse(responses.out)).dump(2) + "\n");
+  const CommandResult chat = RunThinkplan(Plans().Export(1, "--openai-api chat"));
+  BOOST_REQUIRE_MESSAGE(chat.exit_code == 0, chat.err);
+  CheckGolden("default.chat.requests.json", RequestsOf(json::parse(chat.out)).dump(2) + "\n");
+  for (const std::string format : {"litellm", "semantic-router"}) {
+    const CommandResult result = RunThinkplan(Plans().Export(1, "--format " + format));
+    BOOST_REQUIRE_MESSAGE(result.exit_code == 0, result.err);
+    CheckGolden("default." + format + ".yaml", result.out);
+  }
+}
+
+}  // namespace
+}  // namespace thinkplan::testing

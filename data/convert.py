@@ -51,6 +51,7 @@ VERBATIM_COPIES = [
     ("published/model_training.csv", "published/model_training.csv"),
     ("public/argonne/LICENSE", "public/argonne/LICENSE"),
     ("public/routellm/LICENSE", "public/routellm/LICENSE"),
+    ("public/epoch_effort/LICENSE_benchmark-stitching", "public/epoch_effort/LICENSE"),
 ]
 
 LCB_SNAPSHOTS = ["2024-04", "2025-01"]
@@ -147,9 +148,31 @@ def citation(base, *parts):
 # published/
 
 
+# Catalogue rows that the shared source lacks, for systems of the public sets (same columns as the source's
+# published/systems.csv). Prices are the vendor's launch list prices; "verified: no" says nobody here has
+# re-checked them against the page since.
+CLAUDE_BUDGET_KNOB = ("integer >= 1024 and < max_tokens; output limit {}; budget is a target not a strict limit")
+EXTRA_SYSTEMS = [
+    {"system": "Claude-Sonnet-4", "vendor": "Anthropic", "released": "2025-05-22", "kind": "reasoning",
+     "params_total_b": "", "params_active_b": "", "open_weights": "no", "compute_knob": "thinking.budget_tokens",
+     "knob_values": CLAUDE_BUDGET_KNOB.format(64000), "price_in_usd_per_mtok": "3.00",
+     "price_out_usd_per_mtok": "15.00", "price_note": "thinking tokens billed as output", "verified": "no",
+     "source": "https://www.anthropic.com/news/claude-4"},
+    {"system": "Claude-Opus-4", "vendor": "Anthropic", "released": "2025-05-22", "kind": "reasoning",
+     "params_total_b": "", "params_active_b": "", "open_weights": "no", "compute_knob": "thinking.budget_tokens",
+     "knob_values": CLAUDE_BUDGET_KNOB.format(32000), "price_in_usd_per_mtok": "15.00",
+     "price_out_usd_per_mtok": "75.00", "price_note": "thinking tokens billed as output", "verified": "no",
+     "source": "https://www.anthropic.com/news/claude-4"},
+]
+
+
 def convert_systems(src):
     rows = []
-    for r in read_csv(src / "published/systems.csv"):
+    source_rows = read_csv(src / "published/systems.csv")
+    clash = {r["system"] for r in source_rows} & {r["system"] for r in EXTRA_SYSTEMS}
+    if clash:
+        raise ConversionError(f"published/systems.csv now has {sorted(clash)}: drop them from EXTRA_SYSTEMS")
+    for r in source_rows + EXTRA_SYSTEMS:
         rows.append({
             "system": r["system"], "vendor": r["vendor"], "kind": r["kind"],
             "params_total_b": r["params_total_b"], "params_active_b": r["params_active_b"],
@@ -456,6 +479,118 @@ def convert_deepseek(src, notes):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# public/epoch_effort
+
+EPOCH_REPO = "https://github.com/epoch-research/benchmark-stitching"
+EPOCH_COMMIT = "f87d3cc"
+# Epoch's model names -> the catalogue's (published/systems.csv). Configurations of any other model are left
+# out: they are not in the catalogue (no price or compute knob), or a dated snapshot / preview of a catalogued
+# model that may not behave like it (gpt-4o-2024-08-06, DeepSeek-R1-0528, gemini-2.5-pro-preview-*, ...).
+EPOCH_SYSTEMS = {
+    "o1-2024-12-17": "o1",
+    "o1-mini-2024-09-12": "o1-mini",
+    "o1-preview-2024-09-12": "o1-preview",
+    "o3-2025-04-16": "o3",
+    "o3-mini-2025-01-31": "o3-mini",
+    "o4-mini-2025-04-16": "o4-mini",
+    "gpt-4o-2024-05-13": "gpt-4o",
+    "DeepSeek-R1": "DeepSeek-R1",
+    "DeepSeek-R1-Distill-Qwen-14B": "DeepSeek-R1-Distill-Qwen-14B",
+    "DeepSeek-R1-Distill-Llama-70B": "DeepSeek-R1-Distill-Llama-70B",
+    "claude-3-7-sonnet-20250219": "Claude-3.7-Sonnet",
+    "claude-sonnet-4-20250514": "Claude-Sonnet-4",
+    "claude-opus-4-20250514": "Claude-Opus-4",
+    "gemini-2.5-pro": "Gemini-2.5-Pro",
+}
+# benchmark -> (key fragment, benchmark name written, task class, difficulty, problems in the set, where the count
+# comes from). The source gives accuracy only; n_problems is the size of the set Epoch ran.
+EPOCH_BENCHMARKS = {
+    "GPQA diamond": ("GPQA-Diamond", "GPQA-Diamond", "science-qa", "", 198, "GPQA Diamond has 198 questions"),
+    "MATH level 5": ("MATH-L5", "MATH-Level-5", "math", "level 5", 1324,
+                     "the level-5 problems of the MATH test set: 1,324"),
+    "OTIS Mock AIME 2024-2025": ("OTIS-Mock-AIME", "OTIS-Mock-AIME-2024-2025", "math-competition", "", 45,
+                                 "45 problems (3 mock AIME exams of 15)"),
+    "FrontierMath-2025-02-28-Private": ("FrontierMath-T1-3-private", "FrontierMath-2025-02-28-Private",
+                                        "math-research", "tiers 1-3", 290,
+                                        "290 private problems; every listed accuracy is a multiple of 1/290 "
+                                        "up to rounding or a mean over epochs"),
+    "FrontierMath-Tier-4-2025-07-01-Private": ("FrontierMath-T4-private", "FrontierMath-Tier-4-2025-07-01-Private",
+                                               "math-research", "tier 4", 48,
+                                               "48 private problems; every listed accuracy is a multiple of 1/48"),
+    "SWE-Bench verified": ("SWE-bench-Verified", "SWE-bench-Verified", "code-repo", "", 500,
+                           "SWE-bench Verified has 500 tasks; accuracies that are not a multiple of 1/500 are means "
+                           "over epochs"),
+}
+# Left out: FrontierMath's public splits. They are small sample sets whose size the file does not give (the
+# Tier-4 one scores 0 in every run), and in the same (system, task class, difficulty) slice as the private sets
+# they would put a second, much noisier point at each effort.
+EPOCH_LEFT_OUT_BENCHMARKS = {"FrontierMath-2025-02-28-Public", "FrontierMath-Tier-4-2025-07-01-Public"}
+EPOCH_EFFORTS = ("minimal", "low", "medium", "high", "xhigh")
+
+
+def convert_epoch(src, notes):
+    rows = read_csv(src / "public/epoch_effort/epoch_runs_accuracy.csv")
+    runs, skipped_models, skipped_bench = [], Counter(), Counter()
+    for r in rows:
+        if r["status"] != "Success":
+            raise ConversionError(f"epoch_effort: run {r['run_id']} has status {r['status']!r}")
+        if r["benchmark"] in EPOCH_LEFT_OUT_BENCHMARKS:
+            skipped_bench[r["benchmark"]] += 1
+            continue
+        if r["benchmark"] not in EPOCH_BENCHMARKS:
+            raise ConversionError(f"epoch_effort: unknown benchmark {r['benchmark']!r}")
+        system = EPOCH_SYSTEMS.get(r["base_model"])
+        if system is None:
+            skipped_models[r["base_model"]] += 1
+            continue
+        frag, benchmark, task_class, difficulty, n_problems, _ = EPOCH_BENCHMARKS[r["benchmark"]]
+        effort, budget = "", ""
+        if r["setting_kind"] == "reasoning_effort":
+            if r["setting"] not in EPOCH_EFFORTS:
+                raise ConversionError(f"epoch_effort: effort {r['setting']!r}")
+            effort = r["setting"]
+        elif r["setting_kind"] == "thinking_budget":
+            match = re.fullmatch(r"(\d+)K", r["budget_label"])
+            if not match:
+                raise ConversionError(f"epoch_effort: budget label {r['budget_label']!r}")
+            budget = int(match.group(1)) * 1000
+        elif r["setting_kind"] != "none" or r["setting"] != "default":
+            raise ConversionError(f"epoch_effort: setting {r['setting']!r} / {r['setting_kind']!r}")
+        if system.startswith("Claude"):
+            # Epoch's Claude name without a budget suffix is its default configuration: thinking off.
+            mode = "extended" if budget else "fast"
+        else:
+            mode = "extended" if is_reasoning_system(system) or system.startswith("Gemini-2.5") else "fast"
+        accuracy = float(r["accuracy"])
+        setting = effort or (f"budget{budget}" if budget else "default")
+        detail = [f"Epoch model {r['model_id']}", f"run {r['run_id']}", f"started {r['started_at']}",
+                  f"task version {r['task_version']}", f"{r['scorer']} {r['score_rounded']} +- {r['stderr_rounded']}"]
+        if budget:
+            detail.append(f"thinking budget labelled {r['budget_label']}, read as {budget} tokens")
+        if r["public_log"]:
+            detail.append(f"log {r['public_log']}")
+        runs.append({
+            "run_key": f"epoch:{system}:{frag}:{setting}", "source": "published", "system": system,
+            "task_class": task_class, "difficulty": difficulty, "benchmark": benchmark, "mode": mode,
+            "budget_tokens": budget, "effort": effort, "samples": 1, "aggregation": "pass@1",
+            "n_problems": n_problems, "n_correct": accuracy * n_problems,
+            "citation": citation(f"Epoch AI benchmarking hub, {EPOCH_REPO} data/benchmarks_runs.csv @{EPOCH_COMMIT}",
+                                 *detail),
+            "_run_id": r["run_id"],
+        })
+    counts = Counter(run["run_key"] for run in runs)
+    for run in runs:
+        if counts[run["run_key"]] > 1:
+            run["run_key"] = f"{run['run_key']}:{run['_run_id']}"
+        del run["_run_id"]
+    for bench, count in sorted(skipped_bench.items()):
+        notes.add(f"epoch_effort: left out {count} runs of {bench} (public sample split, size not given)")
+    notes.add(f"epoch_effort: left out {sum(skipped_models.values())} runs of {len(skipped_models)} models "
+              f"not in the catalogue")
+    return runs
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # public/argonne
 
 
@@ -573,6 +708,7 @@ def build(src, notes):
     emit("public/matharena/runs.csv", "runs", RUN_FIELDS, runs)
     emit("public/matharena/problems.csv", "problems", PROBLEM_FIELDS, problems)
     emit("public/deepseek_r1/runs.csv", "runs", RUN_FIELDS, convert_deepseek(src, notes))
+    emit("public/epoch_effort/runs.csv", "runs", RUN_FIELDS, convert_epoch(src, notes))
     emit("public/argonne/perf.csv", "perf", PERF_FIELDS, convert_argonne(src, notes))
     validate(checked)
     outputs["demo_manifest.txt"] = demo_manifest([path for path, _, _ in checked])

@@ -52,6 +52,7 @@ VERBATIM_COPIES = [
     ("public/argonne/LICENSE", "public/argonne/LICENSE"),
     ("public/routellm/LICENSE", "public/routellm/LICENSE"),
     ("public/epoch_effort/LICENSE_benchmark-stitching", "public/epoch_effort/LICENSE"),
+    ("public/simple_evals_effort/LICENSE", "public/simple_evals_effort/LICENSE"),
 ]
 
 LCB_SNAPSHOTS = ["2024-04", "2025-01"]
@@ -591,6 +592,58 @@ def convert_epoch(src, notes):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# public/simple_evals_effort
+
+SIMPLE_EVALS_REPO = "https://github.com/openai/simple-evals"
+# benchmark -> (benchmark written, task class, n_problems, what the count is). DROP is left out: its score is an
+# F1, not a share of problems answered correctly.
+SIMPLE_EVALS_BENCHMARKS = {
+    "GPQA": ("GPQA-Diamond", "science-qa", 198, "GPQA Diamond"),
+    "MATH-500": ("MATH-500", "math", 500, "MATH-500"),
+    "HumanEval": ("HumanEval", "code", 164, "HumanEval"),
+    "MGSM": ("MGSM", "math-school", 2750, "250 problems in each of the 11 languages simple-evals runs; the score "
+             "is their mean"),
+    "MMLU": ("MMLU", "knowledge-qa", 14042, "the MMLU test set"),
+    "SimpleQA": ("SimpleQA", "factual-qa", 4326, "SimpleQA"),
+}
+SIMPLE_EVALS_LEFT_OUT = {"DROP (F1, 3-shot)"}
+SIMPLE_EVALS_SYSTEMS = {"o3", "o4-mini", "o3-mini", "o1", "o1-preview", "o1-mini"}
+
+
+def convert_simple_evals(src, notes):
+    runs, left_out = [], Counter()
+    for r in read_csv(src / "public/simple_evals_effort/simple_evals_effort.csv"):
+        if r["benchmark"] in SIMPLE_EVALS_LEFT_OUT:
+            left_out[r["benchmark"]] += 1
+            continue
+        if r["benchmark"] not in SIMPLE_EVALS_BENCHMARKS or r["model"] not in SIMPLE_EVALS_SYSTEMS:
+            raise ConversionError(f"simple_evals_effort: unknown benchmark or model {r['benchmark']!r} {r['model']!r}")
+        benchmark, task_class, n_problems, _ = SIMPLE_EVALS_BENCHMARKS[r["benchmark"]]
+        system = r["model"]
+        effort = r["reasoning_effort"]
+        note = r["effort_note"]
+        if effort == "default":
+            if system == "o1":
+                effort = "medium"
+                note = "README row o1 without effort; the API default for o1 is medium (published/systems.csv)"
+            else:
+                effort = ""  # o1-preview and o1-mini have no effort setting
+        elif effort not in ("low", "medium", "high"):
+            raise ConversionError(f"simple_evals_effort: effort {effort!r}")
+        runs.append({
+            "run_key": f"simple-evals:{system}:{benchmark}:{effort or 'default'}", "source": "published",
+            "system": system, "task_class": task_class, "benchmark": benchmark, "mode": "extended",
+            "effort": effort, "samples": 1, "aggregation": "pass@1", "n_problems": n_problems,
+            "n_correct": float(r["score_pct"]) / 100.0 * n_problems,
+            "citation": citation(f"{SIMPLE_EVALS_REPO} README.md @ee3b031, Benchmark Results table",
+                                 f"row {r['readme_label']}", "reported by OpenAI for its own models", note),
+        })
+    for bench, count in sorted(left_out.items()):
+        notes.add(f"simple_evals_effort: left out {count} rows of {bench} (F1 score, not an accuracy)")
+    return runs
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # public/argonne
 
 
@@ -709,6 +762,7 @@ def build(src, notes):
     emit("public/matharena/problems.csv", "problems", PROBLEM_FIELDS, problems)
     emit("public/deepseek_r1/runs.csv", "runs", RUN_FIELDS, convert_deepseek(src, notes))
     emit("public/epoch_effort/runs.csv", "runs", RUN_FIELDS, convert_epoch(src, notes))
+    emit("public/simple_evals_effort/runs.csv", "runs", RUN_FIELDS, convert_simple_evals(src, notes))
     emit("public/argonne/perf.csv", "perf", PERF_FIELDS, convert_argonne(src, notes))
     validate(checked)
     outputs["demo_manifest.txt"] = demo_manifest([path for path, _, _ in checked])

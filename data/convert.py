@@ -53,6 +53,7 @@ VERBATIM_COPIES = [
     ("public/routellm/LICENSE", "public/routellm/LICENSE"),
     ("public/epoch_effort/LICENSE_benchmark-stitching", "public/epoch_effort/LICENSE"),
     ("public/simple_evals_effort/LICENSE", "public/simple_evals_effort/LICENSE"),
+    ("public/arc_agi_v1_effort/LICENSE", "public/arc_agi_v1_effort/LICENSE"),
 ]
 
 LCB_SNAPSHOTS = ["2024-04", "2025-01"]
@@ -644,6 +645,64 @@ def convert_simple_evals(src, notes):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# public/arc_agi_v1_effort
+
+ARC_REPO = "https://github.com/arcprize/arc-agi-benchmarking"
+# ARC Prize's model names -> the catalogue's. Left out: o3-preview (a parallel 6 vs 1024-sample test, not in the
+# catalogue; its semi-private figures with tokens are in published/runs.csv), DeepSeek-V3 and the Claude 3.x
+# models (not in the catalogue).
+ARC_SYSTEMS = {
+    "o1-2024-12-17": "o1",
+    "o1-mini-2024-09-12": "o1-mini",
+    "o1-preview-2024-09-12": "o1-preview",
+    "deepseek-r1": "DeepSeek-R1",
+}
+
+
+def convert_arc_agi_v1(src, notes):
+    rows = read_csv(src / "public/arc_agi_v1_effort/arc_agi_v1_per_task.csv")
+    runs, problems, by_run, left_out = [], [], OrderedDict(), Counter()
+    for r in rows:
+        system = ARC_SYSTEMS.get(r["model"])
+        if system is None:
+            left_out[r["model"]] += 1
+            continue
+        by_run.setdefault((system, r["model"], r["setting"], r["setting_kind"], r["source_run_dir"],
+                           r["run_total_score"]), []).append(r)
+    for (system, model, setting, kind, run_dir, total), tasks in by_run.items():
+        if kind == "reasoning_effort":
+            if setting not in ("low", "medium", "high"):
+                raise ConversionError(f"arc_agi_v1_effort: effort {setting!r}")
+            effort = setting
+        elif kind == "none" and setting == "default":
+            effort = ""
+        else:
+            raise ConversionError(f"arc_agi_v1_effort: setting {setting!r} / {kind!r}")
+        key = f"arc1-eval:{system}:{effort or 'default'}"
+        n_correct = 0.0
+        for r in tasks:
+            score = float(r["score"])
+            if score not in (0.0, 0.5, 1.0):
+                raise ConversionError(f"arc_agi_v1_effort: score {score!r} for {model} {r['task_id']}")
+            n_correct += score
+            problems.append({"run_key": key, "problem_id": r["task_id"], "samples": 1, "correct": score})
+        if abs(n_correct - float(total)) > 1e-9:
+            notes.add(f"arc_agi_v1_effort: {run_dir}: tasks sum to {n_correct:g}, the source's run total says "
+                      f"{total}; the task sum is used")
+        runs.append({
+            "run_key": key, "source": "published", "system": system, "task_class": "arc-agi",
+            "benchmark": "ARC-AGI-1-public-eval", "mode": "extended", "effort": effort, "samples": 1,
+            "aggregation": "pass@1", "n_problems": len(tasks), "n_correct": n_correct,
+            "citation": citation(f"ARC Prize, {ARC_REPO} results/{run_dir}/results.json @f9fc31a",
+                                 f"model {model}", "one submission per task: 2 attempts per test pair, task score "
+                                 "= share of its test pairs solved (0, 0.5 or 1)"),
+        })
+    for model, count in sorted(left_out.items()):
+        notes.add(f"arc_agi_v1_effort: left out {count} task rows of {model} (not in the catalogue)")
+    return runs, problems
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # public/argonne
 
 
@@ -763,6 +822,9 @@ def build(src, notes):
     emit("public/deepseek_r1/runs.csv", "runs", RUN_FIELDS, convert_deepseek(src, notes))
     emit("public/epoch_effort/runs.csv", "runs", RUN_FIELDS, convert_epoch(src, notes))
     emit("public/simple_evals_effort/runs.csv", "runs", RUN_FIELDS, convert_simple_evals(src, notes))
+    runs, problems = convert_arc_agi_v1(src, notes)
+    emit("public/arc_agi_v1_effort/runs.csv", "runs", RUN_FIELDS, runs)
+    emit("public/arc_agi_v1_effort/problems.csv", "problems", PROBLEM_FIELDS, problems)
     emit("public/argonne/perf.csv", "perf", PERF_FIELDS, convert_argonne(src, notes))
     validate(checked)
     outputs["demo_manifest.txt"] = demo_manifest([path for path, _, _ in checked])

@@ -54,6 +54,7 @@ VERBATIM_COPIES = [
     ("public/epoch_effort/LICENSE_benchmark-stitching", "public/epoch_effort/LICENSE"),
     ("public/simple_evals_effort/LICENSE", "public/simple_evals_effort/LICENSE"),
     ("public/arc_agi_v1_effort/LICENSE", "public/arc_agi_v1_effort/LICENSE"),
+    ("public/deepscaler_cap_sweep/LICENSE", "public/deepscaler_cap_sweep/LICENSE"),
 ]
 
 LCB_SNAPSHOTS = ["2024-04", "2025-01"]
@@ -165,6 +166,12 @@ EXTRA_SYSTEMS = [
      "knob_values": CLAUDE_BUDGET_KNOB.format(32000), "price_in_usd_per_mtok": "15.00",
      "price_out_usd_per_mtok": "75.00", "price_note": "thinking tokens billed as output", "verified": "no",
      "source": "https://www.anthropic.com/news/claude-4"},
+    {"system": "DeepScaleR-1.5B-Preview", "vendor": "Agentica", "released": "2025-02-10", "kind": "reasoning",
+     "params_total_b": "1.5", "params_active_b": "1.5", "open_weights": "yes", "compute_knob": "max_tokens",
+     "knob_values": "hard cap on generated tokens (thinking and answer); a capped generation is cut off",
+     "price_in_usd_per_mtok": "", "price_out_usd_per_mtok": "",
+     "price_note": "self-hosted; fine-tune of DeepSeek-R1-Distill-Qwen-1.5B", "verified": "no",
+     "source": "https://huggingface.co/agentica-org/DeepScaleR-1.5B-Preview"},
 ]
 
 
@@ -703,6 +710,45 @@ def convert_arc_agi_v1(src, notes):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# public/deepscaler_cap_sweep
+
+DEEPSCALER_REPO = "https://github.com/bkubwimana/tegra_monitor"
+
+
+def convert_deepscaler(src, notes):
+    rows = read_csv(src / "public/deepscaler_cap_sweep/deepscaler_aime24_cap_sweep.csv")
+    by_cap = OrderedDict()
+    for r in rows:
+        if (r["model"] != "agentica-org/DeepScaleR-1.5B-Preview" or r["n_samples"] != "1"
+                or r["correct"] not in ("0", "1") or not r["benchmark"].startswith("AIME 2024")):
+            raise ConversionError(f"deepscaler_cap_sweep: unexpected row {r['problem_id']} cap {r['max_tokens_cap']}")
+        by_cap.setdefault(int(r["max_tokens_cap"]), []).append(r)
+    runs, problems = [], []
+    for cap, cells in by_cap.items():
+        key = f"deepscaler:AIME-2024:cap{cap}"
+        closed = sum(int(r["thinking_closed"]) for r in cells)
+        for r in cells:
+            problems.append({"run_key": key, "problem_id": f"AIME-2024-{r['problem_id']}", "samples": 1,
+                             "correct": int(r["correct"])})
+        temps = {(r["temperature"], r["top_p"]) for r in cells}
+        if len(temps) != 1:
+            raise ConversionError(f"deepscaler_cap_sweep: cap {cap} mixes sampling settings {temps}")
+        temperature, top_p = temps.pop()
+        runs.append({
+            "run_key": key, "source": "published", "system": "DeepScaleR-1.5B-Preview",
+            "task_class": "math-competition", "benchmark": "AIME-2024", "mode": "extended", "budget_tokens": cap,
+            "samples": 1, "aggregation": "pass@1", "n_problems": len(cells),
+            "n_correct": sum(int(r["correct"]) for r in cells),
+            "citation": citation(f"{DEEPSCALER_REPO} eval/sweep_results/sweep_tokens_{cap} @b9d0fcb",
+                                 f"max_tokens cap {cap} (a hard cap; each cap a separate generation)",
+                                 f"temperature {temperature}, top-p {top_p}, 1 sample per problem",
+                                 f"thinking closed in {closed} of {len(cells)}; the others were most likely cut "
+                                 f"off at the cap"),
+        })
+    return runs, problems
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # public/argonne
 
 
@@ -825,6 +871,9 @@ def build(src, notes):
     runs, problems = convert_arc_agi_v1(src, notes)
     emit("public/arc_agi_v1_effort/runs.csv", "runs", RUN_FIELDS, runs)
     emit("public/arc_agi_v1_effort/problems.csv", "problems", PROBLEM_FIELDS, problems)
+    runs, problems = convert_deepscaler(src, notes)
+    emit("public/deepscaler_cap_sweep/runs.csv", "runs", RUN_FIELDS, runs)
+    emit("public/deepscaler_cap_sweep/problems.csv", "problems", PROBLEM_FIELDS, problems)
     emit("public/argonne/perf.csv", "perf", PERF_FIELDS, convert_argonne(src, notes))
     validate(checked)
     outputs["demo_manifest.txt"] = demo_manifest([path for path, _, _ in checked])

@@ -55,6 +55,7 @@ VERBATIM_COPIES = [
     ("public/simple_evals_effort/LICENSE", "public/simple_evals_effort/LICENSE"),
     ("public/arc_agi_v1_effort/LICENSE", "public/arc_agi_v1_effort/LICENSE"),
     ("public/deepscaler_cap_sweep/LICENSE", "public/deepscaler_cap_sweep/LICENSE"),
+    ("public/lrm_token_economy/LICENSE", "public/lrm_token_economy/LICENSE"),
 ]
 
 LCB_SNAPSHOTS = ["2024-04", "2025-01"]
@@ -749,6 +750,90 @@ def convert_deepscaler(src, notes):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# public/lrm_token_economy
+
+LRM_REPO = "https://github.com/cpldcpu/LRMTokenEconomy"
+# The study's configuration names -> the catalogue's. Left out: the other 18 configurations (not in the
+# catalogue: Qwen3, GLM, Grok, Magistral, MiniMax, Nemotron, DeepHermes, gpt-oss, DeepSeek-R1-0528 and
+# variants, Claude Opus 4.1).
+LRM_SYSTEMS = {
+    "claude-3-7-sonnet-20250219": "Claude-3.7-Sonnet",
+    "claude-4-sonnet-0522-thinking": "Claude-Sonnet-4",
+    "claude-opus-4": "Claude-Opus-4",
+    "deepseek-r1": "DeepSeek-R1",
+    "deepseek-r1-distill-qwen-7b": "DeepSeek-R1-Distill-Qwen-7B",
+    "gemini-2.5-flash-high": "Gemini-2.5-Flash",
+    "gemini-2.5-pro": "Gemini-2.5-Pro",
+    "o1-mini": "o1-mini",
+    "o3-mini-high": "o3-mini",
+    "o4-mini-high-long": "o4-mini",
+}
+# The study's prompt type -> (key fragment, task class, difficulty). Prompts outside its V1 eval set have no
+# type and are left out.
+LRM_TYPES = {
+    "Math": ("math", "math-competition", "AIME and modified AIME"),
+    "logic puzzle": ("logic", "logic-puzzle", "modified classic puzzles"),
+    "knowledge": ("knowledge", "knowledge-qa", "basic questions"),
+}
+
+
+def convert_lrm(src, notes):
+    rows = read_csv(src / "public/lrm_token_economy/lrm_token_economy_per_prompt.csv")
+    groups, left_out_models, left_out_prompts = OrderedDict(), Counter(), 0
+    for r in rows:
+        system = LRM_SYSTEMS.get(r["model_name"])
+        if system is None:
+            left_out_models[r["model_name"]] += 1
+            continue
+        if not r["type"]:
+            left_out_prompts += 1
+            continue
+        if r["type"] not in LRM_TYPES:
+            raise ConversionError(f"lrm_token_economy: unknown prompt type {r['type']!r}")
+        groups.setdefault((r["model_name"], system, r["type"]), []).append(r)
+    runs, problems = [], []
+    for (model, system, kind), prompts in groups.items():
+        frag, task_class, difficulty = LRM_TYPES[kind]
+        key = f"lrm:{system}:{frag}"
+        settings = {(r["openrouter_model"], r["reasoning_effort_requested"], r["max_tokens"], r["temperature"])
+                    for r in prompts}
+        if len(settings) != 1:
+            raise ConversionError(f"lrm_token_economy: {model} mixes settings {settings}")
+        openrouter, effort, max_tokens, temperature = settings.pop()
+        if effort not in ("", "low", "medium", "high"):
+            raise ConversionError(f"lrm_token_economy: effort {effort!r}")
+        n_correct, samples_total, tokens_total = 0.0, 0, 0.0
+        sample_counts = Counter()
+        for r in prompts:
+            samples, correct = int(r["n_samples"]), int(r["n_correct"])
+            tokens = float(r["mean_completion_tokens"])
+            problems.append({"run_key": key, "problem_id": r["prompt_id"], "samples": samples, "correct": correct,
+                             "output_tokens": tokens})
+            n_correct += correct / samples
+            samples_total += samples
+            tokens_total += tokens * samples
+            sample_counts[samples] += 1
+        samples_mode = sample_counts.most_common(1)[0][0]
+        runs.append({
+            "run_key": key, "source": "published", "system": system, "task_class": task_class,
+            "difficulty": difficulty, "benchmark": f"LRMTokenEconomy-{frag}", "mode": "extended",
+            "effort": effort, "samples": samples_mode, "aggregation": "pass@1", "n_problems": len(prompts),
+            "n_correct": n_correct, "mean_output_tokens": tokens_total / samples_total,
+            "citation": citation(f"LRMTokenEconomy, {LRM_REPO} data/detailed_evaluations_*.json @d5cc353",
+                                 f"configuration {model} via OpenRouter {openrouter or '(model not listed)'}",
+                                 f"reasoning effort requested {effort}" if effort else "",
+                                 f"max_tokens {max_tokens}, temperature {temperature}",
+                                 f"{samples_total} runs over {len(prompts)} prompts"
+                                 + ("" if len(sample_counts) == 1 else
+                                    f" ({', '.join(f'{c} prompts x {k}' for k, c in sorted(sample_counts.items()))})"),
+                                 "correct = full rubric score (LLM-judged); tokens = billed completion tokens"),
+        })
+    notes.add(f"lrm_token_economy: left out {sum(left_out_models.values())} prompt rows of {len(left_out_models)} "
+              f"configurations not in the catalogue, and {left_out_prompts} rows of prompts outside the V1 eval set")
+    return runs, problems
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # public/argonne
 
 
@@ -874,6 +959,9 @@ def build(src, notes):
     runs, problems = convert_deepscaler(src, notes)
     emit("public/deepscaler_cap_sweep/runs.csv", "runs", RUN_FIELDS, runs)
     emit("public/deepscaler_cap_sweep/problems.csv", "problems", PROBLEM_FIELDS, problems)
+    runs, problems = convert_lrm(src, notes)
+    emit("public/lrm_token_economy/runs.csv", "runs", RUN_FIELDS, runs)
+    emit("public/lrm_token_economy/problems.csv", "problems", PROBLEM_FIELDS, problems)
     emit("public/argonne/perf.csv", "perf", PERF_FIELDS, convert_argonne(src, notes))
     validate(checked)
     outputs["demo_manifest.txt"] = demo_manifest([path for path, _, _ in checked])

@@ -778,6 +778,9 @@ LRM_TYPES = {
 
 
 def convert_lrm(src, notes):
+    """The requested effort goes into citation, not `effort`: these are a few easy prompts, not a benchmark sample,
+    and the fit's effort-to-token mapping pools every run of a system, class and effort whatever its difficulty,
+    so an `effort` here would move other sets' effort runs to these prompts' token counts (README)."""
     rows = read_csv(src / "public/lrm_token_economy/lrm_token_economy_per_prompt.csv")
     groups, left_out_models, left_out_prompts = OrderedDict(), Counter(), 0
     for r in rows:
@@ -817,7 +820,7 @@ def convert_lrm(src, notes):
         runs.append({
             "run_key": key, "source": "published", "system": system, "task_class": task_class,
             "difficulty": difficulty, "benchmark": f"LRMTokenEconomy-{frag}", "mode": "extended",
-            "effort": effort, "samples": samples_mode, "aggregation": "pass@1", "n_problems": len(prompts),
+            "effort": "", "samples": samples_mode, "aggregation": "pass@1", "n_problems": len(prompts),
             "n_correct": n_correct, "mean_output_tokens": tokens_total / samples_total,
             "citation": citation(f"LRMTokenEconomy, {LRM_REPO} data/detailed_evaluations_*.json @d5cc353",
                                  f"configuration {model} via OpenRouter {openrouter or '(model not listed)'}",

@@ -51,6 +51,11 @@ VERBATIM_COPIES = [
     ("published/model_training.csv", "published/model_training.csv"),
     ("public/argonne/LICENSE", "public/argonne/LICENSE"),
     ("public/routellm/LICENSE", "public/routellm/LICENSE"),
+    ("public/epoch_effort/LICENSE_benchmark-stitching", "public/epoch_effort/LICENSE"),
+    ("public/simple_evals_effort/LICENSE", "public/simple_evals_effort/LICENSE"),
+    ("public/arc_agi_v1_effort/LICENSE", "public/arc_agi_v1_effort/LICENSE"),
+    ("public/deepscaler_cap_sweep/LICENSE", "public/deepscaler_cap_sweep/LICENSE"),
+    ("public/lrm_token_economy/LICENSE", "public/lrm_token_economy/LICENSE"),
 ]
 
 LCB_SNAPSHOTS = ["2024-04", "2025-01"]
@@ -147,9 +152,37 @@ def citation(base, *parts):
 # published/
 
 
+# Catalogue rows that the shared source lacks, for systems of the public sets (same columns as the source's
+# published/systems.csv). Prices are the vendor's launch list prices; "verified: no" says nobody here has
+# re-checked them against the page since.
+CLAUDE_BUDGET_KNOB = ("integer >= 1024 and < max_tokens; output limit {}; budget is a target not a strict limit")
+EXTRA_SYSTEMS = [
+    {"system": "Claude-Sonnet-4", "vendor": "Anthropic", "released": "2025-05-22", "kind": "reasoning",
+     "params_total_b": "", "params_active_b": "", "open_weights": "no", "compute_knob": "thinking.budget_tokens",
+     "knob_values": CLAUDE_BUDGET_KNOB.format(64000), "price_in_usd_per_mtok": "3.00",
+     "price_out_usd_per_mtok": "15.00", "price_note": "thinking tokens billed as output", "verified": "no",
+     "source": "https://www.anthropic.com/news/claude-4"},
+    {"system": "Claude-Opus-4", "vendor": "Anthropic", "released": "2025-05-22", "kind": "reasoning",
+     "params_total_b": "", "params_active_b": "", "open_weights": "no", "compute_knob": "thinking.budget_tokens",
+     "knob_values": CLAUDE_BUDGET_KNOB.format(32000), "price_in_usd_per_mtok": "15.00",
+     "price_out_usd_per_mtok": "75.00", "price_note": "thinking tokens billed as output", "verified": "no",
+     "source": "https://www.anthropic.com/news/claude-4"},
+    {"system": "DeepScaleR-1.5B-Preview", "vendor": "Agentica", "released": "2025-02-10", "kind": "reasoning",
+     "params_total_b": "1.5", "params_active_b": "1.5", "open_weights": "yes", "compute_knob": "max_tokens",
+     "knob_values": "hard cap on generated tokens (thinking and answer); a capped generation is cut off",
+     "price_in_usd_per_mtok": "", "price_out_usd_per_mtok": "",
+     "price_note": "self-hosted; fine-tune of DeepSeek-R1-Distill-Qwen-1.5B", "verified": "no",
+     "source": "https://huggingface.co/agentica-org/DeepScaleR-1.5B-Preview"},
+]
+
+
 def convert_systems(src):
     rows = []
-    for r in read_csv(src / "published/systems.csv"):
+    source_rows = read_csv(src / "published/systems.csv")
+    clash = {r["system"] for r in source_rows} & {r["system"] for r in EXTRA_SYSTEMS}
+    if clash:
+        raise ConversionError(f"published/systems.csv now has {sorted(clash)}: drop them from EXTRA_SYSTEMS")
+    for r in source_rows + EXTRA_SYSTEMS:
         rows.append({
             "system": r["system"], "vendor": r["vendor"], "kind": r["kind"],
             "params_total_b": r["params_total_b"], "params_active_b": r["params_active_b"],
@@ -456,6 +489,354 @@ def convert_deepseek(src, notes):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# public/epoch_effort
+
+EPOCH_REPO = "https://github.com/epoch-research/benchmark-stitching"
+EPOCH_COMMIT = "f87d3cc"
+# Epoch's model names -> the catalogue's (published/systems.csv). Configurations of any other model are left
+# out: they are not in the catalogue (no price or compute knob), or a dated snapshot / preview of a catalogued
+# model that may not behave like it (gpt-4o-2024-08-06, DeepSeek-R1-0528, gemini-2.5-pro-preview-*, ...).
+EPOCH_SYSTEMS = {
+    "o1-2024-12-17": "o1",
+    "o1-mini-2024-09-12": "o1-mini",
+    "o1-preview-2024-09-12": "o1-preview",
+    "o3-2025-04-16": "o3",
+    "o3-mini-2025-01-31": "o3-mini",
+    "o4-mini-2025-04-16": "o4-mini",
+    "gpt-4o-2024-05-13": "gpt-4o",
+    "DeepSeek-R1": "DeepSeek-R1",
+    "DeepSeek-R1-Distill-Qwen-14B": "DeepSeek-R1-Distill-Qwen-14B",
+    "DeepSeek-R1-Distill-Llama-70B": "DeepSeek-R1-Distill-Llama-70B",
+    "claude-3-7-sonnet-20250219": "Claude-3.7-Sonnet",
+    "claude-sonnet-4-20250514": "Claude-Sonnet-4",
+    "claude-opus-4-20250514": "Claude-Opus-4",
+    "gemini-2.5-pro": "Gemini-2.5-Pro",
+}
+# benchmark -> (key fragment, benchmark name written, task class, difficulty, problems in the set, where the count
+# comes from). The source gives accuracy only; n_problems is the size of the set Epoch ran.
+EPOCH_BENCHMARKS = {
+    "GPQA diamond": ("GPQA-Diamond", "GPQA-Diamond", "science-qa", "", 198, "GPQA Diamond has 198 questions"),
+    "MATH level 5": ("MATH-L5", "MATH-Level-5", "math", "level 5", 1324,
+                     "the level-5 problems of the MATH test set: 1,324"),
+    "OTIS Mock AIME 2024-2025": ("OTIS-Mock-AIME", "OTIS-Mock-AIME-2024-2025", "math-competition", "", 45,
+                                 "45 problems (3 mock AIME exams of 15)"),
+    "FrontierMath-2025-02-28-Private": ("FrontierMath-T1-3-private", "FrontierMath-2025-02-28-Private",
+                                        "math-research", "tiers 1-3", 290,
+                                        "290 private problems; every listed accuracy is a multiple of 1/290 "
+                                        "up to rounding or a mean over epochs"),
+    "FrontierMath-Tier-4-2025-07-01-Private": ("FrontierMath-T4-private", "FrontierMath-Tier-4-2025-07-01-Private",
+                                               "math-research", "tier 4", 48,
+                                               "48 private problems; every listed accuracy is a multiple of 1/48"),
+    "SWE-Bench verified": ("SWE-bench-Verified", "SWE-bench-Verified", "code-repo", "", 500,
+                           "SWE-bench Verified has 500 tasks; accuracies that are not a multiple of 1/500 are means "
+                           "over epochs"),
+}
+# Left out: FrontierMath's public splits. They are small sample sets whose size the file does not give (the
+# Tier-4 one scores 0 in every run), and in the same (system, task class, difficulty) slice as the private sets
+# they would put a second, much noisier point at each effort.
+EPOCH_LEFT_OUT_BENCHMARKS = {"FrontierMath-2025-02-28-Public", "FrontierMath-Tier-4-2025-07-01-Public"}
+EPOCH_EFFORTS = ("minimal", "low", "medium", "high", "xhigh")
+
+
+def convert_epoch(src, notes):
+    rows = read_csv(src / "public/epoch_effort/epoch_runs_accuracy.csv")
+    runs, skipped_models, skipped_bench = [], Counter(), Counter()
+    for r in rows:
+        if r["status"] != "Success":
+            raise ConversionError(f"epoch_effort: run {r['run_id']} has status {r['status']!r}")
+        if r["benchmark"] in EPOCH_LEFT_OUT_BENCHMARKS:
+            skipped_bench[r["benchmark"]] += 1
+            continue
+        if r["benchmark"] not in EPOCH_BENCHMARKS:
+            raise ConversionError(f"epoch_effort: unknown benchmark {r['benchmark']!r}")
+        system = EPOCH_SYSTEMS.get(r["base_model"])
+        if system is None:
+            skipped_models[r["base_model"]] += 1
+            continue
+        frag, benchmark, task_class, difficulty, n_problems, _ = EPOCH_BENCHMARKS[r["benchmark"]]
+        effort, budget = "", ""
+        if r["setting_kind"] == "reasoning_effort":
+            if r["setting"] not in EPOCH_EFFORTS:
+                raise ConversionError(f"epoch_effort: effort {r['setting']!r}")
+            effort = r["setting"]
+        elif r["setting_kind"] == "thinking_budget":
+            match = re.fullmatch(r"(\d+)K", r["budget_label"])
+            if not match:
+                raise ConversionError(f"epoch_effort: budget label {r['budget_label']!r}")
+            budget = int(match.group(1)) * 1000
+        elif r["setting_kind"] != "none" or r["setting"] != "default":
+            raise ConversionError(f"epoch_effort: setting {r['setting']!r} / {r['setting_kind']!r}")
+        if system.startswith("Claude"):
+            # Epoch's Claude name without a budget suffix is its default configuration: thinking off.
+            mode = "extended" if budget else "fast"
+        else:
+            mode = "extended" if is_reasoning_system(system) or system.startswith("Gemini-2.5") else "fast"
+        accuracy = float(r["accuracy"])
+        setting = effort or (f"budget{budget}" if budget else "default")
+        detail = [f"Epoch model {r['model_id']}", f"run {r['run_id']}", f"started {r['started_at']}",
+                  f"task version {r['task_version']}", f"{r['scorer']} {r['score_rounded']} +- {r['stderr_rounded']}"]
+        if budget:
+            detail.append(f"thinking budget labelled {r['budget_label']}, read as {budget} tokens")
+        if r["public_log"]:
+            detail.append(f"log {r['public_log']}")
+        runs.append({
+            "run_key": f"epoch:{system}:{frag}:{setting}", "source": "published", "system": system,
+            "task_class": task_class, "difficulty": difficulty, "benchmark": benchmark, "mode": mode,
+            "budget_tokens": budget, "effort": effort, "samples": 1, "aggregation": "pass@1",
+            "n_problems": n_problems, "n_correct": accuracy * n_problems,
+            "citation": citation(f"Epoch AI benchmarking hub, {EPOCH_REPO} data/benchmarks_runs.csv @{EPOCH_COMMIT}",
+                                 *detail),
+            "_run_id": r["run_id"],
+        })
+    counts = Counter(run["run_key"] for run in runs)
+    for run in runs:
+        if counts[run["run_key"]] > 1:
+            run["run_key"] = f"{run['run_key']}:{run['_run_id']}"
+        del run["_run_id"]
+    for bench, count in sorted(skipped_bench.items()):
+        notes.add(f"epoch_effort: left out {count} runs of {bench} (public sample split, size not given)")
+    notes.add(f"epoch_effort: left out {sum(skipped_models.values())} runs of {len(skipped_models)} models "
+              f"not in the catalogue")
+    return runs
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# public/simple_evals_effort
+
+SIMPLE_EVALS_REPO = "https://github.com/openai/simple-evals"
+# benchmark -> (benchmark written, task class, n_problems, what the count is). DROP is left out: its score is an
+# F1, not a share of problems answered correctly.
+SIMPLE_EVALS_BENCHMARKS = {
+    "GPQA": ("GPQA-Diamond", "science-qa", 198, "GPQA Diamond"),
+    "MATH-500": ("MATH-500", "math", 500, "MATH-500"),
+    "HumanEval": ("HumanEval", "code", 164, "HumanEval"),
+    "MGSM": ("MGSM", "math-school", 2750, "250 problems in each of the 11 languages simple-evals runs; the score "
+             "is their mean"),
+    "MMLU": ("MMLU", "knowledge-qa", 14042, "the MMLU test set"),
+    "SimpleQA": ("SimpleQA", "factual-qa", 4326, "SimpleQA"),
+}
+SIMPLE_EVALS_LEFT_OUT = {"DROP (F1, 3-shot)"}
+SIMPLE_EVALS_SYSTEMS = {"o3", "o4-mini", "o3-mini", "o1", "o1-preview", "o1-mini"}
+
+
+def convert_simple_evals(src, notes):
+    runs, left_out = [], Counter()
+    for r in read_csv(src / "public/simple_evals_effort/simple_evals_effort.csv"):
+        if r["benchmark"] in SIMPLE_EVALS_LEFT_OUT:
+            left_out[r["benchmark"]] += 1
+            continue
+        if r["benchmark"] not in SIMPLE_EVALS_BENCHMARKS or r["model"] not in SIMPLE_EVALS_SYSTEMS:
+            raise ConversionError(f"simple_evals_effort: unknown benchmark or model {r['benchmark']!r} {r['model']!r}")
+        benchmark, task_class, n_problems, _ = SIMPLE_EVALS_BENCHMARKS[r["benchmark"]]
+        system = r["model"]
+        effort = r["reasoning_effort"]
+        note = r["effort_note"]
+        if effort == "default":
+            if system == "o1":
+                effort = "medium"
+                note = "README row o1 without effort; the API default for o1 is medium (published/systems.csv)"
+            else:
+                effort = ""  # o1-preview and o1-mini have no effort setting
+        elif effort not in ("low", "medium", "high"):
+            raise ConversionError(f"simple_evals_effort: effort {effort!r}")
+        runs.append({
+            "run_key": f"simple-evals:{system}:{benchmark}:{effort or 'default'}", "source": "published",
+            "system": system, "task_class": task_class, "benchmark": benchmark, "mode": "extended",
+            "effort": effort, "samples": 1, "aggregation": "pass@1", "n_problems": n_problems,
+            "n_correct": float(r["score_pct"]) / 100.0 * n_problems,
+            "citation": citation(f"{SIMPLE_EVALS_REPO} README.md @ee3b031, Benchmark Results table",
+                                 f"row {r['readme_label']}", "reported by OpenAI for its own models", note),
+        })
+    for bench, count in sorted(left_out.items()):
+        notes.add(f"simple_evals_effort: left out {count} rows of {bench} (F1 score, not an accuracy)")
+    return runs
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# public/arc_agi_v1_effort
+
+ARC_REPO = "https://github.com/arcprize/arc-agi-benchmarking"
+# ARC Prize's model names -> the catalogue's. Left out: o3-preview (a parallel 6 vs 1024-sample test, not in the
+# catalogue; its semi-private figures with tokens are in published/runs.csv), DeepSeek-V3 and the Claude 3.x
+# models (not in the catalogue).
+ARC_SYSTEMS = {
+    "o1-2024-12-17": "o1",
+    "o1-mini-2024-09-12": "o1-mini",
+    "o1-preview-2024-09-12": "o1-preview",
+    "deepseek-r1": "DeepSeek-R1",
+}
+
+
+def convert_arc_agi_v1(src, notes):
+    rows = read_csv(src / "public/arc_agi_v1_effort/arc_agi_v1_per_task.csv")
+    runs, problems, by_run, left_out = [], [], OrderedDict(), Counter()
+    for r in rows:
+        system = ARC_SYSTEMS.get(r["model"])
+        if system is None:
+            left_out[r["model"]] += 1
+            continue
+        by_run.setdefault((system, r["model"], r["setting"], r["setting_kind"], r["source_run_dir"],
+                           r["run_total_score"]), []).append(r)
+    for (system, model, setting, kind, run_dir, total), tasks in by_run.items():
+        if kind == "reasoning_effort":
+            if setting not in ("low", "medium", "high"):
+                raise ConversionError(f"arc_agi_v1_effort: effort {setting!r}")
+            effort = setting
+        elif kind == "none" and setting == "default":
+            effort = ""
+        else:
+            raise ConversionError(f"arc_agi_v1_effort: setting {setting!r} / {kind!r}")
+        key = f"arc1-eval:{system}:{effort or 'default'}"
+        n_correct = 0.0
+        for r in tasks:
+            score = float(r["score"])
+            if score not in (0.0, 0.5, 1.0):
+                raise ConversionError(f"arc_agi_v1_effort: score {score!r} for {model} {r['task_id']}")
+            n_correct += score
+            problems.append({"run_key": key, "problem_id": r["task_id"], "samples": 1, "correct": score})
+        if abs(n_correct - float(total)) > 1e-9:
+            notes.add(f"arc_agi_v1_effort: {run_dir}: tasks sum to {n_correct:g}, the source's run total says "
+                      f"{total}; the task sum is used")
+        runs.append({
+            "run_key": key, "source": "published", "system": system, "task_class": "arc-agi",
+            "benchmark": "ARC-AGI-1-public-eval", "mode": "extended", "effort": effort, "samples": 1,
+            "aggregation": "pass@1", "n_problems": len(tasks), "n_correct": n_correct,
+            "citation": citation(f"ARC Prize, {ARC_REPO} results/{run_dir}/results.json @f9fc31a",
+                                 f"model {model}", "one submission per task: 2 attempts per test pair, task score "
+                                 "= share of its test pairs solved (0, 0.5 or 1)"),
+        })
+    for model, count in sorted(left_out.items()):
+        notes.add(f"arc_agi_v1_effort: left out {count} task rows of {model} (not in the catalogue)")
+    return runs, problems
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# public/deepscaler_cap_sweep
+
+DEEPSCALER_REPO = "https://github.com/bkubwimana/tegra_monitor"
+
+
+def convert_deepscaler(src, notes):
+    rows = read_csv(src / "public/deepscaler_cap_sweep/deepscaler_aime24_cap_sweep.csv")
+    by_cap = OrderedDict()
+    for r in rows:
+        if (r["model"] != "agentica-org/DeepScaleR-1.5B-Preview" or r["n_samples"] != "1"
+                or r["correct"] not in ("0", "1") or not r["benchmark"].startswith("AIME 2024")):
+            raise ConversionError(f"deepscaler_cap_sweep: unexpected row {r['problem_id']} cap {r['max_tokens_cap']}")
+        by_cap.setdefault(int(r["max_tokens_cap"]), []).append(r)
+    runs, problems = [], []
+    for cap, cells in by_cap.items():
+        key = f"deepscaler:AIME-2024:cap{cap}"
+        closed = sum(int(r["thinking_closed"]) for r in cells)
+        for r in cells:
+            problems.append({"run_key": key, "problem_id": f"AIME-2024-{r['problem_id']}", "samples": 1,
+                             "correct": int(r["correct"])})
+        temps = {(r["temperature"], r["top_p"]) for r in cells}
+        if len(temps) != 1:
+            raise ConversionError(f"deepscaler_cap_sweep: cap {cap} mixes sampling settings {temps}")
+        temperature, top_p = temps.pop()
+        runs.append({
+            "run_key": key, "source": "published", "system": "DeepScaleR-1.5B-Preview",
+            "task_class": "math-competition", "benchmark": "AIME-2024", "mode": "extended", "budget_tokens": cap,
+            "samples": 1, "aggregation": "pass@1", "n_problems": len(cells),
+            "n_correct": sum(int(r["correct"]) for r in cells),
+            "citation": citation(f"{DEEPSCALER_REPO} eval/sweep_results/sweep_tokens_{cap} @b9d0fcb",
+                                 f"max_tokens cap {cap} (a hard cap; each cap a separate generation)",
+                                 f"temperature {temperature}, top-p {top_p}, 1 sample per problem",
+                                 f"thinking closed in {closed} of {len(cells)}; the others were most likely cut "
+                                 f"off at the cap"),
+        })
+    return runs, problems
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# public/lrm_token_economy
+
+LRM_REPO = "https://github.com/cpldcpu/LRMTokenEconomy"
+# The study's configuration names -> the catalogue's. Left out: the other 18 configurations (not in the
+# catalogue: Qwen3, GLM, Grok, Magistral, MiniMax, Nemotron, DeepHermes, gpt-oss, DeepSeek-R1-0528 and
+# variants, Claude Opus 4.1).
+LRM_SYSTEMS = {
+    "claude-3-7-sonnet-20250219": "Claude-3.7-Sonnet",
+    "claude-4-sonnet-0522-thinking": "Claude-Sonnet-4",
+    "claude-opus-4": "Claude-Opus-4",
+    "deepseek-r1": "DeepSeek-R1",
+    "deepseek-r1-distill-qwen-7b": "DeepSeek-R1-Distill-Qwen-7B",
+    "gemini-2.5-flash-high": "Gemini-2.5-Flash",
+    "gemini-2.5-pro": "Gemini-2.5-Pro",
+    "o1-mini": "o1-mini",
+    "o3-mini-high": "o3-mini",
+    "o4-mini-high-long": "o4-mini",
+}
+# The study's prompt type -> (key fragment, task class, difficulty). Prompts outside its V1 eval set have no
+# type and are left out.
+LRM_TYPES = {
+    "Math": ("math", "math-competition", "AIME and modified AIME"),
+    "logic puzzle": ("logic", "logic-puzzle", "modified classic puzzles"),
+    "knowledge": ("knowledge", "knowledge-qa", "basic questions"),
+}
+
+
+def convert_lrm(src, notes):
+    """The requested effort goes into citation, not `effort`: these are a few easy prompts, not a benchmark sample,
+    and the fit's effort-to-token mapping pools every run of a system, class and effort whatever its difficulty,
+    so an `effort` here would move other sets' effort runs to these prompts' token counts (README)."""
+    rows = read_csv(src / "public/lrm_token_economy/lrm_token_economy_per_prompt.csv")
+    groups, left_out_models, left_out_prompts = OrderedDict(), Counter(), 0
+    for r in rows:
+        system = LRM_SYSTEMS.get(r["model_name"])
+        if system is None:
+            left_out_models[r["model_name"]] += 1
+            continue
+        if not r["type"]:
+            left_out_prompts += 1
+            continue
+        if r["type"] not in LRM_TYPES:
+            raise ConversionError(f"lrm_token_economy: unknown prompt type {r['type']!r}")
+        groups.setdefault((r["model_name"], system, r["type"]), []).append(r)
+    runs, problems = [], []
+    for (model, system, kind), prompts in groups.items():
+        frag, task_class, difficulty = LRM_TYPES[kind]
+        key = f"lrm:{system}:{frag}"
+        settings = {(r["openrouter_model"], r["reasoning_effort_requested"], r["max_tokens"], r["temperature"])
+                    for r in prompts}
+        if len(settings) != 1:
+            raise ConversionError(f"lrm_token_economy: {model} mixes settings {settings}")
+        openrouter, effort, max_tokens, temperature = settings.pop()
+        if effort not in ("", "low", "medium", "high"):
+            raise ConversionError(f"lrm_token_economy: effort {effort!r}")
+        n_correct, samples_total, tokens_total = 0.0, 0, 0.0
+        sample_counts = Counter()
+        for r in prompts:
+            samples, correct = int(r["n_samples"]), int(r["n_correct"])
+            tokens = float(r["mean_completion_tokens"])
+            problems.append({"run_key": key, "problem_id": r["prompt_id"], "samples": samples, "correct": correct,
+                             "output_tokens": tokens})
+            n_correct += correct / samples
+            samples_total += samples
+            tokens_total += tokens * samples
+            sample_counts[samples] += 1
+        samples_mode = sample_counts.most_common(1)[0][0]
+        runs.append({
+            "run_key": key, "source": "published", "system": system, "task_class": task_class,
+            "difficulty": difficulty, "benchmark": f"LRMTokenEconomy-{frag}", "mode": "extended",
+            "effort": "", "samples": samples_mode, "aggregation": "pass@1", "n_problems": len(prompts),
+            "n_correct": n_correct, "mean_output_tokens": tokens_total / samples_total,
+            "citation": citation(f"LRMTokenEconomy, {LRM_REPO} data/detailed_evaluations_*.json @d5cc353",
+                                 f"configuration {model} via OpenRouter {openrouter or '(model not listed)'}",
+                                 f"reasoning effort requested {effort}" if effort else "",
+                                 f"max_tokens {max_tokens}, temperature {temperature}",
+                                 f"{samples_total} runs over {len(prompts)} prompts"
+                                 + ("" if len(sample_counts) == 1 else
+                                    f" ({', '.join(f'{c} prompts x {k}' for k, c in sorted(sample_counts.items()))})"),
+                                 "correct = full rubric score (LLM-judged); tokens = billed completion tokens"),
+        })
+    notes.add(f"lrm_token_economy: left out {sum(left_out_models.values())} prompt rows of {len(left_out_models)} "
+              f"configurations not in the catalogue, and {left_out_prompts} rows of prompts outside the V1 eval set")
+    return runs, problems
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # public/argonne
 
 
@@ -573,6 +954,17 @@ def build(src, notes):
     emit("public/matharena/runs.csv", "runs", RUN_FIELDS, runs)
     emit("public/matharena/problems.csv", "problems", PROBLEM_FIELDS, problems)
     emit("public/deepseek_r1/runs.csv", "runs", RUN_FIELDS, convert_deepseek(src, notes))
+    emit("public/epoch_effort/runs.csv", "runs", RUN_FIELDS, convert_epoch(src, notes))
+    emit("public/simple_evals_effort/runs.csv", "runs", RUN_FIELDS, convert_simple_evals(src, notes))
+    runs, problems = convert_arc_agi_v1(src, notes)
+    emit("public/arc_agi_v1_effort/runs.csv", "runs", RUN_FIELDS, runs)
+    emit("public/arc_agi_v1_effort/problems.csv", "problems", PROBLEM_FIELDS, problems)
+    runs, problems = convert_deepscaler(src, notes)
+    emit("public/deepscaler_cap_sweep/runs.csv", "runs", RUN_FIELDS, runs)
+    emit("public/deepscaler_cap_sweep/problems.csv", "problems", PROBLEM_FIELDS, problems)
+    runs, problems = convert_lrm(src, notes)
+    emit("public/lrm_token_economy/runs.csv", "runs", RUN_FIELDS, runs)
+    emit("public/lrm_token_economy/problems.csv", "problems", PROBLEM_FIELDS, problems)
     emit("public/argonne/perf.csv", "perf", PERF_FIELDS, convert_argonne(src, notes))
     validate(checked)
     outputs["demo_manifest.txt"] = demo_manifest(with_api_catalogue([path for path, _, _ in checked]))

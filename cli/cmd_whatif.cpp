@@ -55,10 +55,12 @@ int RunWhatIf(Invocation& invocation) {
     invocation.out << fmt::format("plan {} with", whatif.base_plan_id);
     for (const auto& c : whatif.changes) invocation.out << " " << c.text;
     invocation.out << "\n\n";
-    if (!changed.feasible) invocation.out << "what-if plan infeasible: " << changed.reason << "\n";
+    if (!changed.feasible) invocation.out << "what-if " << changed.FullReport();
     else invocation.out << planner::DiffReport(base, changed);
     if (id) invocation.out << fmt::format("stored as plan {}\n", *id);
   }
+  // As `plan` does: an infeasible answer is an input error (exit 2), after it is shown.
+  if (!changed.feasible) throw InputError("the what-if plan is infeasible: " + changed.reason);
   return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include <fmt/format.h>
 
@@ -62,6 +63,24 @@ void Timing(ReplicaFit& f, const CostModel& model, const std::vector<SequenceStr
 
 }  // namespace
 
+std::vector<double> HourlyProfile(double peak_factor) {
+  std::vector<double> profile(24, 1.0);
+  if (!(peak_factor > 1)) return profile;
+  // s_h = ((1 - cos(2 pi (h + 0.5 - 3) / 24)) / 2)^n: lowest at 03:00, highest at 15:00. Raise n until the
+  // shape's own peak-to-mean reaches the target, then mix with a flat floor to hit it exactly.
+  for (int n = 1; n <= 64; ++n) {
+    std::vector<double> shape(24);
+    for (int h = 0; h < 24; ++h) shape[h] = std::pow((1 - std::cos(2 * M_PI * (h + 0.5 - 3) / 24)) / 2, n);
+    const double mean = std::accumulate(shape.begin(), shape.end(), 0.0) / 24;
+    const double top = *std::max_element(shape.begin(), shape.end()) / mean;
+    if (top < peak_factor && n < 64) continue;
+    const double alpha = top > peak_factor ? (top - peak_factor) / (top - 1) : 0.0;  // flat share
+    for (int h = 0; h < 24; ++h) profile[h] = alpha + (1 - alpha) * shape[h] / mean;
+    break;
+  }
+  return profile;
+}
+
 ThinkingLength ThinkingLength::FromMeanAndP95(double mean, double p95, double cap) {
   ThinkingLength t;
   t.cap = cap;
@@ -77,6 +96,13 @@ ThinkingLength ThinkingLength::FromMeanAndP95(double mean, double p95, double ca
 double ThinkingLength::Quantile(double p) const {
   if (none) return 0;
   return std::min(cap, std::exp(mu + sigma * NormalQuantile(p)));
+}
+
+double ThinkingLength::Cdf(double x) const {
+  if (none || x >= cap) return x >= 0 ? 1.0 : 0.0;
+  if (x <= 0) return 0;
+  if (sigma <= 0) return x >= std::exp(mu) ? 1.0 : 0.0;
+  return NormalCdf((std::log(x) - mu) / sigma);
 }
 
 double ThinkingLength::Moment(int n) const {
@@ -181,6 +207,54 @@ ReplicaFit FitReplicaForLatency(const CostModel& model, const std::vector<Sequen
   ReplicaFit fit = FitReplica(model, streams, options, lo);
   fit.batch_limited_by = "latency";
   return fit;
+}
+
+namespace {
+
+// P(service > s) of a query whose slowest of k samples sets its time.
+double ServiceExceedance(const ReplicaFit& fit, const SequenceStream& stream, double s) {
+  const double tokens = (s - fit.prefill_s) / fit.seconds_per_token - stream.answer_tokens;
+  const double k = std::max(1.0, stream.samples_per_query);
+  return 1 - std::pow(stream.thinking.Cdf(tokens), k);
+}
+
+}  // namespace
+
+double QueryLatencyExceedance(const ReplicaFit& fit, const SequenceStream& stream, const QueueWait& wait, double t) {
+  if (!wait.stable) return 1;
+  const double waits = wait.probability_wait;
+  double out = (1 - waits) * ServiceExceedance(fit, stream, t);
+  if (waits <= 0 || wait.tail_scale_s <= 0) return out + waits * ServiceExceedance(fit, stream, t);
+  // Over the wait w = tau u, u ~ Exp(1): the part with w < t by the midpoint rule, beyond it the query is late.
+  constexpr int kPoints = 32;
+  const double u_max = t / wait.tail_scale_s;
+  const double du = std::min(u_max, 40.0) / kPoints;
+  double inner = 0;
+  for (int i = 0; i < kPoints; ++i) {
+    const double u = (i + 0.5) * du;
+    inner += std::exp(-u) * ServiceExceedance(fit, stream, t - u * wait.tail_scale_s) * du;
+  }
+  return out + waits * (inner + std::exp(-std::min(u_max, 40.0)));
+}
+
+double MixtureQuantile(const std::vector<double>& weights, const std::vector<std::function<double(double)>>& exceedances,
+                       double p) {
+  auto over = [&](double t) {
+    double sum = 0;
+    for (std::size_t i = 0; i < weights.size(); ++i) sum += weights[i] * exceedances[i](t);
+    return sum;
+  };
+  double hi = 1;
+  while (over(hi) > 1 - p) {
+    hi *= 4;
+    if (hi > 1e9) return std::numeric_limits<double>::infinity();
+  }
+  double lo = 0;
+  while (hi - lo > 1e-4 * hi) {  // a ten-thousandth of the answer
+    const double mid = 0.5 * (lo + hi);
+    (over(mid) > 1 - p ? lo : hi) = mid;
+  }
+  return hi;
 }
 
 double ErlangC(double servers, double offered_load) {

@@ -11,6 +11,7 @@
 //   service      = L x (step + batch limit / E[L] x prefill(1, prompt))   (a slot's time per sequence of L tokens)
 #pragma once
 
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -32,6 +33,7 @@ struct ThinkingLength {
   // ln(p95 / mean) = z sigma - sigma^2 / 2; beyond its largest root (sigma = z) the widest fits.
   static ThinkingLength FromMeanAndP95(double mean, double p95, double cap = std::numeric_limits<double>::infinity());
   double Quantile(double p) const;  // of the capped length
+  double Cdf(double x) const;       // P(min(X, cap) <= x)
   double Moment(int n) const;       // E[min(X, cap)^n], n = 1 or 2, closed form
 };
 
@@ -100,6 +102,18 @@ struct QueueWait {
 };
 QueueWait FleetQueueWait(double sequences_per_s, double service_mean_s, double service_scv, double arrival_scv,
                          double servers);
+// P(wait + service > t) for a query of `stream`: the wait's atom at 0 and exponential tail (above) convolved with
+// the service of its slowest sample, by quadrature over the wait.
+double QueryLatencyExceedance(const ReplicaFit& fit, const SequenceStream& stream, const QueueWait& wait, double t);
+// The t at which a mixture of such exceedances (weights summing to 1) falls to 1 - p, by bisection.
+double MixtureQuantile(const std::vector<double>& weights,
+                       const std::vector<std::function<double(double)>>& exceedances, double p);
+
+// Hourly rate multipliers with mean 1 and maximum `peak_factor`: a raised cosine peaking mid-afternoon,
+// sharpened (cosine to a power) until the peak can be reached. Flat for peak_factor <= 1. The simulator's
+// arrivals follow it, and the planner's day-level p95 averages over it.
+std::vector<double> HourlyProfile(double peak_factor);
+
 // Erlang C: the probability that an arrival waits in M/M/c with offered load a = lambda / mu, stable recursion.
 double ErlangC(double servers, double offered_load);
 

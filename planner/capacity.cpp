@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include <fmt/format.h>
@@ -22,6 +23,7 @@ struct Use {
   double mean_sequences_per_s = 0;
   double queries_per_s = 0;  // at peak
   double slo_p95_s = 0;
+  double peak_factor = 1;
   double serving_usd_per_month = 0;  // what the plan's per-query prices charge for it
 };
 
@@ -50,6 +52,7 @@ std::map<std::string, SystemUses> GatherUses(const Workload& w, const std::vecto
       u.stream.thinking = ThinkingLength::FromMeanAndP95(sh.figures.thinking_tokens, sh.figures.thinking_tokens_p95,
                                                          sh.setting.budget.value_or(std::numeric_limits<double>::infinity()));
       u.slo_p95_s = c.slo_p95_s;
+      u.peak_factor = c.peak_factor;
       u.serving_usd_per_month = b.queries_per_month * sh.fraction * (sh.figures.cost_usd - sh.figures.verifier_usd);
       SystemUses& su = out[s->name];
       su.system = s;
@@ -86,6 +89,35 @@ long ReplicasFor(const ReplicaFit& fit, const std::vector<Use>& uses, double pea
     if (holds) return r;
   }
   return -1;
+}
+
+// A use's latency over a whole day on `replicas` replicas, as exceedance functions by hour with their weights:
+// hour by hour, the batch its load fills (Little's law, at the peak's service time), that batch's service time
+// and the M/G/c wait at that hour's rate.
+struct DayModel {
+  std::vector<ReplicaFit> fits;  // by hour
+  std::vector<QueueWait> waits;  // by hour
+  std::vector<std::vector<double>> profiles;  // by use, by hour
+};
+
+DayModel Day(const CostModel& model, const ReplicaFit& peak, const std::vector<Use>& uses, long replicas) {
+  DayModel d;
+  std::vector<SequenceStream> streams;
+  for (const Use& u : uses) {
+    streams.push_back(u.stream);
+    d.profiles.push_back(HourlyProfile(u.peak_factor));
+  }
+  const double arrival_scv = ArrivalScv(uses), r = static_cast<double>(replicas);
+  for (int h = 0; h < 24; ++h) {
+    double rate = 0;
+    for (std::size_t i = 0; i < uses.size(); ++i) rate += uses[i].mean_sequences_per_s * d.profiles[i][h];
+    const double busy = std::ceil(rate * peak.service_mean_s / r - 1e-9);
+    const long batch = std::clamp(static_cast<long>(busy), 1L, peak.batch_limit);
+    d.fits.push_back(FitReplica(model, streams, FleetModelOptions{}, batch));
+    d.waits.push_back(FleetQueueWait(rate, d.fits.back().service_mean_s, d.fits.back().service_scv, arrival_scv,
+                                     r * static_cast<double>(peak.batch_limit)));
+  }
+  return d;
 }
 
 CapacityLine Line(const SystemSpec& s, const ReplicaFit& fit, const std::vector<Use>& uses, long replicas,
@@ -150,16 +182,52 @@ FleetPlan ProvisionFleet(const Workload& w, const Catalogues& catalogues, const 
     }
     CapacityLine line = Line(*su.system, fit, su.uses, replicas, wait, replica->usd_per_device_hour, w.days_per_month);
     double planned = 0;
-    for (const Use& u : su.uses) {
-      planned += u.serving_usd_per_month;
-      double& p95 = out.latency_p95_s[{u.class_index, name}];
-      p95 = std::max(p95, line.wait_p95_s + QueryServiceQuantile(fit, u.stream, 0.95));
-    }
+    for (const Use& u : su.uses) planned += u.serving_usd_per_month;
+    out.fits[name] = fit;
     out.price_factor[name] = planned > 0 ? line.usd_per_month / planned : 1.0;
     out.usd_per_month += line.usd_per_month;
     out.lines.push_back(line);
   }
   return out;
+}
+
+void FleetLatencies(const Workload& w, const Catalogues& catalogues, const std::vector<BucketPlan>& buckets,
+                    FleetPlan& fleet) {
+  // Per class, every (weight, exceedance) of its self-hosted queries by system and hour; the days' models live here.
+  std::vector<DayModel> days;
+  std::vector<std::vector<Use>> all_uses;
+  std::map<std::string, SystemUses> by_system = GatherUses(w, buckets);
+  days.reserve(by_system.size());
+  all_uses.reserve(by_system.size());
+  std::map<std::size_t, std::pair<std::vector<double>, std::vector<std::function<double(double)>>>> by_class;
+  for (const CapacityLine& line : fleet.lines) {
+    std::string reason;
+    const std::optional<ReplicaModel> replica = ReplicaModelOf(*by_system[line.system].system, catalogues, &reason);
+    if (!replica) continue;
+    all_uses.push_back(by_system[line.system].uses);
+    const std::vector<Use>& uses = all_uses.back();
+    days.push_back(Day(replica->model, fleet.fits.at(line.system), uses, line.replicas));
+    const DayModel& d = days.back();
+    for (std::size_t i = 0; i < uses.size(); ++i) {
+      std::vector<double> weights;
+      std::vector<std::function<double(double)>> over;
+      for (std::size_t h = 0; h < 24; ++h) {
+        over.push_back([&d, &uses, i, h](double t) { return QueryLatencyExceedance(d.fits[h], uses[i].stream, d.waits[h], t); });
+        weights.push_back(d.profiles[i][h] / 24);
+        auto& mix = by_class[uses[i].class_index];
+        mix.first.push_back(d.profiles[i][h] * uses[i].queries_per_s);
+        mix.second.push_back(over.back());
+      }
+      double& p95 = fleet.latency_p95_s[{uses[i].class_index, line.system}];
+      p95 = std::max(p95, MixtureQuantile(weights, over, 0.95));
+    }
+  }
+  for (auto& [class_index, mix] : by_class) {
+    double total = 0;
+    for (double x : mix.first) total += x;
+    for (double& x : mix.first) x /= total;
+    fleet.class_latency_p95_s[class_index] = MixtureQuantile(mix.first, mix.second, 0.95);
+  }
 }
 
 }  // namespace thinkplan::planner

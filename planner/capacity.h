@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/fleet_model.h"
 #include "planner/plan.h"
 
 namespace thinkplan::planner {
@@ -16,8 +17,12 @@ struct FleetPlan {
   // Per self-hosted system: the monthly cost of its fleet over what the plan's per-query prices add up to for
   // the traffic it serves (1 when they agree); what MakePlan rescales the LP's prices by.
   std::map<std::string, double> price_factor;
-  // Per (class index, system): p95 of waiting at peak plus the query's service p95 on that fleet.
+  // Per self-hosted system: the replica as provisioned (batch limit and service times at the peak).
+  std::map<std::string, ReplicaFit> fits;
+  // Filled by FleetLatencies. Per (class index, system): the p95 over a day of that class's queries there; per
+  // class: the p95 over a day of all its self-hosted queries together.
   std::map<std::pair<std::size_t, std::string>, double> latency_p95_s;
+  std::map<std::size_t, double> class_latency_p95_s;
   std::vector<std::string> notes;
   double usd_per_month = 0;
 };
@@ -26,5 +31,9 @@ struct FleetPlan {
 // built are left out with a note.
 FleetPlan ProvisionFleet(const Workload& workload, const Catalogues& catalogues, const std::vector<BucketPlan>& buckets,
                          double peak_utilisation);
+// The day-level p95s of `fleet` as the simulator measures them: hour by hour (core/fleet_model.h HourlyProfile),
+// the batch the load fills by Little's law, its service time and the M/G/c wait, mixed by traffic.
+void FleetLatencies(const Workload& workload, const Catalogues& catalogues, const std::vector<BucketPlan>& buckets,
+                    FleetPlan& fleet);
 
 }  // namespace thinkplan::planner

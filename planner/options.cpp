@@ -233,12 +233,16 @@ ServingCost CostOfServing(const SystemSpec& system, const TaskClassSpec& c, cons
   stream.thinking = ThinkingLength::FromMeanAndP95(thinking_mean, thinking_p95);
   // The largest batch whose service alone keeps the class's SLO; queueing at peak is the capacity pass's, which
   // adds replicas until the wait fits beside it.
-  const ReplicaFit fit = FitReplicaForLatency(replica->model, {stream}, FleetModelOptions{}, c.slo_p95_s);
+  ReplicaFit fit = FitReplicaForLatency(replica->model, {stream}, FleetModelOptions{}, c.slo_p95_s);
   if (!fit.fits) {
-    out.feasible = false;
-    out.reason = fit.refusal;
-    out.latency_p95_s = std::numeric_limits<double>::infinity();
-    return out;
+    // Over the SLO even alone: scored at batch 1 all the same, so that the SLO filter can say by how much.
+    ReplicaFit alone = FitReplica(replica->model, {stream}, FleetModelOptions{}, 1);
+    if (!alone.fits) {
+      out.feasible = false;
+      out.reason = fit.refusal;
+      return out;
+    }
+    fit = std::move(alone);
   }
   const double replica_usd_per_s = replica->usd_per_device_hour * static_cast<double>(system.devices) / 3600.0;
   const double replica_s = k * fit.service_mean_s / static_cast<double>(fit.batch_limit);

@@ -25,7 +25,38 @@ struct LpBucket {
   std::size_t class_index = 0;
   RoutedBucket routed;
   std::vector<RoutedOption> options;
+  std::string no_option_reason;  // why `options` is empty, when it is
 };
+
+// Why a routed bucket has no option: no option at all for the class, a true bucket it receives traffic from on
+// which no option has figures, or an SLO that the fastest complete option misses (by how much).
+std::string NoOptionReason(const TaskClassSpec& c, const ClassCandidates& cands, const RoutedBucket& routed) {
+  const std::string where = fmt::format("class '{}' bucket '{}'", c.name, routed.name);
+  if (cands.candidates.empty()) {
+    return where + ": no system has a scorable option (no fitted curve, stored run, price or thinking-token count; "
+                   "see the notes)";
+  }
+  for (std::size_t t = 0; t < routed.weights.size(); ++t) {
+    if (routed.weights[t] <= 1e-12) continue;
+    const bool any = std::any_of(cands.candidates.begin(), cands.candidates.end(),
+                                 [&](const Candidate& k) { return k.per_bucket[t].has_value(); });
+    if (!any) {
+      return fmt::format("{}: {} of its traffic truly belongs to bucket '{}' ({}), on which no system has data "
+                         "(no fitted curve or stored run with a thinking-token count)",
+                         where, Percent(routed.weights[t], 0), c.buckets[t].name, c.buckets[t].task_class);
+    }
+  }
+  std::optional<RoutedOption> fastest;
+  for (const RoutedOption& o : MixOptions(cands.candidates, routed, 0)) {
+    if (!fastest || o.figures.latency_p95_s < fastest->figures.latency_p95_s) fastest = o;
+  }
+  if (!fastest) {
+    return where + ": no single system has data on every true bucket its traffic comes from";
+  }
+  return fmt::format("{}: no option meets the {:.0f} s p95 SLO; the fastest, {}, takes {:.0f} s (+{:.0f}%)", where,
+                     c.slo_p95_s, cands.candidates[fastest->candidate].setting.Describe(),
+                     fastest->figures.latency_p95_s, 100 * (fastest->figures.latency_p95_s / c.slo_p95_s - 1));
+}
 
 std::vector<std::vector<double>> ConfusionFor(const TaskClassSpec& c, RouterMode mode) {
   if (mode == RouterMode::kNone || c.buckets.size() == 1) return {};
@@ -88,10 +119,11 @@ std::vector<LpBucket> BuildLp(const Workload& w, const SharedCandidates& candida
     const TaskClassSpec& c = w.classes[ci];
     const std::vector<Candidate>& options = candidates[ci]->candidates;
     for (RoutedBucket& routed : RouteBuckets(c, ConfusionFor(c, mode))) {
-      LpBucket lp{ci, std::move(routed), {}};
+      LpBucket lp{ci, std::move(routed), {}, {}};
       for (RoutedOption& o : MixOptions(options, lp.routed, c.slo_p95_s)) {
         if (SystemAllowed(w, options[o.candidate].setting.system, tier)) lp.options.push_back(std::move(o));
       }
+      if (lp.options.empty()) lp.no_option_reason = NoOptionReason(c, *candidates[ci], lp.routed);
       out.push_back(std::move(lp));
     }
   }
@@ -122,8 +154,7 @@ Scenario Solve(const Workload& w, std::vector<LpBucket> lp, Objective objective,
     }
     if (co.options.empty()) {
       s.alloc.feasible = false;
-      s.alloc.reason = fmt::format("class '{}' bucket '{}' has no option within its {} s p95 SLO", c.name,
-                                   b.routed.name, c.slo_p95_s);
+      s.alloc.reason = b.no_option_reason;
       s.lp = std::move(lp);
       return s;
     }
@@ -509,7 +540,8 @@ std::vector<LpBucket> Rescaled(std::vector<LpBucket> lp, const SharedCandidates&
 
 // The provisioned fleet into the plan: its lines, its bill in place of the per-query prices (so the spend is what
 // is paid), and each self-hosted share's p95 with the wait at peak.
-void ApplyFleet(const Workload& w, const FleetPlan& fleet, PlanResult& r) {
+void ApplyFleet(const Workload& w, const Catalogues& catalogues, FleetPlan& fleet, PlanResult& r) {
+  FleetLatencies(w, catalogues, r.buckets, fleet);
   r.capacity = fleet.lines;
   r.fleet_usd_per_month = fleet.usd_per_month;
   for (const std::string& note : fleet.notes) r.notes.push_back(note);
@@ -522,6 +554,19 @@ void ApplyFleet(const Workload& w, const FleetPlan& fleet, PlanResult& r) {
     }
   }
   SumBuckets(w, r);
+  // A class's p95 is over all its queries: its self-hosted ones as one mixture, beside its API options' p95s.
+  for (std::size_t ci = 0; ci < r.classes.size(); ++ci) {
+    const auto it = fleet.class_latency_p95_s.find(ci);
+    if (it == fleet.class_latency_p95_s.end()) continue;
+    double api = 0;
+    for (const BucketPlan& b : r.buckets) {
+      if (b.class_index != ci) continue;
+      for (const ChosenShare& sh : b.shares) {
+        if (!fleet.fits.count(sh.setting.system)) api = std::max(api, sh.figures.latency_p95_s);
+      }
+    }
+    r.classes[ci].latency_p95_s = std::max(api, it->second);
+  }
   r.inference_usd_per_month = 0;
   for (const ClassPlan& p : r.classes) r.inference_usd_per_month += p.usd_per_month;
   if (r.budget_usd_per_month && r.objective == Objective::kMaxAccuracy &&
@@ -621,7 +666,7 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
       best = std::move(next);
       AssembleAllocation(w, candidates, best, r);
     }
-    ApplyFleet(w, fleet, r);
+    ApplyFleet(w, in.catalogues, fleet, r);
   });
   if (!r.feasible) return r;
 
@@ -920,7 +965,10 @@ std::string PlanResult::BriefReport() const {
 
 std::string PlanResult::FullReport() const {
   std::string out = BriefReport();
-  if (!feasible) return out;
+  if (!feasible) {
+    for (const std::string& n : notes) out += "note: " + P(n) + "\n";
+    return out;
+  }
   out += fmt::format("\n{:<12} {:<16} {:>6}  {:<50} {:>6} {:>17} {:>10} {:>8}\n", "class", "bucket", "share", "option",
                      "frac", "accuracy [95%]", "$/query", "p95 s");
   for (const BucketPlan& b : buckets) {

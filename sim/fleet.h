@@ -103,9 +103,8 @@ struct FleetScenario {
   void Validate() const;
 };
 
-// Hourly rate multipliers with mean 1 and maximum `peak_factor`: a raised cosine peaking mid-afternoon,
-// sharpened (cosine to a power) until the peak can be reached. Flat for peak_factor <= 1.
-std::vector<double> HourlyProfile(double peak_factor);
+// The day's shape of the traffic, shared with the planner (core/fleet_model.h).
+using thinkplan::HourlyProfile;
 
 struct FleetOptions {
   uint64_t seed = 42;

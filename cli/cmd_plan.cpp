@@ -14,7 +14,9 @@ int RunPlan(Invocation& invocation) {
   cxxopts::Options options("thinkplan plan",
                            "Allocate each task class's traffic to serving options (system, mode, thinking budget,\n"
                            "samples, aggregation) under a budget or accuracy target; size the self-hosted fleet at\n"
-                           "peak; store the plan and print its id. See docs/planner.md.\n\n"
+                           "peak (KV at the p95 final context, queueing at peak) and count its bill in the budget;\n"
+                           "store the plan and print its id. An infeasible plan says why and exits 2.\n"
+                           "See docs/planner.md.\n\n"
                            "Example:\n  thinkplan plan data/workloads/default.json --budget 200k --robust\n\n" +
                                std::string(kNumberHelp));
   options.positional_help("WORKLOAD.json");

@@ -13,7 +13,8 @@ namespace thinkplan::cli {
 
 int RunWhatIf(Invocation& invocation) {
   cxxopts::Options options("thinkplan whatif",
-                           "Re-plan a stored plan with changed assumptions; print the differences.\n\n"
+                           "Re-plan a stored plan with changed assumptions; print the differences. An infeasible\n"
+                           "what-if prints why and exits 2.\n\n"
                            "  --set budget=2x | budget=50000            USD per month\n"
                            "  --set volume.<class>=3x                   queries per day\n"
                            "  --set price.<system>=0.5x                 API list prices (both), or self-hosted $/device-hour\n"

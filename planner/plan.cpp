@@ -53,7 +53,7 @@ std::string NoOptionReason(const TaskClassSpec& c, const ClassCandidates& cands,
   if (!fastest) {
     return where + ": no single system has data on every true bucket its traffic comes from";
   }
-  return fmt::format("{}: no option meets the {:.0f} s p95 SLO; the fastest, {}, takes {:.0f} s (+{:.0f}%)", where,
+  return fmt::format("{}: no option meets the {:g} s p95 SLO; the fastest, {}, takes {:.3g} s (+{:.0f}%)", where,
                      c.slo_p95_s, cands.candidates[fastest->candidate].setting.Describe(),
                      fastest->figures.latency_p95_s, 100 * (fastest->figures.latency_p95_s / c.slo_p95_s - 1));
 }

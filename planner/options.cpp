@@ -197,7 +197,7 @@ double ParallelAccuracy(const BetaDifficulty& shape, double mean, const Aggregat
 
 // ---------------------------------------------------------------------------------------------------------------
 ServingCost CostOfServing(const SystemSpec& system, const TaskClassSpec& c, const Catalogues& catalogues,
-                          double thinking_mean, double thinking_p95, long samples) {
+                          double thinking_mean, double thinking_p95, long samples, const ReplicaModel* replica_model) {
   ServingCost out;
   const double k = static_cast<double>(samples);
   if (system.kind == SystemKind::kApi) {
@@ -220,7 +220,9 @@ ServingCost CostOfServing(const SystemSpec& system, const TaskClassSpec& c, cons
     return out;
   }
   std::string reason;
-  const std::optional<ReplicaModel> replica = ReplicaModelOf(system, catalogues, &reason);
+  std::optional<ReplicaModel> built;
+  if (!replica_model) built = ReplicaModelOf(system, catalogues, &reason);
+  const ReplicaModel* replica = replica_model ? replica_model : built ? &*built : nullptr;
   if (!replica) {
     out.feasible = false;
     out.reason = reason;
@@ -285,11 +287,24 @@ struct Scorer {
   // Serving cost by (system, mean tokens, p95 tokens, samples): on a self-hosted replica the samples share the
   // batch, so neither cost nor latency is a multiple of one sample's.
   mutable std::map<std::tuple<std::string, double, double, long>, ServingCost> cache;
+  // Self-hosted replicas by system, built once: catalogue look-ups cost more than the fleet model.
+  mutable std::map<std::string, std::optional<ReplicaModel>> replicas;
 
   ServingCost Cost(const SystemSpec& s, double tokens, double tokens_p95, long samples) const {
     auto key = std::make_tuple(s.name, tokens, tokens_p95, samples);
     auto it = cache.find(key);
-    if (it == cache.end()) it = cache.emplace(key, CostOfServing(s, c, catalogues, tokens, tokens_p95, samples)).first;
+    if (it == cache.end()) {
+      const ReplicaModel* replica = nullptr;
+      if (s.kind == SystemKind::kSelfHosted) {
+        auto r = replicas.find(s.name);
+        if (r == replicas.end()) {
+          std::string unused;
+          r = replicas.emplace(s.name, ReplicaModelOf(s, catalogues, &unused)).first;
+        }
+        if (r->second) replica = &*r->second;
+      }
+      it = cache.emplace(key, CostOfServing(s, c, catalogues, tokens, tokens_p95, samples, replica)).first;
+    }
     return it->second;
   }
 
@@ -346,7 +361,7 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
                                           std::vector<MissingCurves>* missing_out) {
   std::string error;
   if (!config.IsValid(&error)) throw UsageError("options: " + error);
-  const Scorer scorer{workload, c, catalogues, config, notes, {}, {}};
+  const Scorer scorer{workload, c, catalogues, config, notes, {}, {}, {}};
   std::vector<Candidate> out;
   std::map<std::string, std::size_t> index;
   const std::size_t nb = c.buckets.size();

@@ -101,8 +101,11 @@ struct ServingCost {
 };
 // Self-hosted: the replica at the largest batch whose service keeps the class's SLO (core/fleet_model.h), priced
 // at a first guess of the provisioned fleet's cost that MakePlan then replaces by the fleet's own.
+struct ReplicaModel;
+// `replica`: the system's replica when the caller has built it (ReplicaModelOf); nullptr builds it here.
 ServingCost CostOfServing(const SystemSpec& system, const TaskClassSpec& task_class, const Catalogues& catalogues,
-                          double thinking_mean, double thinking_p95, long samples);
+                          double thinking_mean, double thinking_p95, long samples,
+                          const ReplicaModel* replica = nullptr);
 
 // The peak utilisation the first guess of a self-hosted price assumes (PlanOptions::peak_utilisation's default).
 inline constexpr double kInitialPeakUtilisation = 0.9;

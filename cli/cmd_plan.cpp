@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "core/errors.h"
 #include "pipeline/plan_stage.h"
+#include "pipeline/verify_stage.h"
 
 namespace thinkplan::cli {
 
@@ -14,7 +15,10 @@ int RunPlan(Invocation& invocation) {
   cxxopts::Options options("thinkplan plan",
                            "Allocate each task class's traffic to serving options (system, mode, thinking budget,\n"
                            "samples, aggregation) under a budget or accuracy target; size the self-hosted fleet at\n"
-                           "peak; store the plan and print its id. See docs/planner.md.\n\n"
+                           "peak (KV at the p95 final context, queueing at peak) and count its bill in the budget;\n"
+                           "store the plan and print its id. An infeasible plan says why and exits 2. --verify\n"
+                           "simulates the stored plan for a day and says whether it holds (it does not re-plan yet).\n"
+                           "See docs/planner.md.\n\n"
                            "Example:\n  thinkplan plan data/workloads/default.json --budget 200k --robust\n\n" +
                                std::string(kNumberHelp));
   options.positional_help("WORKLOAD.json");
@@ -26,6 +30,8 @@ int RunPlan(Invocation& invocation) {
       ("target", "overall accuracy target in [0, 1] for min_cost", cxxopts::value<std::string>())
       ("robust", "plan on each option's lower confidence bound instead of its expected accuracy")
       ("no-store", "do not store the plan")
+      ("verify", "simulate the stored plan for a day (seed 42) and check its p95, SLO misses and cost against the "
+                 "simulation; the simulation is stored")
       ("workload", "workload JSON file", cxxopts::value<std::string>());
   options.parse_positional({"workload"});
   Parsed parsed = ParseCommandLine(options, invocation);
@@ -44,6 +50,8 @@ int RunPlan(Invocation& invocation) {
   if (args.count("target")) plan_options.target_accuracy = NumberArg(args, "target", number_rules::kFraction);
   plan_options.robust = args.count("robust") > 0;
   stage_options.store = !args.count("no-store");
+  const bool verify = args.count("verify") > 0;
+  if (verify && !stage_options.store) throw UsageError("--verify simulates the stored plan: drop --no-store");
   std::string error;
   if (!plan_options.IsValid(&error)) throw UsageError(error);
 
@@ -53,13 +61,21 @@ int RunPlan(Invocation& invocation) {
   const planner::PlanResult& result = planned.plan;
   const std::optional<long>& id = planned.plan_id;
 
+  std::optional<pipeline::Verification> verification;
+  if (verify && id) verification = pipeline::VerifyPlan(db, result, *id, DefaultDataDir());
   if (parsed.global.json) {
     nlohmann::json j = result.ToJson();
     j["plan_id"] = id ? nlohmann::json(*id) : nlohmann::json(nullptr);
+    if (verification) {
+      j["verification"] = {{"simulation_id", verification->simulation_id}, {"holds", verification->holds()},
+                           {"planned_usd_per_month", verification->planned_usd_per_month},
+                           {"simulated_usd_per_month", verification->simulated_usd_per_month}};
+    }
     invocation.out << j.dump(2) << "\n";
   } else {
     invocation.out << result.FullReport();
     if (id) invocation.out << fmt::format("stored as plan {}\n", *id);
+    if (verification) invocation.out << verification->FullReport();
   }
   if (!result.feasible) throw InputError("plan '" + result.workload_name + "' is infeasible: " + result.reason);
   return 0;

@@ -13,7 +13,8 @@ namespace thinkplan::cli {
 
 int RunWhatIf(Invocation& invocation) {
   cxxopts::Options options("thinkplan whatif",
-                           "Re-plan a stored plan with changed assumptions; print the differences.\n\n"
+                           "Re-plan a stored plan with changed assumptions; print the differences. An infeasible\n"
+                           "what-if prints why and exits 2.\n\n"
                            "  --set budget=2x | budget=50000            USD per month\n"
                            "  --set volume.<class>=3x                   queries per day\n"
                            "  --set price.<system>=0.5x                 API list prices (both), or self-hosted $/device-hour\n"
@@ -55,10 +56,12 @@ int RunWhatIf(Invocation& invocation) {
     invocation.out << fmt::format("plan {} with", whatif.base_plan_id);
     for (const auto& c : whatif.changes) invocation.out << " " << c.text;
     invocation.out << "\n\n";
-    if (!changed.feasible) invocation.out << "what-if plan infeasible: " << changed.reason << "\n";
+    if (!changed.feasible) invocation.out << "what-if " << changed.FullReport();
     else invocation.out << planner::DiffReport(base, changed);
     if (id) invocation.out << fmt::format("stored as plan {}\n", *id);
   }
+  // As `plan` does: an infeasible answer is an input error (exit 2), after it is shown.
+  if (!changed.feasible) throw InputError("the what-if plan is infeasible: " + changed.reason);
   return 0;
 }
 

@@ -94,7 +94,8 @@ WhatIfStageResult WhatIfStage(store::Database& db, long base_plan_id, const std:
   planner::ApplyWhatIf(changes, loaded->inputs.catalogues, &changed_workload, &changed_options.budget_usd_per_month);
 
   // The base is re-planned on the current fits so that the difference shows the changes alone. The what-if plan
-  // reuses the base's options for every class the changes leave alone (budget, volume and SLO changes touch none).
+  // reuses the base's options for every class the changes leave alone (budget and volume changes touch none;
+  // an SLO change regenerates its class, whose self-hosted batches keep that SLO).
   // The router, training and volume analyses are made only for a plan that is shown in full or stored.
   const auto skip_analyses = [](planner::PlanOptions& o) {
     o.analyse_routing = false;

@@ -8,6 +8,7 @@
 
 #include "core/curves.h"
 #include "core/errors.h"
+#include "core/fleet_model.h"
 #include "core/special_functions.h"
 #include "planner/options.h"
 #include "planner/workload.h"
@@ -120,13 +121,12 @@ sim::TokenDraw TokensFromMeanAndP95(double mean, double p95, double cap, double 
   sim::TokenDraw draw;
   draw.answer_tokens = answer_tokens;
   draw.cap = cap;
-  if (!(mean > 0)) return draw;
+  // The same LogNormal the planner sizes its replicas on (core/fleet_model.h).
+  const ThinkingLength length = ThinkingLength::FromMeanAndP95(mean, p95, cap);
+  if (length.none) return draw;
   draw.kind = sim::TokenDraw::Kind::kLogNormal;
-  const double z95 = kZ95OneSided;
-  // ln(p95 / mean) = z sigma - sigma^2 / 2 has a real root only up to z^2 / 2; beyond that the widest fits.
-  const double r = p95 > mean ? std::log(p95 / mean) : 0.0;
-  draw.sigma = r >= z95 * z95 / 2 ? z95 : z95 - std::sqrt(z95 * z95 - 2 * r);
-  draw.mu = std::log(mean) - draw.sigma * draw.sigma / 2;
+  draw.sigma = length.sigma;
+  draw.mu = length.mu;
   return draw;
 }
 
@@ -255,9 +255,10 @@ BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::s
     s.classes.push_back(std::move(fc));
   }
   s.planned_paid_usd_per_month = s.planned_usd_per_month - self_hosted_serving + Number(body, "fleet_usd_per_month");
-  if (self_hosted_serving > 0) {
+  // Plans price self-hosted queries at their provisioned fleet's cost, so the two agree; older plans did not.
+  if (self_hosted_serving > 0 && std::abs(self_hosted_serving - Number(body, "fleet_usd_per_month")) > 0.01 * self_hosted_serving) {
     out.notes.push_back(fmt::format(
-        "cost: the plan prices self-hosted queries at full batches (${:.0f}/month) but provisions a fleet costing ${:.0f}/month; "
+        "cost: the plan prices self-hosted queries at ${:.0f}/month but provisions a fleet costing ${:.0f}/month; "
         "the simulation charges the provisioned fleet, so it is compared with the plan's API spend plus its fleet: ${:.0f}/month",
         self_hosted_serving, Number(body, "fleet_usd_per_month"), s.planned_paid_usd_per_month));
   }

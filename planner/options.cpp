@@ -22,6 +22,7 @@ struct PooledPoint {
   Setting setting;
   double n = 0, correct = 0;
   double token_weight = 0, token_sum = 0;  // problem-weighted mean output tokens, where measured
+  std::optional<double> latency_p95_s;     // the slowest measured p95 of the pooled runs
   std::vector<std::string> keys;
 };
 
@@ -196,7 +197,7 @@ double ParallelAccuracy(const BetaDifficulty& shape, double mean, const Aggregat
 
 // ---------------------------------------------------------------------------------------------------------------
 ServingCost CostOfServing(const SystemSpec& system, const TaskClassSpec& c, const Catalogues& catalogues,
-                          double thinking_mean, double thinking_p95, long samples) {
+                          double thinking_mean, double thinking_p95, long samples, const ReplicaModel* replica_model) {
   ServingCost out;
   const double k = static_cast<double>(samples);
   if (system.kind == SystemKind::kApi) {
@@ -218,42 +219,59 @@ ServingCost CostOfServing(const SystemSpec& system, const TaskClassSpec& c, cons
     out.latency_p95_s = system.ttft_s + (thinking_p95 + c.answer_tokens) / system.output_tokens_per_s;
     return out;
   }
+  std::string reason;
+  std::optional<ReplicaModel> built;
+  if (!replica_model) built = ReplicaModelOf(system, catalogues, &reason);
+  const ReplicaModel* replica = replica_model ? replica_model : built ? &*built : nullptr;
+  if (!replica) {
+    out.feasible = false;
+    out.reason = reason;
+    return out;
+  }
+  SequenceStream stream;
+  stream.samples_per_query = k;
+  stream.prompt_tokens = c.prompt_tokens;
+  stream.answer_tokens = c.answer_tokens;
+  stream.thinking = ThinkingLength::FromMeanAndP95(thinking_mean, thinking_p95);
+  // The largest batch whose service alone keeps the class's SLO; queueing at peak is the capacity pass's, which
+  // adds replicas until the wait fits beside it.
+  ReplicaFit fit = FitReplicaForLatency(replica->model, {stream}, FleetModelOptions{}, c.slo_p95_s);
+  if (!fit.fits) {
+    // Over the SLO even alone: scored at batch 1 all the same, so that the SLO filter can say by how much.
+    ReplicaFit alone = FitReplica(replica->model, {stream}, FleetModelOptions{}, 1);
+    if (!alone.fits) {
+      out.feasible = false;
+      out.reason = fit.refusal;
+      return out;
+    }
+    fit = std::move(alone);
+  }
+  const double replica_usd_per_s = replica->usd_per_device_hour * static_cast<double>(system.devices) / 3600.0;
+  const double replica_s = k * fit.service_mean_s / static_cast<double>(fit.batch_limit);
+  // A first guess of the fleet's price per query: busy time at full batch, provisioned for the peak at the
+  // default peak utilisation. MakePlan replaces it by the provisioned fleet's own price per query.
+  out.usd = replica_usd_per_s * replica_s * std::max(1.0, c.peak_factor) / kInitialPeakUtilisation;
+  out.latency_p95_s = QueryServiceQuantile(fit, stream, 0.95);
+  out.device_seconds = replica_s * static_cast<double>(system.devices);
+  out.kv_bytes = fit.sizing_context_tokens * fit.kv_bytes_per_token;
+  out.batch = fit.batch_limit;
+  return out;
+}
+
+std::optional<ReplicaModel> ReplicaModelOf(const SystemSpec& system, const Catalogues& catalogues, std::string* reason) {
   const ModelShape* shape = catalogues.models.Find(system.model);
   const HardwareInfo* card = catalogues.FindHardware(system.hardware);
   if (!shape || !card) {
-    out.feasible = false;
-    out.reason = !shape ? "model '" + system.model + "' not in models.csv" : "hardware '" + system.hardware + "' not in hardware.csv";
-    return out;
+    *reason = !shape ? "model '" + system.model + "' not in models.csv" : "hardware '" + system.hardware + "' not in hardware.csv";
+    return std::nullopt;
   }
   const std::optional<double> price = system.usd_per_device_hour ? system.usd_per_device_hour : card->usd_per_hour;
   if (!price) {
-    out.feasible = false;
-    out.reason = "no hourly price for " + card->name + " (give usd_per_device_hour)";
-    return out;
+    *reason = "no hourly price for " + card->name + " (give usd_per_device_hour)";
+    return std::nullopt;
   }
   const Efficiency efficiency = ChooseEfficiency(catalogues.efficiencies, card->name, system.framework, system.devices).efficiency;
-  const CostModel model(*shape, RatesFromDatasheet(*card, system.devices, efficiency, shape->dtype_bytes));
-  QueryOptions query;
-  query.prompt_tokens = c.prompt_tokens;
-  query.output_tokens = std::max(1.0, thinking_mean + c.answer_tokens);
-  query.admission = QueryOptions::Admission::kMeanContext;
-  query.usd_per_hour = *price * static_cast<double>(system.devices);
-  query.utilisation = system.utilisation;
-  const QueryCost mean_cost = CostQuery(model, query);
-  if (!mean_cost.feasible) {
-    out.feasible = false;
-    out.reason = mean_cost.infeasible_reason;
-    return out;
-  }
-  query.output_tokens = std::max(1.0, thinking_p95 + c.answer_tokens);
-  const QueryCost tail = CostQuery(model, query);
-  out.usd = k * mean_cost.usd_per_query;
-  // The samples of one query decode side by side in the batch; the tail query sets the latency.
-  out.latency_p95_s = tail.feasible ? tail.latency_s : std::numeric_limits<double>::infinity();
-  out.device_seconds = k * mean_cost.device_seconds_per_query;
-  out.kv_bytes = mean_cost.kv_bytes_per_query;
-  out.batch = mean_cost.batch;
-  return out;
+  return ReplicaModel{CostModel(*shape, RatesFromDatasheet(*card, system.devices, efficiency, shape->dtype_bytes)), *price};
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -266,18 +284,28 @@ struct Scorer {
   const OptionsConfig& config;
   std::vector<std::string>* notes;
   mutable std::unordered_set<std::string> noted;  // the texts already in `notes`
-  // Serving cost of one sample, by (system, mean tokens, p95 tokens): cost and device time scale with the
-  // samples, latency does not (samples decode side by side).
-  mutable std::map<std::tuple<std::string, double, double>, ServingCost> cache;
+  // Serving cost by (system, mean tokens, p95 tokens, samples): on a self-hosted replica the samples share the
+  // batch, so neither cost nor latency is a multiple of one sample's.
+  mutable std::map<std::tuple<std::string, double, double, long>, ServingCost> cache;
+  // Self-hosted replicas by system, built once: catalogue look-ups cost more than the fleet model.
+  mutable std::map<std::string, std::optional<ReplicaModel>> replicas;
 
   ServingCost Cost(const SystemSpec& s, double tokens, double tokens_p95, long samples) const {
-    auto key = std::make_tuple(s.name, tokens, tokens_p95);
+    auto key = std::make_tuple(s.name, tokens, tokens_p95, samples);
     auto it = cache.find(key);
-    if (it == cache.end()) it = cache.emplace(key, CostOfServing(s, c, catalogues, tokens, tokens_p95, 1)).first;
-    ServingCost cost = it->second;
-    cost.usd *= static_cast<double>(samples);
-    cost.device_seconds *= static_cast<double>(samples);
-    return cost;
+    if (it == cache.end()) {
+      const ReplicaModel* replica = nullptr;
+      if (s.kind == SystemKind::kSelfHosted) {
+        auto r = replicas.find(s.name);
+        if (r == replicas.end()) {
+          std::string unused;
+          r = replicas.emplace(s.name, ReplicaModelOf(s, catalogues, &unused)).first;
+        }
+        if (r->second) replica = &*r->second;
+      }
+      it = cache.emplace(key, CostOfServing(s, c, catalogues, tokens, tokens_p95, samples, replica)).first;
+    }
+    return it->second;
   }
 
   void Note(const std::string& text) const {
@@ -333,7 +361,7 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
                                           std::vector<MissingCurves>* missing_out) {
   std::string error;
   if (!config.IsValid(&error)) throw UsageError("options: " + error);
-  const Scorer scorer{workload, c, catalogues, config, notes, {}, {}};
+  const Scorer scorer{workload, c, catalogues, config, notes, {}, {}, {}};
   std::vector<Candidate> out;
   std::map<std::string, std::size_t> index;
   const std::size_t nb = c.buckets.size();
@@ -404,6 +432,7 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
           p.token_weight += static_cast<double>(r.n_problems);
           p.token_sum += static_cast<double>(r.n_problems) * *r.mean_output_tokens;
         }
+        if (r.latency_p95_s) p.latency_p95_s = std::max(p.latency_p95_s.value_or(0.0), *r.latency_p95_s);
         p.keys.push_back(r.run_key);
       }
       for (const auto& [k_, p] : points) {
@@ -437,6 +466,8 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
         if (p.keys.size() > 1) source += fmt::format("+{}", p.keys.size() - 1);
         auto f = scorer.Score(s, p.setting, acc, band, tokens, tokens_p95, fitted, source, assumed);
         if (!f) continue;
+        // A measured latency is what users waited on this setting; the model's figure only stands in for it.
+        if (p.latency_p95_s) f->latency_p95_s = *p.latency_p95_s;
         Put(out, index, p.setting, bi, nb, *f);
         any = true;
         // Parallel extensions of a single-sample point through the fitted difficulty distribution.

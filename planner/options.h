@@ -11,6 +11,7 @@
 
 #include "core/cost_model.h"
 #include "core/curve_set.h"
+#include "core/fleet_model.h"
 #include "core/model_shape.h"
 #include "core/run.h"
 #include "core/statistics.h"
@@ -93,13 +94,29 @@ struct ServingCost {
   double usd = 0;
   double latency_p95_s = 0;
   double device_seconds = 0;   // self-hosted: device time one query occupies
-  double kv_bytes = 0;         // self-hosted: KV cache of one sample at its final context
+  double kv_bytes = 0;         // self-hosted: KV cache of one sample at its sizing (p95) final context
   long batch = 0;              // self-hosted: concurrent sequences per replica
   bool feasible = true;
   std::string reason;
 };
+// Self-hosted: the replica at the largest batch whose service keeps the class's SLO (core/fleet_model.h), priced
+// at a first guess of the provisioned fleet's cost that MakePlan then replaces by the fleet's own.
+struct ReplicaModel;
+// `replica`: the system's replica when the caller has built it (ReplicaModelOf); nullptr builds it here.
 ServingCost CostOfServing(const SystemSpec& system, const TaskClassSpec& task_class, const Catalogues& catalogues,
-                          double thinking_mean, double thinking_p95, long samples);
+                          double thinking_mean, double thinking_p95, long samples,
+                          const ReplicaModel* replica = nullptr);
+
+// The peak utilisation the first guess of a self-hosted price assumes (PlanOptions::peak_utilisation's default).
+inline constexpr double kInitialPeakUtilisation = 0.9;
+
+// One replica of a self-hosted system: its cost model and the hourly price of one device.
+struct ReplicaModel {
+  CostModel model;
+  double usd_per_device_hour = 0;
+};
+// nullopt, with the reason, when the model, the card or a price is missing from the catalogues.
+std::optional<ReplicaModel> ReplicaModelOf(const SystemSpec& system, const Catalogues& catalogues, std::string* reason);
 
 // A Beta with the difficulty spread of `shape` (its a + b) and mean `mean`: how a stored difficulty distribution is
 // carried to another thinking budget (docs/planner.md).

@@ -13,6 +13,7 @@
 #include "core/errors.h"
 #include "core/number_format.h"
 #include "core/printable_text.h"
+#include "planner/capacity.h"
 
 namespace thinkplan::planner {
 namespace {
@@ -24,7 +25,38 @@ struct LpBucket {
   std::size_t class_index = 0;
   RoutedBucket routed;
   std::vector<RoutedOption> options;
+  std::string no_option_reason;  // why `options` is empty, when it is
 };
+
+// Why a routed bucket has no option: no option at all for the class, a true bucket it receives traffic from on
+// which no option has figures, or an SLO that the fastest complete option misses (by how much).
+std::string NoOptionReason(const TaskClassSpec& c, const ClassCandidates& cands, const RoutedBucket& routed) {
+  const std::string where = fmt::format("class '{}' bucket '{}'", c.name, routed.name);
+  if (cands.candidates.empty()) {
+    return where + ": no system has a scorable option (no fitted curve, stored run, price or thinking-token count; "
+                   "see the notes)";
+  }
+  for (std::size_t t = 0; t < routed.weights.size(); ++t) {
+    if (routed.weights[t] <= 1e-12) continue;
+    const bool any = std::any_of(cands.candidates.begin(), cands.candidates.end(),
+                                 [&](const Candidate& k) { return k.per_bucket[t].has_value(); });
+    if (!any) {
+      return fmt::format("{}: {} of its traffic truly belongs to bucket '{}' ({}), on which no system has data "
+                         "(no fitted curve or stored run with a thinking-token count)",
+                         where, Percent(routed.weights[t], 0), c.buckets[t].name, c.buckets[t].task_class);
+    }
+  }
+  std::optional<RoutedOption> fastest;
+  for (const RoutedOption& o : MixOptions(cands.candidates, routed, 0)) {
+    if (!fastest || o.figures.latency_p95_s < fastest->figures.latency_p95_s) fastest = o;
+  }
+  if (!fastest) {
+    return where + ": no single system has data on every true bucket its traffic comes from";
+  }
+  return fmt::format("{}: no option meets the {:g} s p95 SLO; the fastest, {}, takes {:.3g} s (+{:.0f}%)", where,
+                     c.slo_p95_s, cands.candidates[fastest->candidate].setting.Describe(),
+                     fastest->figures.latency_p95_s, 100 * (fastest->figures.latency_p95_s / c.slo_p95_s - 1));
+}
 
 std::vector<std::vector<double>> ConfusionFor(const TaskClassSpec& c, RouterMode mode) {
   if (mode == RouterMode::kNone || c.buckets.size() == 1) return {};
@@ -87,10 +119,11 @@ std::vector<LpBucket> BuildLp(const Workload& w, const SharedCandidates& candida
     const TaskClassSpec& c = w.classes[ci];
     const std::vector<Candidate>& options = candidates[ci]->candidates;
     for (RoutedBucket& routed : RouteBuckets(c, ConfusionFor(c, mode))) {
-      LpBucket lp{ci, std::move(routed), {}};
+      LpBucket lp{ci, std::move(routed), {}, {}};
       for (RoutedOption& o : MixOptions(options, lp.routed, c.slo_p95_s)) {
         if (SystemAllowed(w, options[o.candidate].setting.system, tier)) lp.options.push_back(std::move(o));
       }
+      if (lp.options.empty()) lp.no_option_reason = NoOptionReason(c, *candidates[ci], lp.routed);
       out.push_back(std::move(lp));
     }
   }
@@ -121,8 +154,7 @@ Scenario Solve(const Workload& w, std::vector<LpBucket> lp, Objective objective,
     }
     if (co.options.empty()) {
       s.alloc.feasible = false;
-      s.alloc.reason = fmt::format("class '{}' bucket '{}' has no option within its {} s p95 SLO", c.name,
-                                   b.routed.name, c.slo_p95_s);
+      s.alloc.reason = b.no_option_reason;
       s.lp = std::move(lp);
       return s;
     }
@@ -377,6 +409,174 @@ nlohmann::json ByTrueBucketJson(const SharedCandidates& candidates, const Bucket
   return out;
 }
 
+// Rounds of re-pricing self-hosted options at their provisioned fleet's cost, and how close is close enough.
+constexpr int kFleetRounds = 6;
+constexpr double kPriceTolerance = 0.01;
+
+// Every tier's allocation on its LP; the best in *best, with the tier table, chosen tier, spend and frontier in
+// `r`. False when no tier is feasible (r.reason says why).
+bool SolveTiers(const Workload& w, std::map<std::string, std::vector<LpBucket>>& lp_by_tier, PlanResult& r,
+                const PlanOptions& opt, Scenario* best) {
+  bool have_best = false;
+  r.tiers.clear();
+  r.reason.clear();
+  for (const std::string& tier : TierNames(w)) {
+    Scenario s = Solve(w, lp_by_tier[tier], r.objective, r.budget_usd_per_month, r.target_accuracy, opt.robust,
+                       TierMonthly(w, tier), 1.0);
+    TierResult t;
+    t.name = tier;
+    for (const TrainingTier& tt : w.tiers) if (tt.name == tier) t.training_usd = tt.training_usd;
+    t.training_usd_per_month = s.fixed_monthly;
+    t.feasible = s.alloc.feasible;
+    t.reason = s.alloc.reason;
+    if (s.alloc.feasible) {
+      const RoutingTotals totals = Totals(w, s);
+      t.inference_usd_per_month = s.alloc.spend;
+      t.accuracy = totals.accuracy;
+      t.objective = s.score;
+    }
+    if (!w.tiers.empty()) r.tiers.push_back(t);
+    if (s.alloc.feasible && (!have_best || s.score > best->score)) {
+      *best = std::move(s);
+      have_best = true;
+    } else if (!have_best && r.reason.empty()) {
+      r.reason = s.alloc.reason;
+    }
+  }
+  if (!have_best) return false;
+  // The winning tier is the one whose scenario score is the best; recover its name from the tier table.
+  for (const TierResult& t : r.tiers) {
+    if (t.feasible && t.objective == best->score) {
+      r.chosen_tier = t.name;
+      break;
+    }
+  }
+  r.training_usd_per_month = best->fixed_monthly;
+  r.inference_usd_per_month = best->alloc.spend;
+  r.frontier = best->alloc.frontier;
+  return true;
+}
+
+// Bucket figures from their shares, class figures from their buckets, the value-weighted total.
+void SumBuckets(const Workload& w, PlanResult& r) {
+  r.classes.assign(w.classes.size(), ClassPlan{});
+  r.accuracy = 0;
+  for (BucketPlan& b : r.buckets) {
+    b.accuracy = b.cost_per_query = b.latency_p95_s = b.trained_fraction = 0;
+    b.interval = {};
+    for (const ChosenShare& sh : b.shares) {
+      b.accuracy += sh.fraction * sh.figures.accuracy;
+      b.interval.lower += sh.fraction * sh.figures.interval.lower;
+      b.interval.upper += sh.fraction * sh.figures.interval.upper;
+      b.cost_per_query += sh.fraction * sh.figures.cost_usd;
+      b.latency_p95_s = std::max(b.latency_p95_s, sh.figures.latency_p95_s);
+      const SystemSpec* system = w.FindSystem(sh.setting.system);
+      if (system && !system->tier.empty()) b.trained_fraction += sh.fraction;
+    }
+    ClassPlan& p = r.classes[b.class_index];
+    p.accuracy += b.mass * b.accuracy;
+    p.interval.lower += b.mass * b.interval.lower;
+    p.interval.upper += b.mass * b.interval.upper;
+    p.cost_per_query += b.mass * b.cost_per_query;
+    p.latency_p95_s = std::max(p.latency_p95_s, b.latency_p95_s);
+  }
+  double weight_total = 0;
+  for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
+    const TaskClassSpec& c = w.classes[ci];
+    ClassPlan& p = r.classes[ci];
+    p.name = c.name;
+    p.slo_p95_s = c.slo_p95_s;
+    p.router = RouterLabel(c);
+    p.usd_per_month = p.cost_per_query * c.daily_volume * w.days_per_month;
+    r.accuracy += c.daily_volume * c.value_usd * p.accuracy;
+    weight_total += c.daily_volume * c.value_usd;
+  }
+  if (weight_total > 0) r.accuracy /= weight_total;
+}
+
+// The allocation per class and predicted bucket, on the expected figures of `best`.
+void AssembleAllocation(const Workload& w, const SharedCandidates& candidates, const Scenario& best, PlanResult& r) {
+  r.buckets.clear();
+  for (std::size_t i = 0; i < best.lp.size(); ++i) {
+    const LpBucket& lp = best.lp[i];
+    const TaskClassSpec& c = w.classes[lp.class_index];
+    BucketPlan b;
+    b.class_index = lp.class_index;
+    b.class_name = c.name;
+    b.bucket = lp.routed.name;
+    b.mass = lp.routed.mass;
+    b.weights = lp.routed.weights;
+    b.queries_per_month = c.daily_volume * w.days_per_month * b.mass;
+    b.options_considered = lp.options.size();
+    for (const Share& sh : best.alloc.classes[i].shares) {
+      if (sh.fraction <= 1e-12) continue;  // a walk stopped exactly on a vertex lists the next option at zero
+      const RoutedOption& o = lp.options[sh.option];
+      const Setting& setting = candidates[lp.class_index]->candidates[o.candidate].setting;
+      b.shares.push_back({setting, o.figures, sh.fraction, o.candidate});
+    }
+    r.buckets.push_back(std::move(b));
+  }
+  SumBuckets(w, r);
+}
+
+// Self-hosted serving prices times the factor of their system (the verifier's part stays).
+void RescaleFigures(Figures& f, double factor) { f.cost_usd = f.verifier_usd + (f.cost_usd - f.verifier_usd) * factor; }
+
+void RescaleSelfHosted(std::vector<LpBucket>& lp, const SharedCandidates& candidates,
+                       const std::map<std::string, double>& factor) {
+  for (LpBucket& b : lp) {
+    for (RoutedOption& o : b.options) {
+      const auto it = factor.find(candidates[b.class_index]->candidates[o.candidate].setting.system);
+      if (it != factor.end()) RescaleFigures(o.figures, it->second);
+    }
+  }
+}
+
+std::vector<LpBucket> Rescaled(std::vector<LpBucket> lp, const SharedCandidates& candidates,
+                               const std::map<std::string, double>& factor) {
+  RescaleSelfHosted(lp, candidates, factor);
+  return lp;
+}
+
+// The provisioned fleet into the plan: its lines, its bill in place of the per-query prices (so the spend is what
+// is paid), and each self-hosted share's p95 with the wait at peak.
+void ApplyFleet(const Workload& w, const Catalogues& catalogues, FleetPlan& fleet, PlanResult& r) {
+  FleetLatencies(w, catalogues, r.buckets, fleet);
+  r.capacity = fleet.lines;
+  r.fleet_usd_per_month = fleet.usd_per_month;
+  for (const std::string& note : fleet.notes) r.notes.push_back(note);
+  for (BucketPlan& b : r.buckets) {
+    for (ChosenShare& sh : b.shares) {
+      const auto factor = fleet.price_factor.find(sh.setting.system);
+      if (factor != fleet.price_factor.end()) RescaleFigures(sh.figures, factor->second);
+      const auto latency = fleet.latency_p95_s.find({b.class_index, sh.setting.system});
+      if (latency != fleet.latency_p95_s.end()) sh.figures.latency_p95_s = latency->second;
+    }
+  }
+  SumBuckets(w, r);
+  // A class's p95 is over all its queries: its self-hosted ones as one mixture, beside its API options' p95s.
+  for (std::size_t ci = 0; ci < r.classes.size(); ++ci) {
+    const auto it = fleet.class_latency_p95_s.find(ci);
+    if (it == fleet.class_latency_p95_s.end()) continue;
+    double api = 0;
+    for (const BucketPlan& b : r.buckets) {
+      if (b.class_index != ci) continue;
+      for (const ChosenShare& sh : b.shares) {
+        if (!fleet.fits.count(sh.setting.system)) api = std::max(api, sh.figures.latency_p95_s);
+      }
+    }
+    r.classes[ci].latency_p95_s = std::max(api, it->second);
+  }
+  r.inference_usd_per_month = 0;
+  for (const ClassPlan& p : r.classes) r.inference_usd_per_month += p.usd_per_month;
+  if (r.budget_usd_per_month && r.objective == Objective::kMaxAccuracy &&
+      r.inference_usd_per_month + r.training_usd_per_month > *r.budget_usd_per_month * 1.005) {
+    r.notes.push_back(fmt::format("cost: whole devices put the bill at {} against the budget of {}",
+                                  UsdPerMonth(r.inference_usd_per_month + r.training_usd_per_month),
+                                  UsdPerMonth(*r.budget_usd_per_month)));
+  }
+}
+
 }  // namespace
 
 bool PlanOptions::IsValid(std::string* error) const {
@@ -438,104 +638,44 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
 
   Scenario best;
   bool have_best = false;
-  passes.Run("solve", [&] {
-    for (const std::string& tier : TierNames(w)) {
-      Scenario s = Solve(w, lp_by_tier[tier], r.objective, r.budget_usd_per_month, r.target_accuracy, opt.robust,
-                         TierMonthly(w, tier), 1.0);
-      TierResult t;
-      t.name = tier;
-      for (const TrainingTier& tt : w.tiers) if (tt.name == tier) t.training_usd = tt.training_usd;
-      t.training_usd_per_month = s.fixed_monthly;
-      t.feasible = s.alloc.feasible;
-      t.reason = s.alloc.reason;
-      if (s.alloc.feasible) {
-        const RoutingTotals totals = Totals(w, s);
-        t.inference_usd_per_month = s.alloc.spend;
-        t.accuracy = totals.accuracy;
-        t.objective = s.score;
-      }
-      if (!w.tiers.empty()) r.tiers.push_back(t);
-      if (s.alloc.feasible && (!have_best || s.score > best.score)) {
-        best = std::move(s);
-        have_best = true;
-      } else if (!have_best && r.reason.empty()) {
-        r.reason = s.alloc.reason;
-      }
-    }
-  });
+  passes.Run("solve", [&] { have_best = SolveTiers(w, lp_by_tier, r, opt, &best); });
   if (!have_best) {
     r.feasible = false;
     if (r.reason.empty()) r.reason = "no feasible plan";
     return r;
   }
   r.feasible = true;
-  // The winning tier is the one whose scenario score is the best; recover its name from the tier table.
-  for (const TierResult& t : r.tiers) {
-    if (t.feasible && t.objective == best.score) {
-      r.chosen_tier = t.name;
-      break;
-    }
-  }
-  r.training_usd_per_month = best.fixed_monthly;
-  r.inference_usd_per_month = best.alloc.spend;
-  r.frontier = best.alloc.frontier;
+  AssembleAllocation(w, candidates, best, r);
 
-  // The allocation, per class and predicted bucket, on the expected figures.
-  double weight_total = 0;
-  for (std::size_t i = 0; i < best.lp.size(); ++i) {
-    const LpBucket& lp = best.lp[i];
-    const TaskClassSpec& c = w.classes[lp.class_index];
-    BucketPlan b;
-    b.class_index = lp.class_index;
-    b.class_name = c.name;
-    b.bucket = lp.routed.name;
-    b.mass = lp.routed.mass;
-    b.weights = lp.routed.weights;
-    b.queries_per_month = c.daily_volume * w.days_per_month * b.mass;
-    b.options_considered = lp.options.size();
-    for (const Share& sh : best.alloc.classes[i].shares) {
-      if (sh.fraction <= 1e-12) continue;  // a walk stopped exactly on a vertex lists the next option at zero
-      const RoutedOption& o = lp.options[sh.option];
-      const Setting& setting = candidates[lp.class_index]->candidates[o.candidate].setting;
-      b.shares.push_back({setting, o.figures, sh.fraction, o.candidate});
-      b.accuracy += sh.fraction * o.figures.accuracy;
-      b.interval.lower += sh.fraction * o.figures.interval.lower;
-      b.interval.upper += sh.fraction * o.figures.interval.upper;
-      b.cost_per_query += sh.fraction * o.figures.cost_usd;
-      b.latency_p95_s = std::max(b.latency_p95_s, o.figures.latency_p95_s);
-      const SystemSpec* system = w.FindSystem(setting.system);
-      if (system && !system->tier.empty()) b.trained_fraction += sh.fraction;
+  std::map<std::string, double> price_factor;  // per self-hosted system: the fleet's price over the first guess
+  passes.Run("capacity", [&] {
+    FleetPlan fleet;
+    for (int round = 0;; ++round) {
+      fleet = ProvisionFleet(w, in.catalogues, r.buckets, opt.peak_utilisation);
+      bool agree = true;
+      for (const auto& [system, f] : fleet.price_factor) agree = agree && std::abs(f - 1) <= kPriceTolerance;
+      if (agree || round == kFleetRounds) break;
+      for (auto& [tier, lp] : lp_by_tier) RescaleSelfHosted(lp, candidates, fleet.price_factor);
+      for (const auto& [system, f] : fleet.price_factor) price_factor.try_emplace(system, 1.0).first->second *= f;
+      Scenario next;
+      if (!SolveTiers(w, lp_by_tier, r, opt, &next)) {
+        r.feasible = false;
+        r.reason = "at the provisioned fleet's prices: " + r.reason;
+        return;
+      }
+      best = std::move(next);
+      AssembleAllocation(w, candidates, best, r);
     }
-    r.buckets.push_back(std::move(b));
-  }
-  // Per class, from its buckets in one pass over all of them.
-  r.classes.resize(w.classes.size());
-  for (const BucketPlan& b : r.buckets) {
-    ClassPlan& p = r.classes[b.class_index];
-    p.accuracy += b.mass * b.accuracy;
-    p.interval.lower += b.mass * b.interval.lower;
-    p.interval.upper += b.mass * b.interval.upper;
-    p.cost_per_query += b.mass * b.cost_per_query;
-    p.latency_p95_s = std::max(p.latency_p95_s, b.latency_p95_s);
-  }
-  for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
-    const TaskClassSpec& c = w.classes[ci];
-    ClassPlan& p = r.classes[ci];
-    p.name = c.name;
-    p.slo_p95_s = c.slo_p95_s;
-    p.router = RouterLabel(c);
-    p.usd_per_month = p.cost_per_query * c.daily_volume * w.days_per_month;
-    r.accuracy += c.daily_volume * c.value_usd * p.accuracy;
-    weight_total += c.daily_volume * c.value_usd;
-  }
-  if (weight_total > 0) r.accuracy /= weight_total;
+    ApplyFleet(w, in.catalogues, fleet, r);
+  });
+  if (!r.feasible) return r;
 
   passes.Run("router analysis", [&] {
     bool routed = false;
     for (const TaskClassSpec& c : w.classes) routed = routed || c.buckets.size() > 1;
     if (!opt.analyse_routing || !routed) return;
     for (RouterMode mode : {RouterMode::kPerfect, RouterMode::kNone}) {
-      Scenario s = Solve(w, BuildLp(w, candidates, mode, r.chosen_tier), r.objective, r.budget_usd_per_month,
+      Scenario s = Solve(w, Rescaled(BuildLp(w, candidates, mode, r.chosen_tier), candidates, price_factor), r.objective, r.budget_usd_per_month,
                          r.target_accuracy, opt.robust, best.fixed_monthly, 1.0);
       if (!s.alloc.feasible) continue;
       const RoutingTotals totals = Totals(w, s);
@@ -560,51 +700,6 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
           r.classes[ci].usd_per_month_no_router = usd[ci];
         }
       }
-    }
-  });
-
-  passes.Run("capacity", [&] {
-    struct Acc {
-      CapacityLine line;
-      double mean_busy = 0;
-      double price = 0;
-    };
-    std::map<std::string, Acc> lines;
-    for (const BucketPlan& b : r.buckets) {
-      const TaskClassSpec& c = w.classes[b.class_index];
-      for (const ChosenShare& sh : b.shares) {
-        const SystemSpec* s = w.FindSystem(sh.setting.system);
-        if (!s || s->kind != SystemKind::kSelfHosted) continue;
-        const ServingCost cost = CostOfServing(*s, c, in.catalogues, sh.figures.thinking_tokens,
-                                               sh.figures.thinking_tokens_p95, sh.setting.samples);
-        Acc& a = lines[s->name];
-        a.line.system = s->name;
-        a.line.model = s->model;
-        a.line.hardware = s->hardware;
-        a.line.devices_per_replica = s->devices;
-        const HardwareInfo* card = in.catalogues.FindHardware(s->hardware);
-        a.price = s->usd_per_device_hour.value_or(card && card->usd_per_hour ? *card->usd_per_hour : 0.0);
-        const double mean_rate = c.daily_volume * b.mass * sh.fraction / 86400.0;
-        const double peak_rate = mean_rate * c.peak_factor;
-        a.line.peak_queries_per_s += peak_rate;
-        a.line.peak_tokens_per_s += peak_rate * static_cast<double>(sh.setting.samples) *
-                                    (sh.figures.thinking_tokens + c.answer_tokens);
-        a.line.busy_devices_at_peak += peak_rate * cost.device_seconds;
-        a.mean_busy += mean_rate * cost.device_seconds;
-        a.line.batch = std::max(a.line.batch, cost.batch);
-        a.line.kv_gib_per_replica = std::max(a.line.kv_gib_per_replica,
-                                             static_cast<double>(cost.batch) * cost.kv_bytes / (1024.0 * 1024 * 1024));
-      }
-    }
-    for (auto& [name, a] : lines) {
-      CapacityLine& l = a.line;
-      const double replicas = std::ceil(l.busy_devices_at_peak / opt.peak_utilisation / static_cast<double>(l.devices_per_replica) - 1e-9);
-      l.replicas = std::max(1L, static_cast<long>(replicas));
-      l.devices = l.replicas * l.devices_per_replica;
-      l.mean_utilisation = a.mean_busy / static_cast<double>(l.devices);
-      l.usd_per_month = static_cast<double>(l.devices) * a.price * 24 * w.days_per_month;
-      r.fleet_usd_per_month += l.usd_per_month;
-      r.capacity.push_back(l);
     }
   });
 
@@ -653,6 +748,14 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
       }
     }
   });
+
+  // The chosen tier's row shows what the plan bills, as the headline does.
+  for (TierResult& t : r.tiers) {
+    if (!t.feasible || t.name != r.chosen_tier) continue;
+    t.inference_usd_per_month = r.inference_usd_per_month;
+    t.accuracy = r.accuracy;
+    t.objective = r.objective == Objective::kMinCost ? -r.objective_value : r.objective_value;
+  }
 
   std::optional<TrainingPrices> prices;
   if (opt.analyse_training) {
@@ -797,7 +900,10 @@ nlohmann::json PlanResult::ToJson() const {
                              {"devices", l.devices}, {"peak_queries_per_s", l.peak_queries_per_s},
                              {"peak_tokens_per_s", l.peak_tokens_per_s}, {"busy_devices_at_peak", l.busy_devices_at_peak},
                              {"mean_utilisation", l.mean_utilisation}, {"batch", l.batch},
-                             {"kv_gib_per_replica", l.kv_gib_per_replica}, {"usd_per_month", l.usd_per_month}});
+                             {"kv_gib_per_replica", l.kv_gib_per_replica}, {"usd_per_month", l.usd_per_month},
+                             {"peak_utilisation", l.peak_utilisation}, {"batch_limited_by", l.batch_limited_by},
+                             {"sizing_context_tokens", l.sizing_context_tokens}, {"weights_gib", l.weights_gib},
+                             {"usable_gib", l.usable_gib}, {"wait_p95_s", l.wait_p95_s}});
   }
   j["tiers"] = json::array();
   for (const TierResult& t : tiers) {
@@ -859,7 +965,10 @@ std::string PlanResult::BriefReport() const {
 
 std::string PlanResult::FullReport() const {
   std::string out = BriefReport();
-  if (!feasible) return out;
+  if (!feasible) {
+    for (const std::string& n : notes) out += "note: " + P(n) + "\n";
+    return out;
+  }
   out += fmt::format("\n{:<12} {:<16} {:>6}  {:<50} {:>6} {:>17} {:>10} {:>8}\n", "class", "bucket", "share", "option",
                      "frac", "accuracy [95%]", "$/query", "p95 s");
   for (const BucketPlan& b : buckets) {
@@ -892,12 +1001,15 @@ std::string PlanResult::FullReport() const {
                        UsdPerMonth(no_router.value_or(RoutingTotals{}).usd_per_month));
   }
   if (!capacity.empty()) {
-    out += fmt::format("\n{:<24} {:<16} {:>8} {:>8} {:>10} {:>12} {:>6} {:>8} {:>7} {:>10}\n", "capacity (peak)", "hardware",
-                       "devices", "replicas", "queries/s", "tokens/s", "batch", "KV GiB", "util", "$/month");
+    out += fmt::format("\n{:<24} {:<16} {:>7} {:>8} {:>9} {:>10} {:>13} {:>15} {:>8} {:>9} {:>10}\n", "capacity (peak)",
+                       "hardware", "devices", "replicas", "queries/s", "tokens/s", "batch", "weights+KV GiB",
+                       "wait p95", "util pk/mn", "$/month");
     for (const CapacityLine& l : capacity) {
-      out += fmt::format("{:<24} {:<16} {:>8} {:>8} {:>10.2f} {:>12.0f} {:>6} {:>8.1f} {:>7} {:>10}\n", P(l.system),
-                         P(l.hardware), l.devices, l.replicas, l.peak_queries_per_s, l.peak_tokens_per_s, l.batch,
-                         l.kv_gib_per_replica, Percent(l.mean_utilisation, 0), Usd(l.usd_per_month));
+      out += fmt::format("{:<24} {:<16} {:>7} {:>8} {:>9.2f} {:>10.0f} {:>13} {:>15} {:>8.1f} {:>9} {:>10}\n",
+                         P(l.system), P(l.hardware), l.devices, l.replicas, l.peak_queries_per_s, l.peak_tokens_per_s,
+                         fmt::format("{} ({})", l.batch, l.batch_limited_by == "KV memory" ? "KV" : l.batch_limited_by == "latency" ? "SLO" : "cap"),
+                         fmt::format("{:.1f}+{:.1f}/{:.1f}", l.weights_gib, l.kv_gib_per_replica, l.usable_gib), l.wait_p95_s,
+                         Percent(l.peak_utilisation, 0) + "/" + Percent(l.mean_utilisation, 0), Usd(l.usd_per_month));
     }
   }
   if (!tiers.empty()) {

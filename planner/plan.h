@@ -107,9 +107,14 @@ struct CapacityLine {
   double peak_queries_per_s = 0;
   double peak_tokens_per_s = 0;
   double busy_devices_at_peak = 0;
-  double mean_utilisation = 0;   // mean busy / provisioned
-  long batch = 0;                // concurrent sequences per replica (KV-limited or capped)
-  double kv_gib_per_replica = 0; // at that batch and the mean context
+  double peak_utilisation = 0;   // busy slots / provisioned slots at the peak hour
+  double mean_utilisation = 0;   // over the day: what the fleet actually reaches on average
+  long batch = 0;                // concurrent sequences per replica (core/fleet_model.h FitReplicaForLatency)
+  std::string batch_limited_by;  // "KV memory", "latency", "max_num_seqs"
+  double sizing_context_tokens = 0;  // the final context KV is sized for (p95 of thinking)
+  double kv_gib_per_replica = 0; // at that batch and the sizing context
+  double weights_gib = 0, usable_gib = 0;  // weights + KV <= usable
+  double wait_p95_s = 0;         // p95 of waiting for a slot at peak (M/G/c, Allen-Cunneen)
   double usd_per_month = 0;      // provisioned for peak, all hours
 };
 

@@ -194,6 +194,8 @@ std::vector<bool> OptionsChanged(const std::vector<WhatIfChange>& changes, const
       // A price reaches every class that may use the system (or card); cheaper to redo them all than to trace it.
       if (head == "price") changed[ci] = true;
       if (head == "verifier" && rest.substr(0, rest.rfind('.')) == w.classes[ci].name) changed[ci] = true;
+      // A self-hosted option's batch is the largest whose service keeps the class's SLO.
+      if (head == "slo" && rest == w.classes[ci].name) changed[ci] = true;
     }
   }
   return changed;

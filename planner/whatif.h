@@ -34,8 +34,8 @@ void ApplyWhatIf(const std::vector<WhatIfChange>& changes, const Catalogues& cat
                  std::optional<double>* budget);
 
 // Per class of `workload`: whether the changes alter what its options are (prices of systems or cards, its
-// verifier). Budget, volume and SLO changes leave every class's options as they were (the SLO filters them later),
-// so a re-plan can reuse the base plan's options for the classes marked false.
+// verifier, its SLO, which sets its self-hosted batches). Budget and volume changes leave every class's options as
+// they were, so a re-plan can reuse the base plan's options for the classes marked false.
 std::vector<bool> OptionsChanged(const std::vector<WhatIfChange>& changes, const Workload& workload);
 
 // Side-by-side table: per class and bucket the option(s), accuracy and cost; totals; GPUs per system.

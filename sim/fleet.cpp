@@ -196,24 +196,6 @@ void FleetScenario::Validate() const {
   }
 }
 
-std::vector<double> HourlyProfile(double peak_factor) {
-  std::vector<double> profile(24, 1.0);
-  if (!(peak_factor > 1)) return profile;
-  // s_h = ((1 - cos(2 pi (h + 0.5 - 3) / 24)) / 2)^n: lowest at 03:00, highest at 15:00. Raise n until the
-  // shape's own peak-to-mean reaches the target, then mix with a flat floor to hit it exactly.
-  for (int n = 1; n <= 64; ++n) {
-    std::vector<double> shape(24);
-    for (int h = 0; h < 24; ++h) shape[h] = std::pow((1 - std::cos(2 * M_PI * (h + 0.5 - 3) / 24)) / 2, n);
-    const double mean = std::accumulate(shape.begin(), shape.end(), 0.0) / 24;
-    const double top = *std::max_element(shape.begin(), shape.end()) / mean;
-    if (top < peak_factor && n < 64) continue;
-    const double alpha = top > peak_factor ? (top - peak_factor) / (top - 1) : 0.0;  // flat share
-    for (int h = 0; h < 24; ++h) profile[h] = alpha + (1 - alpha) * shape[h] / mean;
-    break;
-  }
-  return profile;
-}
-
 bool FleetOptions::IsValid(std::string* error) const {
   if (!(days > 0) || days > 366) {
     *error = "days must be in (0, 366]";

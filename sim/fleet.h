@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/cost_model.h"
+#include "core/fleet_model.h"
 #include "core/statistics.h"
 #include "sim/monte_carlo_problem.h"
 
@@ -81,7 +82,7 @@ struct FleetSystem {
   std::string hardware;
   long replicas = 0;
   long devices_per_replica = 1;
-  long max_batch = 256;             // the scheduler's max_num_seqs
+  long max_batch = kMaxNumSeqs;     // the scheduler's max_num_seqs, as the planner assumes it
   // The provisioned devices are paid for every hour; each query is charged that cost in proportion to the
   // device-seconds of the steps its samples took part in (a step's time split evenly over its batch).
   double usd_per_device_hour = 0;
@@ -102,9 +103,8 @@ struct FleetScenario {
   void Validate() const;
 };
 
-// Hourly rate multipliers with mean 1 and maximum `peak_factor`: a raised cosine peaking mid-afternoon,
-// sharpened (cosine to a power) until the peak can be reached. Flat for peak_factor <= 1.
-std::vector<double> HourlyProfile(double peak_factor);
+// The day's shape of the traffic, shared with the planner (core/fleet_model.h).
+using thinkplan::HourlyProfile;
 
 struct FleetOptions {
   uint64_t seed = 42;

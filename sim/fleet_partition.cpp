@@ -276,10 +276,8 @@ PartitionStats RunPartition(const FleetScenario& scenario, int system_index, con
   if (!system.api) {
     decode.emplace(*system.model, system.max_batch);
     const CostModel& model = *system.model;
-    const ServingRates& rates = model.rates();
-    kv_capacity_tokens = rates.hbm_bytes > 0
-                             ? (rates.hbm_bytes - rates.reserve_bytes - model.shape().WeightBytes()) / model.KvBytesPerToken()
-                             : kNever;
+    // The planner sizes its replicas against the same capacity (core/fleet_model.h).
+    kv_capacity_tokens = KvCapacityTokens(model);
     for (long r = 0; r < system.replicas; ++r) {
       Replica replica(system, *decode);
       replica.kv_capacity_tokens = kv_capacity_tokens;

@@ -49,6 +49,11 @@ BOOST_AUTO_TEST_CASE(plan_and_whatif_read_a_budget_of_30k_as_30000_dollars) {
   const CommandResult w = RunThinkplan(Db(dir) + " whatif --plan 1 --set budget=150k --no-store --json");
   BOOST_REQUIRE_MESSAGE(w.exit_code == 0, w.err);
   BOOST_TEST(nlohmann::json::parse(w.out)["whatif"]["budget_usd_per_month"].get<double>() == 150000.0);
+  // An infeasible what-if is an input error too (exit 2), and its text output says why.
+  const CommandResult none = RunThinkplan(Db(dir) + " whatif --plan 1 --set budget=30k --no-store");
+  BOOST_TEST(none.exit_code == 2, none.err);
+  BOOST_TEST(none.out.find("infeasible: ") != std::string::npos, none.out);
+  BOOST_TEST(none.out.find("more than the budget 30000") != std::string::npos, none.out);
   const CommandResult bad = RunThinkplan(Db(dir) + " whatif --plan 1 --set budget=30,000");
   BOOST_TEST(bad.exit_code == 1);
   BOOST_TEST(bad.err.find("--set 'budget=30,000': value '30,000': thousands separators are not accepted; write 30000 "

@@ -13,6 +13,7 @@
 #include "core/errors.h"
 #include "core/special_functions.h"
 #include "core/text.h"
+#include "planner/policy_requests.h"
 
 namespace thinkplan::planner {
 namespace {
@@ -86,6 +87,17 @@ Catalogues Catalogues::Load(const std::filesystem::path& data_dir) {
 
 const SystemInfo* Catalogues::FindSystem(const std::string& name) const {
   for (const SystemInfo& s : systems) if (Lower(s.name) == Lower(name)) return &s;
+  return nullptr;
+}
+
+const SystemApi* Catalogues::FindApi(const SystemSpec& system) const {
+  std::vector<const std::string*> names{&system.catalogue_name, &system.model, &system.name};
+  if (const auto it = system.curves.find("*"); it != system.curves.end()) names.push_back(&it->second);
+  for (const std::string* name : names) {
+    for (const SystemApi& api : apis) {
+      if (!name->empty() && api.system == *name) return &api;
+    }
+  }
   return nullptr;
 }
 
@@ -308,6 +320,20 @@ struct Scorer {
     return it->second;
   }
 
+  // Why the system's API would refuse the setting; nullopt when it accepts it or has no catalogue row (the export
+  // then names the missing row).
+  std::optional<std::string> ApiRefusal(const SystemSpec& s, const Setting& setting) const {
+    const SystemApi* api = catalogues.FindApi(s);
+    if (!api) return std::nullopt;
+    OptionSettings o;
+    o.system = s.name;
+    o.extended = setting.mode == Mode::kExtended;
+    o.effort = Lower(setting.effort);
+    o.budget_tokens = setting.budget;
+    o.samples = setting.samples;
+    return planner::ApiRefusal(*api, o);
+  }
+
   void Note(const std::string& text) const {
     if (notes && noted.insert(text).second) notes->push_back(text);
   }
@@ -316,6 +342,10 @@ struct Scorer {
   std::optional<Figures> Score(const SystemSpec& s, const Setting& setting, double mean, Interval band,
                                double tokens, double tokens_p95, const FittedCurves* fitted,
                                const std::string& source, bool assumed) const {
+    if (const std::optional<std::string> why = ApiRefusal(s, setting)) {
+      Note(fmt::format("{}: {} not offered: {}", s.name, setting.Describe(), *why));
+      return std::nullopt;
+    }
     Figures f;
     f.thinking_tokens = tokens;
     f.thinking_tokens_p95 = tokens_p95;

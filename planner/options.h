@@ -15,6 +15,7 @@
 #include "core/model_shape.h"
 #include "core/run.h"
 #include "core/statistics.h"
+#include "core/system_api.h"
 #include "planner/workload.h"
 
 namespace thinkplan::planner {
@@ -25,10 +26,15 @@ struct Catalogues {
   std::vector<HardwareInfo> hardware;
   ModelCatalogue models;
   std::vector<FittedEfficiency> efficiencies;
+  // The API catalogue (store table system_apis): a setting a system's API refuses is not offered. Empty: settings
+  // are not checked (Load does not read it; the plan stage takes it from the store).
+  std::vector<SystemApi> apis;
   // data/published/{systems,hardware}.csv, data/models/models.csv and fitted_efficiency.csv (optional).
   static Catalogues Load(const std::filesystem::path& data_dir);
   const SystemInfo* FindSystem(const std::string& name) const;
   const HardwareInfo* FindHardware(const std::string& name) const;  // exact, else the one name containing it
+  // The API catalogue row of a workload system: its catalogue row, self-hosted model, name, default curves.
+  const SystemApi* FindApi(const SystemSpec& system) const;
 };
 
 // What is configured: identical across the buckets of a class, so that one setting can be scored on each.

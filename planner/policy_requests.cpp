@@ -29,42 +29,46 @@ bool AcceptsEffort(const SystemApi& api, const std::string& effort) {
   return false;
 }
 
-void CheckBudget(const SystemApi& api, const OptionSettings& o) {
+std::optional<std::string> BudgetRefusal(const SystemApi& api, const OptionSettings& o) {
   if (api.knob != "budget") {
-    Refuse(api, o,
-           fmt::format("the plan chose a thinking budget of {:.0f} tokens, but the model takes no budget "
-                       "(its knob: {})",
-                       *o.budget_tokens, api.knob));
+    return fmt::format("the plan chose a thinking budget of {:.0f} tokens, but the model takes no budget (its knob: {})",
+                       *o.budget_tokens, api.knob);
   }
   const long budget = std::lround(*o.budget_tokens);
   const long lo = api.budget_min_tokens.value_or(0), hi = api.budget_max_tokens.value_or(api.max_output_tokens);
   if (budget < lo || budget > hi) {
-    Refuse(api, o, fmt::format("a thinking budget of {} tokens is outside the model's range {}..{}", budget, lo, hi));
+    return fmt::format("a thinking budget of {} tokens is outside the model's range {}..{}", budget, lo, hi);
   }
+  return std::nullopt;
 }
 
-// What the API refuses, refused here with the reason, never adjusted silently.
-void CheckOption(const SystemApi& api, const OptionSettings& o) {
-  if (o.extended && api.thinking == "none") {
-    Refuse(api, o, "the plan chose extended thinking, but the model does not think");
-  }
+}  // namespace
+
+std::optional<std::string> ApiRefusal(const SystemApi& api, const OptionSettings& o) {
+  if (o.extended && api.thinking == "none") return "the plan chose extended thinking, but the model does not think";
   if (!o.extended && api.thinking == "always") {
-    Refuse(api, o, "the plan chose fast mode, but the model's thinking cannot be turned off");
+    return "the plan chose fast mode, but the model's thinking cannot be turned off";
   }
   // Gemini's dynamic thinking (thinkingBudget -1) is measured as an effort setting; it is the budget knob's default.
   const bool dynamic = o.effort == "dynamic" && api.api == "gemini" && !o.budget_tokens;
   if (!o.effort.empty() && !dynamic) {
     if (api.knob != "effort") {
-      Refuse(api, o,
-             fmt::format("the plan chose reasoning effort '{}', but the model takes no effort (its knob: {})", o.effort,
-                         api.knob));
+      return fmt::format("the plan chose reasoning effort '{}', but the model takes no effort (its knob: {})", o.effort,
+                         api.knob);
     }
     if (!AcceptsEffort(api, o.effort)) {
-      Refuse(api, o,
-             fmt::format("reasoning effort '{}' is not one the model accepts ({})", o.effort, api.effort_values));
+      return fmt::format("reasoning effort '{}' is not one the model accepts ({})", o.effort, api.effort_values);
     }
   }
-  if (o.extended && o.budget_tokens) CheckBudget(api, o);
+  if (o.extended && o.budget_tokens) return BudgetRefusal(api, o);
+  return std::nullopt;
+}
+
+namespace {
+
+// What the API refuses, refused here with the reason, never adjusted silently.
+void CheckOption(const SystemApi& api, const OptionSettings& o) {
+  if (const std::optional<std::string> why = ApiRefusal(api, o)) Refuse(api, o, *why);
 }
 
 long AnswerTokens(const OptionSettings& o) { return RoundUp(o.answer_tokens + 64, 64); }

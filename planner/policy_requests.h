@@ -33,6 +33,11 @@ struct ApiCall {
   nlohmann::json request;    // the body, without the conversation
 };
 
+// Why the API would refuse what the option asks for (thinking on a model that cannot think or off on one that
+// always does, an effort level or budget the model does not take); nullopt when it accepts it. The planner offers
+// only settings this accepts, and the export refuses the rest.
+std::optional<std::string> ApiRefusal(const SystemApi& api, const OptionSettings& option);
+
 // Throws InputError when the API refuses what the option asks for (see BuildPolicy).
 ApiCall MakeApiCall(PolicyTarget target, const SystemApi& api, const std::string& model, const OptionSettings& option,
                     OpenAiApi openai_api);

@@ -44,7 +44,7 @@ const fs::path& TemplateDatabase() {
 }
 
 struct TableCounts {
-  long long runs, problems, perf, systems, hardware, classes;
+  long long runs, problems, perf, systems, hardware, classes, apis;
   bool operator==(const TableCounts&) const = default;
 };
 
@@ -52,10 +52,12 @@ TableCounts Count(Database& db) {
   SQLite::Statement q(db.connection(),
                       "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM problem_results),"
                       " (SELECT count(*) FROM perf_runs), (SELECT count(*) FROM systems),"
-                      " (SELECT count(*) FROM hardware), (SELECT count(*) FROM task_classes)");
+                      " (SELECT count(*) FROM hardware), (SELECT count(*) FROM task_classes),"
+                      " (SELECT count(*) FROM system_apis)");
   q.executeStep();
   return {q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64(),
-          q.getColumn(3).getInt64(), q.getColumn(4).getInt64(), q.getColumn(5).getInt64()};
+          q.getColumn(3).getInt64(), q.getColumn(4).getInt64(), q.getColumn(5).getInt64(),
+          q.getColumn(6).getInt64()};
 }
 
 long long MainTable(const TableCounts& c, RecordKind kind) {
@@ -65,11 +67,15 @@ long long MainTable(const TableCounts& c, RecordKind kind) {
     case RecordKind::kPerf: return c.perf;
     case RecordKind::kSystems: return c.systems;
     case RecordKind::kHardware: return c.hardware;
+    case RecordKind::kSystemApis: return c.apis;
   }
   return 0;
 }
 
-bool IsCatalogue(RecordKind kind) { return kind == RecordKind::kSystems || kind == RecordKind::kHardware; }
+// Catalogue files may name rows already stored, so their added-row count is not checked against the summary.
+bool IsCatalogue(RecordKind kind) {
+  return kind == RecordKind::kSystems || kind == RecordKind::kHardware || kind == RecordKind::kSystemApis;
+}
 
 // Everything stored must be writable as JSON (runs --json, fits and plans are JSON documents): text that is not
 // UTF-8 would make every later listing fail.

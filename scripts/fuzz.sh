@@ -67,7 +67,7 @@ fi
 build_start=$(date +%s)
 cmake -S . -B "$dir" "${generator[@]}" "${launcher[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
   -DCMAKE_CXX_COMPILER=clang++-14 -DTHINKPLAN_FUZZ=ON -DTHINKPLAN_CUDA=OFF -DTHINKPLAN_BUILD_TESTS=OFF \
-  -DTHINKPLAN_BUILD_BENCH=OFF >/dev/null
+  -DTHINKPLAN_BUILD_BENCH=OFF -DTHINKPLAN_WERROR="${THINKPLAN_WERROR:-OFF}" >/dev/null
 cmake --build "$dir" -j "$jobs" --target "${targets[@]}"
 echo "fuzz.sh: build took $(( $(date +%s) - build_start )) s"
 

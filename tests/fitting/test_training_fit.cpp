@@ -25,6 +25,29 @@ double Logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 }  // namespace
 
+// Empirical unbiased pass@k (k = 1, 2, 5, 10) of each model on LiveCodeBench 2024-04 problems of one difficulty,
+// as aggregate training points at the model's training FLOPs.
+std::vector<TrainingPoint> LiveCodeBenchPassAtK(const std::string& difficulty,
+                                                const std::map<std::string, double>& flops) {
+  const testing::CsvTable table =
+      testing::ReadCsv(testing::SharedDataDir() / "public/livecodebench/lcb_codegen_perproblem_2024-04.csv");
+  const int model = table.Column("model"), diff = table.Column("difficulty"), pct = table.Column("pass_at_1_pct");
+  std::map<std::string, std::vector<SampleCount>> problems;
+  for (const auto& row : table.rows) {
+    if (row[diff] == difficulty && flops.count(row[model])) {
+      problems[row[model]].push_back({10.0, std::round(std::stod(row[pct]) / 10.0)});
+    }
+  }
+  std::vector<TrainingPoint> points;
+  for (const auto& [name, counts] : problems) {
+    for (long k : {1L, 2L, 5L, 10L}) {
+      const EmpiricalPassAtK e = EmpiricalPassAt(counts, k);
+      points.push_back({flops.at(name), static_cast<double>(k), static_cast<double>(e.problems), e.value * e.problems});
+    }
+  }
+  return points;
+}
+
 BOOST_AUTO_TEST_SUITE(training_fit)
 
 BOOST_AUTO_TEST_CASE(surface_recovery_and_exchange_rate_coverage) {
@@ -91,24 +114,8 @@ BOOST_AUTO_TEST_CASE(deepseek_r1_distills_samples_exchange_rate) {
 BOOST_AUTO_TEST_CASE(deepseek_coder_on_livecodebench_samples_exchange_rate) {
   // DeepSeek-Coder-Instruct 1.3B / 6.7B / 33B (training 6ND from model_training.csv: 1.56e22, 8.04e22, 3.96e23)
   // on LiveCodeBench 2024-04 medium problems: empirical unbiased pass@k, k = 1..10, as aggregate points.
-  const testing::CsvTable table =
-      testing::ReadCsv(testing::SharedDataDir() / "public/livecodebench/lcb_codegen_perproblem_2024-04.csv");
-  const int model = table.Column("model"), diff = table.Column("difficulty"), pct = table.Column("pass_at_1_pct");
-  const std::map<std::string, double> flops = {
-      {"DSCoder-1.3b-Ins", 1.56e22}, {"DSCoder-6.7b-Ins", 8.04e22}, {"DSCoder-33b-Ins", 3.96e23}};
-  std::map<std::string, std::vector<SampleCount>> problems;
-  for (const auto& row : table.rows) {
-    if (row[diff] == "medium" && flops.count(row[model])) {
-      problems[row[model]].push_back({10.0, std::round(std::stod(row[pct]) / 10.0)});
-    }
-  }
-  std::vector<TrainingPoint> points;
-  for (const auto& [name, counts] : problems) {
-    for (long k : {1L, 2L, 5L, 10L}) {
-      const EmpiricalPassAtK e = EmpiricalPassAt(counts, k);
-      points.push_back({flops.at(name), static_cast<double>(k), static_cast<double>(e.problems), e.value * e.problems});
-    }
-  }
+  const std::vector<TrainingPoint> points = LiveCodeBenchPassAtK(
+      "medium", {{"DSCoder-1.3b-Ins", 1.56e22}, {"DSCoder-6.7b-Ins", 8.04e22}, {"DSCoder-33b-Ins", 3.96e23}});
   BOOST_REQUIRE_EQUAL(points.size(), 12u);
   Summary summary;
   const TrainingSurface s = FitTrainingSurface(points, TestTimeAxis::kSamples, Options{}, &summary);
@@ -191,24 +198,8 @@ BOOST_AUTO_TEST_CASE(codellama_base_hard_problems_are_unidentified_not_ok) {
   // CodeLlama-Base 7B / 13B / 34B on LiveCodeBench 2024-04 hard problems: the smaller models solve next to nothing,
   // so the likelihood keeps rising along t1 and the optimiser stops on a plateau with t1 near 29 and a standard
   // error of about 10^6. Before, this surface was stored ok with a rate of 5e28x.
-  const testing::CsvTable table =
-      testing::ReadCsv(testing::SharedDataDir() / "public/livecodebench/lcb_codegen_perproblem_2024-04.csv");
-  const int model = table.Column("model"), diff = table.Column("difficulty"), pct = table.Column("pass_at_1_pct");
-  const std::map<std::string, double> flops = {
-      {"CodeLlama-7b-Base", 1.05e23}, {"CodeLlama-13b-Base", 1.95e23}, {"CodeLlama-34b-Base", 5.1e23}};
-  std::map<std::string, std::vector<SampleCount>> problems;
-  for (const auto& row : table.rows) {
-    if (row[diff] == "hard" && flops.count(row[model])) {
-      problems[row[model]].push_back({10.0, std::round(std::stod(row[pct]) / 10.0)});
-    }
-  }
-  std::vector<TrainingPoint> points;
-  for (const auto& [name, counts] : problems) {
-    for (long k : {1L, 2L, 5L, 10L}) {
-      const EmpiricalPassAtK e = EmpiricalPassAt(counts, k);
-      points.push_back({flops.at(name), static_cast<double>(k), static_cast<double>(e.problems), e.value * e.problems});
-    }
-  }
+  const std::vector<TrainingPoint> points = LiveCodeBenchPassAtK(
+      "hard", {{"CodeLlama-7b-Base", 1.05e23}, {"CodeLlama-13b-Base", 1.95e23}, {"CodeLlama-34b-Base", 5.1e23}});
   BOOST_REQUIRE_EQUAL(points.size(), 12u);
   Summary summary;
   const TrainingSurface s = FitTrainingSurface(points, TestTimeAxis::kSamples, Options{}, &summary);

@@ -33,7 +33,10 @@ void AddExportPolicyOptions(cxxopts::Options& options) {
       ("target", "openai | anthropic | gemini | vllm | deepseek: require every option to be served by this API "
                  "(an error naming any system it cannot serve)", cxxopts::value<std::string>())
       ("openai-api", "responses | chat: the OpenAI endpoint for OpenAI options",
-       cxxopts::value<std::string>()->default_value("responses"));
+       cxxopts::value<std::string>()->default_value("responses"))
+      ("semantic-router-layout", "v0.3 (the current release: providers, routing.decisions) | legacy (the "
+                                 "categories[].model_scores layout read up to 2025-11)",
+       cxxopts::value<std::string>()->default_value("v0.3"));
 }
 
 }  // namespace
@@ -53,6 +56,7 @@ int RunExportPolicy(Invocation& invocation) {
       "  thinkplan export-policy --plan 1 --format yaml --openai-api chat\n"
       "  thinkplan export-policy --plan 1 --format litellm > config.yaml\n"
       "  thinkplan export-policy --plan 1 --format semantic-router > router.yaml\n"
+      "  thinkplan export-policy --plan 1 --format semantic-router --semantic-router-layout legacy\n"
       "  thinkplan export-policy --plan 1 --target anthropic   # fails unless Anthropic serves every option\n");
   AddGlobalOptions(options);
   AddExportPolicyOptions(options);
@@ -75,6 +79,10 @@ int RunExportPolicy(Invocation& invocation) {
   const auto api = planner::ParseOpenAiApi(openai_api);
   if (!api) throw UsageError("--openai-api must be responses or chat, not '" + openai_api + "'");
   stage_options.openai_api = *api;
+  const std::string layout = args["semantic-router-layout"].as<std::string>();
+  const auto router_layout = planner::ParseSemanticRouterLayout(layout);
+  if (!router_layout) throw UsageError("--semantic-router-layout must be v0.3 or legacy, not '" + layout + "'");
+  stage_options.semantic_router_layout = *router_layout;
   store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
   const nlohmann::json document = pipeline::ExportPolicyStage(db, plan_id, stage_options).document;
   // Streamed rather than dumped to a string first: a 100,000-class policy is about 160 MB of JSON (bench/bench_policy).

@@ -128,7 +128,8 @@ ExportPolicyResult ExportPolicyStage(store::Database& db, long plan_id, const Ex
   switch (options.document) {
     case PolicyDocument::kPolicy: result.document = result.policy; break;
     case PolicyDocument::kLiteLlm: result.document = planner::LiteLlmConfig(result.policy); break;
-    case PolicyDocument::kSemanticRouter: result.document = planner::SemanticRouterConfig(result.policy); break;
+    case PolicyDocument::kSemanticRouter: result.document = planner::SemanticRouterConfig(result.policy, options.semantic_router_layout);
+      break;
   }
   if (options.path) {
     WriteFileAtomically(*options.path, result.document.dump(2) + "\n");

@@ -93,6 +93,8 @@ struct ExportPolicyOptions {
   planner::OpenAiApi openai_api = planner::OpenAiApi::kResponses;
   // Default: the policy.
   PolicyDocument document = PolicyDocument::kPolicy;
+  // Layout of the Semantic Router config. Default: the current release's (v0.3).
+  planner::SemanticRouterLayout semantic_router_layout = planner::SemanticRouterLayout::kCanonical;
   // Also write the document there as indented JSON (a temporary file, then renamed). Default: not written.
   std::optional<std::filesystem::path> path;
 };

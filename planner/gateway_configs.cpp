@@ -1,6 +1,10 @@
 // The exported policy as gateway configs (planner/policy.h, docs/policy.md): a LiteLLM proxy config.yaml and a vLLM
 // Semantic Router config, both built from the policy document so that they send what the policy sends.
+#include <algorithm>
 #include <map>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -108,18 +112,7 @@ json ModelScore(const json& option) {
   return score;
 }
 
-}  // namespace
-
-json LiteLlmConfig(const json& policy) {
-  json models = json::array();
-  for (const json& route : policy.at("routes")) {
-    std::size_t index = 0;
-    for (const json& option : route.at("options")) models.push_back(LiteLlmDeployment(route, option, index++));
-  }
-  return {{"model_list", models}, {"router_settings", {{"routing_strategy", "simple-shuffle"}}}};
-}
-
-json SemanticRouterConfig(const json& policy) {
+json LegacySemanticRouterConfig(const json& policy) {
   json categories = json::array(), families = json::object(), models = json::object();
   std::map<std::string, double> traffic;  // by model, for the default model
   for (const json& route : policy.at("routes")) {
@@ -145,6 +138,159 @@ json SemanticRouterConfig(const json& policy) {
           {"reasoning_families", families},
           {"model_config", models},
           {"categories", categories}};
+}
+
+// Semantic Router's complexity signal grades a query easy, medium or hard; a bucket of one of those names is routed
+// on it, any other bucket split cannot be expressed and its class is routed as one (see MergedClassDecision).
+bool IsComplexityLevel(const std::string& bucket) { return bucket == "easy" || bucket == "medium" || bucket == "hard"; }
+
+constexpr const char* kDifficultySignal = "thinkplan_difficulty";
+
+// An option as a decision's model reference: the legacy score's fields, with the traffic share as the weight.
+json ModelRef(const json& option, double share) {
+  json ref = ModelScore(option);
+  ref.erase("score");
+  ref["weight"] = share;
+  return ref;
+}
+
+// Heaviest first: the `static` algorithm sends a decision's traffic to its first reference.
+void SortByWeight(json& refs) {
+  std::stable_sort(refs.begin(), refs.end(),
+                   [](const json& a, const json& b) { return a.at("weight").get<double>() > b.at("weight").get<double>(); });
+}
+
+json Decision(const std::string& name, const std::string& cls, const std::string& level, json refs) {
+  json conditions = json::array({{{"type", "domain"}, {"name", cls}}});
+  if (!level.empty()) conditions.push_back({{"type", "complexity"}, {"name", std::string(kDifficultySignal) + ":" + level}});
+  SortByWeight(refs);
+  // A decision with a difficulty condition is the more specific one, so it is tried first.
+  return {{"name", name},
+          {"description", "thinkplan route " + name},
+          {"priority", level.empty() ? 100 : 200},
+          {"rules", {{"operator", "AND"}, {"conditions", conditions}}},
+          {"modelRefs", refs},
+          {"algorithm", {{"type", "static"}}}};
+}
+
+// A class whose buckets the router cannot tell apart: one decision, each option weighted by its bucket's share of
+// the class's traffic times its share of the bucket; options the buckets share are summed.
+json MergedClassDecision(const std::string& cls, const std::vector<const json*>& routes) {
+  double total = 0;
+  for (const json* route : routes) total += route->at("traffic_fraction").get<double>();
+  json refs = json::array();
+  for (const json* route : routes) {
+    const double bucket_share = total > 0 ? route->at("traffic_fraction").get<double>() / total : 1.0 / routes.size();
+    for (const json& option : route->at("options")) {
+      json ref = ModelRef(option, bucket_share * option.at("fraction").get<double>());
+      auto same = std::find_if(refs.begin(), refs.end(), [&](const json& r) {
+        json a = r, b = ref;
+        a.erase("weight");
+        b.erase("weight");
+        return a == b;
+      });
+      if (same == refs.end()) refs.push_back(std::move(ref));
+      else (*same)["weight"] = (*same)["weight"].get<double>() + ref["weight"].get<double>();
+    }
+  }
+  return Decision(cls, cls, "", std::move(refs));
+}
+
+// How the model is called, for the providers section: the API format where it is not OpenAI's.
+json ProviderModel(const json& option, const std::map<std::string, std::string>& families) {
+  json model = {{"name", option.at("model")}, {"provider_model_id", option.at("model")}};
+  if (const auto it = families.find(option.at("model")); it != families.end()) model["reasoning_family"] = it->second;
+  if (option.at("target") == "anthropic") model["api_format"] = "anthropic";
+  return model;
+}
+
+// The canonical layout of Semantic Router v0.3: providers (models, their reasoning families, the default model),
+// routing signals (a domain per class, a difficulty signal where buckets are easy/medium/hard) and a decision per
+// route.
+json CanonicalSemanticRouterConfig(const json& policy) {
+  std::map<std::string, std::vector<const json*>> by_class;
+  std::vector<std::string> class_order;
+  json families = json::object();
+  std::map<std::string, std::string> family_of;  // model -> family
+  std::map<std::string, double> traffic;
+  std::map<std::string, json> models;  // by name, for a stable order
+  for (const json& route : policy.at("routes")) {
+    const std::string cls = route.value("class", "");
+    if (!by_class.count(cls)) class_order.push_back(cls);
+    by_class[cls].push_back(&route);
+    for (const json& option : route.at("options")) {
+      const std::string model = option.at("model");
+      traffic[model] += route.at("traffic_fraction").get<double>() * option.at("fraction").get<double>();
+      if (const auto family = ReasoningFamily(option)) {
+        families[family->first] = family->second;
+        family_of[model] = family->first;
+      }
+    }
+  }
+  for (const json& route : policy.at("routes"))
+    for (const json& option : route.at("options")) models[option.at("model")] = ProviderModel(option, family_of);
+  json domains = json::array(), decisions = json::array();
+  bool difficulty_used = false;
+  for (const std::string& cls : class_order) {
+    const std::vector<const json*>& routes = by_class[cls];
+    domains.push_back({{"name", cls}, {"description", "thinkplan task class '" + cls + "'"}});
+    const bool levels = std::all_of(routes.begin(), routes.end(), [](const json* r) {
+      return IsComplexityLevel(r->value("bucket", "all"));
+    });
+    if (routes.size() > 1 && !levels) {
+      decisions.push_back(MergedClassDecision(cls, routes));
+      continue;
+    }
+    for (const json* route : routes) {
+      // A class with one route needs no difficulty signal, whatever its bucket is called.
+      const std::string level = routes.size() > 1 ? route->value("bucket", "all") : "";
+      difficulty_used = difficulty_used || !level.empty();
+      json refs = json::array();
+      for (const json& option : route->at("options")) refs.push_back(ModelRef(option, option.at("fraction").get<double>()));
+      decisions.push_back(Decision(RouteName(*route), cls, level, std::move(refs)));
+    }
+  }
+  json signals = {{"domains", domains}};
+  if (difficulty_used) {
+    signals["complexity"] = json::array({{{"name", kDifficultySignal},
+                                          {"description", "thinkplan's difficulty buckets; give the router example "
+                                                          "prompts of your own easy and hard queries"},
+                                          {"hard", {{"candidates", json::array()}}},
+                                          {"easy", {{"candidates", json::array()}}}}});
+  }
+  std::string default_model;
+  for (const auto& [model, share] : traffic)
+    if (default_model.empty() || share > traffic[default_model]) default_model = model;
+  json model_list = json::array();
+  for (auto& [name, model] : models) model_list.push_back(std::move(model));
+  return {{"version", "v0.3"},
+          {"providers",
+           {{"defaults",
+             {{"default_model", default_model}, {"default_reasoning_effort", "medium"}, {"reasoning_families", families}}},
+            {"models", model_list}}},
+          {"routing", {{"strategy", "priority"}, {"signals", signals}, {"decisions", decisions}}}};
+}
+
+}  // namespace
+
+json LiteLlmConfig(const json& policy) {
+  json models = json::array();
+  for (const json& route : policy.at("routes")) {
+    std::size_t index = 0;
+    for (const json& option : route.at("options")) models.push_back(LiteLlmDeployment(route, option, index++));
+  }
+  return {{"model_list", models}, {"router_settings", {{"routing_strategy", "simple-shuffle"}}}};
+}
+
+json SemanticRouterConfig(const json& policy, SemanticRouterLayout layout) {
+  return layout == SemanticRouterLayout::kLegacy ? LegacySemanticRouterConfig(policy)
+                                                 : CanonicalSemanticRouterConfig(policy);
+}
+
+std::optional<SemanticRouterLayout> ParseSemanticRouterLayout(const std::string& text) {
+  if (text == "v0.3") return SemanticRouterLayout::kCanonical;
+  if (text == "legacy") return SemanticRouterLayout::kLegacy;
+  return std::nullopt;
 }
 
 }  // namespace thinkplan::planner

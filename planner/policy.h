@@ -52,9 +52,16 @@ nlohmann::json BuildPolicy(const PolicyInputs& inputs);
 // its litellm_params and the option's traffic fraction as the routing weight (simple-shuffle).
 nlohmann::json LiteLlmConfig(const nlohmann::json& policy);
 
-// The policy as a vLLM Semantic Router config (the categories[].model_scores layout): a category per route, its
-// options as model scores with use_reasoning and the effort, and each model's reasoning family.
-nlohmann::json SemanticRouterConfig(const nlohmann::json& policy);
+// Which vLLM Semantic Router config layout to write: kCanonical, the `version: v0.3` layout of the current release
+// (providers, routing.signals, routing.decisions[].modelRefs); kLegacy, the `categories[].model_scores` layout the
+// router read up to 2025-11.
+enum class SemanticRouterLayout { kCanonical, kLegacy };
+std::optional<SemanticRouterLayout> ParseSemanticRouterLayout(const std::string& text);  // "v0.3" | "legacy"
+
+// The policy as a vLLM Semantic Router config: a route per decision (canonical) or category (legacy), its options
+// as weighted model references (scores) with use_reasoning and the effort, and each model's reasoning family.
+nlohmann::json SemanticRouterConfig(const nlohmann::json& policy,
+                                    SemanticRouterLayout layout = SemanticRouterLayout::kCanonical);
 
 // Validates `value` against `schema`, supporting: type (incl. arrays of types), properties, required,
 // additionalProperties (false or a schema), items, enum, const, minimum, maximum, exclusiveMinimum,

@@ -259,11 +259,71 @@ BOOST_AUTO_TEST_CASE(gateway_configs_carry_each_option_with_its_weight_and_reaso
   BOOST_TEST(params["reasoning_effort"] == "low");
   BOOST_TEST(params["weight"] == 1.0);
   BOOST_TEST(litellm["model_list"][0]["model_info"]["thinkplan_fan_out"] == 5);
+  const json legacy = SemanticRouterConfig(policy, SemanticRouterLayout::kLegacy);
+  BOOST_TEST(legacy["default_model"] == "o3-mini");
+  BOOST_TEST(legacy["categories"][0]["model_scores"][0]["use_reasoning"] == true);
+  BOOST_TEST(legacy["categories"][0]["model_scores"][0]["reasoning_effort"] == "low");
+  BOOST_TEST(legacy["model_config"]["o3-mini"]["reasoning_family"] == "reasoning_effort");
   const json router = SemanticRouterConfig(policy);
-  BOOST_TEST(router["default_model"] == "o3-mini");
-  BOOST_TEST(router["categories"][0]["model_scores"][0]["use_reasoning"] == true);
-  BOOST_TEST(router["categories"][0]["model_scores"][0]["reasoning_effort"] == "low");
-  BOOST_TEST(router["model_config"]["o3-mini"]["reasoning_family"] == "reasoning_effort");
+  BOOST_TEST(router["version"] == "v0.3");
+  BOOST_TEST(router["providers"]["defaults"]["default_model"] == "o3-mini");
+  BOOST_TEST(router["providers"]["models"][0]["reasoning_family"] == "reasoning_effort");
+  const json& decision = router["routing"]["decisions"][0];
+  BOOST_TEST(decision["rules"]["conditions"] == json::parse(R"([{"type": "domain", "name": "c"}])"));
+  BOOST_TEST(decision["modelRefs"][0]["weight"] == 1.0);
+  BOOST_TEST(decision["modelRefs"][0]["reasoning_effort"] == "low");
+  BOOST_TEST(router["routing"]["signals"]["domains"][0]["name"] == "c");
+  BOOST_TEST(!router["routing"]["signals"].contains("complexity"));
+}
+
+// Routes of one class, as the policy lists them: bucket name, share of the class's traffic, options (model, share).
+json ClassRoutes(const json& option_template,
+                 const std::vector<std::pair<std::string, std::pair<double, std::vector<std::pair<std::string, double>>>>>& buckets) {
+  json routes = json::array();
+  for (const auto& [bucket, spec] : buckets) {
+    json options = json::array();
+    for (const auto& [model, fraction] : spec.second) {
+      json option = option_template;
+      option["model"] = model;
+      option["fraction"] = fraction;
+      options.push_back(option);
+    }
+    routes.push_back({{"class", "c"}, {"bucket", bucket}, {"traffic_fraction", spec.first}, {"options", options}});
+  }
+  return {{"routes", routes}};
+}
+
+BOOST_AUTO_TEST_CASE(semantic_router_routes_easy_medium_hard_buckets_on_its_complexity_signal) {
+  const json option = OneOption("o3-mini").Option();
+  const json policy = ClassRoutes(option, {{"easy", {0.7, {{"m1", 1.0}}}}, {"hard", {0.3, {{"m2", 0.25}, {"m1", 0.75}}}}});
+  const json router = SemanticRouterConfig(policy);
+  const json& decisions = router["routing"]["decisions"];
+  BOOST_REQUIRE(decisions.size() == 2u);
+  BOOST_TEST(decisions[1]["name"] == "c/hard");
+  BOOST_TEST(decisions[1]["rules"]["conditions"][1] ==
+             json::parse(R"({"type": "complexity", "name": "thinkplan_difficulty:hard"})"));
+  // Heaviest reference first: the static algorithm sends the decision's traffic there.
+  BOOST_TEST(decisions[1]["modelRefs"][0]["model"] == "m1");
+  BOOST_TEST(decisions[1]["modelRefs"][0]["weight"] == 0.75);
+  BOOST_TEST(router["routing"]["signals"]["complexity"][0]["name"] == "thinkplan_difficulty");
+  // m1 carries 0.7 + 0.3 x 0.75 = 0.925 of the class: the default model.
+  BOOST_TEST(router["providers"]["defaults"]["default_model"] == "m1");
+}
+
+BOOST_AUTO_TEST_CASE(semantic_router_merges_buckets_it_cannot_tell_apart_by_traffic_share) {
+  const json option = OneOption("o3-mini").Option();
+  // Traffic fractions 0.6 and 0.2 of the class (the rest unrouted): shares 3/4 and 1/4 of what is routed.
+  const json policy = ClassRoutes(option, {{"short", {0.6, {{"m1", 0.5}, {"m2", 0.5}}}}, {"long", {0.2, {{"m2", 1.0}}}}});
+  const json router = SemanticRouterConfig(policy);
+  const json& decisions = router["routing"]["decisions"];
+  BOOST_REQUIRE(decisions.size() == 1u);
+  BOOST_TEST(decisions[0]["name"] == "c");
+  BOOST_REQUIRE(decisions[0]["modelRefs"].size() == 2u);
+  // m2: 0.75 x 0.5 + 0.25 x 1 = 0.625; m1: 0.75 x 0.5 = 0.375.
+  BOOST_TEST(decisions[0]["modelRefs"][0]["model"] == "m2");
+  BOOST_TEST(decisions[0]["modelRefs"][0]["weight"].get<double>() == 0.625, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(decisions[0]["modelRefs"][1]["weight"].get<double>() == 0.375, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(!router["routing"]["signals"].contains("complexity"));
 }
 
 // JSON leaves DEL, the C1 controls and U+2028/U+2029 raw; YAML forbids the first two and reads NEL and the

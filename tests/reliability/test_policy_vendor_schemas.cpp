@@ -117,7 +117,7 @@ void CheckCrossFieldRules(const json& option) {
 
 struct Collected {
   std::map<std::string, json> bodies;  // by schema path
-  json litellm = json::array(), router = json::array();
+  json litellm = json::array(), router = json::array(), legacy_router = json::array();
   long refusals = 0;
 };
 
@@ -167,6 +167,17 @@ json GatewayConfig(long plan, const std::string& format) {
   return config;
 }
 
+// The Semantic Router schema narrowed to one of its layouts (its top-level anyOf replaced by that definition),
+// written beside the manifest.
+fs::path OneLayoutSchema(const std::string& layout, const fs::path& dir) {
+  json schema = json::parse(ReadFile(VendorSchema("semantic-router-config.schema.json")));
+  BOOST_REQUIRE(schema.at("$defs").contains(layout));
+  schema["anyOf"] = json::array({{{"$ref", "#/$defs/" + layout}}});
+  const fs::path path = dir / ("semantic-router-" + layout + ".schema.json");
+  WriteFile(path, schema.dump());
+  return path;
+}
+
 long OptionCount(const json& policy) {
   long n = 0;
   for (const json& route : policy.at("routes")) n += static_cast<long>(route.at("options").size());
@@ -189,14 +200,20 @@ BOOST_AUTO_TEST_CASE(every_stored_plan_exports_requests_and_configs_the_vendor_s
       BOOST_TEST(SameJson(litellm, planner::LiteLlmConfig(*policy)), "LiteLLM YAML round trip");
       const json router = GatewayConfig(plan, "semantic-router");
       BOOST_TEST(SameJson(router, planner::SemanticRouterConfig(*policy)), "Semantic Router YAML round trip");
+      const json legacy = GatewayConfig(plan, "semantic-router --semantic-router-layout legacy");
+      BOOST_TEST(SameJson(legacy, planner::SemanticRouterConfig(*policy, planner::SemanticRouterLayout::kLegacy)),
+                 "legacy Semantic Router YAML round trip");
       collected.litellm.push_back(litellm);
       collected.router.push_back(router);
+      collected.legacy_router.push_back(legacy);
     }
   }
   json manifest = json::array();
   for (const auto& [schema, bodies] : collected.bodies) manifest.push_back(json::array({schema, bodies}));
   manifest.push_back(json::array({VendorSchema("litellm-proxy-config.schema.json").string(), collected.litellm}));
-  manifest.push_back(json::array({VendorSchema("semantic-router-config.schema.json").string(), collected.router}));
+  // The vendor schema accepts any of the router's three layouts; each export is held to the one it claims.
+  manifest.push_back(json::array({OneLayoutSchema("CanonicalV03", plans.dir.path()).string(), collected.router}));
+  manifest.push_back(json::array({OneLayoutSchema("LegacyModelScores", plans.dir.path()).string(), collected.legacy_router}));
   WriteFile(plans.dir / "manifest.json", manifest.dump());
   const SchemaCheck check = ValidateWithJsonSchema(plans.dir / "manifest.json");
   BOOST_TEST(check.exit_code == 0, check.output);
@@ -204,7 +221,8 @@ BOOST_AUTO_TEST_CASE(every_stored_plan_exports_requests_and_configs_the_vendor_s
   for (const auto& [schema, list] : collected.bodies) bodies += list.size();
   BOOST_TEST_MESSAGE("vendor schemas: " << check.output << "(" << bodies << " request bodies under "
                                         << collected.bodies.size() << " request schemas, " << collected.litellm.size()
-                                        << " LiteLLM and " << collected.router.size() << " Semantic Router configs, "
+                                        << " LiteLLM and " << collected.router.size() << " + " << collected.legacy_router.size()
+                                        << " Semantic Router configs (v0.3 + legacy), "
                                         << collected.refusals << " refused exports)");
   BOOST_TEST(collected.bodies.size() >= 5u);  // every request schema but one of the OpenAI pair is exercised twice
 }
@@ -245,6 +263,9 @@ BOOST_AUTO_TEST_CASE(the_default_plan_exports_as_its_golden_files) {
     BOOST_REQUIRE_MESSAGE(result.exit_code == 0, result.err);
     CheckGolden("default." + format + ".yaml", result.out);
   }
+  const CommandResult legacy = RunThinkplan(Plans().Export(1, "--format semantic-router --semantic-router-layout legacy"));
+  BOOST_REQUIRE_MESSAGE(legacy.exit_code == 0, legacy.err);
+  CheckGolden("default.semantic-router.legacy.yaml", legacy.out);
 }
 
 }  // namespace

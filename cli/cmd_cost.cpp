@@ -10,18 +10,25 @@
 #include "core/cost_model.h"
 #include "core/errors.h"
 #include "core/model_shape.h"
+#include "core/precision.h"
 #include "core/text.h"
+#include "pipeline/catalogues.h"
+#include "pipeline/plan_stage.h"
 
 namespace thinkplan::cli {
 namespace {
 
 constexpr const char* kDescription =
     "What one query with L thinking tokens costs.\n\n"
-    "API system (no --hardware): list prices from data/published/systems.csv,\n"
-    "  cost = price_in x prompt + price_out x (thinking + answer) tokens.\n\n"
-    "Self-hosted model (--hardware): the roofline cost model of docs/cost_model.md on the model's shape\n"
-    "(data/models/models.csv) and the card's datasheet (data/published/hardware.csv), at efficiencies fitted\n"
-    "on the Argonne serving measurements (data/models/fitted_efficiency.csv). It prints:\n"
+    "Everything is read from the database (--db): ingest systems, prices, hardware and model shapes first\n"
+    "(`thinkplan demo` does; list them with `thinkplan systems`, `hardware`, `models`).\n\n"
+    "API system (no --hardware): the list prices in force today (the latest dated price row, else the\n"
+    "systems row), cost = price_in x prompt + price_out x (thinking + answer) tokens.\n\n"
+    "Self-hosted model (--hardware): the roofline cost model of docs/cost_model.md on the model's stored shape\n"
+    "and the card's datasheet, at efficiencies fitted on the Argonne serving measurements. --precision and\n"
+    "--kv-precision serve the same architecture at another precision: weights of int4 / fp8 / int8 halve or\n"
+    "quarter the bytes every decode step reads and the memory the weights hold; an fp8 cache halves the KV\n"
+    "bytes per token. The matrix peak follows the weights' precision where the card lists one. It prints:\n"
     "  KV cache per token   bytes of keys and values each token keeps in GPU memory (2 x layers x KV heads\n"
     "                       x head dim x bytes); a query holds (prompt + L) of them by its end\n"
     "  B_max                how many queries' caches fit beside the weights at the admission context:\n"
@@ -35,6 +42,7 @@ constexpr const char* kDescription =
     "Examples:\n"
     "  thinkplan cost --system o3-mini --thinking-tokens 20000 --prompt-tokens 500\n"
     "  thinkplan cost --system DeepSeek-R1-Distill-Qwen-32B --hardware H100 --thinking-tokens 16000\n"
+    "  thinkplan cost --system Llama-3.1-70B --hardware H100 --devices 1 --precision fp8 --thinking-tokens 8k\n"
     "  thinkplan cost --system Llama-3.1-70B --hardware H200 --devices 2 --price-per-hour 3.5 \\\n"
     "                 --thinking-tokens 32k --batch 16 --json\n";
 
@@ -94,6 +102,30 @@ ChosenEfficiency ChooseEfficiencyWithSource(const std::vector<FittedEfficiency>&
   return chosen;
 }
 
+// The dated price row's citation where one is in force, else the systems row's.
+const std::string& PriceCitation(const SystemInfo& system) {
+  return system.price_effective_from.empty() ? system.citation : system.price_citation;
+}
+
+Precision PrecisionArg(const cxxopts::ParseResult& args, const char* name, std::string_view allowed) {
+  const std::string text = args[name].as<std::string>();
+  const std::optional<Precision> p = ParsePrecision(text);
+  if (!p || (allowed == kKvPrecisions && !IsKvPrecision(*p))) {
+    throw UsageError(fmt::format("--{} '{}': expected one of {}", name, text, allowed));
+  }
+  return *p;
+}
+
+// The stored shape at the precisions asked for (the stored ones where not asked).
+ModelShape ServedShape(const ModelShape& stored, const cxxopts::ParseResult& args) {
+  ModelShape shape = stored;
+  const Precision weights =
+      args.count("precision") ? PrecisionArg(args, "precision", kWeightPrecisions) : stored.weight_precision;
+  const Precision kv = args.count("kv-precision") ? PrecisionArg(args, "kv-precision", kKvPrecisions) : stored.kv_precision;
+  shape.SetPrecision(weights, kv);
+  return shape;
+}
+
 nlohmann::json StepJson(const StepTime& t) {
   return {{"total_s", t.total_s}, {"compute_s", t.compute_s}, {"memory_s", t.memory_s},
           {"bound", t.compute_bound() ? "compute" : "memory"}};
@@ -107,6 +139,13 @@ int ReportApi(Invocation& invocation, const SystemInfo& system, double prompt, d
                                      {"system", system.name},
                                      {"price_in_usd_per_mtok", *system.price_in_usd_per_mtok},
                                      {"price_out_usd_per_mtok", *system.price_out_usd_per_mtok},
+                                     {"price_cached_in_usd_per_mtok",
+                                      system.price_cached_in_usd_per_mtok
+                                          ? nlohmann::json(*system.price_cached_in_usd_per_mtok)
+                                          : nlohmann::json(nullptr)},
+                                     {"price_effective_from", system.price_effective_from.empty()
+                                                                  ? nlohmann::json(nullptr)
+                                                                  : nlohmann::json(system.price_effective_from)},
                                      {"prompt_tokens", prompt},
                                      {"thinking_tokens", thinking},
                                      {"answer_tokens", answer},
@@ -114,20 +153,26 @@ int ReportApi(Invocation& invocation, const SystemInfo& system, double prompt, d
                                      {"thinking_usd", c.thinking_usd},
                                      {"answer_usd", c.answer_usd},
                                      {"total_usd", c.total_usd},
-                                     {"citation", system.citation}}
+                                     {"citation", PriceCitation(system)}}
                              .dump(2)
                       << "\n";
     return 0;
   }
   auto& out = invocation.out;
-  out << fmt::format("{} (API, list prices: ${:.2f} in / ${:.2f} out per million tokens)\n", system.name,
-                     *system.price_in_usd_per_mtok, *system.price_out_usd_per_mtok);
+  out << fmt::format("{} (API, list prices: ${:.2f} in / ${:.2f} out per million tokens, {})\n", system.name,
+                     *system.price_in_usd_per_mtok, *system.price_out_usd_per_mtok,
+                     system.price_effective_from.empty() ? "undated"
+                                                         : "in force since " + system.price_effective_from);
+  if (system.price_cached_in_usd_per_mtok) {
+    out << fmt::format("  cached prompt tokens are billed ${:.3f} per million (not assumed here)\n",
+                       *system.price_cached_in_usd_per_mtok);
+  }
   out << fmt::format("  prompt    {:>9.0f} tokens  ${:.6f}\n", prompt, c.input_usd);
   out << fmt::format("  thinking  {:>9.0f} tokens  ${:.6f}  (billed as output)\n", thinking, c.thinking_usd);
   out << fmt::format("  answer    {:>9.0f} tokens  ${:.6f}\n", answer, c.answer_usd);
   out << fmt::format("  total                      ${:.6f} per query (${:.2f} per thousand queries)\n", c.total_usd,
                      c.total_usd * 1000);
-  out << "  source: " << system.citation << "\n";
+  out << "  source: " << PriceCitation(system) << "\n";
   return 0;
 }
 
@@ -156,7 +201,11 @@ int RunCost(Invocation& invocation) {
        cxxopts::value<std::string>()->default_value("256"))
       ("admission", "size KV memory at the 'final' context P+L (a synchronous batch) or the 'mean' P+L/2 "
                     "(staggered continuous batching)", cxxopts::value<std::string>()->default_value("final"))
-      ("framework", "serving framework whose fitted efficiencies apply", cxxopts::value<std::string>()->default_value("vLLM"));
+      ("framework", "serving framework whose fitted efficiencies apply", cxxopts::value<std::string>()->default_value("vLLM"))
+      ("precision", "weights' precision: bf16, fp16, fp8, int8 or int4 (default: the stored shape's)",
+       cxxopts::value<std::string>())
+      ("kv-precision", "KV cache precision: bf16, fp16 or fp8 (default: the stored shape's)",
+       cxxopts::value<std::string>());
   Parsed parsed = ParseCommandLine(options, invocation);
   if (parsed.help_shown) return 0;
   const auto& args = parsed.result;
@@ -167,10 +216,11 @@ int RunCost(Invocation& invocation) {
   const double answer = NumberArg(args, "answer-tokens", number_rules::kAmount);
   const double prompt = NumberArg(args, "prompt-tokens", number_rules::kAmount);
 
-  const std::filesystem::path data = DefaultDataDir();
+  store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
+  // The data folder only for the serving efficiencies (pipeline::LoadServingEfficiencies).
+  const planner::Catalogues catalogues = pipeline::LoadCatalogues(db, DefaultDataDir());
   if (!args.count("hardware")) {
-    const std::vector<SystemInfo> systems = LoadSystemCatalogue(data / "published" / "systems.csv");
-    const SystemInfo& system = Resolve(systems, system_name, "system", "see data/published/systems.csv");
+    const SystemInfo& system = Resolve(catalogues.systems, system_name, "system", "see `thinkplan systems`");
     if (!system.price_in_usd_per_mtok || !system.price_out_usd_per_mtok) {
       throw UsageError(fmt::format("'{}' has no API price: self-host it with --hardware (e.g. --hardware H100)",
                                    system.name));
@@ -179,15 +229,16 @@ int RunCost(Invocation& invocation) {
   }
 
   // Self-hosted.
-  const ModelCatalogue catalogue = ModelCatalogue::Load(data / "models" / "models.csv");
-  const ModelShape* shape = catalogue.Find(system_name);
-  if (shape == nullptr) {
+  const ModelShape* stored_shape = catalogues.models.Find(system_name);
+  if (stored_shape == nullptr) {
     std::vector<std::string> names;
-    for (const ModelShape& s : catalogue.shapes()) names.push_back(s.name);
-    throw UsageError(fmt::format("no model shape for '{}' in data/models/models.csv{}", system_name,
+    for (const ModelShape& s : catalogues.models.shapes()) names.push_back(s.name);
+    throw UsageError(fmt::format("no stored model shape for '{}'{} (see `thinkplan models`)", system_name,
                                  DidYouMean(system_name, names)));
   }
-  const std::vector<HardwareInfo> cards = LoadHardwareCatalogue(data / "published" / "hardware.csv");
+  const ModelShape served = ServedShape(*stored_shape, args);
+  const ModelShape* shape = &served;
+  const std::vector<HardwareInfo>& cards = catalogues.hardware;
   const HardwareInfo& card = Resolve(cards, args["hardware"].as<std::string>(), "hardware", Names(cards).c_str());
   double price = 0;
   if (args.count("price-per-hour")) {
@@ -195,14 +246,12 @@ int RunCost(Invocation& invocation) {
   } else if (card.usd_per_hour) {
     price = *card.usd_per_hour;
   } else {
-    throw UsageError(fmt::format("hardware.csv has no hourly price for {}: give --price-per-hour", card.name));
+    throw UsageError(fmt::format("the stored hardware has no hourly price for {}: give --price-per-hour", card.name));
   }
   const std::string admission = args["admission"].as<std::string>();
   if (admission != "final" && admission != "mean") throw UsageError("--admission must be 'final' or 'mean'");
 
-  const std::filesystem::path fitted_path = data / "models" / "fitted_efficiency.csv";
-  const std::vector<FittedEfficiency> fitted =
-      std::filesystem::exists(fitted_path) ? LoadFittedEfficiencies(fitted_path) : std::vector<FittedEfficiency>{};
+  const std::vector<FittedEfficiency>& fitted = catalogues.efficiencies;
 
   QueryOptions query;
   query.prompt_tokens = prompt;
@@ -225,7 +274,7 @@ int RunCost(Invocation& invocation) {
   ChosenEfficiency chosen;
   for (long devices : device_counts) {
     ChosenEfficiency candidate_efficiency = ChooseEfficiencyWithSource(fitted, card.name, framework, devices);
-    CostModel candidate(*shape, RatesFromDatasheet(card, devices, candidate_efficiency.efficiency, shape->dtype_bytes));
+    CostModel candidate(*shape, RatesFromDatasheet(card, devices, candidate_efficiency.efficiency, shape->weight_precision));
     query.usd_per_hour = price * static_cast<double>(devices);
     const QueryCost candidate_cost = CostQuery(candidate, query);
     if (!model || (candidate_cost.feasible && (!cost.feasible || candidate_cost.usd_per_query < cost.usd_per_query))) {
@@ -245,6 +294,9 @@ int RunCost(Invocation& invocation) {
     nlohmann::json j = {
         {"kind", "self-hosted"},
         {"model", shape->name},
+        {"weight_precision", ToString(shape->weight_precision)},
+        {"kv_precision", ToString(shape->kv_precision)},
+        {"peak_precision", ToString(PeakFor(card, shape->weight_precision)->precision)},
         {"hardware", card.name},
         {"devices", devices},
         {"usd_per_device_hour", price},
@@ -286,12 +338,14 @@ int RunCost(Invocation& invocation) {
     return 0;
   }
   auto& out = invocation.out;
-  out << fmt::format("{} on {} x {} (${:.2f} per device-hour, utilisation {:.0f}%){}\n", shape->name, devices,
+  out << fmt::format("{} ({} weights, {} KV cache) on {} x {} (${:.2f} per device-hour, utilisation {:.0f}%){}\n",
+                     shape->name, ToString(shape->weight_precision), ToString(shape->kv_precision), devices,
                      card.name, price, 100 * query.utilisation,
                      args.count("devices") ? "" : "; device count: the cheapest per query of 1, 2, 4, 8");
   out << fmt::format("efficiencies: {}\n", chosen.source);
-  out << fmt::format("  t0 {:.2f} ms, F_eff {:.0f} TFLOP/s, BW_eff {:.2f} TB/s for the replica\n", rates.t0_s * 1e3,
-                     rates.flops_per_s / 1e12, rates.bytes_per_s / 1e12);
+  out << fmt::format("  t0 {:.2f} ms, F_eff {:.0f} TFLOP/s (of the {} peak), BW_eff {:.2f} TB/s for the replica\n",
+                     rates.t0_s * 1e3, rates.flops_per_s / 1e12, ToString(PeakFor(card, shape->weight_precision)->precision),
+                     rates.bytes_per_s / 1e12);
   out << fmt::format("query: {:.0f} prompt + {:.0f} thinking + {:.0f} answer tokens; KV memory sized at the {} "
                      "context\n\n",
                      prompt, thinking, answer, admission);

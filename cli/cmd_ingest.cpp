@@ -17,8 +17,14 @@ constexpr const char* kDescription =
     "  runs      run_key, system, task_class, mode, samples, aggregation, n_problems, n_correct, ...\n"
     "  problems  run_key, problem_id, samples, correct[, output_tokens]  (per-problem results of a run)\n"
     "  perf      perf_key, hardware, model, phase, batch, context_len, step_ms | latency_s, ...\n"
-    "  systems   system, vendor, compute knob and prices      hardware  hardware, hbm_gib, ...\n"
+    "  systems   system, vendor, compute knob[, undated prices]\n"
+    "  prices    system, effective_from, price_in/_cached_in/_out_usd_per_mtok  (a price change is a new row;\n"
+    "            the latest row dated on or before today is the one cost and plan use)\n"
+    "  hardware  hardware, hbm_gib, hbm_tb_per_s, bf16/fp8_dense_tflops, int8/int4_dense_tops, usd_per_hour\n"
+    "  models    model, params_total_b, layers, hidden, heads, kv_heads, weight_precision, kv_precision, ...\n"
     "  system_apis  system, api, api_model_id, thinking, knob, ... (how export-policy calls each system)\n"
+    "The catalogues (systems, prices, hardware, models, system_apis) are what cost, plan and simulate read;\n"
+    "list them with thinkplan systems / hardware / models / classes.\n"
     "Field by field: docs/formats.md.\n\n"
     "Every row is checked before anything is kept; by default the first bad row rejects the whole file\n"
     "(with its file, line, field and value) and nothing of that file is stored. Re-ingesting a run with the\n"
@@ -42,7 +48,7 @@ int RunIngest(Invocation& invocation) {
   options.positional_help("FILE...");
   AddGlobalOptions(options);
   options.add_options()
-      ("kind", "record kind instead of detecting it: runs|problems|perf|systems|hardware|system_apis",
+      ("kind", "record kind instead of detecting it: runs|problems|perf|systems|prices|hardware|models|system_apis",
        cxxopts::value<std::string>())
       ("skip-invalid", "store the valid rows and write rejected ones, with reasons, to the rejects file")
       ("rejects", "rejects file for --skip-invalid (default: FILE.rejects.csv)", cxxopts::value<std::string>())
@@ -63,7 +69,7 @@ int RunIngest(Invocation& invocation) {
     const std::string kind = args["kind"].as<std::string>();
     ingest.kind = store::ParseRecordKind(kind);
     if (!ingest.kind) {
-      throw UsageError("--kind '" + kind + "' is not one of runs|problems|perf|systems|hardware|system_apis");
+      throw UsageError("--kind '" + kind + "' is not one of runs|problems|perf|systems|prices|hardware|models|system_apis");
     }
   }
   ingest.skip_invalid = args.count("skip-invalid") > 0;

@@ -1,9 +1,18 @@
 // `thinkplan measure`: the GPU measurement harness (or its CPU path) from the command line. Without a usable
 // CUDA device it says so in one line and exits with code 2 (an input-class error: nothing was measured).
+#include <unistd.h>
+
+#include <filesystem>
 #include <iostream>
+#include <optional>
+
+#include <fmt/format.h>
 
 #include "cli/command.h"
+#include "core/atomic_file.h"
 #include "core/errors.h"
+#include "core/model_shape.h"
+#include "store/database.h"
 #include "gpu/measure.h"
 #include "thinkplan_harness/json_output.h"
 
@@ -65,6 +74,33 @@ harness::HarnessOptions HarnessOptionsFrom(const cxxopts::ParseResult& result, g
   return options;
 }
 
+// The stored model shapes (thinkplan models) as a catalogue file in the harness's columns, removed afterwards: the
+// harness is a standalone library that reads shapes from a file, and the database is where the shapes live.
+class ScopedShapeFile {
+ public:
+  explicit ScopedShapeFile(const std::filesystem::path& db_path)
+      : path_(std::filesystem::temp_directory_path() / ("thinkplan-shapes-" + std::to_string(::getpid()) + ".csv")) {
+    store::Database db = store::Database::Open(db_path);
+    std::string text = "model,hf_id,params_total_b,params_active_b,layers,hidden,heads,kv_heads,head_dim,intermediate,vocab\n";
+    for (const ModelShape& s : db.ListModelShapes()) {
+      text += fmt::format("\"{}\",\"{}\",{},{},{},{},{},{},{},{},{}\n", s.name, s.hf_id, s.params_total / 1e9,
+                          s.params_active / 1e9, s.layers, s.hidden, s.heads, s.kv_heads, s.head_dim, s.intermediate,
+                          s.vocab);
+    }
+    WriteFileAtomically(path_, text);
+  }
+  ~ScopedShapeFile() {
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+  }
+  ScopedShapeFile(const ScopedShapeFile&) = delete;
+  ScopedShapeFile& operator=(const ScopedShapeFile&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 }  // namespace
 
 int RunMeasure(Invocation& invocation) {
@@ -78,9 +114,10 @@ int RunMeasure(Invocation& invocation) {
   gpu::MeasureOptions options;
   options.device = *device;
   options.harness = HarnessOptionsFrom(parsed.result, *device);
-  if (options.harness.catalogue_path.empty()) {
-    const std::filesystem::path catalogue = DefaultDataDir() / "models" / "models.csv";
-    if (std::filesystem::exists(catalogue)) options.harness.catalogue_path = catalogue.string();
+  std::optional<ScopedShapeFile> stored_shapes;
+  if (options.harness.catalogue_path.empty() && std::filesystem::exists(parsed.global.db_path)) {
+    stored_shapes.emplace(parsed.global.db_path);
+    options.harness.catalogue_path = stored_shapes->path().string();
   }
   const harness::HarnessSummary summary = gpu::Measure(options, parsed.global.quiet ? nullptr : &invocation.err);
   const std::string written = harness::WriteResults(summary, options.harness.output_dir);

@@ -17,12 +17,20 @@ int RunExchange(Invocation& invocation);
 int RunSimulate(Invocation& invocation);
 int RunReport(Invocation& invocation);
 int RunPlans(Invocation& invocation);
+int RunSystems(Invocation& invocation);
+int RunHardware(Invocation& invocation);
+int RunModels(Invocation& invocation);
+int RunClasses(Invocation& invocation);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"demo", "the whole pipeline on the shipped data, into a fresh database", RunDemo},
       {"ingest", "store runs, per-problem results, perf runs and catalogues (CSV or JSONL)", RunIngest},
       {"runs", "list and filter the stored runs", RunRuns},
+      {"systems", "list the stored systems with the list prices in force and their dates", RunSystems},
+      {"hardware", "list the stored accelerators: memory, bandwidth, peaks per precision, price", RunHardware},
+      {"models", "list the stored model shapes with their weight and KV precisions", RunModels},
+      {"classes", "list the stored task classes and how many runs each has", RunClasses},
       {"fit", "fit scaling curves (sequential, tokens, parallel, training) with intervals; store them", RunFit},
       {"predict", "read a stored curve at a budget or token count, k samples and an aggregation: accuracy with "
                   "its bands, tokens and cost per query", RunPredict},

@@ -57,8 +57,38 @@ bool Efficiency::IsValid(std::string* error) const {
   return true;
 }
 
+std::optional<PeakCompute> PeakFor(const HardwareInfo& hardware, Precision weights) {
+  if (!hardware.bf16_dense_tflops) return std::nullopt;
+  std::vector<std::pair<Precision, std::optional<double>>> order;
+  switch (weights) {
+    case Precision::kInt4:
+      order = {{Precision::kInt4, hardware.int4_dense_tops}, {Precision::kInt8, hardware.int8_dense_tops},
+               {Precision::kFp8, hardware.fp8_dense_tflops}};
+      break;
+    case Precision::kInt8:
+      order = {{Precision::kInt8, hardware.int8_dense_tops}, {Precision::kFp8, hardware.fp8_dense_tflops}};
+      break;
+    case Precision::kFp8:
+      order = {{Precision::kFp8, hardware.fp8_dense_tflops}, {Precision::kInt8, hardware.int8_dense_tops}};
+      break;
+    case Precision::kBf16:
+    case Precision::kFp16: break;
+  }
+  for (const auto& [precision, peak] : order) {
+    if (peak) return PeakCompute{*peak, precision};
+  }
+  return PeakCompute{*hardware.bf16_dense_tflops, Precision::kBf16};
+}
+
 ServingRates RatesFromDatasheet(const HardwareInfo& hardware, long num_devices, const Efficiency& efficiency,
                                 double weight_dtype_bytes) {
+  const Precision weights = weight_dtype_bytes < 1 ? Precision::kInt4
+                            : weight_dtype_bytes <= 1 ? Precision::kFp8 : Precision::kBf16;
+  return RatesFromDatasheet(hardware, num_devices, efficiency, weights);
+}
+
+ServingRates RatesFromDatasheet(const HardwareInfo& hardware, long num_devices, const Efficiency& efficiency,
+                                Precision weights) {
   std::string error;
   if (!efficiency.IsValid(&error)) throw InputError("efficiency: " + error);
   if (num_devices < 1) throw InputError("num_devices must be >= 1");
@@ -67,8 +97,7 @@ ServingRates RatesFromDatasheet(const HardwareInfo& hardware, long num_devices, 
                      "the datasheet bandwidth (hbm_tb_per_s) and bf16 peak (bf16_dense_tflops) are both needed");
   }
   const double n = static_cast<double>(num_devices);
-  const double peak_tflops =
-      (weight_dtype_bytes <= 1 && hardware.fp8_dense_tflops) ? *hardware.fp8_dense_tflops : *hardware.bf16_dense_tflops;
+  const double peak_tflops = PeakFor(hardware, weights)->tflops;
   ServingRates rates;
   rates.num_devices = num_devices;
   rates.t0_s = efficiency.t0_s;

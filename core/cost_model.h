@@ -42,8 +42,21 @@ struct Efficiency {
   bool IsValid(std::string* error) const;
 };
 
-// Rates for `num_devices` of `hardware` at the given efficiencies. Uses the fp8 peak for 1-byte weights where the
-// datasheet gives one. Throws InputError when the datasheet lacks bandwidth or bf16 peak.
+// The dense matrix peak (tera-operations per second) of one card at `weights` precision and the precision whose
+// peak it is: int4 falls back to int8, int8 and fp8 to each other and then to bf16, where the datasheet lists
+// none. Assumes activations run at the weights' precision (W8A8, FP8, W4A4 kernels); a weight-only quantised
+// model that computes in bf16 is served at the bf16 peak by giving bf16 here. nullopt without a bf16 peak.
+struct PeakCompute {
+  double tflops = 0;
+  Precision precision = Precision::kBf16;
+};
+std::optional<PeakCompute> PeakFor(const HardwareInfo& hardware, Precision weights);
+
+// Rates for `num_devices` of `hardware` at the given efficiencies, with the matrix peak of the weights' precision
+// (PeakFor). Throws InputError when the datasheet lacks bandwidth or bf16 peak.
+ServingRates RatesFromDatasheet(const HardwareInfo& hardware, long num_devices, const Efficiency& efficiency,
+                                Precision weights);
+// As above for a weight size in bytes: 1 byte is fp8, less is int4, more is bf16.
 ServingRates RatesFromDatasheet(const HardwareInfo& hardware, long num_devices, const Efficiency& efficiency,
                                 double weight_dtype_bytes);
 

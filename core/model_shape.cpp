@@ -44,6 +44,26 @@ std::optional<bool> ParseYesNo(const std::string& text) {
   return std::nullopt;
 }
 
+std::optional<Precision> PrecisionCell(const CsvRow& row, const std::string& field, std::string_view allowed) {
+  if (!row.Has(field)) return std::nullopt;
+  const std::optional<Precision> p = ParsePrecision(row.Text(field));
+  if (!p || (allowed == kKvPrecisions && !IsKvPrecision(*p))) row.Fail(field, "expected one of " + std::string(allowed));
+  return p;
+}
+
+// weight_precision / kv_precision (the catalogue's columns); older files give dtype and dtype_bytes instead.
+void ReadPrecisions(const CsvRow& row, ModelShape* s) {
+  if (const auto weights = PrecisionCell(row, "weight_precision", kWeightPrecisions)) {
+    s->SetPrecision(*weights, PrecisionCell(row, "kv_precision", kKvPrecisions).value_or(Precision::kBf16));
+    return;
+  }
+  s->dtype = row.Text("dtype");
+  s->dtype_bytes = row.Number("dtype_bytes");
+  s->kv_dtype_bytes = row.OptionalNumber("kv_dtype_bytes").value_or(s->dtype_bytes);
+  s->weight_precision = ParsePrecision(s->dtype).value_or(s->dtype_bytes <= 1 ? Precision::kFp8 : Precision::kBf16);
+  s->kv_precision = s->kv_dtype_bytes <= 1 ? Precision::kFp8 : Precision::kBf16;
+}
+
 ModelShape ParseShape(const CsvRow& row) {
   ModelShape s;
   s.name = row.RequiredText("model");
@@ -59,9 +79,7 @@ ModelShape ParseShape(const CsvRow& row) {
   s.vocab = row.OptionalInteger("vocab").value_or(0);
   s.n_experts = row.OptionalInteger("n_experts").value_or(0);
   s.experts_per_token = row.OptionalInteger("experts_per_token").value_or(0);
-  s.dtype = row.Text("dtype");
-  s.dtype_bytes = row.Number("dtype_bytes");
-  s.kv_dtype_bytes = row.OptionalNumber("kv_dtype_bytes").value_or(s.dtype_bytes);
+  ReadPrecisions(row, &s);
   s.kv_bytes_per_token_override = row.OptionalNumber("kv_bytes_per_token");
   s.citation = row.Text("citation");
   s.note = row.Text("note");
@@ -76,6 +94,16 @@ double ModelShape::KvBytesPerToken() const {
   if (kv_bytes_per_token_override) return *kv_bytes_per_token_override;
   return 2.0 * static_cast<double>(layers) * static_cast<double>(kv_heads) * static_cast<double>(head_dim) *
          kv_dtype_bytes;
+}
+
+void ModelShape::SetPrecision(Precision weights, Precision kv) {
+  const double old_kv_bytes = kv_dtype_bytes;
+  weight_precision = weights;
+  kv_precision = kv;
+  dtype = std::string(ToString(weights));
+  dtype_bytes = BytesPerValue(weights);
+  kv_dtype_bytes = BytesPerValue(kv);
+  if (kv_bytes_per_token_override && old_kv_bytes > 0) *kv_bytes_per_token_override *= kv_dtype_bytes / old_kv_bytes;
 }
 
 double ModelShape::WeightBytes() const { return params_total * dtype_bytes; }
@@ -198,7 +226,7 @@ bool CsvTable::HasColumn(std::string_view name) const {
 
 ModelCatalogue ModelCatalogue::Load(const std::filesystem::path& csv_path) {
   const CsvTable table = CsvTable::Read(csv_path);
-  for (const char* column : {"model", "params_total_b", "layers", "hidden", "heads", "kv_heads", "dtype_bytes"}) {
+  for (const char* column : {"model", "params_total_b", "layers", "hidden", "heads", "kv_heads"}) {
     if (!table.HasColumn(column)) {
       throw InputError(SourceLocation{csv_path.string(), 1, column, ""}, "required column is missing");
     }
@@ -236,6 +264,8 @@ std::vector<HardwareInfo> LoadHardwareCatalogue(const std::filesystem::path& csv
     h.hbm_tb_per_s = row.OptionalNumber("hbm_tb_per_s");
     h.bf16_dense_tflops = row.OptionalNumber("bf16_dense_tflops");
     h.fp8_dense_tflops = row.OptionalNumber("fp8_dense_tflops");
+    h.int8_dense_tops = row.OptionalNumber("int8_dense_tops");
+    h.int4_dense_tops = row.OptionalNumber("int4_dense_tops");
     h.usd_per_hour = row.OptionalNumber("usd_per_hour");
     h.citation = row.Has("citation") ? row.Text("citation") : row.Text("source");
     out.push_back(std::move(h));

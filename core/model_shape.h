@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/precision.h"
 #include "core/run.h"
 
 namespace thinkplan {
@@ -28,15 +29,20 @@ struct ModelShape {
   long vocab = 0;
   long n_experts = 0;          // routed experts per MoE layer; 0 for a dense model
   long experts_per_token = 0;  // routed experts each token uses
-  std::string dtype;           // weights: bf16, fp16, fp8
-  double dtype_bytes = 2;      // bytes per weight
+  std::string dtype;           // weights as the source names them: bf16, fp16, fp8, int8, int4
+  double dtype_bytes = 2;      // bytes per weight (BytesPerValue(weight_precision); set by SetPrecision)
   double kv_dtype_bytes = 2;   // bytes per cached key/value element
+  Precision weight_precision = Precision::kBf16;
+  Precision kv_precision = Precision::kBf16;
   // Set where the cache is not 2 x kv_heads x head_dim per layer (DeepSeek MLA caches a compressed latent).
   std::optional<double> kv_bytes_per_token_override;
   std::string citation;
   std::string note;
 
   bool IsMoe() const { return n_experts > 0 && experts_per_token > 0; }
+  // Serves the same architecture at other precisions: sets the precisions and their bytes, and scales an
+  // overridden KV size by the ratio of KV bytes (an MLA latent is quantised like any cache).
+  void SetPrecision(Precision weights, Precision kv);
   // 2 (key and value) x layers x kv_heads x head_dim x kv_dtype_bytes, unless overridden.
   double KvBytesPerToken() const;
   // Every weight resident in memory: params_total x dtype_bytes.

@@ -86,7 +86,23 @@ struct SystemInfo {
   std::optional<double> price_in_usd_per_mtok;
   std::optional<double> price_out_usd_per_mtok;
   std::string citation;
+  // Where the prices above come from: the dated price row in force (store table system_prices), else empty
+  // (the systems row's own, undated prices). Set by the catalogue loader, not stored with the system.
+  std::optional<double> price_cached_in_usd_per_mtok;  // prompt tokens read from the provider's cache
+  std::string price_effective_from;                    // YYYY-MM-DD of the price row in force
+  std::string price_citation;
   bool operator==(const SystemInfo&) const = default;
+};
+
+// A list price that took effect on a date (store table system_prices): a price change is a new row.
+struct SystemPrice {
+  std::string system;
+  std::string effective_from;  // YYYY-MM-DD
+  double price_in_usd_per_mtok = 0;
+  std::optional<double> price_cached_in_usd_per_mtok;
+  double price_out_usd_per_mtok = 0;
+  std::string citation;
+  bool operator==(const SystemPrice&) const = default;
 };
 
 // An accelerator: datasheet ceilings and an hourly price where one is public.
@@ -96,6 +112,8 @@ struct HardwareInfo {
   std::optional<double> hbm_tb_per_s;
   std::optional<double> bf16_dense_tflops;
   std::optional<double> fp8_dense_tflops;
+  std::optional<double> int8_dense_tops;  // integer matrix peaks (tera-operations per second), where listed
+  std::optional<double> int4_dense_tops;
   std::optional<double> usd_per_hour;
   std::string citation;
   bool operator==(const HardwareInfo&) const = default;

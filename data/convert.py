@@ -43,6 +43,10 @@ SYSTEM_FIELDS = [
 HARDWARE_FIELDS = [
     "hardware", "hbm_gib", "hbm_tb_per_s", "bf16_dense_tflops", "fp8_dense_tflops", "usd_per_hour", "citation",
 ]
+PRICE_FIELDS = [
+    "system", "effective_from", "price_in_usd_per_mtok", "price_cached_in_usd_per_mtok", "price_out_usd_per_mtok",
+    "citation",
+]
 
 # Source files copied byte for byte (reference tables that are no ingest kind, and licence texts).
 VERBATIM_COPIES = [
@@ -192,6 +196,40 @@ def convert_systems(src):
             "citation": citation(r["source"], f"verified: {r['verified']}", r["price_note"],
                                  f"released {r['released']}" if r["released"] else ""),
         })
+    return rows
+
+
+# The price notes of published/systems.csv that state a later price or a cached-input price, e.g.
+# "dropped to 2.00/8.00 on 2025-06-10", "cut to 1.10/4.40 around 2025-02-01", "cached input 0.55",
+# "cache-hit input 0.14". Nothing else in a note is read as a price.
+PRICE_CHANGE = re.compile(r"(?:cut|dropped) to (\d+(?:\.\d+)?)/(\d+(?:\.\d+)?) (around|on) (\d{4}-\d{2}-\d{2})")
+CACHED_INPUT = re.compile(r"(?:cached input|cache-hit input) (\d+(?:\.\d+)?)")
+
+
+def convert_prices(src):
+    """Dated list prices: each priced system's launch price from its release date (with the cached-input price
+    where the note gives one), and a new row for each later price its note states."""
+    rows = []
+    for r in read_csv(src / "published/systems.csv") + EXTRA_SYSTEMS:
+        if not r["price_in_usd_per_mtok"] or not r["price_out_usd_per_mtok"]:
+            continue
+        parts = [f"verified: {r['verified']}", f"price note: {r['price_note']}"]
+        cached = CACHED_INPUT.search(r["price_note"])
+        rows.append({
+            "system": r["system"], "effective_from": r["released"],
+            "price_in_usd_per_mtok": r["price_in_usd_per_mtok"],
+            "price_cached_in_usd_per_mtok": cached.group(1) if cached else "",
+            "price_out_usd_per_mtok": r["price_out_usd_per_mtok"],
+            "citation": citation(r["source"], *parts, "effective_from: the release date"),
+        })
+        for change in PRICE_CHANGE.finditer(r["price_note"]):
+            price_in, price_out, exactness, date = change.groups()
+            rows.append({
+                "system": r["system"], "effective_from": date, "price_in_usd_per_mtok": price_in,
+                "price_cached_in_usd_per_mtok": "", "price_out_usd_per_mtok": price_out,
+                "citation": citation(r["source"], *parts, "effective_from: approximate, the note says 'around'"
+                                     if exactness == "around" else "effective_from: as the note states"),
+            })
     return rows
 
 
@@ -878,6 +916,8 @@ def validate(outputs_rows):
         keys = Counter(r.get("run_key") or r.get("perf_key") or r.get("system") or r.get("hardware") for r in rows)
         if kind == "problems":
             keys = Counter((r["run_key"], r["problem_id"]) for r in rows)
+        if kind == "prices":
+            keys = Counter((r["system"], r["effective_from"]) for r in rows)
         dup = [k for k, c in keys.items() if c > 1]
         if dup:
             raise ConversionError(f"{path}: duplicate keys {dup[:5]}")
@@ -942,6 +982,7 @@ def build(src, notes):
 
     emit("published/systems.csv", "systems", SYSTEM_FIELDS, convert_systems(src))
     emit("published/hardware.csv", "hardware", HARDWARE_FIELDS, convert_hardware(src))
+    emit("published/prices.csv", "prices", PRICE_FIELDS, convert_prices(src))
     emit("published/runs.csv", "runs", RUN_FIELDS, convert_published_results(src, notes))
     for snapshot in LCB_SNAPSHOTS:
         runs, problems = convert_livecodebench(src, snapshot, notes)
@@ -974,9 +1015,9 @@ def build(src, notes):
 
 
 def with_api_catalogue(paths):
-    """The hand-maintained API catalogue (apis/system_apis.csv) goes in after the other catalogues."""
-    at = paths.index("published/hardware.csv") + 1
-    return paths[:at] + ["apis/system_apis.csv"] + paths[at:]
+    """The hand-maintained catalogues (apis/system_apis.csv, models/models.csv) go in after the converted ones."""
+    at = paths.index("published/prices.csv") + 1
+    return paths[:at] + ["apis/system_apis.csv", "models/models.csv"] + paths[at:]
 
 
 def demo_manifest(paths):

@@ -44,7 +44,7 @@ const fs::path& TemplateDatabase() {
 }
 
 struct TableCounts {
-  long long runs, problems, perf, systems, hardware, classes, apis;
+  long long runs, problems, perf, systems, hardware, classes, apis, models, prices;
   bool operator==(const TableCounts&) const = default;
 };
 
@@ -53,11 +53,12 @@ TableCounts Count(Database& db) {
                       "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM problem_results),"
                       " (SELECT count(*) FROM perf_runs), (SELECT count(*) FROM systems),"
                       " (SELECT count(*) FROM hardware), (SELECT count(*) FROM task_classes),"
-                      " (SELECT count(*) FROM system_apis)");
+                      " (SELECT count(*) FROM system_apis), (SELECT count(*) FROM model_shapes),"
+                      " (SELECT count(*) FROM system_prices)");
   q.executeStep();
   return {q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64(),
           q.getColumn(3).getInt64(), q.getColumn(4).getInt64(), q.getColumn(5).getInt64(),
-          q.getColumn(6).getInt64()};
+          q.getColumn(6).getInt64(), q.getColumn(7).getInt64(), q.getColumn(8).getInt64()};
 }
 
 long long MainTable(const TableCounts& c, RecordKind kind) {
@@ -68,13 +69,16 @@ long long MainTable(const TableCounts& c, RecordKind kind) {
     case RecordKind::kSystems: return c.systems;
     case RecordKind::kHardware: return c.hardware;
     case RecordKind::kSystemApis: return c.apis;
+    case RecordKind::kModels: return c.models;
+    case RecordKind::kPrices: return c.prices;
   }
   return 0;
 }
 
 // Catalogue files may name rows already stored, so their added-row count is not checked against the summary.
 bool IsCatalogue(RecordKind kind) {
-  return kind == RecordKind::kSystems || kind == RecordKind::kHardware || kind == RecordKind::kSystemApis;
+  return kind == RecordKind::kSystems || kind == RecordKind::kHardware || kind == RecordKind::kSystemApis ||
+         kind == RecordKind::kModels;
 }
 
 // Everything stored must be writable as JSON (runs --json, fits and plans are JSON documents): text that is not
@@ -88,6 +92,8 @@ void CheckListable(Database& db) {
     }
     for (const auto& system : db.ListSystems()) nlohmann::json({system.name, system.vendor, system.citation}).dump();
     for (const auto& perf : db.ListPerfRuns()) nlohmann::json({perf.perf_key, perf.model, perf.citation}).dump();
+    for (const auto& shape : db.ListModelShapes()) nlohmann::json({shape.name, shape.hf_id, shape.citation}).dump();
+    for (const auto& price : db.ListPrices()) nlohmann::json({price.system, price.citation}).dump();
   });
 }
 

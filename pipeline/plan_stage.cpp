@@ -7,6 +7,7 @@
 #include "core/atomic_file.h"
 #include "core/errors.h"
 #include "core/timing.h"
+#include "pipeline/catalogues.h"
 #include "store/fits.h"
 
 namespace thinkplan::pipeline {
@@ -18,21 +19,22 @@ std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workl
   loaded->inputs.workload = std::move(workload);
   loaded->inputs.curves = &loaded->curves;
   loaded->inputs.runs = db.ListRuns();
-  loaded->inputs.catalogues = planner::Catalogues::Load(data_dir);
-  loaded->inputs.catalogues.apis = db.ListSystemApis();
+  loaded->inputs.catalogues = LoadCatalogues(db, data_dir);
   loaded->inputs.load_seconds = stopwatch.Seconds();
   return loaded;
 }
 
 long StorePlan(store::Database& db, const planner::Workload& workload, const planner::PlanResult& result,
-               std::optional<long> base_plan_id) {
+               std::optional<long> base_plan_id, const planner::Catalogues* catalogues) {
   store::StoredPlan plan;
   plan.workload_name = workload.name;
   plan.workload_json = planner::ToJson(workload).dump();
   plan.workload_hash = store::Sha256Hex(plan.workload_json);
   plan.fits_hash = result.fits_hash;
   plan.base_plan_id = base_plan_id;
-  plan.plan_json = result.ToJson().dump();
+  nlohmann::json body = result.ToJson();
+  if (catalogues != nullptr) body["prices_used"] = PricesUsed(workload, *catalogues);
+  plan.plan_json = body.dump();
   return store::SavePlan(db, std::move(plan));
 }
 
@@ -64,7 +66,7 @@ PlanStageResult PlanStage(store::Database& db, planner::Workload workload, const
   PlanStageResult result;
   result.plan = planner::MakePlan(loaded->inputs, options.plan);
   if (result.plan.feasible && options.store) {
-    result.plan_id = StorePlan(db, loaded->inputs.workload, result.plan, std::nullopt);
+    result.plan_id = StorePlan(db, loaded->inputs.workload, result.plan, std::nullopt, &loaded->inputs.catalogues);
   }
   return result;
 }
@@ -117,7 +119,7 @@ WhatIfStageResult WhatIfStage(store::Database& db, long base_plan_id, const std:
   }
   result.changed = planner::MakePlan(changed_inputs, changed_options);
   if (result.changed.feasible && options.store) {
-    result.plan_id = StorePlan(db, changed_inputs.workload, result.changed, stored.id);
+    result.plan_id = StorePlan(db, changed_inputs.workload, result.changed, stored.id, &changed_inputs.catalogues);
   }
   return result;
 }

@@ -29,9 +29,10 @@ struct LoadedInputs {
 std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workload workload,
                                              const std::filesystem::path& data_dir);
 
-// Stores the plan (workload JSON and its SHA-256, fits hash, plan JSON) and returns its id.
+// Stores the plan (workload JSON and its SHA-256, fits hash, plan JSON) and returns its id. With `catalogues`,
+// the plan body records the prices it used (`prices_used`, PricesUsed in pipeline/catalogues.h).
 long StorePlan(store::Database& db, const planner::Workload& workload, const planner::PlanResult& result,
-               std::optional<long> base_plan_id);
+               std::optional<long> base_plan_id, const planner::Catalogues* catalogues = nullptr);
 
 struct ExportPolicyOptions;
 // The serving policy of a stored plan (docs/design.md section 2, docs/policy.md), each option in the request format

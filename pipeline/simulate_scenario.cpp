@@ -66,14 +66,14 @@ sim::FleetSystem SelfHostedSystem(long plan_id, const planner::SystemSpec& spec,
                                   std::vector<std::string>& notes) {
   const ModelShape* shape = catalogues.models.Find(spec.model);
   const HardwareInfo* card = catalogues.FindHardware(spec.hardware);
-  if (!shape) throw InputError(PlanField(plan_id, "system " + spec.name) + ": model '" + spec.model + "' is not in models.csv");
-  if (!card) throw InputError(PlanField(plan_id, "system " + spec.name) + ": hardware '" + spec.hardware + "' is not in hardware.csv");
+  if (!shape) throw InputError(PlanField(plan_id, "system " + spec.name) + ": model '" + spec.model + "' is not in the stored model shapes (ingest it: thinkplan ingest models.csv)");
+  if (!card) throw InputError(PlanField(plan_id, "system " + spec.name) + ": hardware '" + spec.hardware + "' is not in the stored hardware (ingest it: thinkplan ingest hardware.csv)");
   const Efficiency efficiency = ChooseEfficiency(catalogues.efficiencies, card->name, spec.framework, spec.devices).efficiency;
   sim::FleetSystem s;
   s.name = spec.name;
   s.api = false;
   s.hardware = card->name;
-  s.model.emplace(*shape, RatesFromDatasheet(*card, spec.devices, efficiency, shape->dtype_bytes));
+  s.model.emplace(*shape, RatesFromDatasheet(*card, spec.devices, efficiency, shape->weight_precision));
   s.devices_per_replica = spec.devices;
   s.usd_per_device_hour = spec.usd_per_device_hour.value_or(card->usd_per_hour.value_or(0.0));
   for (const json& line : capacity) {
@@ -131,13 +131,12 @@ sim::TokenDraw TokensFromMeanAndP95(double mean, double p95, double cap, double 
 }
 
 BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::string, long>& devices,
-                            const std::filesystem::path& data_dir) {
+                            const planner::Catalogues& catalogues) {
   const json body = json::parse(plan.plan_json);
   if (!body.value("feasible", false)) {
     throw InputError(PlanField(plan.id, "feasible") + " is false: " + body.value("reason", "") + "; there is nothing to simulate");
   }
   const planner::Workload workload = planner::ParseWorkload(json::parse(plan.workload_json), fmt::format("plan {} workload", plan.id));
-  const planner::Catalogues catalogues = planner::Catalogues::Load(data_dir);
   BuiltScenario out;
   sim::FleetScenario& s = out.scenario;
   s.days_per_month = workload.days_per_month;

@@ -283,7 +283,7 @@ std::optional<ReplicaModel> ReplicaModelOf(const SystemSpec& system, const Catal
     return std::nullopt;
   }
   const Efficiency efficiency = ChooseEfficiency(catalogues.efficiencies, card->name, system.framework, system.devices).efficiency;
-  return ReplicaModel{CostModel(*shape, RatesFromDatasheet(*card, system.devices, efficiency, shape->dtype_bytes)), *price};
+  return ReplicaModel{CostModel(*shape, RatesFromDatasheet(*card, system.devices, efficiency, shape->weight_precision)), *price};
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ else
   shift || true
 fi
 all=(fuzz_csv_reader fuzz_ingest_runs fuzz_ingest_problems fuzz_ingest_perf fuzz_ingest_systems
-     fuzz_ingest_hardware fuzz_ingest_jsonl fuzz_fit fuzz_workload fuzz_whatif fuzz_policy)
+     fuzz_ingest_hardware fuzz_ingest_models fuzz_ingest_prices fuzz_ingest_jsonl fuzz_fit fuzz_workload fuzz_whatif fuzz_policy)
 targets=("${@:-${all[@]}}")
 
 # The source folders (and fuzz/ files) whose code each target runs, for --changed.
@@ -86,6 +86,8 @@ seed fuzz_ingest_problems data/public/routellm/problems.csv data/public/matharen
 seed fuzz_ingest_perf data/public/argonne/perf.csv
 seed fuzz_ingest_systems data/published/systems.csv
 seed fuzz_ingest_hardware data/published/hardware.csv
+seed fuzz_ingest_models data/models/models.csv
+seed fuzz_ingest_prices data/published/prices.csv
 mkdir -p "$dir/corpus/fuzz_ingest_jsonl" "$dir/corpus/fuzz_fit" "$dir/corpus/fuzz_workload"
 for f in data/published/runs.csv data/published/systems.csv data/published/hardware.csv \
          data/public/argonne/perf.csv data/public/routellm/problems.csv; do

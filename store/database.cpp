@@ -150,7 +150,50 @@ HardwareInfo ReadHardware(SQLite::Statement& statement) {
   hardware.fp8_dense_tflops = c.OptionalReal();
   hardware.usd_per_hour = c.OptionalReal();
   hardware.citation = c.Text();
+  hardware.int8_dense_tops = c.OptionalReal();
+  hardware.int4_dense_tops = c.OptionalReal();
   return hardware;
+}
+
+// Ingest validated every field, so a stored precision always parses; the shape is checked once more because
+// a model shape the cost model cannot use is better refused here than deep inside a plan.
+ModelShape ReadModelShape(SQLite::Statement& statement) {
+  Cursor c(statement);
+  ModelShape s;
+  s.name = c.Text();
+  s.hf_id = c.Text();
+  const double total_b = c.Real();
+  s.params_total = total_b * 1e9;
+  s.params_active = c.OptionalReal().value_or(total_b) * 1e9;
+  s.layers = c.Integer();
+  s.hidden = c.Integer();
+  s.heads = c.Integer();
+  s.kv_heads = c.Integer();
+  s.head_dim = c.OptionalInteger().value_or(s.hidden / s.heads);
+  s.intermediate = c.OptionalInteger().value_or(0);
+  s.vocab = c.OptionalInteger().value_or(0);
+  s.n_experts = c.OptionalInteger().value_or(0);
+  s.experts_per_token = c.OptionalInteger().value_or(0);
+  const std::string weights = c.Text(), kv = c.Text();
+  s.SetPrecision(ParsePrecision(weights).value_or(Precision::kBf16), ParsePrecision(kv).value_or(Precision::kBf16));
+  s.kv_bytes_per_token_override = c.OptionalReal();
+  s.citation = c.Text();
+  s.note = c.Text();
+  std::string error;
+  if (!s.IsValid(&error)) throw InputError("stored model shape '" + s.name + "': " + error);
+  return s;
+}
+
+SystemPrice ReadPrice(SQLite::Statement& statement) {
+  Cursor c(statement);
+  SystemPrice price;
+  price.system = c.Text();
+  price.effective_from = c.Text();
+  price.price_in_usd_per_mtok = c.Real();
+  price.price_cached_in_usd_per_mtok = c.OptionalReal();
+  price.price_out_usd_per_mtok = c.Real();
+  price.citation = c.Text();
+  return price;
 }
 
 SystemApi ReadSystemApi(SQLite::Statement& statement) {
@@ -189,13 +232,15 @@ std::string_view ToString(RecordKind kind) {
     case RecordKind::kSystems: return "systems";
     case RecordKind::kHardware: return "hardware";
     case RecordKind::kSystemApis: return "system_apis";
+    case RecordKind::kModels: return "models";
+    case RecordKind::kPrices: return "prices";
   }
   return "runs";
 }
 
 std::optional<RecordKind> ParseRecordKind(std::string_view text) {
   for (RecordKind kind : {RecordKind::kRuns, RecordKind::kProblems, RecordKind::kPerf, RecordKind::kSystems,
-                          RecordKind::kHardware, RecordKind::kSystemApis}) {
+                          RecordKind::kHardware, RecordKind::kSystemApis, RecordKind::kModels, RecordKind::kPrices}) {
     if (text == ToString(kind)) return kind;
   }
   return std::nullopt;
@@ -277,14 +322,41 @@ std::vector<SystemApi> Database::ListSystemApis() const {
   return ReadAll(query, &ReadSystemApi);
 }
 
+std::vector<ModelShape> Database::ListModelShapes() const {
+  SQLite::Statement query(*db_, SelectAll(RecordKind::kModels) + " ORDER BY name");
+  return ReadAll(query, &ReadModelShape);
+}
+
+std::vector<SystemPrice> Database::ListPrices() const {
+  SQLite::Statement query(*db_, SelectAll(RecordKind::kPrices) + " ORDER BY system, effective_from");
+  return ReadAll(query, &ReadPrice);
+}
+
+std::vector<TaskClassInfo> Database::ListTaskClasses() const {
+  SQLite::Statement query(*db_,
+                          "SELECT t.name, t.description, (SELECT count(*) FROM runs r WHERE r.task_class = t.name)"
+                          " FROM task_classes t ORDER BY t.name");
+  std::vector<TaskClassInfo> out;
+  while (query.executeStep()) {
+    Cursor c(query);
+    TaskClassInfo info;
+    info.name = c.Text();
+    info.description = c.Text();
+    info.runs = static_cast<std::size_t>(c.Integer());
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
 StoreCounts Database::Counts() const {
   SQLite::Statement query(*db_,
                           "SELECT (SELECT count(*) FROM systems), (SELECT count(*) FROM hardware),"
                           " (SELECT count(*) FROM task_classes), (SELECT count(*) FROM runs),"
-                          " (SELECT count(*) FROM problem_results), (SELECT count(*) FROM perf_runs)");
+                          " (SELECT count(*) FROM problem_results), (SELECT count(*) FROM perf_runs),"
+                          " (SELECT count(*) FROM model_shapes), (SELECT count(*) FROM system_prices)");
   query.executeStep();
   auto at = [&](int i) { return static_cast<std::size_t>(query.getColumn(i).getInt64()); };
-  return StoreCounts{at(0), at(1), at(2), at(3), at(4), at(5)};
+  return StoreCounts{at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)};
 }
 
 }  // namespace thinkplan::store

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/model_shape.h"
 #include "core/perf_run.h"
 #include "core/run.h"
 #include "core/system_api.h"
@@ -22,9 +23,9 @@ namespace thinkplan::store {
 
 // What kind of records a file holds. Detected from its header (CSV) or first object's keys (JSONL)
 // unless given explicitly.
-enum class RecordKind { kRuns, kProblems, kPerf, kSystems, kHardware, kSystemApis };
+enum class RecordKind { kRuns, kProblems, kPerf, kSystems, kHardware, kSystemApis, kModels, kPrices };
 std::string_view ToString(RecordKind kind);
-// runs|problems|perf|systems|hardware|system_apis
+// runs|problems|perf|systems|hardware|system_apis|models|prices
 std::optional<RecordKind> ParseRecordKind(std::string_view text);
 
 struct IngestOptions {
@@ -79,6 +80,15 @@ struct StoreCounts {
   std::size_t runs = 0;
   std::size_t problem_results = 0;
   std::size_t perf_runs = 0;
+  std::size_t model_shapes = 0;
+  std::size_t prices = 0;
+};
+
+// A task class and how many stored runs name it.
+struct TaskClassInfo {
+  std::string name;
+  std::string description;
+  std::size_t runs = 0;
 };
 
 class Database {
@@ -109,6 +119,11 @@ class Database {
   std::vector<HardwareInfo> ListHardware() const;
   // The API catalogue (core/system_api.h), by system name.
   std::vector<SystemApi> ListSystemApis() const;
+  // Model shapes (table model_shapes) with their stored precisions, by name.
+  std::vector<ModelShape> ListModelShapes() const;
+  // Every dated price row (table system_prices), by system and date; the last row of a system is in force.
+  std::vector<SystemPrice> ListPrices() const;
+  std::vector<TaskClassInfo> ListTaskClasses() const;
   StoreCounts Counts() const;
 
   // For other store/ modules (fits, plans, ...) that add their own tables through migrations.

@@ -303,6 +303,8 @@ std::string_view Noun(RecordKind kind) {
     case RecordKind::kSystems: return "systems";
     case RecordKind::kHardware: return "hardware rows";
     case RecordKind::kSystemApis: return "system API rows";
+    case RecordKind::kModels: return "model shapes";
+    case RecordKind::kPrices: return "price rows";
   }
   return "records";
 }

@@ -7,6 +7,7 @@
 
 #include "core/errors.h"
 #include "core/text.h"
+#include "core/precision.h"
 #include "core/run.h"
 
 namespace thinkplan::store {
@@ -174,7 +175,48 @@ RecordSpec MakeHardware() {
       Real("fp8_dense_tflops", false, 0),
       Real("usd_per_hour", false, 0),
       Text("citation"),
+      Real("int8_dense_tops", false, 0),
+      Real("int4_dense_tops", false, 0),
   };
+  return spec;
+}
+
+RecordSpec MakeModels() {
+  RecordSpec spec{RecordKind::kModels, "model_shapes", {}, {0}, {}, std::nullopt};
+  spec.fields = {
+      Renamed(Text("model", true), "name"),
+      Text("hf_id"),
+      Real("params_total_b", true, 0, true),
+      Real("params_active_b", false, 0, true),
+      Int("layers", true, 1),
+      Int("hidden", true, 1),
+      Int("heads", true, 1),
+      Int("kv_heads", true, 1),
+      Int("head_dim", false, 1),
+      Int("intermediate", false, 0),
+      Int("vocab", false, 0),
+      Int("n_experts", false, 0),
+      Int("experts_per_token", false, 0),
+      Choice("weight_precision", true, kWeightPrecisions, "bf16"),
+      Choice("kv_precision", true, kKvPrecisions, "bf16"),
+      Real("kv_bytes_per_token", false, 0, true),
+      Text("citation"),
+      Text("note"),
+  };
+  return spec;
+}
+
+RecordSpec MakePrices() {
+  RecordSpec spec{RecordKind::kPrices, "system_prices", {}, {0, 1}, {}, std::nullopt};
+  spec.fields = {
+      Text("system", true),
+      Field("effective_from", T::kDate, true),
+      Real("price_in_usd_per_mtok", true, 0),
+      Real("price_cached_in_usd_per_mtok", false, 0),
+      Real("price_out_usd_per_mtok", true, 0),
+      Text("citation"),
+  };
+  spec.parents = {{spec.FieldIndex("system"), "systems"}};
   return spec;
 }
 
@@ -261,7 +303,11 @@ const RecordSpec& SpecFor(RecordKind kind) {
   static const RecordSpec kSystems = MakeSystems();
   static const RecordSpec kHardware = MakeHardware();
   static const RecordSpec kSystemApis = MakeSystemApis();
+  static const RecordSpec kModels = MakeModels();
+  static const RecordSpec kPrices = MakePrices();
   switch (kind) {
+    case RecordKind::kModels: return kModels;
+    case RecordKind::kPrices: return kPrices;
     case RecordKind::kRuns: return kRuns;
     case RecordKind::kProblems: return kProblems;
     case RecordKind::kPerf: return kPerf;
@@ -278,8 +324,10 @@ std::optional<RecordKind> DetectKind(std::span<const std::string_view> names) {
   if (has("run_key") && has("problem_id")) return RecordKind::kProblems;
   if (has("perf_key")) return RecordKind::kPerf;
   if (has("system") && has("api_model_id")) return RecordKind::kSystemApis;
+  if (has("system") && has("effective_from")) return RecordKind::kPrices;
   if (has("system") && has("vendor")) return RecordKind::kSystems;
   if (has("hardware") && has("hbm_gib")) return RecordKind::kHardware;
+  if (has("model") && has("layers")) return RecordKind::kModels;
   return std::nullopt;
 }
 
@@ -423,6 +471,22 @@ void RecordParser::CheckRecord(std::span<const std::string_view> cells, long lin
       ordered("params_active_b", "params_total_b");
       break;
     case RecordKind::kHardware:
+      break;
+    case RecordKind::kModels: {
+      ordered("params_active_b", "params_total_b");
+      ordered("kv_heads", "heads");
+      ordered("experts_per_token", "n_experts");
+      if (get("heads").integer % get("kv_heads").integer != 0) fail("kv_heads", "must divide heads (grouped-query attention)");
+      const bool experts = !get("n_experts").is_null() && get("n_experts").integer > 0;
+      const bool per_token = !get("experts_per_token").is_null() && get("experts_per_token").integer > 0;
+      if (experts != per_token) fail("experts_per_token", "n_experts and experts_per_token go together");
+      if (experts && (get("params_active_b").is_null() || !(number("params_active_b") < number("params_total_b")))) {
+        fail("params_active_b", "a mixture-of-experts model has fewer active than total parameters");
+      }
+      break;
+    }
+    case RecordKind::kPrices:
+      ordered("price_cached_in_usd_per_mtok", "price_in_usd_per_mtok");
       break;
     case RecordKind::kSystemApis: {
       ordered("budget_min_tokens", "budget_max_tokens");

@@ -55,7 +55,8 @@ struct RecordSpec {
 
   int FieldIndex(std::string_view name) const;  // -1 when the kind has no such field
   bool IsCatalogue() const {
-    return kind == RecordKind::kSystems || kind == RecordKind::kHardware || kind == RecordKind::kSystemApis;
+    return kind == RecordKind::kSystems || kind == RecordKind::kHardware || kind == RecordKind::kSystemApis ||
+           kind == RecordKind::kModels;
   }
 };
 
@@ -63,7 +64,7 @@ const RecordSpec& SpecFor(RecordKind kind);
 
 // Recognises a kind from the field names of a header or first JSON object (docs/formats.md):
 // run_key+n_correct -> runs, run_key+problem_id -> problems, perf_key -> perf, system+api_model_id -> system_apis,
-// system+vendor -> systems, hardware+hbm_gib -> hardware.
+// system+effective_from -> prices, system+vendor -> systems, hardware+hbm_gib -> hardware, model+layers -> models.
 std::optional<RecordKind> DetectKind(std::span<const std::string_view> names);
 
 // One typed value, ready to bind. Text points into the caller's cells or the spec (valid for one record).

@@ -181,11 +181,53 @@ CREATE TABLE system_apis (
 );
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations = {{
+// Version 5: the rest of the catalogues the cost side reads (issue 14): model shapes with their precisions,
+// integer peaks of the cards, and dated list prices. A price change is a new system_prices row; the price in force
+// is the row with the latest effective_from (view current_prices), and the systems row keeps the prices its file
+// stated for databases and files without dated rows.
+constexpr std::string_view kVersion5 = R"sql(
+CREATE TABLE model_shapes (
+  name               TEXT PRIMARY KEY NOT NULL,
+  hf_id              TEXT,
+  params_total_b     REAL NOT NULL,
+  params_active_b    REAL,
+  layers             INTEGER NOT NULL,
+  hidden             INTEGER NOT NULL,
+  heads              INTEGER NOT NULL,
+  kv_heads           INTEGER NOT NULL,
+  head_dim           INTEGER,
+  intermediate       INTEGER,
+  vocab              INTEGER,
+  n_experts          INTEGER,
+  experts_per_token  INTEGER,
+  weight_precision   TEXT NOT NULL,
+  kv_precision       TEXT NOT NULL,
+  kv_bytes_per_token REAL,
+  citation           TEXT,
+  note               TEXT
+);
+ALTER TABLE hardware ADD COLUMN int8_dense_tops REAL;
+ALTER TABLE hardware ADD COLUMN int4_dense_tops REAL;
+CREATE TABLE system_prices (
+  system                       TEXT NOT NULL REFERENCES systems(name),
+  effective_from               TEXT NOT NULL,
+  price_in_usd_per_mtok        REAL NOT NULL,
+  price_cached_in_usd_per_mtok REAL,
+  price_out_usd_per_mtok       REAL NOT NULL,
+  citation                     TEXT,
+  PRIMARY KEY (system, effective_from)
+);
+CREATE VIEW current_prices AS
+  SELECT p.* FROM system_prices p
+  WHERE p.effective_from = (SELECT max(q.effective_from) FROM system_prices q WHERE q.system = p.system);
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations = {{
     {1, "catalogues, runs and per-problem results", kVersion1},
     {2, "perf runs", kVersion2},
     {3, "fits, workloads, plans and simulations", kVersion3},
     {4, "system API catalogue", kVersion4},
+    {5, "model shapes, integer peaks, dated prices", kVersion5},
 }};
 
 }  // namespace

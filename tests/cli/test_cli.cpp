@@ -220,13 +220,15 @@ BOOST_AUTO_TEST_CASE(plans_lists_stored_plans_newest_first_with_their_base) {
 }
 
 BOOST_AUTO_TEST_CASE(cost_prices_an_api_query_and_a_self_hosted_one) {
+  ScratchDir dir;
+  const std::string db = CatalogueDb(dir / "t.db") + " ";
   // o3-mini list prices 1.10 / 4.40 USD per million: 1000 prompt + 8000 thinking tokens = 0.0011 + 0.0352 USD.
-  const CommandResult api = RunThinkplan("cost --system o3-mini --thinking-tokens 8000 --prompt-tokens 1000 --json");
+  const CommandResult api = RunThinkplan(db + "cost --system o3-mini --thinking-tokens 8000 --prompt-tokens 1000 --json");
   BOOST_REQUIRE_MESSAGE(api.exit_code == 0, api.err);
   BOOST_TEST(nlohmann::json::parse(api.out)["total_usd"].get<double>() == 0.0363, boost::test_tools::tolerance(1e-12));
   // Llama-3.1-8B in bf16: 2 (K and V) x 32 layers x 8 KV heads x 128 dims x 2 bytes per cached token.
   const CommandResult hosted = RunThinkplan(
-      "cost --system Llama-3.1-8B --hardware H100-SXM-80GB --price-per-hour 4.25 --thinking-tokens 4000 --batch 8 "
+      db + "cost --system Llama-3.1-8B --hardware H100-SXM-80GB --price-per-hour 4.25 --thinking-tokens 4000 --batch 8 "
       "--devices 1 --json");
   BOOST_REQUIRE_MESSAGE(hosted.exit_code == 0, hosted.err);
   const auto out = nlohmann::json::parse(hosted.out);
@@ -234,7 +236,7 @@ BOOST_AUTO_TEST_CASE(cost_prices_an_api_query_and_a_self_hosted_one) {
   BOOST_TEST(out["batch"].get<int>() == 8);
   // The last token of a long thought costs more than the first: the KV cache it reads has grown.
   BOOST_TEST(out["usd_per_mtok_last"].get<double>() > out["usd_per_mtok_first"].get<double>());
-  const CommandResult typo = RunThinkplan("cost --system o3mini --thinking-tokens 10");
+  const CommandResult typo = RunThinkplan(db + "cost --system o3mini --thinking-tokens 10");
   BOOST_TEST(typo.exit_code != 0);
   BOOST_TEST(typo.err.find("did you mean 'o3-mini'") != std::string::npos, typo.err);
 }

@@ -63,7 +63,9 @@ BOOST_AUTO_TEST_CASE(plan_and_whatif_read_a_budget_of_30k_as_30000_dollars) {
 
 BOOST_AUTO_TEST_CASE(cost_reads_token_counts_with_suffixes) {
   // o3-mini list prices 1.10 / 4.40 USD per million: 1k prompt + 8k thinking tokens = 0.0011 + 0.0352 USD.
-  const CommandResult r = RunThinkplan("cost --system o3-mini --thinking-tokens 8k --prompt-tokens 1k --json");
+  ScratchDir dir;
+  const CommandResult r =
+      RunThinkplan(CatalogueDb(dir / "t.db") + " cost --system o3-mini --thinking-tokens 8k --prompt-tokens 1k --json");
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const auto cost = nlohmann::json::parse(r.out);
   BOOST_TEST(cost["thinking_tokens"].get<double>() == 8000.0);
@@ -93,8 +95,9 @@ BOOST_AUTO_TEST_CASE(every_numeric_option_refuses_what_cxxopts_read_from_a_prefi
   const std::string db = Db(dir);
   const std::string plan = db + " plan " + Workload();
   const std::string simulate = db + " simulate --plan 1";
-  const std::string api = "cost --system o3-mini";
-  const std::string model = "cost --system Llama-3.1-8B --hardware H100-SXM-80GB --thinking-tokens 10";
+  const std::string catalogues = CatalogueDb(dir / "catalogues.db");
+  const std::string api = catalogues + " cost --system o3-mini";
+  const std::string model = catalogues + " cost --system Llama-3.1-8B --hardware H100-SXM-80GB --thinking-tokens 10";
   const std::string hosted = model + " --price-per-hour 4.25";
   struct Refused {
     std::string args, option, text;  // the command line; the option and the text its message must name

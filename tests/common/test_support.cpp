@@ -73,3 +73,19 @@ CommandResult RunThinkplan(const std::string& args) {
 }
 
 }  // namespace thinkplan::testing
+
+namespace thinkplan::testing {
+
+std::string CatalogueDb(const std::filesystem::path& db) {
+  const std::string flag = "--db " + ShellQuote(db.string());
+  std::string files;
+  for (const char* file : {"published/systems.csv", "published/hardware.csv", "published/prices.csv",
+                           "apis/system_apis.csv", "models/models.csv"}) {
+    files += " " + ShellQuote((DataDir() / file).string());
+  }
+  const CommandResult r = RunThinkplan(flag + " --quiet ingest" + files);
+  if (r.exit_code != 0) throw std::runtime_error("ingesting the shipped catalogues failed: " + r.err);
+  return flag;
+}
+
+}  // namespace thinkplan::testing

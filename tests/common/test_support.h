@@ -36,6 +36,11 @@ struct CommandResult {
 // Runs `thinkplan <args>` (args already shell-quoted where needed) and captures both streams.
 CommandResult RunThinkplan(const std::string& args);
 
+// A fresh database at `db` holding the shipped catalogues only (systems, hardware, dated prices, API rows, model
+// shapes: the first lines of data/demo_manifest.txt); returns "--db <db>" for RunThinkplan. Commands that price
+// or size a query (cost, plan, simulate) read these from the database.
+std::string CatalogueDb(const std::filesystem::path& db);
+
 // Shell-quotes one argument with single quotes.
 std::string ShellQuote(const std::string& arg);
 

@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(fresh_database_settings) {
   BOOST_TEST(PragmaText(db.connection(), "synchronous") == "1");  // NORMAL
   BOOST_TEST(PragmaText(db.connection(), "busy_timeout") == "10000");
   for (const char* table : {"schema_version", "systems", "hardware", "task_classes", "runs", "problem_results",
-                            "perf_runs"}) {
+                            "perf_runs", "system_apis", "model_shapes", "system_prices"}) {
     BOOST_TEST(db.connection().tableExists(table), table);
   }
   const StoreCounts counts = db.Counts();

@@ -1,0 +1,256 @@
+// `thinkplan systems`, `hardware`, `models`, `classes`: what the database holds of each catalogue, the rows that
+// `cost`, `plan` and `simulate` read (issue 14: the database is the one source of truth).
+#include <map>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "core/errors.h"
+#include "core/number_format.h"
+#include "core/text_table.h"
+#include "pipeline/catalogues.h"
+#include "pipeline/plan_stage.h"
+
+namespace thinkplan::cli {
+namespace {
+
+using Json = nlohmann::json;
+
+Json Optional(const std::optional<double>& value) { return value ? Json(*value) : Json(nullptr); }
+std::string Cell(const std::optional<double>& value, int digits) {
+  return value ? FormatFixed(*value, digits) : std::string("-");
+}
+
+// Parses the command line and opens the database; nullopt after --help.
+struct Opened {
+  Parsed parsed;
+  store::Database db;
+};
+std::optional<Opened> Open(cxxopts::Options& options, Invocation& invocation) {
+  Parsed parsed = ParseCommandLine(options, invocation);
+  if (parsed.help_shown) return std::nullopt;
+  store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
+  return Opened{std::move(parsed), std::move(db)};
+}
+
+void PrintOrSayEmpty(const TextTable& table, const char* what, const char* how, Invocation& invocation) {
+  if (table.empty()) {
+    invocation.out << fmt::format("no {} stored (ingest them: {})\n", what, how);
+    return;
+  }
+  table.Print(invocation.out);
+}
+
+// ---- systems ----------------------------------------------------------------------------------------------
+
+constexpr const char* kSystemsHelp =
+    "List the stored systems with the list prices in force today (USD per million tokens): prompt tokens\n"
+    "(in), prompt tokens read from the provider's cache (cached), generated tokens, thinking included (out),\n"
+    "and the date that price took effect. A price change is a new dated row (ingest kind `prices`); the row in\n"
+    "force is the latest one dated on or before the day asked for. 'undated' is the systems row's own price.\n"
+    "`cost` and `plan` use exactly these prices, and a stored plan records which rows it used.\n\n"
+    "Examples:\n"
+    "  thinkplan systems\n"
+    "  thinkplan systems --history           # every dated price row under its system\n"
+    "  thinkplan systems --as-of 2025-05-01  # the prices in force that day\n"
+    "  thinkplan systems --json | jq '.[] | select(.name == \"o3\")'\n";
+
+Json SystemJson(const SystemInfo& s, const std::vector<SystemPrice>& history) {
+  Json prices = Json::array();
+  for (const SystemPrice& p : history) {
+    prices.push_back({{"effective_from", p.effective_from},
+                      {"price_in_usd_per_mtok", p.price_in_usd_per_mtok},
+                      {"price_cached_in_usd_per_mtok", Optional(p.price_cached_in_usd_per_mtok)},
+                      {"price_out_usd_per_mtok", p.price_out_usd_per_mtok},
+                      {"citation", p.citation}});
+  }
+  return {{"name", s.name},
+          {"vendor", s.vendor},
+          {"kind", s.kind},
+          {"open_weights", s.open_weights},
+          {"compute_knob", s.compute_knob},
+          {"price_in_usd_per_mtok", Optional(s.price_in_usd_per_mtok)},
+          {"price_cached_in_usd_per_mtok", Optional(s.price_cached_in_usd_per_mtok)},
+          {"price_out_usd_per_mtok", Optional(s.price_out_usd_per_mtok)},
+          {"price_effective_from", s.price_effective_from.empty() ? Json(nullptr) : Json(s.price_effective_from)},
+          {"price_history", prices},
+          {"citation", s.citation}};
+}
+
+}  // namespace
+
+int RunSystems(Invocation& invocation) {
+  cxxopts::Options options("thinkplan systems", kSystemsHelp);
+  AddGlobalOptions(options);
+  options.add_options()("history", "also list every dated price row under its system")(
+      "as-of", "the day whose prices are in force, YYYY-MM-DD (default: today, UTC)", cxxopts::value<std::string>());
+  auto opened = Open(options, invocation);
+  if (!opened) return 0;
+  const auto& args = opened->parsed.result;
+  pipeline::CatalogueOptions catalogue_options;
+  if (args.count("as-of")) catalogue_options.prices_as_of = args["as-of"].as<std::string>();
+  std::string error;
+  if (!catalogue_options.IsValid(&error)) throw UsageError("--as-of: " + error);
+  std::vector<SystemInfo> systems = opened->db.ListSystems();
+  const std::vector<SystemPrice> prices = opened->db.ListPrices();
+  pipeline::ApplyPricesInForce(
+      prices, catalogue_options.prices_as_of.empty() ? pipeline::TodayUtc() : catalogue_options.prices_as_of, &systems);
+  std::map<std::string, std::vector<SystemPrice>> history;
+  for (const SystemPrice& p : prices) history[p.system].push_back(p);
+
+  if (opened->parsed.global.json) {
+    Json all = Json::array();
+    for (const SystemInfo& s : systems) all.push_back(SystemJson(s, history[s.name]));
+    invocation.out << all.dump(2) << "\n";
+    return 0;
+  }
+  TextTable table({{"system"}, {"vendor"}, {"kind"}, {"in", TextTable::Align::kRight},
+                   {"cached", TextTable::Align::kRight}, {"out", TextTable::Align::kRight}, {"since"}, {"knob"}});
+  for (const SystemInfo& s : systems) {
+    table.AddRow({s.name, s.vendor, s.kind, Cell(s.price_in_usd_per_mtok, 3), Cell(s.price_cached_in_usd_per_mtok, 3),
+                  Cell(s.price_out_usd_per_mtok, 3),
+                  s.price_effective_from.empty() ? (s.price_in_usd_per_mtok ? "undated" : "-") : s.price_effective_from,
+                  s.compute_knob.empty() ? "-" : s.compute_knob});
+    if (!args.count("history")) continue;
+    for (const SystemPrice& p : history[s.name]) {
+      table.AddRow({"", "", "  price row", FormatFixed(p.price_in_usd_per_mtok, 3),
+                    Cell(p.price_cached_in_usd_per_mtok, 3), FormatFixed(p.price_out_usd_per_mtok, 3),
+                    p.effective_from, ""});
+    }
+  }
+  PrintOrSayEmpty(table, "systems", "thinkplan ingest systems.csv prices.csv", invocation);
+  return 0;
+}
+
+// ---- hardware ---------------------------------------------------------------------------------------------
+
+namespace {
+constexpr const char* kHardwareHelp =
+    "List the stored accelerators: memory (GiB), memory bandwidth (TB/s), dense matrix peaks per precision\n"
+    "(TFLOP/s for bf16 and fp8, TOPS for int8 and int4; '-' where the datasheet row has none: the cost model\n"
+    "then falls back int4 -> int8 -> fp8 -> bf16) and the hourly price where one is public.\n\n"
+    "Examples:\n"
+    "  thinkplan hardware\n"
+    "  thinkplan hardware --json\n";
+}  // namespace
+
+int RunHardware(Invocation& invocation) {
+  cxxopts::Options options("thinkplan hardware", kHardwareHelp);
+  AddGlobalOptions(options);
+  auto opened = Open(options, invocation);
+  if (!opened) return 0;
+  const std::vector<HardwareInfo> cards = opened->db.ListHardware();
+  if (opened->parsed.global.json) {
+    Json all = Json::array();
+    for (const HardwareInfo& h : cards) {
+      all.push_back({{"name", h.name},
+                     {"hbm_gib", Optional(h.hbm_gib)},
+                     {"hbm_tb_per_s", Optional(h.hbm_tb_per_s)},
+                     {"bf16_dense_tflops", Optional(h.bf16_dense_tflops)},
+                     {"fp8_dense_tflops", Optional(h.fp8_dense_tflops)},
+                     {"int8_dense_tops", Optional(h.int8_dense_tops)},
+                     {"int4_dense_tops", Optional(h.int4_dense_tops)},
+                     {"usd_per_hour", Optional(h.usd_per_hour)},
+                     {"citation", h.citation}});
+    }
+    invocation.out << all.dump(2) << "\n";
+    return 0;
+  }
+  using A = TextTable::Align;
+  TextTable table({{"hardware"}, {"GiB", A::kRight}, {"TB/s", A::kRight}, {"bf16", A::kRight}, {"fp8", A::kRight},
+                   {"int8", A::kRight}, {"int4", A::kRight}, {"$/hour", A::kRight}});
+  for (const HardwareInfo& h : cards) {
+    table.AddRow({h.name, Cell(h.hbm_gib, 0), Cell(h.hbm_tb_per_s, 3), Cell(h.bf16_dense_tflops, 0),
+                  Cell(h.fp8_dense_tflops, 0), Cell(h.int8_dense_tops, 0), Cell(h.int4_dense_tops, 0),
+                  Cell(h.usd_per_hour, 2)});
+  }
+  PrintOrSayEmpty(table, "hardware", "thinkplan ingest hardware.csv", invocation);
+  return 0;
+}
+
+// ---- models -----------------------------------------------------------------------------------------------
+
+namespace {
+constexpr const char* kModelsHelp =
+    "List the stored model shapes: parameters (billions; active = used per token), layers, query and KV heads,\n"
+    "head dimension, the precision of the weights and of the KV cache as stored, and what they imply: the\n"
+    "KV cache bytes one token keeps (2 x layers x KV heads x head dim x KV bytes, or the stored override such\n"
+    "as DeepSeek's MLA latent) and the weights' memory in GB. `cost --precision` serves a shape at another\n"
+    "precision.\n\n"
+    "Examples:\n"
+    "  thinkplan models\n"
+    "  thinkplan models --json | jq '.[] | select(.name == \"Llama-3.1-70B\")'\n";
+}  // namespace
+
+int RunModels(Invocation& invocation) {
+  cxxopts::Options options("thinkplan models", kModelsHelp);
+  AddGlobalOptions(options);
+  auto opened = Open(options, invocation);
+  if (!opened) return 0;
+  const std::vector<ModelShape> shapes = opened->db.ListModelShapes();
+  if (opened->parsed.global.json) {
+    Json all = Json::array();
+    for (const ModelShape& s : shapes) {
+      all.push_back({{"name", s.name}, {"hf_id", s.hf_id}, {"params_total_b", s.params_total / 1e9},
+                     {"params_active_b", s.params_active / 1e9}, {"layers", s.layers}, {"hidden", s.hidden},
+                     {"heads", s.heads}, {"kv_heads", s.kv_heads}, {"head_dim", s.head_dim},
+                     {"n_experts", s.n_experts}, {"experts_per_token", s.experts_per_token},
+                     {"weight_precision", ToString(s.weight_precision)}, {"kv_precision", ToString(s.kv_precision)},
+                     {"kv_bytes_per_token", s.KvBytesPerToken()}, {"weight_bytes", s.WeightBytes()},
+                     {"citation", s.citation}});
+    }
+    invocation.out << all.dump(2) << "\n";
+    return 0;
+  }
+  using A = TextTable::Align;
+  TextTable table({{"model"}, {"params B", A::kRight}, {"active B", A::kRight}, {"layers", A::kRight},
+                   {"heads", A::kRight}, {"kv heads", A::kRight}, {"head dim", A::kRight}, {"weights"}, {"kv"},
+                   {"KV bytes/token", A::kRight}, {"weights GB", A::kRight}});
+  for (const ModelShape& s : shapes) {
+    table.AddRow({s.name, FormatFixed(s.params_total / 1e9, 2), FormatFixed(s.params_active / 1e9, 2),
+                  std::to_string(s.layers), std::to_string(s.heads), std::to_string(s.kv_heads),
+                  std::to_string(s.head_dim), std::string(ToString(s.weight_precision)),
+                  std::string(ToString(s.kv_precision)), FormatCount(s.KvBytesPerToken()),
+                  FormatFixed(s.WeightBytes() / 1e9, 1)});
+  }
+  PrintOrSayEmpty(table, "model shapes", "thinkplan ingest models.csv", invocation);
+  return 0;
+}
+
+// ---- classes ----------------------------------------------------------------------------------------------
+
+namespace {
+constexpr const char* kClassesHelp =
+    "List the stored task classes (created by the runs that name them) with how many runs each has. A\n"
+    "workload's classes point at these names through their `curves`; a class with few runs gives wide\n"
+    "intervals.\n\n"
+    "Examples:\n"
+    "  thinkplan classes\n"
+    "  thinkplan classes --json\n";
+}  // namespace
+
+int RunClasses(Invocation& invocation) {
+  cxxopts::Options options("thinkplan classes", kClassesHelp);
+  AddGlobalOptions(options);
+  auto opened = Open(options, invocation);
+  if (!opened) return 0;
+  const std::vector<store::TaskClassInfo> classes = opened->db.ListTaskClasses();
+  if (opened->parsed.global.json) {
+    Json all = Json::array();
+    for (const store::TaskClassInfo& c : classes) {
+      all.push_back({{"name", c.name}, {"description", c.description}, {"runs", c.runs}});
+    }
+    invocation.out << all.dump(2) << "\n";
+    return 0;
+  }
+  TextTable table({{"class"}, {"runs", TextTable::Align::kRight}, {"description"}});
+  for (const store::TaskClassInfo& c : classes) {
+    table.AddRow({c.name, std::to_string(c.runs), c.description.empty() ? "-" : c.description});
+  }
+  PrintOrSayEmpty(table, "task classes", "thinkplan ingest runs.csv", invocation);
+  return 0;
+}
+
+}  // namespace thinkplan::cli

@@ -15,6 +15,7 @@
 #include "pipeline/simulate_scenario.h"
 #include "sim/fleet.h"
 #include "store/database.h"
+#include "store/fits.h"
 #include "store/plans.h"
 
 using namespace thinkplan;
@@ -115,7 +116,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   store::Database db = store::Database::Open(db_path);
-  const pipeline::BuiltScenario built = pipeline::BuildScenario(store::LoadPlan(db, plan_id), {}, cli::DefaultDataDir());
+  const pipeline::BuiltScenario built = pipeline::BuildScenario(store::LoadPlan(db, plan_id), {}, cli::DefaultDataDir(),
+                                                                 store::LoadServingEfficiencies(db));
   if (!export_path.empty()) std::ofstream(export_path) << ExportScenario(built.scenario).dump();
   sim::FleetOptions options;
   options.days = days;

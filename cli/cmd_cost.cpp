@@ -1,6 +1,7 @@
 // `thinkplan cost`: what one thinking query costs, through a priced API or on self-hosted GPUs (docs/design.md 3.5).
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -11,6 +12,8 @@
 #include "core/errors.h"
 #include "core/model_shape.h"
 #include "core/text.h"
+#include "store/database.h"
+#include "store/fits.h"
 
 namespace thinkplan::cli {
 namespace {
@@ -21,7 +24,8 @@ constexpr const char* kDescription =
     "  cost = price_in x prompt + price_out x (thinking + answer) tokens.\n\n"
     "Self-hosted model (--hardware): the roofline cost model of docs/cost_model.md on the model's shape\n"
     "(data/models/models.csv) and the card's datasheet (data/published/hardware.csv), at efficiencies fitted\n"
-    "on the Argonne serving measurements (data/models/fitted_efficiency.csv). It prints:\n"
+    "from the stored perf runs (`thinkplan fit --kind cost`; a card without a fit gets the stated default,\n"
+    "a database without any the built-in defaults, and the output says which). It prints:\n"
     "  KV cache per token   bytes of keys and values each token keeps in GPU memory (2 x layers x KV heads\n"
     "                       x head dim x bytes); a query holds (prompt + L) of them by its end\n"
     "  B_max                how many queries' caches fit beside the weights at the admission context:\n"
@@ -76,22 +80,20 @@ std::string Names(const auto& items) {
 struct ChosenEfficiency {
   Efficiency efficiency;
   std::string source;
+  EfficiencyChoice choice;  // its rows point into the table the choice was made from
 };
 
 ChosenEfficiency ChooseEfficiencyWithSource(const std::vector<FittedEfficiency>& table, const std::string& hardware,
                                             const std::string& framework, long devices) {
   const EfficiencyChoice choice = ChooseEfficiency(table, hardware, framework, devices);
-  ChosenEfficiency chosen{choice.efficiency, "built-in defaults (no fitted_efficiency.csv)"};
-  if (const FittedEfficiency* d = choice.default_row) {
-    chosen.source = fmt::format("default: median of {} vLLM / TensorRT-LLM single-GPU fits on Argonne runs", d->rows);
-  }
-  if (const FittedEfficiency* row = choice.row) {
-    const bool scaled = row->num_devices != devices;
-    chosen.source = fmt::format("fitted on Argonne {} / {} / {} device(s), {} runs{}", row->hardware, row->framework,
-                                row->num_devices, row->rows,
-                                scaled ? fmt::format(", its fractions of peak applied to {} devices", devices) : "");
-  }
-  return chosen;
+  return {choice.efficiency, DescribeEfficiencySource(choice, devices), choice};
+}
+
+// The serving-rate fits of the database (`thinkplan fit --kind cost`); none when it does not exist yet.
+std::vector<FittedEfficiency> StoredServingRates(const std::filesystem::path& db_path) {
+  if (!std::filesystem::exists(db_path)) return {};
+  store::Database db = store::Database::Open(db_path);
+  return store::LoadServingEfficiencies(db);
 }
 
 nlohmann::json StepJson(const StepTime& t) {
@@ -200,9 +202,7 @@ int RunCost(Invocation& invocation) {
   const std::string admission = args["admission"].as<std::string>();
   if (admission != "final" && admission != "mean") throw UsageError("--admission must be 'final' or 'mean'");
 
-  const std::filesystem::path fitted_path = data / "models" / "fitted_efficiency.csv";
-  const std::vector<FittedEfficiency> fitted =
-      std::filesystem::exists(fitted_path) ? LoadFittedEfficiencies(fitted_path) : std::vector<FittedEfficiency>{};
+  const std::vector<FittedEfficiency> fitted = StoredServingRates(parsed.global.db_path);
 
   QueryOptions query;
   query.prompt_tokens = prompt;
@@ -240,6 +240,7 @@ int RunCost(Invocation& invocation) {
   }
   const ServingRates& rates = model->rates();
   const long devices = rates.num_devices;
+  const std::optional<std::string> extrapolation = ContextExtrapolationWarning(chosen.choice, prompt + thinking + answer);
 
   if (parsed.global.json) {
     nlohmann::json j = {
@@ -250,6 +251,9 @@ int RunCost(Invocation& invocation) {
         {"usd_per_device_hour", price},
         {"utilisation", query.utilisation},
         {"efficiency_source", chosen.source},
+        {"efficiency_fitted", chosen.choice.row != nullptr},
+        {"measured_context_tokens", chosen.choice.row ? chosen.choice.row->max_context_tokens : 0},
+        {"warnings", extrapolation ? nlohmann::json::array({*extrapolation}) : nlohmann::json::array()},
         {"t0_s", rates.t0_s},
         {"f_eff_flops_per_s", rates.flops_per_s},
         {"bw_eff_bytes_per_s", rates.bytes_per_s},
@@ -290,6 +294,7 @@ int RunCost(Invocation& invocation) {
                      card.name, price, 100 * query.utilisation,
                      args.count("devices") ? "" : "; device count: the cheapest per query of 1, 2, 4, 8");
   out << fmt::format("efficiencies: {}\n", chosen.source);
+  if (extrapolation) invocation.err << "warning: " << *extrapolation << "\n";
   out << fmt::format("  t0 {:.2f} ms, F_eff {:.0f} TFLOP/s, BW_eff {:.2f} TB/s for the replica\n", rates.t0_s * 1e3,
                      rates.flops_per_s / 1e12, rates.bytes_per_s / 1e12);
   out << fmt::format("query: {:.0f} prompt + {:.0f} thinking + {:.0f} answer tokens; KV memory sized at the {} "

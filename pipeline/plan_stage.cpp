@@ -20,6 +20,7 @@ std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workl
   loaded->inputs.runs = db.ListRuns();
   loaded->inputs.catalogues = planner::Catalogues::Load(data_dir);
   loaded->inputs.catalogues.apis = db.ListSystemApis();
+  loaded->inputs.catalogues.efficiencies = store::LoadServingEfficiencies(db);
   loaded->inputs.load_seconds = stopwatch.Seconds();
   return loaded;
 }

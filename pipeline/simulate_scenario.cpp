@@ -68,7 +68,9 @@ sim::FleetSystem SelfHostedSystem(long plan_id, const planner::SystemSpec& spec,
   const HardwareInfo* card = catalogues.FindHardware(spec.hardware);
   if (!shape) throw InputError(PlanField(plan_id, "system " + spec.name) + ": model '" + spec.model + "' is not in models.csv");
   if (!card) throw InputError(PlanField(plan_id, "system " + spec.name) + ": hardware '" + spec.hardware + "' is not in hardware.csv");
-  const Efficiency efficiency = ChooseEfficiency(catalogues.efficiencies, card->name, spec.framework, spec.devices).efficiency;
+  const EfficiencyChoice choice = ChooseEfficiency(catalogues.efficiencies, card->name, spec.framework, spec.devices);
+  const Efficiency& efficiency = choice.efficiency;
+  notes.push_back(spec.name + ": serving rates " + DescribeEfficiencySource(choice, spec.devices));
   sim::FleetSystem s;
   s.name = spec.name;
   s.api = false;
@@ -131,13 +133,14 @@ sim::TokenDraw TokensFromMeanAndP95(double mean, double p95, double cap, double 
 }
 
 BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::string, long>& devices,
-                            const std::filesystem::path& data_dir) {
+                            const std::filesystem::path& data_dir, const std::vector<FittedEfficiency>& efficiencies) {
   const json body = json::parse(plan.plan_json);
   if (!body.value("feasible", false)) {
     throw InputError(PlanField(plan.id, "feasible") + " is false: " + body.value("reason", "") + "; there is nothing to simulate");
   }
   const planner::Workload workload = planner::ParseWorkload(json::parse(plan.workload_json), fmt::format("plan {} workload", plan.id));
-  const planner::Catalogues catalogues = planner::Catalogues::Load(data_dir);
+  planner::Catalogues catalogues = planner::Catalogues::Load(data_dir);
+  catalogues.efficiencies = efficiencies;
   BuiltScenario out;
   sim::FleetScenario& s = out.scenario;
   s.days_per_month = workload.days_per_month;

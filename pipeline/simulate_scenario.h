@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cost_model.h"
 #include "sim/fleet.h"
 #include "store/plans.h"
 
@@ -19,10 +20,11 @@ struct BuiltScenario {
 };
 
 // `devices` overrides the planned devices of named self-hosted systems (whole replicas are kept; a remainder is
-// noted). The catalogues are read from `data_dir`. Throws InputError when the plan cannot be simulated
-// (infeasible, unknown system, missing price).
+// noted). The catalogues are read from `data_dir`; `efficiencies` are the stored serving-rate fits
+// (store::LoadServingEfficiencies), the same the plan stage reads. Throws InputError when the plan cannot be
+// simulated (infeasible, unknown system, missing price).
 BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::string, long>& devices,
-                            const std::filesystem::path& data_dir);
+                            const std::filesystem::path& data_dir, const std::vector<FittedEfficiency>& efficiencies);
 
 // The Beta(a, b) with a + b = `concentration` whose accuracy under the aggregation equals `accuracy`.
 sim::McProblemSpec CorrectnessMatching(double accuracy, sim::McAggregation aggregation, int samples, double d_prime,

@@ -150,12 +150,18 @@ std::vector<const PerfRun*> UsableRuns(const std::vector<const PerfRun*>& runs, 
   return out;
 }
 
+// `start` (optional): rates to start from instead of the options' initial values; the held-out refits start from
+// the full fit, which they differ from by one batch size, and so take a few iterations instead of dozens.
 CostFitSummary FitUsable(const GroupKey& group, const std::vector<const PerfRun*>& runs,
-                         const ModelCatalogue& catalogue, Memory memory, const CostFitOptions& options) {
+                         const ModelCatalogue& catalogue, Memory memory, const CostFitOptions& options,
+                         const CostFitSummary* start = nullptr) {
   CostFitSummary summary;
   summary.group = group;
   double x[3] = {std::log(options.initial_t0_s * 1e3), std::log(options.initial_tflops),
                  std::log(options.initial_tb_per_s)};
+  if (start != nullptr && start->t0_s > 0 && start->flops_per_s > 0 && start->bytes_per_s > 0) {
+    x[0] = std::log(start->t0_s * 1e3), x[1] = std::log(start->flops_per_s / 1e12), x[2] = std::log(start->bytes_per_s / 1e12);
+  }
   ceres::Problem problem;
   for (const PerfRun* run : runs) {
     auto* cost = new ceres::NumericDiffCostFunction<LogLatencyResidual, ceres::CENTRAL, 1, 3>(
@@ -264,11 +270,12 @@ std::vector<Fold> Folds(const std::vector<const PerfRun*>& runs, HoldoutScheme s
 // Every held-out prediction of one group's usable runs under `scheme`.
 std::vector<HeldOutPrediction> PredictHeldOut(const GroupKey& group, const std::vector<const PerfRun*>& usable,
                                               const ModelCatalogue& catalogue, Memory memory, HoldoutScheme scheme,
-                                              const ValidationOptions& options) {
+                                              const ValidationOptions& options,
+                                              const CostFitSummary* start = nullptr) {
   std::vector<HeldOutPrediction> out;
   for (const Fold& fold : Folds(usable, scheme, options)) {
     if (fold.test.empty() || fold.train.size() < options.min_train_rows) continue;
-    const CostFitSummary fit = FitUsable(group, fold.train, catalogue, memory, options.fit);
+    const CostFitSummary fit = FitUsable(group, fold.train, catalogue, memory, options.fit, start);
     const ServingRates rates = RatesFromFit(fit, memory);
     for (const PerfRun* run : fold.test) {
       const std::optional<double> p = Latency(*run, ModelFor(*run, catalogue, rates), options.fit);
@@ -649,7 +656,7 @@ CostGroupFit FitCostGroup(const std::vector<PerfRun>& runs, const ModelCatalogue
   FillMeasuredRange(usable, out);
   std::vector<double> apes;
   for (const HeldOutPrediction& p :
-       PredictHeldOut(group, usable, catalogue, memory, HoldoutScheme::kLeaveOneBatchOut, options)) {
+       PredictHeldOut(group, usable, catalogue, memory, HoldoutScheme::kLeaveOneBatchOut, options, &out.fit)) {
     apes.push_back(p.ape);
   }
   out.held_out_runs = apes.size();
@@ -665,8 +672,11 @@ CostGroupFit FitCostGroup(const std::vector<PerfRun>& runs, const ModelCatalogue
 
 std::string CostGroupFit::BriefReport() const {
   if (status == FitStatus::kInsufficientData) return fit.group.ToString() + ": insufficient data (" + reason + ")";
-  return fmt::format("{}; leave-one-batch-out median {:.1f}%, p90 {:.1f}% ({} runs); {}", fit.BriefReport(),
-                     held_out_median_ape, held_out_p90_ape, held_out_runs, ToString(status));
+  const std::string held_out =
+      held_out_runs == 0 ? std::string("no leave-one-batch-out validation")
+                         : fmt::format("leave-one-batch-out median {:.1f}%, p90 {:.1f}% ({} runs)", held_out_median_ape,
+                                       held_out_p90_ape, held_out_runs);
+  return fmt::format("{}; {}; {}", fit.BriefReport(), held_out, ToString(status));
 }
 
 std::string CostGroupFit::FullReport() const {

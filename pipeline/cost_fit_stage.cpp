@@ -19,7 +19,7 @@ namespace {
 using nlohmann::json;
 
 // Bumped when the fitting code changes what a group's fit is, so that stored fits are refitted once.
-constexpr const char* kCostFitVersion = "cost-fit 2";
+constexpr const char* kCostFitVersion = "cost-fit 3";
 
 std::string Number(std::optional<double> value) { return value ? fmt::format("{:.17g}", *value) : "-"; }
 
@@ -158,13 +158,17 @@ std::optional<store::StoredFit> DefaultRow(const std::vector<CostFitLine>& lines
   fit.quality.reason = fmt::format("the default for cards without a fit: medians over the {} single-device {} groups "
                                    "of {} hardware", d->rows, frameworks, options.default_hardware_prefix);
   fit.quality.n_points = d->rows;
-  const json derived = json::array({{{"name", "F_eff_of_peak"}, {"value", *d->flops_fraction}},
-                                    {{"name", "BW_eff_of_peak"}, {"value", *d->bandwidth_fraction}}});
+  // Medians, stated as points: the spread of the groups is in their own fits.
+  const json derived = json::array({{{"name", "F_eff_of_peak"}, {"value", *d->flops_fraction},
+                                     {"lower", *d->flops_fraction}, {"upper", *d->flops_fraction}},
+                                    {{"name", "BW_eff_of_peak"}, {"value", *d->bandwidth_fraction},
+                                     {"lower", *d->bandwidth_fraction}, {"upper", *d->bandwidth_fraction}}});
   fit.summary_json = json{{"kind", store::kCostFitKind}, {"form", "median"}, {"label", "default (*)"},
                           {"status", ToString(fit.quality.status)}, {"reason", fit.quality.reason},
                           {"n", d->rows}, {"log_likelihood", 0.0}, {"deviance", 0.0}, {"aic", 0.0},
                           {"iterations", 0}, {"confidence_level", 0.95},
-                          {"parameters", json::array({{{"name", "t0_ms"}, {"value", d->t0_s * 1e3}}})},
+                          {"parameters", json::array({{{"name", "t0_ms"}, {"value", d->t0_s * 1e3}, {"lower", d->t0_s * 1e3},
+                                                        {"upper", d->t0_s * 1e3}}})},
                           {"derived", derived}, {"notes", json::array()}, {"not_identified", json::array()},
                           {"group", {{"hardware", "*"}, {"framework", "*"}, {"devices", 1}, {"dtype", ""},
                                      {"catalogue_hardware", ""}, {"flops_fraction", *d->flops_fraction},

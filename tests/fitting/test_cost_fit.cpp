@@ -193,7 +193,9 @@ BOOST_AUTO_TEST_CASE(group_fit_says_which_rates_the_runs_do_not_identify) {
   BOOST_TEST(!fit.flops_per_s.identified);
   BOOST_TEST(fit.bytes_per_s.identified);
   BOOST_TEST((fit.status == FitStatus::kOk));
-  BOOST_TEST(fit.fit.bytes_per_s == truth.bytes_per_s, boost::test_tools::tolerance(0.05));
+  BOOST_TEST(fit.bytes_per_s.lower <= truth.bytes_per_s);  // 15 runs: the interval, not a tight point, holds it
+  BOOST_TEST(fit.bytes_per_s.upper >= truth.bytes_per_s);
+  BOOST_TEST(fit.held_out_runs == 0u);  // one batch size: nothing to hold out, and it says so
   BOOST_TEST(!fit.notes.empty());
   BOOST_TEST(EfficiencyOf(fit).flops_per_s == 0.0);
   runs.resize(5);

@@ -16,6 +16,7 @@
 #include "pipeline/simulate_scenario.h"
 #include "sim/fleet.h"
 #include "store/database.h"
+#include "store/fits.h"
 #include "store/plans.h"
 
 using namespace thinkplan;
@@ -117,7 +118,7 @@ int main(int argc, char** argv) {
   }
   store::Database db = store::Database::Open(db_path);
   const pipeline::BuiltScenario built = pipeline::BuildScenario(store::LoadPlan(db, plan_id), {},
-                                                                 pipeline::LoadCatalogues(db, cli::DefaultDataDir()));
+                                                                 pipeline::LoadCatalogues(db));
   if (!export_path.empty()) std::ofstream(export_path) << ExportScenario(built.scenario).dump();
   sim::FleetOptions options;
   options.days = days;

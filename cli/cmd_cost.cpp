@@ -1,6 +1,7 @@
 // `thinkplan cost`: what one thinking query costs, through a priced API or on self-hosted GPUs (docs/design.md 3.5).
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -14,6 +15,8 @@
 #include "core/text.h"
 #include "pipeline/catalogues.h"
 #include "pipeline/plan_stage.h"
+#include "store/database.h"
+#include "store/fits.h"
 
 namespace thinkplan::cli {
 namespace {
@@ -25,7 +28,9 @@ constexpr const char* kDescription =
     "API system (no --hardware): the list prices in force today (the latest dated price row, else the\n"
     "systems row), cost = price_in x prompt + price_out x (thinking + answer) tokens.\n\n"
     "Self-hosted model (--hardware): the roofline cost model of docs/cost_model.md on the model's stored shape\n"
-    "and the card's datasheet, at efficiencies fitted on the Argonne serving measurements. --precision and\n"
+    "and the card's datasheet, at efficiencies fitted from the stored perf runs (`thinkplan fit --kind cost`;\n"
+    "a card without a fit gets the stated default, a database without any the built-in defaults, and the\n"
+    "output says which). --precision and\n"
     "--kv-precision serve the same architecture at another precision: weights of int4 / fp8 / int8 halve or\n"
     "quarter the bytes every decode step reads and the memory the weights hold; an fp8 cache halves the KV\n"
     "bytes per token. The matrix peak follows the weights' precision where the card lists one. It prints:\n"
@@ -84,22 +89,13 @@ std::string Names(const auto& items) {
 struct ChosenEfficiency {
   Efficiency efficiency;
   std::string source;
+  EfficiencyChoice choice;  // its rows point into the table the choice was made from
 };
 
 ChosenEfficiency ChooseEfficiencyWithSource(const std::vector<FittedEfficiency>& table, const std::string& hardware,
                                             const std::string& framework, long devices) {
   const EfficiencyChoice choice = ChooseEfficiency(table, hardware, framework, devices);
-  ChosenEfficiency chosen{choice.efficiency, "built-in defaults (no fitted_efficiency.csv)"};
-  if (const FittedEfficiency* d = choice.default_row) {
-    chosen.source = fmt::format("default: median of {} vLLM / TensorRT-LLM single-GPU fits on Argonne runs", d->rows);
-  }
-  if (const FittedEfficiency* row = choice.row) {
-    const bool scaled = row->num_devices != devices;
-    chosen.source = fmt::format("fitted on Argonne {} / {} / {} device(s), {} runs{}", row->hardware, row->framework,
-                                row->num_devices, row->rows,
-                                scaled ? fmt::format(", its fractions of peak applied to {} devices", devices) : "");
-  }
-  return chosen;
+  return {choice.efficiency, DescribeEfficiencySource(choice, devices), choice};
 }
 
 // The dated price row's citation where one is in force, else the systems row's.
@@ -217,8 +213,7 @@ int RunCost(Invocation& invocation) {
   const double prompt = NumberArg(args, "prompt-tokens", number_rules::kAmount);
 
   store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
-  // The data folder only for the serving efficiencies (pipeline::LoadServingEfficiencies).
-  const planner::Catalogues catalogues = pipeline::LoadCatalogues(db, DefaultDataDir());
+  const planner::Catalogues catalogues = pipeline::LoadCatalogues(db);
   if (!args.count("hardware")) {
     const SystemInfo& system = Resolve(catalogues.systems, system_name, "system", "see `thinkplan systems`");
     if (!system.price_in_usd_per_mtok || !system.price_out_usd_per_mtok) {
@@ -289,6 +284,7 @@ int RunCost(Invocation& invocation) {
   }
   const ServingRates& rates = model->rates();
   const long devices = rates.num_devices;
+  const std::optional<std::string> extrapolation = ContextExtrapolationWarning(chosen.choice, prompt + thinking + answer);
 
   if (parsed.global.json) {
     nlohmann::json j = {
@@ -302,6 +298,9 @@ int RunCost(Invocation& invocation) {
         {"usd_per_device_hour", price},
         {"utilisation", query.utilisation},
         {"efficiency_source", chosen.source},
+        {"efficiency_fitted", chosen.choice.row != nullptr},
+        {"measured_context_tokens", chosen.choice.row ? chosen.choice.row->max_context_tokens : 0},
+        {"warnings", extrapolation ? nlohmann::json::array({*extrapolation}) : nlohmann::json::array()},
         {"t0_s", rates.t0_s},
         {"f_eff_flops_per_s", rates.flops_per_s},
         {"bw_eff_bytes_per_s", rates.bytes_per_s},
@@ -343,6 +342,7 @@ int RunCost(Invocation& invocation) {
                      card.name, price, 100 * query.utilisation,
                      args.count("devices") ? "" : "; device count: the cheapest per query of 1, 2, 4, 8");
   out << fmt::format("efficiencies: {}\n", chosen.source);
+  if (extrapolation) invocation.err << "warning: " << *extrapolation << "\n";
   out << fmt::format("  t0 {:.2f} ms, F_eff {:.0f} TFLOP/s (of the {} peak), BW_eff {:.2f} TB/s for the replica\n",
                      rates.t0_s * 1e3, rates.flops_per_s / 1e12, ToString(PeakFor(card, shape->weight_precision)->precision),
                      rates.bytes_per_s / 1e12);

@@ -55,6 +55,11 @@ int RunDemo(Invocation& invocation) {
     usable += line.fit.quality.usable();
     ++all;
   }
+  for (const pipeline::CostFitLine& line : result.cost_fits.lines) {
+    auto& [usable, all] = fits_by_kind[line.fit.kind];
+    usable += line.fit.quality.usable();
+    ++all;
+  }
   const planner::PlanResult* plan = &result.plan;
   const long plan_id = result.plan_id;
   const std::filesystem::path& policy_path = result.policy_path;

@@ -14,6 +14,8 @@
 #include "core/model_shape.h"
 #include "store/database.h"
 #include "gpu/measure.h"
+#include "pipeline/cost_fit_stage.h"
+#include "store/database.h"
 #include "thinkplan_harness/json_output.h"
 
 namespace thinkplan::cli {
@@ -30,9 +32,14 @@ cxxopts::Options MeasureOptionsSpec() {
       "  thinkplan measure --quick                   # a few minutes on an H100/H200\n"
       "  thinkplan measure --models Llama-3.1-8B --batches 1,8,64 --contexts 4K,32K\n"
       "  thinkplan measure --device cpu              # the same steps at small scale, no GPU\n"
-      "  thinkplan ingest measured/perf.jsonl        # store what was measured\n");
+      "  thinkplan ingest measured/perf.jsonl        # store what was measured\n"
+      "  thinkplan measure --hardware H100-SXM-80GB --store   # measure, store and refit the serving rates\n\n"
+      "--store ingests perf.jsonl into the database (--db) and refits the serving rates (`thinkplan fit --kind\n"
+      "cost`), which `cost`, `plan` and `simulate` then use. Name the card as the hardware catalogue does\n"
+      "(--hardware) so that the fit applies to it.\n");
   options.add_options()("device", "cuda (default) or cpu", cxxopts::value<std::string>()->default_value("cuda"),
                         "DEVICE");
+  options.add_options()("store", "ingest what was measured into the database (--db) and refit the serving rates");
   for (const harness::ArgumentSpec& spec : harness::HarnessArguments()) {
     if (spec.value_name.empty()) {
       options.add_options()(std::string(spec.name), std::string(spec.help));
@@ -101,6 +108,17 @@ class ScopedShapeFile {
   std::filesystem::path path_;
 };
 
+// Ingests the written records (all-or-nothing) and refits the serving rates from every stored perf run.
+void StoreAndRefit(const std::string& perf_jsonl, const GlobalOptions& global, Invocation& invocation) {
+  store::Database db = store::Database::Open(global.db_path);
+  const store::IngestSummary ingested = db.Ingest(perf_jsonl);
+  const pipeline::CostFitStageResult fitted =
+      pipeline::CostFitStage(db, pipeline::LoadCostFitCatalogues(DefaultDataDir()));
+  if (!global.quiet) {
+    invocation.err << ingested.BriefReport() << "\n" << fitted.BriefReport() << " (thinkplan fit --kind cost lists them)\n";
+  }
+}
+
 }  // namespace
 
 int RunMeasure(Invocation& invocation) {
@@ -137,6 +155,7 @@ int RunMeasure(Invocation& invocation) {
     throw InternalError("a correctness check failed, so nothing was timed (see " + options.harness.output_dir +
                         "/ceilings.json)");
   }
+  if (parsed.result.count("store")) StoreAndRefit(written, parsed.global, invocation);
   return 0;
 }
 

@@ -377,4 +377,33 @@ EfficiencyChoice ChooseEfficiency(const std::vector<FittedEfficiency>& table, co
   return chosen;
 }
 
+std::string DescribeEfficiencySource(const EfficiencyChoice& choice, long devices) {
+  if (const FittedEfficiency* row = choice.row) {
+    const bool scaled = row->num_devices != devices;
+    return fmt::format("fitted on the stored perf runs of {} / {} / {} device(s), {} runs{}", row->hardware,
+                       row->framework, row->num_devices, row->rows,
+                       scaled ? fmt::format(", its fractions of peak applied to {} devices", devices) : "");
+  }
+  const Efficiency& e = choice.efficiency;
+  const std::string figures = fmt::format("t0 {:.2f} ms, {:.0f}% of peak FLOP/s, {:.0f}% of HBM bandwidth",
+                                          e.t0_s * 1e3, e.flops_fraction * 100, e.bandwidth_fraction * 100);
+  if (const FittedEfficiency* d = choice.default_row) {
+    return fmt::format("no serving-rate fit for this card and framework: the stored default ({}), the median of {} "
+                       "single-device fits", figures, d->rows);
+  }
+  return fmt::format("no serving-rate fit stored (run `thinkplan fit --kind cost` after ingesting perf runs): "
+                     "built-in defaults ({})", figures);
+}
+
+std::optional<std::string> ContextExtrapolationWarning(const EfficiencyChoice& choice, double context_tokens) {
+  const FittedEfficiency* fit = choice.row ? choice.row : choice.default_row;
+  if (fit == nullptr || fit->max_context_tokens <= 0 || context_tokens <= static_cast<double>(fit->max_context_tokens)) {
+    return std::nullopt;
+  }
+  return fmt::format("a context of {:.0f} tokens is {:.1f}x the longest measured context ({} tokens) of the fitted "
+                     "serving rates: the KV-cache and attention terms are extrapolated beyond the data",
+                     context_tokens, context_tokens / static_cast<double>(fit->max_context_tokens),
+                     fit->max_context_tokens);
+}
+
 }  // namespace thinkplan

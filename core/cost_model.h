@@ -33,8 +33,8 @@ struct ServingRates {
 
 // Ceilings scaled by efficiencies: how ServingRates come from a datasheet.
 struct Efficiency {
-  // Defaults: the "*" row of data/models/fitted_efficiency.csv, medians over the vLLM and TensorRT-LLM fits on
-  // one Nvidia A100, H100 or GH200 (docs/cost_model.md).
+  // Defaults: the default row "*" of `thinkplan fit --kind cost` on the Argonne runs, medians over the vLLM and
+  // TensorRT-LLM fits on one Nvidia A100, H100 or GH200 (docs/cost_model.md); used when no fit is stored.
   double t0_s = 0.0018;              // fixed time per forward pass
   double flops_fraction = 0.29;      // F_eff / bf16 (fp8 for 1-byte weights) dense peak
   double bandwidth_fraction = 0.77;  // BW_eff / HBM datasheet bandwidth
@@ -163,7 +163,8 @@ struct ApiQueryCost {
 ApiQueryCost CostApiQuery(const SystemInfo& system, double prompt_tokens, double thinking_tokens,
                           double answer_tokens);
 
-// A row of data/models/fitted_efficiency.csv: efficiencies fitted on one (hardware, framework, devices) group.
+// Efficiencies fitted on one (hardware, framework, devices) group: a stored cost fit (store::LoadServingEfficiencies)
+// or a row of the table the validation test writes (LoadFittedEfficiencies).
 struct FittedEfficiency {
   std::string hardware;            // as the perf runs name it ("Nvidia H100 GPU"), or "*" for the default row
   std::string framework;           // vLLM, TensorRT-LLM, ...
@@ -176,6 +177,8 @@ struct FittedEfficiency {
   std::optional<double> flops_fraction;      // of num_devices x datasheet peak
   std::optional<double> bandwidth_fraction;  // of num_devices x datasheet bandwidth
   std::optional<double> median_ape;          // in-sample median absolute percentage error of the fit
+  std::string dtype;                         // weights of the fitted runs (bf16, fp8, ...); empty: unknown
+  long max_context_tokens = 0;               // longest measured context (input + output); 0: unknown
 };
 std::vector<FittedEfficiency> LoadFittedEfficiencies(const std::filesystem::path& csv_path);
 
@@ -190,6 +193,13 @@ struct EfficiencyChoice {
 };
 EfficiencyChoice ChooseEfficiency(const std::vector<FittedEfficiency>& table, const std::string& hardware,
                                   const std::string& framework, long devices);
+
+// Where the chosen efficiencies come from, in one line: the fitted group (runs, devices), the stored default row,
+// or the compiled-in defaults when no serving-rate fit is stored (`thinkplan fit --kind cost` stores them).
+std::string DescribeEfficiencySource(const EfficiencyChoice& choice, long devices);
+// A warning when a query's context (prompt + generated tokens) exceeds the longest context the chosen fit was
+// measured at: what is extrapolated and how far. nullopt when it is within range or the range is unknown.
+std::optional<std::string> ContextExtrapolationWarning(const EfficiencyChoice& choice, double context_tokens);
 
 // Sum over integers s = first .. first + n - 1 of max(a0 + a1 s, b0 + b1 s), exactly.
 double SumMaxOfLines(double a0, double a1, double b0, double b1, double first, long n);

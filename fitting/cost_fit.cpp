@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 
+#include <Eigen/Dense>
 #include <ceres/ceres.h>
 #include <fmt/format.h>
 
@@ -50,7 +51,25 @@ ServingRates RatesFromFit(const CostFitSummary& fit, Memory memory) {
   return r;
 }
 
+// The measured time a run predicts: an e2e run's whole batch, a decode or prefill run's one step.
+double Observed(const PerfRun& run) { return run.phase == PerfPhase::kEndToEnd ? *run.latency_s : *run.step_ms / 1e3; }
+
+// The shape a run exercised: the harness runs a fraction `layer_scale` of the layers when the whole model does not
+// fit the card, so the weights, cache and FLOPs it moves scale with it (the embedding is a few percent of them).
+ModelShape ShapeOf(const PerfRun& run, const ModelShape& full) {
+  if (!run.layer_scale || !(*run.layer_scale > 0 && *run.layer_scale < 1)) return full;
+  ModelShape shape = full;
+  const double scale = *run.layer_scale;
+  shape.layers = std::max(1L, std::lround(static_cast<double>(full.layers) * scale));
+  shape.params_total *= scale;
+  shape.params_active *= scale;
+  if (shape.kv_bytes_per_token_override) *shape.kv_bytes_per_token_override *= scale;
+  return shape;
+}
+
 std::optional<double> Latency(const PerfRun& run, const CostModel& model, const CostFitOptions& options) {
+  if (run.phase == PerfPhase::kDecode) return model.DecodeStep(static_cast<double>(run.batch), static_cast<double>(run.context_len)).total_s;
+  if (run.phase == PerfPhase::kPrefill) return model.Prefill(static_cast<double>(run.batch), static_cast<double>(run.context_len)).total_s;
   const auto& one_sequence = options.prompt_batch_frameworks;
   if (std::find(one_sequence.begin(), one_sequence.end(), run.framework) != one_sequence.end()) {
     return model.EndToEndLatency(1, run.context_len, run.output_len, options.memory_limited, run.batch);
@@ -62,29 +81,44 @@ std::optional<double> Latency(const PerfRun& run, const CostModel& model, const 
 class LogLatencyResidual {
  public:
   LogLatencyResidual(const PerfRun& run, const ModelShape& shape, Memory memory, const CostFitOptions& options)
-      : run_(run), shape_(shape), memory_(memory), options_(options) {}
+      : run_(run), shape_(ShapeOf(run, shape)), memory_(memory), options_(options) {}
   bool operator()(const double* x, double* residual) const {
     const CostModel model(shape_, RatesFromLogParameters(x, memory_.hbm_bytes, memory_.reserve_bytes, 1));
     const std::optional<double> predicted = Latency(run_, model, options_);
     if (!predicted || !(*predicted > 0)) return false;
-    residual[0] = std::log(*predicted) - std::log(*run_.latency_s);
+    residual[0] = std::log(*predicted) - std::log(Observed(run_));
     return true;
   }
 
  private:
   const PerfRun& run_;
-  const ModelShape& shape_;
+  const ModelShape shape_;
   Memory memory_;
   const CostFitOptions& options_;
 };
 
 double Ape(double predicted, double observed) { return 100.0 * std::abs(predicted - observed) / observed; }
 
+// e2e runs (a whole batch) and the harness's decode and prefill steps (one pass).
 bool IsPredictable(const PerfRun& run) {
-  return run.phase == PerfPhase::kEndToEnd && run.output_len >= 1 && run.batch >= 1 && run.context_len >= 0;
+  if (run.batch < 1 || run.context_len < 0) return false;
+  switch (run.phase) {
+    case PerfPhase::kEndToEnd: return run.output_len >= 1;
+    case PerfPhase::kDecode: return true;
+    case PerfPhase::kPrefill: return run.context_len >= 1;
+  }
+  return false;
 }
 
-bool IsEndToEnd(const PerfRun& run) { return IsPredictable(run) && run.latency_s && *run.latency_s > 0; }
+bool IsMeasured(const PerfRun& run) {
+  if (!IsPredictable(run)) return false;
+  if (run.phase == PerfPhase::kEndToEnd) return run.latency_s && *run.latency_s > 0;
+  return run.step_ms && *run.step_ms > 0;
+}
+
+CostModel ModelFor(const PerfRun& run, const ModelCatalogue& catalogue, const ServingRates& rates) {
+  return CostModel(ShapeOf(run, *catalogue.Find(run.model)), rates);
+}
 
 // The runs of one group that the model can predict at all: e2e, a known shape, one sequence fits in memory.
 // With the datasheet bandwidth of the group (`peak_bytes_per_s` > 0), runs faster than reading the active
@@ -95,12 +129,14 @@ std::vector<const PerfRun*> UsableRuns(const std::vector<const PerfRun*>& runs, 
                                        size_t* implausible = nullptr) {
   std::vector<const PerfRun*> out;
   for (const PerfRun* run : runs) {
-    if (!IsEndToEnd(*run)) continue;
+    if (!IsMeasured(*run)) continue;
     const ModelShape* shape = catalogue.Find(run->model);
     if (shape == nullptr) continue;
-    const double floor_s =
-        peak_bytes_per_s > 0 ? static_cast<double>(run->output_len - 1) * shape->WeightBytesRead(1) / peak_bytes_per_s : 0;
-    if (*run->latency_s < floor_s) {
+    const bool e2e = run->phase == PerfPhase::kEndToEnd;
+    const double floor_s = peak_bytes_per_s > 0 && e2e
+                               ? static_cast<double>(run->output_len - 1) * shape->WeightBytesRead(1) / peak_bytes_per_s
+                               : 0;
+    if (Observed(*run) < floor_s) {
       if (implausible) ++*implausible;
       continue;
     }
@@ -108,18 +144,24 @@ std::vector<const PerfRun*> UsableRuns(const std::vector<const PerfRun*>& runs, 
     probe.flops_per_s = probe.bytes_per_s = 1;
     probe.hbm_bytes = memory.hbm_bytes;
     probe.reserve_bytes = memory.reserve_bytes;
-    if (!Latency(*run, CostModel(*shape, probe), options)) continue;
+    if (!Latency(*run, CostModel(ShapeOf(*run, *shape), probe), options)) continue;
     out.push_back(run);
   }
   return out;
 }
 
+// `start` (optional): rates to start from instead of the options' initial values; the held-out refits start from
+// the full fit, which they differ from by one batch size, and so take a few iterations instead of dozens.
 CostFitSummary FitUsable(const GroupKey& group, const std::vector<const PerfRun*>& runs,
-                         const ModelCatalogue& catalogue, Memory memory, const CostFitOptions& options) {
+                         const ModelCatalogue& catalogue, Memory memory, const CostFitOptions& options,
+                         const CostFitSummary* start = nullptr) {
   CostFitSummary summary;
   summary.group = group;
   double x[3] = {std::log(options.initial_t0_s * 1e3), std::log(options.initial_tflops),
                  std::log(options.initial_tb_per_s)};
+  if (start != nullptr && start->t0_s > 0 && start->flops_per_s > 0 && start->bytes_per_s > 0) {
+    x[0] = std::log(start->t0_s * 1e3), x[1] = std::log(start->flops_per_s / 1e12), x[2] = std::log(start->bytes_per_s / 1e12);
+  }
   ceres::Problem problem;
   for (const PerfRun* run : runs) {
     auto* cost = new ceres::NumericDiffCostFunction<LogLatencyResidual, ceres::CENTRAL, 1, 3>(
@@ -144,14 +186,14 @@ CostFitSummary FitUsable(const GroupKey& group, const std::vector<const PerfRun*
   summary.bytes_per_s = rates.bytes_per_s;
   std::vector<double> apes, predictions;
   for (const PerfRun* run : runs) {
-    const std::optional<double> p = Latency(*run, CostModel(*catalogue.Find(run->model), rates), options);
-    if (p) apes.push_back(Ape(*p, *run->latency_s));
+    const std::optional<double> p = Latency(*run, ModelFor(*run, catalogue, rates), options);
+    if (p) apes.push_back(Ape(*p, Observed(*run)));
     predictions.push_back(p.value_or(0));
   }
   // Does any prediction move when the rate doubles?
   auto matters = [&](ServingRates changed) {
     for (size_t i = 0; i < runs.size(); ++i) {
-      const std::optional<double> p = Latency(*runs[i], CostModel(*catalogue.Find(runs[i]->model), changed), options);
+      const std::optional<double> p = Latency(*runs[i], ModelFor(*runs[i], catalogue, changed), options);
       if (p && std::abs(*p / predictions[i] - 1) > 1e-3) return true;
     }
     return false;
@@ -169,9 +211,11 @@ CostFitSummary FitUsable(const GroupKey& group, const std::vector<const PerfRun*
   return summary;
 }
 
+GroupKey KeyOf(const PerfRun& run) { return GroupKey{run.hardware, run.framework, run.num_devices, DtypeOf(run)}; }
+
 std::map<GroupKey, std::vector<const PerfRun*>> GroupRuns(const std::vector<PerfRun>& runs) {
   std::map<GroupKey, std::vector<const PerfRun*>> groups;
-  for (const PerfRun& run : runs) groups[GroupKey{run.hardware, run.framework, run.num_devices}].push_back(&run);
+  for (const PerfRun& run : runs) groups[KeyOf(run)].push_back(&run);
   return groups;
 }
 
@@ -223,6 +267,26 @@ std::vector<Fold> Folds(const std::vector<const PerfRun*>& runs, HoldoutScheme s
   return folds;
 }
 
+// Every held-out prediction of one group's usable runs under `scheme`.
+std::vector<HeldOutPrediction> PredictHeldOut(const GroupKey& group, const std::vector<const PerfRun*>& usable,
+                                              const ModelCatalogue& catalogue, Memory memory, HoldoutScheme scheme,
+                                              const ValidationOptions& options,
+                                              const CostFitSummary* start = nullptr) {
+  std::vector<HeldOutPrediction> out;
+  for (const Fold& fold : Folds(usable, scheme, options)) {
+    if (fold.test.empty() || fold.train.size() < options.min_train_rows) continue;
+    const CostFitSummary fit = FitUsable(group, fold.train, catalogue, memory, options.fit, start);
+    const ServingRates rates = RatesFromFit(fit, memory);
+    for (const PerfRun* run : fold.test) {
+      const std::optional<double> p = Latency(*run, ModelFor(*run, catalogue, rates), options.fit);
+      if (!p) continue;
+      out.push_back(HeldOutPrediction{group, run->model, run->batch, run->context_len, Observed(*run), *p,
+                                      Ape(*p, Observed(*run))});
+    }
+  }
+  return out;
+}
+
 ValidationSummary::Row RowOf(std::vector<double> apes) {
   ValidationSummary::Row row;
   row.n = apes.size();
@@ -244,7 +308,11 @@ double Quantile(std::vector<double> values, double q) {
   return values[lo] + (position - static_cast<double>(lo)) * (values[hi] - values[lo]);
 }
 
-std::string GroupKey::ToString() const { return fmt::format("{} / {} / {} device(s)", hardware, framework, num_devices); }
+std::string GroupKey::ToString() const {
+  return fmt::format("{} / {} / {} device(s) / {}", hardware, framework, num_devices, dtype);
+}
+
+std::string DtypeOf(const PerfRun& run) { return run.dtype.empty() ? "bf16" : Lower(run.dtype); }
 
 bool CostFitOptions::IsValid(std::string* error) const {
   auto fail = [&](const char* why) {
@@ -348,11 +416,11 @@ CostFitSummary FitServingRates(const std::vector<PerfRun>& runs, const ModelCata
   std::string error;
   if (!options.IsValid(&error)) throw InputError("cost fit options: " + error);
   if (runs.empty()) throw InputError("cost fit: no perf runs");
-  const GroupKey group{runs.front().hardware, runs.front().framework, runs.front().num_devices};
+  const GroupKey group = KeyOf(runs.front());
   std::vector<const PerfRun*> all;
   for (const PerfRun& run : runs) {
-    if (GroupKey{run.hardware, run.framework, run.num_devices} != group) {
-      throw InputError("cost fit: runs of several (hardware, framework, devices) groups; fit them one at a time");
+    if (KeyOf(run) != group) {
+      throw InputError("cost fit: runs of several (hardware, framework, devices, dtype) groups; fit them one at a time");
     }
     all.push_back(&run);
   }
@@ -372,7 +440,7 @@ std::optional<double> PredictLatency(const PerfRun& run, const ModelCatalogue& c
                                      const CostFitOptions& options) {
   const ModelShape* shape = catalogue.Find(run.model);
   if (shape == nullptr || !IsPredictable(run)) return std::nullopt;
-  return Latency(run, CostModel(*shape, rates), options);
+  return Latency(run, CostModel(ShapeOf(run, *shape), rates), options);
 }
 
 std::string ToString(HoldoutScheme scheme) {
@@ -398,20 +466,9 @@ ValidationSummary ValidateHoldout(const std::vector<PerfRun>& runs, const ModelC
     const std::vector<const PerfRun*> usable = UsableRuns(group_runs, catalogue, memory, options.fit,
                                                           PeakBandwidthOf(accelerators, group), &summary.implausible);
     if (usable.size() < options.min_group_rows) continue;
-    bool validated = false;
-    for (const Fold& fold : Folds(usable, scheme, options)) {
-      if (fold.test.empty() || fold.train.size() < options.min_train_rows) continue;
-      const CostFitSummary fit = FitUsable(group, fold.train, catalogue, memory, options.fit);
-      const ServingRates rates = RatesFromFit(fit, memory);
-      for (const PerfRun* run : fold.test) {
-        const std::optional<double> p = Latency(*run, CostModel(*catalogue.Find(run->model), rates), options.fit);
-        if (!p) continue;
-        summary.predictions.push_back(HeldOutPrediction{group, run->model, run->batch, run->context_len,
-                                                        *run->latency_s, *p, Ape(*p, *run->latency_s)});
-        validated = true;
-      }
-    }
-    summary.groups += validated ? 1 : 0;
+    std::vector<HeldOutPrediction> predicted = PredictHeldOut(group, usable, catalogue, memory, scheme, options);
+    summary.groups += predicted.empty() ? 0 : 1;
+    summary.predictions.insert(summary.predictions.end(), predicted.begin(), predicted.end());
   }
   std::vector<double> all;
   std::map<std::string, std::vector<double>> per_hardware;
@@ -451,60 +508,253 @@ std::string ValidationSummary::FullReport() const {
   return out;
 }
 
+// ---- one group as `thinkplan fit --kind cost` stores it ----
+namespace {
+
+// The search bounds of FitUsable, on the log scale of its parameters.
+constexpr double kLowerLog[3] = {-6.907755278982137, -4.605170185988091, -6.907755278982137};  // 1e-3 ms, 1e-2, 1e-3
+
+// 95% Wald intervals of the three rates from the curvature of the log-latency fit: J is the Jacobian of the
+// residuals log(predicted / observed) in the log parameters, the residual variance s^2 = sum r^2 / (n - p) over
+// the free rates (identified and off their bound), and cov(log) = s^2 (J'J)^-1 on them. The Cauchy loss of the
+// fit down-weights outliers; the plain s^2 here does not, so the intervals are on the wide side where runs stall.
+// Returns false when J'J of the free rates is singular.
+bool RateIntervals(const std::vector<const PerfRun*>& runs, const ModelCatalogue& catalogue, Memory memory,
+                   const CostFitOptions& options, CostGroupFit& out) {
+  const CostFitSummary& fit = out.fit;
+  const double x[3] = {std::log(fit.t0_s * 1e3), std::log(fit.flops_per_s / 1e12), std::log(fit.bytes_per_s / 1e12)};
+  RateEstimate* rates[3] = {&out.t0_s, &out.flops_per_s, &out.bytes_per_s};
+  const double values[3] = {fit.t0_s, fit.flops_per_s, fit.bytes_per_s};
+  std::vector<int> free;
+  for (int i = 0; i < 3; ++i) {
+    *rates[i] = RateEstimate{values[i], values[i], values[i], true, false};
+    rates[i]->identified = i == 1 ? fit.flops_identified : i == 2 ? fit.bandwidth_identified : true;
+    rates[i]->at_bound = x[i] < kLowerLog[i] + 1e-3;
+    if (rates[i]->identified && !rates[i]->at_bound) free.push_back(i);
+  }
+  const size_t n = runs.size(), p = free.size();
+  out.covariance.assign(9, 0.0);
+  if (n <= p) return p == 0;
+  auto residual = [&](const double* at, const PerfRun& run) {
+    const CostModel model = ModelFor(run, catalogue, RatesFromLogParameters(at, memory.hbm_bytes, memory.reserve_bytes, 1));
+    return std::log(Latency(run, model, options).value_or(Observed(run))) - std::log(Observed(run));
+  };
+  Eigen::MatrixXd jacobian(n, p);
+  double sum_squares = 0;
+  constexpr double kStep = 1e-4;
+  for (size_t r = 0; r < n; ++r) {
+    const double base = residual(x, *runs[r]);
+    sum_squares += base * base;
+    for (size_t c = 0; c < p; ++c) {
+      double up[3] = {x[0], x[1], x[2]}, down[3] = {x[0], x[1], x[2]};
+      up[free[c]] += kStep;
+      down[free[c]] -= kStep;
+      jacobian(static_cast<long>(r), static_cast<long>(c)) = (residual(up, *runs[r]) - residual(down, *runs[r])) / (2 * kStep);
+    }
+  }
+  out.residual_sd = std::sqrt(sum_squares / static_cast<double>(n));
+  if (p == 0) return true;
+  const Eigen::MatrixXd information = jacobian.transpose() * jacobian;
+  const Eigen::JacobiSVD<Eigen::MatrixXd> svd(information);
+  const Eigen::VectorXd singular = svd.singularValues();
+  if (!(singular(static_cast<long>(p) - 1) > 1e-10 * singular(0))) return false;
+  const double s2 = sum_squares / static_cast<double>(n - p);
+  const Eigen::MatrixXd log_covariance = s2 * information.inverse();
+  for (size_t a = 0; a < p; ++a) {
+    const double sd = std::sqrt(log_covariance(static_cast<long>(a), static_cast<long>(a)));
+    RateEstimate& rate = *rates[free[a]];
+    rate.lower = rate.value * std::exp(-1.959964 * sd);
+    rate.upper = rate.value * std::exp(1.959964 * sd);
+    for (size_t b = 0; b < p; ++b) {
+      out.covariance[static_cast<size_t>(free[a]) * 3 + static_cast<size_t>(free[b])] =
+          values[free[a]] * values[free[b]] * log_covariance(static_cast<long>(a), static_cast<long>(b));
+    }
+  }
+  return true;
+}
+
+void FillDatasheetFractions(const std::map<std::string, AcceleratorSpec>& accelerators, CostGroupFit& out) {
+  const auto it = accelerators.find(out.fit.group.hardware);
+  if (it == accelerators.end()) return;
+  const AcceleratorSpec& spec = it->second;
+  const double n = static_cast<double>(out.fit.group.num_devices);
+  out.catalogue_hardware = spec.catalogue_hardware;
+  if (spec.bf16_dense_tflops && out.flops_per_s.identified) {
+    out.flops_fraction = out.fit.flops_per_s / (n * *spec.bf16_dense_tflops * 1e12);
+  }
+  if (spec.hbm_tb_per_s && out.bytes_per_s.identified) {
+    out.bandwidth_fraction = out.fit.bytes_per_s / (n * *spec.hbm_tb_per_s * 1e12);
+  }
+}
+
+void FillMeasuredRange(const std::vector<const PerfRun*>& runs, CostGroupFit& out) {
+  for (const PerfRun* run : runs) {
+    out.max_context_tokens = std::max(out.max_context_tokens, run->context_len + run->output_len);
+    out.min_batch = out.min_batch == 0 ? run->batch : std::min(out.min_batch, run->batch);
+    out.max_batch = std::max(out.max_batch, run->batch);
+  }
+}
+
+// Status and reason from convergence and identification: a group whose bandwidth (the rate every decode step
+// reads) is not identified is unusable; an unidentified F_eff is usable, its fraction comes from the default row.
+void JudgeGroup(bool intervals_ok, CostGroupFit& out) {
+  if (!out.fit.converged) {
+    out.status = FitStatus::kNotConverged;
+    out.reason = "the solver stopped before its tolerances";
+  } else if (!out.bytes_per_s.identified || !intervals_ok) {
+    out.status = FitStatus::kUnidentified;
+    out.reason = !out.bytes_per_s.identified ? "BW_eff is not identified: no run depends on the memory bandwidth"
+                                             : "the runs do not separate the rates (singular information)";
+  } else {
+    out.status = FitStatus::kOk;
+  }
+  if (!out.flops_per_s.identified) {
+    out.notes.push_back("F_eff is not identified: no pass of any run is compute-bound; the default fraction of peak "
+                        "is used for this group");
+  }
+  if (out.t0_s.at_bound) out.notes.push_back("t0 is at its lower bound (1 us): the runs need no fixed time per pass");
+}
+
+}  // namespace
+
+std::map<GroupKey, std::vector<PerfRun>> GroupPerfRuns(const std::vector<PerfRun>& runs) {
+  std::map<GroupKey, std::vector<PerfRun>> groups;
+  for (const PerfRun& run : runs) groups[KeyOf(run)].push_back(run);
+  return groups;
+}
+
+CostGroupFit FitCostGroup(const std::vector<PerfRun>& runs, const ModelCatalogue& catalogue,
+                          const std::map<std::string, AcceleratorSpec>& accelerators,
+                          const ValidationOptions& options) {
+  std::string error;
+  if (!options.IsValid(&error)) throw InputError("cost fit options: " + error);
+  if (runs.empty()) throw InputError("cost fit: no perf runs");
+  CostGroupFit out;
+  out.fit.group = KeyOf(runs.front());
+  const GroupKey& group = out.fit.group;
+  std::vector<const PerfRun*> all;
+  for (const PerfRun& run : runs) {
+    if (KeyOf(run) != group) throw InputError("cost fit: runs of several groups; fit them one at a time");
+    all.push_back(&run);
+  }
+  const Memory memory = MemoryOf(HbmOf(accelerators, group.hardware), group.num_devices, options.fit);
+  const std::vector<const PerfRun*> usable =
+      UsableRuns(all, catalogue, memory, options.fit, PeakBandwidthOf(accelerators, group), &out.implausible);
+  out.fit.rows_skipped = runs.size() - usable.size();
+  out.fit.rows_used = usable.size();
+  if (usable.size() < options.min_group_rows) {
+    out.status = FitStatus::kInsufficientData;
+    out.reason = fmt::format("{} usable e2e runs, {} needed ({} without a known model shape, not e2e, or below "
+                             "the bandwidth floor)", usable.size(), options.min_group_rows, out.fit.rows_skipped);
+    return out;
+  }
+  const size_t skipped = out.fit.rows_skipped;
+  out.fit = FitUsable(group, usable, catalogue, memory, options.fit);
+  out.fit.rows_skipped = skipped;
+  const bool intervals_ok = RateIntervals(usable, catalogue, memory, options.fit, out);
+  FillDatasheetFractions(accelerators, out);
+  FillMeasuredRange(usable, out);
+  std::vector<double> apes;
+  for (const HeldOutPrediction& p :
+       PredictHeldOut(group, usable, catalogue, memory, HoldoutScheme::kLeaveOneBatchOut, options, &out.fit)) {
+    apes.push_back(p.ape);
+  }
+  out.held_out_runs = apes.size();
+  if (!apes.empty()) {
+    out.held_out_median_ape = Quantile(apes, 0.5);
+    out.held_out_p90_ape = Quantile(apes, 0.9);
+  } else {
+    out.notes.push_back("no leave-one-batch-out validation: fewer than two batch sizes with enough training runs");
+  }
+  JudgeGroup(intervals_ok, out);
+  return out;
+}
+
+std::string CostGroupFit::BriefReport() const {
+  if (status == FitStatus::kInsufficientData) return fit.group.ToString() + ": insufficient data (" + reason + ")";
+  const std::string held_out =
+      held_out_runs == 0 ? std::string("no leave-one-batch-out validation")
+                         : fmt::format("leave-one-batch-out median {:.1f}%, p90 {:.1f}% ({} runs)", held_out_median_ape,
+                                       held_out_p90_ape, held_out_runs);
+  return fmt::format("{}; {}; {}", fit.BriefReport(), held_out, ToString(status));
+}
+
+std::string CostGroupFit::FullReport() const {
+  std::string out = BriefReport() + "\n";
+  out += fmt::format("  t0 {:.3g} ms [{:.3g}, {:.3g}], F_eff {:.3g} TFLOP/s [{:.3g}, {:.3g}], BW_eff {:.3g} TB/s "
+                     "[{:.3g}, {:.3g}]\n", t0_s.value * 1e3, t0_s.lower * 1e3, t0_s.upper * 1e3,
+                     flops_per_s.value / 1e12, flops_per_s.lower / 1e12, flops_per_s.upper / 1e12,
+                     bytes_per_s.value / 1e12, bytes_per_s.lower / 1e12, bytes_per_s.upper / 1e12);
+  out += fmt::format("  measured range: batch {}-{}, context up to {} tokens\n", min_batch, max_batch, max_context_tokens);
+  for (const std::string& note : notes) out += "  note: " + note + "\n";
+  return out;
+}
+
+FittedEfficiency EfficiencyOf(const CostGroupFit& fit) {
+  FittedEfficiency row;
+  row.hardware = fit.fit.group.hardware;
+  row.framework = fit.fit.group.framework;
+  row.num_devices = fit.fit.group.num_devices;
+  row.dtype = fit.fit.group.dtype;
+  row.catalogue_hardware = fit.catalogue_hardware;
+  row.rows = static_cast<long>(fit.fit.rows_used);
+  row.t0_s = fit.fit.t0_s;
+  row.flops_per_s = fit.flops_per_s.identified ? fit.fit.flops_per_s : 0;
+  row.bytes_per_s = fit.bytes_per_s.identified ? fit.fit.bytes_per_s : 0;
+  row.flops_fraction = fit.flops_fraction;
+  row.bandwidth_fraction = fit.bandwidth_fraction;
+  row.median_ape = fit.fit.median_ape;
+  row.max_context_tokens = fit.max_context_tokens;
+  return row;
+}
+
+std::optional<FittedEfficiency> DefaultEfficiencyRow(const std::vector<FittedEfficiency>& rows,
+                                                     const ValidationOptions& options) {
+  std::vector<double> t0s, f_fractions, bw_fractions;
+  long max_context = 0;
+  const auto& frameworks = options.default_frameworks;
+  for (const FittedEfficiency& row : rows) {
+    if (row.num_devices == 1 && row.hardware.starts_with(options.default_hardware_prefix) &&
+        std::find(frameworks.begin(), frameworks.end(), row.framework) != frameworks.end() && row.flops_fraction &&
+        row.bandwidth_fraction) {
+      t0s.push_back(row.t0_s);
+      f_fractions.push_back(*row.flops_fraction);
+      bw_fractions.push_back(*row.bandwidth_fraction);
+      max_context = std::max(max_context, row.max_context_tokens);
+    }
+  }
+  if (t0s.empty()) return std::nullopt;
+  FittedEfficiency fallback;
+  fallback.hardware = "*";
+  fallback.framework = "*";
+  fallback.rows = static_cast<long>(t0s.size());
+  fallback.t0_s = Quantile(t0s, 0.5);
+  fallback.flops_fraction = Quantile(f_fractions, 0.5);
+  fallback.bandwidth_fraction = Quantile(bw_fractions, 0.5);
+  fallback.max_context_tokens = max_context;
+  return fallback;
+}
+
 std::vector<FittedEfficiency> FitEfficiencyTable(const std::vector<PerfRun>& runs, const ModelCatalogue& catalogue,
                                                  const std::map<std::string, AcceleratorSpec>& accelerators,
                                                  const ValidationOptions& options) {
   std::string error;
   if (!options.IsValid(&error)) throw InputError("validation options: " + error);
   std::vector<FittedEfficiency> table;
-  std::vector<double> t0s, f_fractions, bw_fractions;
   for (const auto& [group, group_runs] : GroupRuns(runs)) {
-    const std::optional<double> hbm = HbmOf(accelerators, group.hardware);
-    const Memory memory = MemoryOf(hbm, group.num_devices, options.fit);
+    const Memory memory = MemoryOf(HbmOf(accelerators, group.hardware), group.num_devices, options.fit);
     const std::vector<const PerfRun*> usable =
         UsableRuns(group_runs, catalogue, memory, options.fit, PeakBandwidthOf(accelerators, group));
     if (usable.size() < options.min_group_rows) continue;
-    const CostFitSummary fit = FitUsable(group, usable, catalogue, memory, options.fit);
-    FittedEfficiency row;
-    row.hardware = group.hardware;
-    row.framework = group.framework;
-    row.num_devices = group.num_devices;
-    row.rows = static_cast<long>(fit.rows_used);
-    row.t0_s = fit.t0_s;
-    row.flops_per_s = fit.flops_identified ? fit.flops_per_s : 0;
-    row.bytes_per_s = fit.bandwidth_identified ? fit.bytes_per_s : 0;
-    row.median_ape = fit.median_ape;
-    const double n = static_cast<double>(group.num_devices);
-    if (auto it = accelerators.find(group.hardware); it != accelerators.end()) {
-      const AcceleratorSpec& spec = it->second;
-      row.catalogue_hardware = spec.catalogue_hardware;
-      if (spec.bf16_dense_tflops && row.flops_per_s > 0) {
-        row.flops_fraction = row.flops_per_s / (n * *spec.bf16_dense_tflops * 1e12);
-      }
-      if (spec.hbm_tb_per_s && row.bytes_per_s > 0) {
-        row.bandwidth_fraction = row.bytes_per_s / (n * *spec.hbm_tb_per_s * 1e12);
-      }
-    }
-    const auto& frameworks = options.default_frameworks;
-    if (group.num_devices == 1 && group.hardware.starts_with(options.default_hardware_prefix) &&
-        std::find(frameworks.begin(), frameworks.end(), group.framework) != frameworks.end() &&
-        row.flops_fraction && row.bandwidth_fraction) {
-      t0s.push_back(row.t0_s);
-      f_fractions.push_back(*row.flops_fraction);
-      bw_fractions.push_back(*row.bandwidth_fraction);
-    }
-    table.push_back(std::move(row));
+    CostGroupFit fit;
+    fit.fit = FitUsable(group, usable, catalogue, memory, options.fit);
+    fit.flops_per_s.identified = fit.fit.flops_identified;
+    fit.bytes_per_s.identified = fit.fit.bandwidth_identified;
+    FillDatasheetFractions(accelerators, fit);
+    FillMeasuredRange(usable, fit);
+    table.push_back(EfficiencyOf(fit));
   }
-  if (!t0s.empty()) {
-    FittedEfficiency fallback;
-    fallback.hardware = "*";
-    fallback.framework = "*";
-    fallback.rows = static_cast<long>(t0s.size());
-    fallback.t0_s = Quantile(t0s, 0.5);
-    fallback.flops_fraction = Quantile(f_fractions, 0.5);
-    fallback.bandwidth_fraction = Quantile(bw_fractions, 0.5);
-    table.push_back(std::move(fallback));
-  }
+  if (std::optional<FittedEfficiency> fallback = DefaultEfficiencyRow(table, options)) table.push_back(*fallback);
   return table;
 }
 

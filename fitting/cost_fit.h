@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/cost_model.h"
+#include "core/curves.h"
 #include "core/model_shape.h"
 #include "core/perf_run.h"
 
@@ -53,11 +54,13 @@ struct CostFitOptions {
   bool IsValid(std::string* error) const;
 };
 
-// One (hardware, framework, device count) group of runs.
+// One (hardware, framework, device count, weight dtype) group of runs. A run without a dtype is taken as bf16 (every
+// Argonne run serves 16-bit weights).
 struct GroupKey {
   std::string hardware;
   std::string framework;
   long num_devices = 1;
+  std::string dtype = "bf16";
   auto operator<=>(const GroupKey&) const = default;
   std::string ToString() const;
 };
@@ -158,6 +161,60 @@ std::vector<FittedEfficiency> FitEfficiencyTable(const std::vector<PerfRun>& run
                                                  const ValidationOptions& options);
 // Writes the table in the format LoadFittedEfficiencies reads, with a comment-free header.
 void WriteEfficiencyTable(const std::filesystem::path& path, const std::vector<FittedEfficiency>& table);
+
+// ---- one group as `thinkplan fit --kind cost` stores it ----
+
+// The dtype a run is grouped under: its own, else bf16.
+std::string DtypeOf(const PerfRun& run);
+// The runs of each (hardware, framework, devices, dtype) group.
+std::map<GroupKey, std::vector<PerfRun>> GroupPerfRuns(const std::vector<PerfRun>& runs);
+
+// A fitted rate with its 95% interval (Wald on the log scale, from the curvature of the log-latency fit, the
+// residual spread estimated from the runs). `identified` is false when no run's prediction moves with the rate;
+// `at_bound` when the optimum sits on the search bound (t0 at 1 us: the runs need no fixed time per pass); the
+// interval is then [value, value].
+struct RateEstimate {
+  double value = 0;
+  double lower = 0, upper = 0;
+  bool identified = true;
+  bool at_bound = false;
+};
+
+struct CostGroupFit {
+  CostFitSummary fit;  // rates, in-sample APE, runs used and skipped
+  RateEstimate t0_s, flops_per_s, bytes_per_s;
+  // 3 x 3 row-major covariance of (t0_s, flops_per_s, bytes_per_s) by the delta method; zero rows and columns for
+  // a rate that is not identified or at its bound.
+  std::vector<double> covariance;
+  double residual_sd = 0;  // of log(predicted / observed) over the runs used
+  std::optional<double> flops_fraction, bandwidth_fraction;  // of n x the datasheet ceilings, where known
+  std::string catalogue_hardware;
+  // Leave-one-batch-out: each batch size predicted by a fit on the others.
+  size_t held_out_runs = 0;
+  double held_out_median_ape = 0, held_out_p90_ape = 0;
+  // The measured range the fit is validated on: contexts (input + output tokens per sequence) and batches.
+  long max_context_tokens = 0;
+  long min_batch = 0, max_batch = 0;
+  size_t implausible = 0;  // runs below the datasheet-bandwidth floor, left out
+  FitStatus status = FitStatus::kInsufficientData;
+  std::string reason;
+  std::vector<std::string> notes;
+  std::string BriefReport() const;
+  std::string FullReport() const;
+};
+
+// Fits one group (all `runs` must share a GroupKey): the rates with intervals, which rates the runs identify, and
+// the leave-one-batch-out validation. Fewer than options.min_group_rows usable runs: status insufficient data.
+CostGroupFit FitCostGroup(const std::vector<PerfRun>& runs, const ModelCatalogue& catalogue,
+                          const std::map<std::string, AcceleratorSpec>& accelerators,
+                          const ValidationOptions& options);
+
+// The efficiency row a usable group fit stands for (empty fractions for rates not identified).
+FittedEfficiency EfficiencyOf(const CostGroupFit& fit);
+// The default row "*": median t0 and fractions over the single-device groups options.default_* select; nullopt
+// when none qualifies.
+std::optional<FittedEfficiency> DefaultEfficiencyRow(const std::vector<FittedEfficiency>& rows,
+                                                     const ValidationOptions& options);
 
 // Median and q-quantile (linear interpolation) of a non-empty sample.
 double Quantile(std::vector<double> values, double q);

@@ -5,6 +5,7 @@
 
 #include "core/cost_model.h"
 #include "core/errors.h"
+#include "store/fits.h"
 
 namespace thinkplan::pipeline {
 namespace {
@@ -62,14 +63,7 @@ void ApplyPricesInForce(const std::vector<SystemPrice>& prices, const std::strin
   }
 }
 
-std::vector<FittedEfficiency> LoadServingEfficiencies(const std::filesystem::path& data_dir) {
-  const std::filesystem::path fitted = data_dir / "models" / "fitted_efficiency.csv";
-  if (data_dir.empty() || !std::filesystem::exists(fitted)) return {};
-  return LoadFittedEfficiencies(fitted);
-}
-
-planner::Catalogues LoadCatalogues(store::Database& db, const std::filesystem::path& data_dir,
-                                   const CatalogueOptions& options) {
+planner::Catalogues LoadCatalogues(store::Database& db, const CatalogueOptions& options) {
   std::string error;
   if (!options.IsValid(&error)) throw InputError("catalogue options: " + error);
   planner::Catalogues c;
@@ -78,7 +72,7 @@ planner::Catalogues LoadCatalogues(store::Database& db, const std::filesystem::p
   c.hardware = db.ListHardware();
   for (ModelShape& shape : db.ListModelShapes()) c.models.Add(std::move(shape));
   c.apis = db.ListSystemApis();
-  c.efficiencies = LoadServingEfficiencies(data_dir);
+  c.efficiencies = store::LoadServingEfficiencies(db);
   return c;
 }
 

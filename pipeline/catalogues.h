@@ -1,6 +1,6 @@
 // The catalogues every stage reads, from the database (issue 14: the database is the one source of truth; data/
 // is only what `demo` ingests). Systems with their prices in force, hardware, model shapes and the API catalogue
-// come from the store; the serving efficiencies still come from a file, behind one named function.
+// come from the store, and so do the serving efficiencies (the stored cost fits, store::LoadServingEfficiencies).
 #pragma once
 
 #include <filesystem>
@@ -23,15 +23,9 @@ struct CatalogueOptions {
   bool IsValid(std::string* error) const;
 };
 
-// Systems (with the price rows in force applied), hardware, model shapes and API rows from `db`, and the serving
-// efficiencies of LoadServingEfficiencies(data_dir). Throws InputError for a malformed option.
-planner::Catalogues LoadCatalogues(store::Database& db, const std::filesystem::path& data_dir,
-                                   const CatalogueOptions& options = {});
-
-// The fitted serving efficiencies (core/cost_model.h FittedEfficiency): today <data_dir>/models/
-// fitted_efficiency.csv when it exists, else none (the cost model's stated defaults apply). The one place they
-// are read: the stored cost fit (`fit --kind cost`) replaces this function.
-std::vector<FittedEfficiency> LoadServingEfficiencies(const std::filesystem::path& data_dir);
+// Systems (with the price rows in force applied), hardware, model shapes, API rows and the stored serving-rate
+// fits from `db`. Throws InputError for a malformed option.
+planner::Catalogues LoadCatalogues(store::Database& db, const CatalogueOptions& options = {});
 
 // Sets each system's prices to its row in force on `as_of` (YYYY-MM-DD) among `prices`; systems without one keep
 // their own prices and an empty price_effective_from.

@@ -65,6 +65,10 @@ DemoResult RunDemoPipeline(store::Database& db, const std::filesystem::path& dat
     r.fits = FitStage(db, data_dir, fit, options.progress);
   });
 
+  stages.Run("fit serving rates", [&] {
+    r.cost_fits = CostFitStage(db, LoadCostFitCatalogues(data_dir), CostFitStageOptions{}, options.progress);
+  });
+
   stages.Run("plan the default workload", [&] {
     PlanStageResult planned = PlanStage(db, planner::LoadWorkload(shipped / "workloads" / "default.json"), data_dir);
     if (!planned.plan.feasible) throw InternalError("the default workload has no feasible plan: " + planned.plan.reason);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/timing.h"
+#include "pipeline/cost_fit_stage.h"
 #include "pipeline/fit_stage.h"
 #include "pipeline/report_stage.h"
 #include "planner/plan.h"
@@ -46,6 +47,7 @@ using StageTiming = TimedPass;
 struct DemoResult {
   std::vector<store::IngestSummary> ingested;
   FitStageResult fits;
+  CostFitStageResult cost_fits;
   planner::PlanResult plan;
   long plan_id = 0;
   std::filesystem::path policy_path;
@@ -55,7 +57,7 @@ struct DemoResult {
   std::vector<StageTiming> stages;  // every stage that ran, in order
 };
 
-// ingest the shipped data -> fit scaling curves -> plan the default workload (stored) -> export its serving
+// ingest the shipped data -> fit scaling curves -> fit serving rates -> plan the default workload (stored) -> export its serving
 // policy -> simulate a day of the fleet (seed 42, stored) -> write the report. Throws what the failing stage
 // throws; an infeasible default plan is an InternalError. Running it again on the same database is safe:
 // identical rows are no-ops.

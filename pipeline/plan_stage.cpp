@@ -19,7 +19,7 @@ std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workl
   loaded->inputs.workload = std::move(workload);
   loaded->inputs.curves = &loaded->curves;
   loaded->inputs.runs = db.ListRuns();
-  loaded->inputs.catalogues = LoadCatalogues(db, data_dir);
+  loaded->inputs.catalogues = LoadCatalogues(db);
   loaded->inputs.load_seconds = stopwatch.Seconds();
   return loaded;
 }

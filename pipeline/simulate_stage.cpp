@@ -12,6 +12,7 @@
 #include "pipeline/catalogues.h"
 #include "pipeline/progress.h"
 #include "pipeline/simulate_scenario.h"
+#include "store/fits.h"
 #include "store/plans.h"
 
 namespace thinkplan::pipeline {
@@ -206,7 +207,7 @@ SimulateStageResult SimulateStage(store::Database& db, long plan_id, const std::
   std::string error;
   if (!settings.IsValid(&error)) throw UsageError(error);
   const store::StoredPlan plan = store::LoadPlan(db, plan_id);
-  BuiltScenario built = BuildScenario(plan, settings.devices, LoadCatalogues(db, data_dir));
+  BuiltScenario built = BuildScenario(plan, settings.devices, LoadCatalogues(db));
   for (const auto& [name, count] : settings.devices) {
     const bool known = std::any_of(built.scenario.systems.begin(), built.scenario.systems.end(),
                                    [&](const sim::FleetSystem& s) { return s.name == name && !s.api; });

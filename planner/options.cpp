@@ -80,9 +80,7 @@ Catalogues Catalogues::Load(const std::filesystem::path& data_dir) {
   c.systems = LoadSystemCatalogue(data_dir / "published" / "systems.csv");
   c.hardware = LoadHardwareCatalogue(data_dir / "published" / "hardware.csv");
   c.models = ModelCatalogue::Load(data_dir / "models" / "models.csv");
-  const auto fitted = data_dir / "models" / "fitted_efficiency.csv";
-  if (std::filesystem::exists(fitted)) c.efficiencies = LoadFittedEfficiencies(fitted);
-  return c;
+  return c;  // efficiencies: the stored serving-rate fits, set by the caller (store::LoadServingEfficiencies)
 }
 
 const SystemInfo* Catalogues::FindSystem(const std::string& name) const {
@@ -296,6 +294,7 @@ struct Scorer {
   const OptionsConfig& config;
   std::vector<std::string>* notes;
   mutable std::unordered_set<std::string> noted;  // the texts already in `notes`
+  mutable std::unordered_set<std::string> warned;  // systems whose context extrapolation is noted
   // Serving cost by (system, mean tokens, p95 tokens, samples): on a self-hosted replica the samples share the
   // batch, so neither cost nor latency is a multiple of one sample's.
   mutable std::map<std::tuple<std::string, double, double, long>, ServingCost> cache;
@@ -314,6 +313,7 @@ struct Scorer {
           r = replicas.emplace(s.name, ReplicaModelOf(s, catalogues, &unused)).first;
         }
         if (r->second) replica = &*r->second;
+        NoteServingRates(s, c.prompt_tokens + tokens_p95);
       }
       it = cache.emplace(key, CostOfServing(s, c, catalogues, tokens, tokens_p95, samples, replica)).first;
     }
@@ -332,6 +332,20 @@ struct Scorer {
     o.budget_tokens = setting.budget;
     o.samples = setting.samples;
     return planner::ApiRefusal(*api, o);
+  }
+
+  // Where a self-hosted system's serving rates come from, and a warning when the class's p95 context lies beyond
+  // the contexts they were measured at.
+  void NoteServingRates(const SystemSpec& s, double context_tokens) const {
+    const HardwareInfo* card = catalogues.FindHardware(s.hardware);
+    if (card == nullptr) return;
+    const EfficiencyChoice choice = ChooseEfficiency(catalogues.efficiencies, card->name, s.framework, s.devices);
+    Note(fmt::format("{}: serving rates {}", s.name, DescribeEfficiencySource(choice, s.devices)));
+    // One warning per system and class (options at many budgets would each repeat it), naming the first context
+    // found beyond the range.
+    if (const auto warning = ContextExtrapolationWarning(choice, context_tokens); warning && warned.insert(s.name).second) {
+      Note(fmt::format("{} on class {}: options reach beyond the measured contexts, e.g. {}", s.name, c.name, *warning));
+    }
   }
 
   void Note(const std::string& text) const {
@@ -391,7 +405,7 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
                                           std::vector<MissingCurves>* missing_out) {
   std::string error;
   if (!config.IsValid(&error)) throw UsageError("options: " + error);
-  const Scorer scorer{workload, c, catalogues, config, notes, {}, {}, {}};
+  const Scorer scorer{workload, c, catalogues, config, notes, {}, {}, {}, {}};
   std::vector<Candidate> out;
   std::map<std::string, std::size_t> index;
   const std::size_t nb = c.buckets.size();

@@ -25,11 +25,12 @@ struct Catalogues {
   std::vector<SystemInfo> systems;
   std::vector<HardwareInfo> hardware;
   ModelCatalogue models;
+  // The stored serving-rate fits (store::LoadServingEfficiencies); empty: default efficiencies. Load leaves it empty.
   std::vector<FittedEfficiency> efficiencies;
   // The API catalogue (store table system_apis): a setting a system's API refuses is not offered. Empty: settings
   // are not checked (Load does not read it; the plan stage takes it from the store).
   std::vector<SystemApi> apis;
-  // data/published/{systems,hardware}.csv, data/models/models.csv and fitted_efficiency.csv (optional).
+  // data/published/{systems,hardware}.csv and data/models/models.csv.
   static Catalogues Load(const std::filesystem::path& data_dir);
   const SystemInfo* FindSystem(const std::string& name) const;
   const HardwareInfo* FindHardware(const std::string& name) const;  // exact, else the one name containing it

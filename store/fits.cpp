@@ -76,6 +76,7 @@ Interval SummaryInterval(const StoredFit& fit, const std::string& name, double v
 }
 
 void AddToCurveSet(const StoredFit& fit, CurveSet& set) {
+  if (fit.kind == kCostFitKind) return;  // serving rates are no curve: LoadServingEfficiencies reads them
   if (fit.kind == "training") {
     TrainingSurface surface;
     surface.t0 = At(fit, 0), surface.t1 = At(fit, 1), surface.t2 = At(fit, 2);
@@ -177,6 +178,60 @@ CurveSet ToCurveSet(const std::vector<StoredFit>& fits) {
     if (fit.quality.usable()) AddToCurveSet(fit, set);
   }
   return set;
+}
+
+void DeleteFit(Database& db, const std::string& kind, const CurveKey& key) {
+  SQLite::Statement erase(db.connection(),
+                          "DELETE FROM fits WHERE kind = ? AND system = ? AND task_class = ? AND difficulty = ?");
+  erase.bind(1, kind);
+  erase.bind(2, key.system);
+  erase.bind(3, key.task_class);
+  erase.bind(4, key.difficulty);
+  erase.exec();
+}
+
+CurveKey CostFitKey(const std::string& hardware, const std::string& framework, long devices, const std::string& dtype) {
+  return {hardware, framework, std::to_string(devices) + "x " + dtype};
+}
+
+FittedEfficiency EfficiencyOfStoredFit(const StoredFit& fit) {
+  if (fit.kind != kCostFitKind) throw InternalError("a " + fit.kind + " fit is not a serving-rate fit");
+  const auto summary = nlohmann::json::parse(fit.summary_json, nullptr, false);
+  if (!summary.is_object() || !summary.contains("group") || !summary["group"].is_object()) {
+    throw InternalError("stored cost fit for " + fit.key.ToString() + " has no group in its summary");
+  }
+  const nlohmann::json& group = summary["group"];
+  auto optional = [&](const char* name) -> std::optional<double> {
+    return group.contains(name) && group[name].is_number() ? std::optional<double>(group[name].get<double>())
+                                                           : std::nullopt;
+  };
+  FittedEfficiency row;
+  row.hardware = group.value("hardware", fit.key.system);
+  row.framework = group.value("framework", fit.key.task_class);
+  row.num_devices = group.value("devices", 1L);
+  row.dtype = group.value("dtype", std::string());
+  row.catalogue_hardware = group.value("catalogue_hardware", std::string());
+  row.rows = fit.quality.n_points;
+  row.t0_s = At(fit, 0);
+  row.flops_per_s = At(fit, 1);
+  row.bytes_per_s = At(fit, 2);
+  row.flops_fraction = optional("flops_fraction");
+  row.bandwidth_fraction = optional("bandwidth_fraction");
+  row.median_ape = optional("in_sample_median_ape");
+  row.max_context_tokens = group.value("max_context_tokens", 0L);
+  return row;
+}
+
+std::vector<FittedEfficiency> LoadServingEfficiencies(Database& db) {
+  SQLite::Statement query(db.connection(), std::string("SELECT ") + kColumns +
+                                               " FROM fits WHERE kind = ? ORDER BY system, task_class, difficulty");
+  query.bind(1, std::string(kCostFitKind));
+  std::vector<FittedEfficiency> rows;
+  while (query.executeStep()) {
+    const StoredFit fit = FitFromRow(query);
+    if (fit.quality.usable()) rows.push_back(EfficiencyOfStoredFit(fit));
+  }
+  return rows;
 }
 
 CurveSet LoadCurveSet(Database& db) {

@@ -7,6 +7,8 @@
 #include <iostream>
 #include <random>
 
+#include <fmt/format.h>
+
 #include "tests/common/test_support.h"
 #include "core/errors.h"
 #include "fitting/cost_fit.h"
@@ -21,6 +23,43 @@ std::filesystem::path ArgonnePath() {
 }
 
 ModelCatalogue Catalogue() { return ModelCatalogue::Load(testing::DataDir() / "models" / "models.csv"); }
+
+// Synthetic e2e runs of three dense models at every batch and length, latencies from `rates` with 2% noise.
+std::vector<PerfRun> SyntheticRuns(const ServingRates& rates, const std::string& framework,
+                                   const std::vector<long>& batches, unsigned seed) {
+  const ModelCatalogue catalogue = Catalogue();
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> noise(0, 0.02);
+  std::vector<PerfRun> runs;
+  for (const char* model : {"meta-llama/Llama-2-7b-hf", "meta-llama/Meta-Llama-3-8B", "Qwen/Qwen2-7B"}) {
+    for (long batch : batches) {
+      for (long length : {128, 256, 512, 1024, 2048}) {
+        PerfRun run;
+        run.perf_key = fmt::format("{}:{}:{}", model, batch, length);
+        run.hardware = "synthetic";
+        run.framework = framework;
+        run.model = model;
+        run.phase = PerfPhase::kEndToEnd;
+        run.batch = batch;
+        run.context_len = run.output_len = length;
+        run.latency_s = *PredictLatency(run, catalogue, rates, CostFitOptions{}) * std::exp(noise(rng));
+        runs.push_back(run);
+      }
+    }
+  }
+  return runs;
+}
+
+ServingRates H100LikeRates() {
+  ServingRates truth;
+  truth.t0_s = 0.004;
+  truth.flops_per_s = 300e12;
+  truth.bytes_per_s = 2.2e12;
+  truth.hbm_bytes = 80 * 1073741824.0;
+  truth.reserve_bytes = 0.1 * truth.hbm_bytes;
+  return truth;
+}
+
 
 }  // namespace
 
@@ -104,9 +143,112 @@ BOOST_AUTO_TEST_CASE(fit_rejects_mixed_groups_and_reads_both_argonne_formats) {
   BOOST_CHECK_THROW(FitServingRates(mixed, Catalogue(), 80.0, CostFitOptions{}), InputError);
 }
 
+// What `thinkplan fit --kind cost` stores for one group: the rates with 95% intervals that cover the truth, the
+// leave-one-batch-out error at the noise level, the measured range, and status ok.
+BOOST_AUTO_TEST_CASE(group_fit_recovers_rates_with_intervals_and_validates_by_batch) {
+  const ServingRates truth = H100LikeRates();
+  const std::vector<PerfRun> runs = SyntheticRuns(truth, "test", {1, 16, 32, 64, 128, 256}, 11);
+  std::map<std::string, AcceleratorSpec> accelerators;
+  accelerators["synthetic"] = AcceleratorSpec{"synthetic", 80.0, 3.35, 989.0, "H100-SXM-80GB"};
+  const CostGroupFit fit = FitCostGroup(runs, Catalogue(), accelerators, ValidationOptions{});
+  BOOST_TEST_MESSAGE(fit.FullReport());
+  BOOST_TEST((fit.status == FitStatus::kOk));
+  BOOST_TEST(fit.fit.group.dtype == "bf16");  // a run without a dtype is grouped as bf16
+  for (const auto& [rate, value] : {std::pair{fit.t0_s, truth.t0_s}, std::pair{fit.flops_per_s, truth.flops_per_s},
+                                    std::pair{fit.bytes_per_s, truth.bytes_per_s}}) {
+    BOOST_TEST(rate.identified);
+    BOOST_TEST(rate.lower < rate.value);
+    BOOST_TEST(rate.upper > rate.value);
+    BOOST_TEST(rate.lower <= value);
+    BOOST_TEST(rate.upper >= value);
+    BOOST_TEST(rate.upper / rate.lower < 1.5);  // 90 runs at 2% noise pin every rate down
+  }
+  // Fractions against the datasheet figures given above.
+  BOOST_TEST(*fit.bandwidth_fraction == fit.fit.bytes_per_s / 3.35e12, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(*fit.flops_fraction == fit.fit.flops_per_s / 989e12, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(fit.held_out_runs == runs.size());
+  BOOST_TEST(fit.held_out_median_ape < 3.0);  // median |N(0, 0.02)| = 1.35%, plus the refit's own error
+  BOOST_TEST(fit.max_context_tokens == 4096);
+  BOOST_TEST(fit.min_batch == 1);
+  BOOST_TEST(fit.max_batch == 256);
+  // The covariance is symmetric with the delta-method variances of the rates on its diagonal.
+  BOOST_REQUIRE(fit.covariance.size() == 9u);
+  BOOST_TEST(fit.covariance[1] == fit.covariance[3], boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(fit.covariance[8] > 0);
+  const FittedEfficiency row = EfficiencyOf(fit);
+  BOOST_TEST(row.catalogue_hardware == "H100-SXM-80GB");
+  BOOST_TEST(row.max_context_tokens == 4096);
+}
+
+// One sequence at a time, prefilled one token per pass (llama.cpp with n_batch 1): no pass is compute-bound, so
+// F_eff is not identified; the group stays usable with the rate reported as not identified. Too few runs for
+// the threshold: insufficient data, with the count in the reason.
+BOOST_AUTO_TEST_CASE(group_fit_says_which_rates_the_runs_do_not_identify) {
+  ServingRates truth = H100LikeRates();
+  std::vector<PerfRun> runs = SyntheticRuns(truth, "llama.cpp", {1}, 5);
+  ValidationOptions options;
+  options.min_group_rows = 10;
+  const CostGroupFit fit = FitCostGroup(runs, Catalogue(), {}, options);
+  BOOST_TEST_MESSAGE(fit.FullReport());
+  BOOST_TEST(!fit.flops_per_s.identified);
+  BOOST_TEST(fit.bytes_per_s.identified);
+  BOOST_TEST((fit.status == FitStatus::kOk));
+  BOOST_TEST(fit.bytes_per_s.lower <= truth.bytes_per_s);  // 15 runs: the interval, not a tight point, holds it
+  BOOST_TEST(fit.bytes_per_s.upper >= truth.bytes_per_s);
+  BOOST_TEST(fit.held_out_runs == 0u);  // one batch size: nothing to hold out, and it says so
+  BOOST_TEST(!fit.notes.empty());
+  BOOST_TEST(EfficiencyOf(fit).flops_per_s == 0.0);
+  runs.resize(5);
+  const CostGroupFit thin = FitCostGroup(runs, Catalogue(), {}, options);
+  BOOST_TEST((thin.status == FitStatus::kInsufficientData));
+  BOOST_TEST(thin.reason.find("5 usable") != std::string::npos, thin.reason);
+}
+
+// The harness's decode and prefill steps (what `thinkplan measure` writes), some run with half the layers
+// (layer_scale 0.5), fitted like e2e runs. The step times come from the roofline written out here by hand for
+// Llama-3.1-8B (8.03e9 parameters, 32 layers, 32 heads, 8 KV heads, head_dim 128, 2-byte weights), not from the
+// cost model's code.
+BOOST_AUTO_TEST_CASE(group_fit_reads_decode_and_prefill_steps) {
+  const double t0 = 0.003, flops = 250e12, bandwidth = 3.0e12;
+  std::vector<PerfRun> runs;
+  for (double scale : {1.0, 0.5}) {
+    const double layers = 32 * scale, params = 8.03e9 * scale;
+    const double kv = 2 * layers * 8 * 128 * 2, attention = 4 * layers * 32 * 128, weights = 2 * params;
+    for (long batch : {1, 4, 16, 64, 256}) {
+      for (long context : {512, 2048, 8192}) {
+        PerfRun decode;
+        decode.perf_key = fmt::format("d{}:{}:{}", scale, batch, context);
+        decode.hardware = "synthetic";
+        decode.framework = "thinkplan-harness";
+        decode.model = "Llama-3.1-8B";
+        decode.phase = PerfPhase::kDecode;
+        decode.batch = batch;
+        decode.context_len = context;
+        decode.layer_scale = scale;
+        const double b = static_cast<double>(batch), s = static_cast<double>(context);
+        decode.step_ms = 1e3 * (t0 + std::max(b * (2 * params + attention * s) / flops, (weights + b * s * kv) / bandwidth));
+        runs.push_back(decode);
+        PerfRun prefill = decode;
+        prefill.perf_key = "p" + decode.perf_key;
+        prefill.phase = PerfPhase::kPrefill;
+        prefill.step_ms = 1e3 * (t0 + std::max(b * (2 * params * s + attention * s * s / 2) / flops,
+                                               (weights + b * s * kv) / bandwidth));
+        runs.push_back(prefill);
+      }
+    }
+  }
+  const CostGroupFit fit = FitCostGroup(runs, Catalogue(), {}, ValidationOptions{});
+  BOOST_TEST_MESSAGE(fit.FullReport());
+  BOOST_TEST((fit.status == FitStatus::kOk));
+  BOOST_TEST(fit.fit.rows_used == runs.size());
+  BOOST_TEST(fit.fit.t0_s == t0, boost::test_tools::tolerance(0.02));
+  BOOST_TEST(fit.fit.flops_per_s == flops, boost::test_tools::tolerance(0.02));
+  BOOST_TEST(fit.fit.bytes_per_s == bandwidth, boost::test_tools::tolerance(0.02));
+}
+
 // The evidence for the cost model: fit on part of the Argonne runs of each (hardware, framework, devices) group
 // and predict the rest. Prints the tables that docs/cost_model.md quotes; writes the fitted efficiencies to
-// ./fitted_efficiency.csv (the source of data/models/fitted_efficiency.csv).
+// ./fitted_efficiency.csv (for reading; `thinkplan fit --kind cost` stores the same fits in the database).
 BOOST_AUTO_TEST_CASE(argonne_held_out_validation) {
   const std::vector<PerfRun> runs = LoadArgonneRuns(ArgonnePath());
   BOOST_TEST(runs.size() >= 4771u);

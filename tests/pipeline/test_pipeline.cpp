@@ -28,6 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::vector<std::string> kDemoStages = {"ingest shipped data",       "fit scaling curves",
+                                              "fit serving rates",
                                               "plan the default workload", "export the serving policy",
                                               "simulate a day of the fleet", "write the report"};
 

@@ -1,0 +1,109 @@
+// The serving-rate fit between stages: perf runs in the store -> CostFitStage -> the fits table ->
+// store::LoadServingEfficiencies -> the plan stage's catalogues -> the planner's replica and its price.
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "pipeline/cost_fit_stage.h"
+#include "pipeline/plan_stage.h"
+#include "planner/options.h"
+#include "store/database.h"
+#include "store/fits.h"
+#include "tests/common/test_support.h"
+
+namespace thinkplan::pipeline {
+namespace {
+
+// The Argonne runs of H100 / vLLM / one device, as the shipped perf CSV has them.
+std::filesystem::path WriteH100VllmRuns(const testing::ScratchDir& dir) {
+  std::ifstream in(testing::DataDir() / "public" / "argonne" / "perf.csv");
+  std::string line, out;
+  std::getline(in, line);
+  out = line + "\n";
+  while (std::getline(in, line)) {
+    if (line.find(",Nvidia H100 GPU,1,vLLM,") != std::string::npos) out += line + "\n";
+  }
+  const std::filesystem::path path = dir / "h100_vllm.csv";
+  testing::WriteFile(path, out);
+  return path;
+}
+
+planner::SystemSpec SelfHostedLlama() {
+  planner::SystemSpec s;
+  s.name = "Llama-3.1-8B@H100";
+  s.kind = planner::SystemKind::kSelfHosted;
+  s.model = "Llama-3.1-8B";
+  s.hardware = "H100-SXM-80GB";
+  s.usd_per_device_hour = 4.25;
+  return s;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(cost_fit_stage)
+
+BOOST_AUTO_TEST_CASE(stored_fit_round_trips_and_reaches_the_planner) {
+  testing::ScratchDir dir;
+  store::Database db = store::Database::Open(dir / "t.db");
+  db.Ingest(WriteH100VllmRuns(dir));
+  const CostFitCatalogues catalogues = LoadCostFitCatalogues(testing::DataDir());
+  const CostFitStageResult result = CostFitStage(db, catalogues);
+  BOOST_TEST_MESSAGE(result.BriefReport());
+  BOOST_REQUIRE(result.lines.size() == 2u);  // the group and the default row
+  BOOST_TEST(result.refitted == 2u);
+  const store::StoredFit& group = result.lines[0].fit;
+  BOOST_TEST(group.kind == "cost");
+  BOOST_TEST(group.key.system == "Nvidia H100 GPU");
+  BOOST_TEST((group.quality.status == FitStatus::kOk));
+
+  // Round trip: what is read back is what was stored, and the efficiency row is built from it.
+  const std::optional<store::StoredFit> stored = store::FindFit(db, "cost", group.key);
+  BOOST_REQUIRE(stored.has_value());
+  BOOST_TEST(stored->params == group.params);
+  BOOST_TEST(stored->covariance == group.covariance);
+  BOOST_TEST(stored->input_hash == group.input_hash);
+  BOOST_TEST(stored->summary_json == group.summary_json);
+  const std::vector<FittedEfficiency> rows = store::LoadServingEfficiencies(db);
+  BOOST_REQUIRE(rows.size() == 2u);
+  const FittedEfficiency& row = rows[1].hardware == "*" ? rows[0] : rows[1];
+  BOOST_TEST(row.catalogue_hardware == "H100-SXM-80GB");
+  BOOST_TEST(row.framework == "vLLM");
+  BOOST_TEST(row.dtype == "bf16");
+  BOOST_TEST(row.t0_s == group.params[0]);
+  BOOST_TEST(row.bytes_per_s == group.params[2]);
+  BOOST_TEST(*row.bandwidth_fraction == group.params[2] / 3.35e12, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(*row.flops_fraction == group.params[1] / 989e12, boost::test_tools::tolerance(1e-9));
+
+  // The fits are not curves: the curve set the planner reads has none of them.
+  BOOST_TEST(store::LoadCurveSet(db).all().empty());
+
+  // The plan stage's catalogues carry the stored fit, and the planner's replica runs at its rates; without the fit
+  // it runs at the built-in defaults (77% of 3.35 TB/s) and prices a query differently.
+  const auto loaded = LoadPlanInputs(db, planner::Workload{}, testing::DataDir());
+  BOOST_TEST(loaded->inputs.catalogues.efficiencies.size() == 2u);
+  std::string reason;
+  const auto fitted = planner::ReplicaModelOf(SelfHostedLlama(), loaded->inputs.catalogues, &reason);
+  BOOST_REQUIRE_MESSAGE(fitted.has_value(), reason);
+  BOOST_TEST(fitted->model.rates().bytes_per_s == std::min(1.0, *row.bandwidth_fraction) * 3.35e12,
+             boost::test_tools::tolerance(1e-9));
+  planner::Catalogues defaults = loaded->inputs.catalogues;
+  defaults.efficiencies.clear();
+  const auto fallback = planner::ReplicaModelOf(SelfHostedLlama(), defaults, &reason);
+  BOOST_REQUIRE(fallback.has_value());
+  BOOST_TEST(fallback->model.rates().bytes_per_s == 0.77 * 3.35e12, boost::test_tools::tolerance(1e-9));
+  QueryOptions query;
+  query.prompt_tokens = 500;
+  query.output_tokens = 8000;
+  query.usd_per_hour = 4.25;
+  BOOST_TEST(CostQuery(fitted->model, query).usd_per_query != CostQuery(fallback->model, query).usd_per_query);
+
+  // Unchanged input: nothing refitted.
+  BOOST_TEST(CostFitStage(db, catalogues).refitted == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace thinkplan::pipeline

@@ -132,12 +132,16 @@ sim::TokenDraw TokensFromMeanAndP95(double mean, double p95, double cap, double 
 
 BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::string, long>& devices,
                             const std::filesystem::path& data_dir) {
+  return BuildScenario(plan, devices, planner::Catalogues::Load(data_dir));
+}
+
+BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::string, long>& devices,
+                            const planner::Catalogues& catalogues) {
   const json body = json::parse(plan.plan_json);
   if (!body.value("feasible", false)) {
     throw InputError(PlanField(plan.id, "feasible") + " is false: " + body.value("reason", "") + "; there is nothing to simulate");
   }
   const planner::Workload workload = planner::ParseWorkload(json::parse(plan.workload_json), fmt::format("plan {} workload", plan.id));
-  const planner::Catalogues catalogues = planner::Catalogues::Load(data_dir);
   BuiltScenario out;
   sim::FleetScenario& s = out.scenario;
   s.days_per_month = workload.days_per_month;

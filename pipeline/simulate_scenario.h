@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "planner/options.h"
 #include "sim/fleet.h"
 #include "store/plans.h"
 
@@ -23,6 +24,9 @@ struct BuiltScenario {
 // (infeasible, unknown system, missing price).
 BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::string, long>& devices,
                             const std::filesystem::path& data_dir);
+// The same with catalogues already read (a sweep builds one scenario per posterior draw).
+BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::string, long>& devices,
+                            const planner::Catalogues& catalogues);
 
 // The Beta(a, b) with a + b = `concentration` whose accuracy under the aggregation equals `accuracy`.
 sim::McProblemSpec CorrectnessMatching(double accuracy, sim::McAggregation aggregation, int samples, double d_prime,

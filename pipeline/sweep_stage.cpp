@@ -243,7 +243,7 @@ json ScenarioJson(const ScenarioRisk& s) {
 
 std::string ProbabilityText(const std::optional<Probability>& p) {
   if (!p) return "-";
-  return fmt::format("{} ± {} [{}]", Percent(p->value), Percent(p->standard_error),
+  return fmt::format("{} ± {} {}", Percent(p->value), Percent(p->standard_error),
                      PercentInterval(p->wilson.lower, p->wilson.upper));
 }
 

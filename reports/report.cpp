@@ -432,7 +432,7 @@ class Builder {
     std::vector<ProbabilityPoint> points;
     const auto probability = [](const json& p) {
       if (!p.is_object()) return Text("n/a");
-      return Figure(fmt::format("{} [{}]", Percent(Num(p, "value")), PercentInterval(Num(p, "low"), Num(p, "high"))),
+      return Figure(fmt::format("{} {}", Percent(Num(p, "value")), PercentInterval(Num(p, "low"), Num(p, "high"))),
                     Num(p, "value"));
     };
     for (const json& sc : Array(sweep, "scenarios")) {

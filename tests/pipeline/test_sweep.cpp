@@ -227,7 +227,8 @@ BOOST_AUTO_TEST_CASE(sigmoid_draws_stay_inside_the_fit_bounds_and_centre_on_the_
   CurveSet fitted;
   fitted.At({"s", "c", ""}).sequential = curve;
   for (uint64_t d = 0; d < 500; ++d) {
-    const SequentialCurve& g = *pipeline::DrawCurveSet(fitted, 9, d).all().begin()->second.sequential;
+    const CurveSet drawn = pipeline::DrawCurveSet(fitted, 9, d);
+    const SequentialCurve& g = *drawn.all().begin()->second.sequential;
     BOOST_TEST((g.params[0] >= 0 && g.params[0] <= g.params[1] && g.params[1] <= 1 && g.params[2] > 0));
   }
 }

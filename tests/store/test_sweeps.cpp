@@ -12,12 +12,9 @@ namespace thinkplan::store {
 namespace {
 
 long APlan(Database& db) {
-  StoredPlan plan;
-  plan.workload_name = "w";
-  plan.workload_json = "{}";
-  plan.fits_hash = "f";
-  plan.plan_json = "{}";
-  return SavePlan(db, plan);
+  // Built in one expression: assigning short literals member by member trips GCC 12's -Wmaybe-uninitialized.
+  return SavePlan(db, StoredPlan{.id = 0, .created_at = "", .workload_name = "w", .workload_json = "{}",
+                                 .workload_hash = "", .fits_hash = "f", .base_plan_id = std::nullopt, .plan_json = "{}"});
 }
 
 }  // namespace

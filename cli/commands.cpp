@@ -21,6 +21,7 @@ int RunSystems(Invocation& invocation);
 int RunHardware(Invocation& invocation);
 int RunModels(Invocation& invocation);
 int RunClasses(Invocation& invocation);
+int RunSweep(Invocation& invocation);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -43,6 +44,8 @@ const std::vector<Command>& Commands() {
       {"exchange", "training vs thinking: exchange rates, Snell's FLOPs-matched table, Sardana-Frankle optimum", RunExchange},
       {"plans", "list the stored plans and their simulations", RunPlans},
       {"simulate", "run the fleet simulation of a stored plan, day by day; compare with the plan; store the result", RunSimulate},
+      {"sweep", "what-if grid x posterior draws of the fits, each planned and simulated: the probability that a "
+                "plan meets its SLOs and budget; --list shows the stored sweeps", RunSweep},
       {"report", "capacity-planning report of a stored plan: HTML with charts (offline, one file) or Markdown", RunReport},
   };
   return kCommands;

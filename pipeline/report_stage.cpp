@@ -18,6 +18,7 @@
 #include "planner/workload.h"
 #include "store/fits.h"
 #include "store/plans.h"
+#include "store/sweeps.h"
 
 namespace thinkplan::pipeline {
 namespace {
@@ -255,6 +256,11 @@ reports::ReportInputs GatherReportInputs(store::Database& db, long plan_id, std:
     }
     in.simulation_id = simulation_id;
     in.simulation = ParseStored(sim.result_json, fmt::format("simulation {}", *simulation_id));
+  }
+  for (const store::StoredSweep& sweep : store::ListSweeps(db, plan_id)) {
+    nlohmann::json body = ParseStored(sweep.body, fmt::format("sweep {}", sweep.id));
+    body["id"] = sweep.id;
+    in.sweeps.push_back(std::move(body));
   }
   const planner::Workload workload = planner::ParseWorkload(in.workload, fmt::format("plan {} workload", plan_id));
   const CurveSet curves = store::LoadCurveSet(db);

@@ -230,4 +230,32 @@ json LatencySpec(const std::vector<XyPoint>& histogram, const std::vector<SloRul
   return spec;
 }
 
+json ProbabilitySpec(const std::vector<ProbabilityPoint>& points) {
+  json values = json::array();
+  std::vector<std::string> scenarios, measures;
+  for (const ProbabilityPoint& p : points) {
+    if (std::find(scenarios.begin(), scenarios.end(), p.scenario) == scenarios.end()) scenarios.push_back(p.scenario);
+    if (std::find(measures.begin(), measures.end(), p.measure) == measures.end()) measures.push_back(p.measure);
+    values.push_back({{"scenario", p.scenario}, {"measure", p.measure}, {"value", p.value}, {"low", p.low},
+                      {"high", p.high}, {"draws", p.trials}});
+  }
+  json spec = BaseSpec("Probability over posterior draws that the plan meets each SLO and its budget, with 95% intervals");
+  spec["height"] = std::max<std::size_t>(80, 22 * measures.size() * std::max<std::size_t>(1, scenarios.size()));
+  spec["data"] = {{"values", values}};
+  const json y = {{"field", "measure"}, {"type", "nominal"}, {"title", nullptr}, {"sort", measures},
+                  {"axis", {{"labelLimit", 280}}}};
+  const json y_offset = {{"field", "scenario"}, {"type", "nominal"}, {"sort", scenarios}};
+  const json colour = {{"field", "scenario"}, {"type", "nominal"}, {"title", "scenario"}, {"scale", ColourScale(scenarios)}};
+  const json x = {{"field", "value"}, {"type", "quantitative"}, {"title", "probability over posterior draws (95% interval)"},
+                  {"scale", {{"domain", {0, 1}}}}, {"axis", {{"format", ".0%"}}}};
+  json rule_x = x;
+  rule_x["field"] = "low";
+  json rule = {{"mark", {{"type", "rule"}, {"strokeWidth", 2}}}};
+  rule["encoding"] = {{"y", y}, {"yOffset", y_offset}, {"color", colour}, {"x", rule_x}, {"x2", {{"field", "high"}}}};
+  json dot = {{"mark", {{"type", "point"}, {"filled", true}, {"size", 60}, {"tooltip", true}}}};
+  dot["encoding"] = {{"y", y}, {"yOffset", y_offset}, {"color", colour}, {"x", x}};
+  spec["layer"] = json::array({rule, dot});
+  return spec;
+}
+
 }  // namespace thinkplan::reports

@@ -55,4 +55,14 @@ struct SloRule {
 };
 nlohmann::json LatencySpec(const std::vector<XyPoint>& histogram, const std::vector<SloRule>& slos);
 
+// A probability estimated over posterior draws, with its 95% interval: one row of a sweep's risk chart.
+struct ProbabilityPoint {
+  std::string scenario;  // colour: the sweep's grid point
+  std::string measure;   // row: "budget", "all SLOs", "SLO chat", ...
+  double value = 0, low = 0, high = 0;
+  long trials = 0;
+};
+// Per measure, each scenario's probability as a dot and its interval as a rule, on a 0-100% axis.
+nlohmann::json ProbabilitySpec(const std::vector<ProbabilityPoint>& points);
+
 }  // namespace thinkplan::reports

@@ -407,7 +407,59 @@ class Builder {
                BarSpec(bars, "GPUs", "hardware", colours));
     }
     Simulation(s);
+    Sweeps(s);
     return s;
+  }
+
+  // One table and one chart per stored sweep: the probability of meeting each SLO and the budget per scenario.
+  void Sweeps(Section& s) {
+    if (in_.sweeps.empty()) return;
+    s.blocks.push_back(Subheading{"How likely the plan is to hold (sweeps)"});
+    s.blocks.push_back(Paragraph{
+        "Each sweep re-plans the plan under what-if changes (its scenarios) and simulates it under draws of the "
+        "fitted curves and measured runs from their posterior: the share of draws in which a class keeps its p95 "
+        "SLO (at most 5% of its queries over the bound) and the spend stays within the budget, with the 95% Wilson "
+        "interval over the draws."});
+    for (const json& sweep : in_.sweeps) SweepTableAndChart(s, sweep);
+  }
+
+  void SweepTableAndChart(Section& s, const json& sweep) {
+    const long id = sweep.value("id", 0L);
+    Table t{fmt::format("sweep-{}", id), fmt::format("Sweep {}: {} draws per scenario, {} day(s) each, seed {}", id,
+                                                     sweep.value("draws", 0L), sweep.value("days", json(1)).dump(),
+                                                     sweep.value("seed", json(0)).dump()),
+            {"scenario", "accuracy p5-p95", "cost/month p50", "P(within budget)", "P(all SLOs)", "P(both)"}, {}};
+    std::vector<ProbabilityPoint> points;
+    const auto probability = [](const json& p) {
+      if (!p.is_object()) return Text("n/a");
+      return Figure(fmt::format("{} {}", Percent(Num(p, "value")), PercentInterval(Num(p, "low"), Num(p, "high"))),
+                    Num(p, "value"));
+    };
+    for (const json& sc : Array(sweep, "scenarios")) {
+      const std::string label = StringAt(sc, "label");
+      if (!sc.value("feasible", false)) {
+        t.rows.push_back({Text(label), Text("infeasible: " + StringAt(sc, "reason")), Text(""), Text(""), Text(""), Text("")});
+        continue;
+      }
+      const json& acc = sc.value("accuracy", json::object());
+      const json& usd = sc.value("usd_per_month", json::object());
+      t.rows.push_back({Text(label), Text(PercentInterval(Num(acc, "p5"), Num(acc, "p95"))),
+                        Figure(UsdPerMonth(Num(usd, "p50")), Num(usd, "p50")), probability(sc.value("within_budget", json())),
+                        probability(sc.value("meets_all_slos", json())), probability(sc.value("meets_all", json()))});
+      const auto add = [&](const std::string& measure, const json& p) {
+        if (p.is_object()) points.push_back({label, measure, Num(p, "value"), Num(p, "low"), Num(p, "high"), p.value("trials", 0L)});
+      };
+      add("budget", sc.value("within_budget", json()));
+      for (const json& c : Array(sc, "classes")) add("SLO " + StringAt(c, "name"), c.value("meets_slo", json()));
+      add("all SLOs and budget", sc.value("meets_all", json()));
+    }
+    s.blocks.push_back(std::move(t));
+    if (!points.empty()) {
+      AddChart(s, fmt::format("sweep-{}", id), fmt::format("Sweep {}: probability the plan holds", id),
+               "Dots: the share of posterior draws in which the plan meets the SLO or budget named on the left; "
+               "lines: 95% Wilson intervals over the draws. One colour per scenario.",
+               ProbabilitySpec(points));
+    }
   }
 
   void Simulation(Section& s) {

@@ -77,6 +77,8 @@ struct ReportInputs {
   // The fleet simulation of this plan (null when none); fields may be missing (docs/reports.md).
   std::optional<long> simulation_id;
   nlohmann::json simulation;
+  // The stored sweeps of this plan (pipeline/sweep_stage.h SweepSummary::ToJson, with "id"), newest first.
+  std::vector<nlohmann::json> sweeps;
   // ExchangeSummary::ToJson of the stored training fits (null when none).
   nlohmann::json exchange;
   std::vector<CurveSeries> sequential;

@@ -222,12 +222,29 @@ CREATE VIEW current_prices AS
   WHERE p.effective_from = (SELECT max(q.effective_from) FROM system_prices q WHERE q.system = p.system);
 )sql";
 
-constexpr std::array<Migration, 5> kMigrations = {{
+// Sweeps (`thinkplan sweep`): what-if grids crossed with posterior draws of the fits, per plan. The body is the
+// sweep's JSON (pipeline/sweep_stage.h SweepSummary::ToJson); the columns are what `sweep --list` searches and sorts.
+// Self-contained (it only references plans) so that it can take whichever number is next when branches merge.
+constexpr std::string_view kVersionSweeps = R"sql(
+CREATE TABLE sweeps (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  plan_id     INTEGER NOT NULL REFERENCES plans(id),
+  created_at  TEXT NOT NULL,
+  seed        INTEGER NOT NULL,
+  draws       INTEGER NOT NULL,
+  scenarios   INTEGER NOT NULL,
+  body        TEXT NOT NULL
+);
+CREATE INDEX sweeps_by_plan ON sweeps(plan_id);
+)sql";
+
+constexpr std::array<Migration, 6> kMigrations = {{
     {1, "catalogues, runs and per-problem results", kVersion1},
     {2, "perf runs", kVersion2},
     {3, "fits, workloads, plans and simulations", kVersion3},
     {4, "system API catalogue", kVersion4},
     {5, "model shapes, integer peaks, dated prices", kVersion5},
+    {6, "sweeps", kVersionSweeps},
 }};
 
 }  // namespace

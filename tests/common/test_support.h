@@ -35,6 +35,8 @@ struct CommandResult {
 
 // Runs `thinkplan <args>` (args already shell-quoted where needed) and captures both streams.
 CommandResult RunThinkplan(const std::string& args);
+// Runs a shell command line (quoted as needed) and captures both streams.
+CommandResult RunCommand(const std::string& shell_command);
 
 // Shell-quotes one argument with single quotes.
 std::string ShellQuote(const std::string& arg);

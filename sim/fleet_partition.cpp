@@ -74,7 +74,7 @@ struct Fleet {
   std::vector<ClassSums> sums;
   double busy_replica_s = 0, batch_time = 0, kv_peak_fraction = 0, wait_s = 0, area_in_system = 0, sojourn_s = 0;
   double api_usd = 0;
-  uint64_t admitted = 0, peak_in_flight = 0;
+  uint64_t admitted = 0, peak_in_flight = 0, arrivals = 0;
   double now = 0;
   long in_system = 0;               // queries arrived and not finished
   std::deque<uint32_t> waiting;     // sequences not yet admitted to a replica, FIFO
@@ -394,6 +394,7 @@ struct Replica {
 // Draws the arriving query and hands it to the API pool or the replicas' queue.
 void Arrive(Fleet& fleet, Arrivals& arrivals, ApiPool& api, std::vector<Replica>& replicas, double kv_capacity_tokens,
             bool api_system, std::vector<uint32_t>& tokens) {
+  ++fleet.arrivals;
   Arrivals::Stream& stream = arrivals.streams[arrivals.next];
   const FleetClass& c = fleet.scenario.classes[static_cast<std::size_t>(stream.cls)];
   const QueryDraw draw = DrawQuery(c, stream.route, arrivals.seed, stream.id, tokens);
@@ -445,7 +446,7 @@ void Fold(const Fleet& fleet, int system, FleetPartial& out) {
   sys.kv_peak_fraction = std::max(sys.kv_peak_fraction, fleet.kv_peak_fraction);
   out.area_in_system.Add(fleet.area_in_system);
   out.sojourn_s.Add(fleet.sojourn_s);
-  out.end_s = std::max(out.end_s, fleet.now);
+  if (fleet.arrivals > 0) out.end_s = std::max(out.end_s, fleet.now);  // a unit without traffic ends nothing
   out.peak_in_flight = std::max(out.peak_in_flight, fleet.peak_in_flight);
   ++out.units;
   const std::size_t hours = static_cast<std::size_t>(fleet.first_hour) + fleet.queue_area.size();

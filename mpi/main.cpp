@@ -45,6 +45,7 @@ uint64_t SequencesOf(const sim::FleetPartial& p) {
 struct MpiRun {
   const mpi::communicator& world;
   int abort_rank = -1;  // --test-abort-rank
+  bool quiet = false;   // --quiet: no per-run report on standard error
   int runs = 0;
 
   // Shards the run, gathers the encoded partials on rank 0 and merges them there. Rank 0 returns the summary of
@@ -73,7 +74,7 @@ struct MpiRun {
       merged.Merge(sim::FleetPartial::Decode(b, scenario.classes.size(), scenario.systems.size()));
       largest = std::max(largest, b.size());
     }
-    std::cerr << fmt::format("thinkplan-mpi: run {}: {} rank(s), {} work units, {} sequences; shards took {:.2f}-{:.2f} s "
+    if (!quiet) std::cerr << fmt::format("thinkplan-mpi: run {}: {} rank(s), {} work units, {} sequences; shards took {:.2f}-{:.2f} s "
                              "wall, {:.2f}-{:.2f} s CPU (total {:.2f}); partial results up to {:.1f} kB per rank, "
                              "merged in {:.3f} s; peak {} queries in flight in a unit\n",
                              runs, world.size(), merged.units, merged.systems.empty() ? 0 : SequencesOf(merged),
@@ -127,6 +128,7 @@ int RunMpiCommand(const mpi::communicator& world, std::vector<std::string> args)
   args.insert(args.begin(), leading.begin(), leading.end());
   MpiRun run{world};
   run.abort_rank = TakeAbortRank(args);
+  run.quiet = std::find(args.begin(), args.end(), "--quiet") != args.end();
   std::ostringstream discard;
   cli::Invocation invocation{args, root ? std::cout : discard, std::cerr};
   pipeline::SimulateHooks hooks;

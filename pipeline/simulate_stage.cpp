@@ -191,7 +191,14 @@ sim::FleetOptions FleetOptionsOf(const SimulateSettings& settings) {
 // Scales the traffic and the self-hosted replicas alike (SimulateSettings::volume_scale).
 void ScaleVolume(sim::FleetScenario& scenario, double scale) {
   if (scale == 1) return;
-  for (sim::FleetClass& c : scenario.classes) c.daily_volume *= scale;
+  // The plan's cost figures scale with it (API spend with the traffic, the fleet with its replicas), so that the
+  // gap report still compares like with like; its accuracy does not change.
+  scenario.planned_usd_per_month *= scale;
+  scenario.planned_paid_usd_per_month *= scale;
+  for (sim::FleetClass& c : scenario.classes) {
+    c.daily_volume *= scale;
+    c.planned_usd_per_month *= scale;
+  }
   for (sim::FleetSystem& s : scenario.systems) {
     if (!s.api) s.replicas = static_cast<long>(std::ceil(static_cast<double>(s.replicas) * scale));
   }

@@ -41,7 +41,10 @@ bool Reaches(const FleetClass& c, int system) {
 }
 
 // Expected work of a unit: the sequences it simulates plus a quarter per arrival it draws and routes to decide
-// whether the query is its own (a measured ratio on the default workload: routing is a quarter of a sequence).
+// whether the query is its own, a self-hosted sequence counting 1.8 API sequences (its decode steps and queue).
+// Both ratios were measured on the default plan (docs/scale.md); they only balance the shards, the results do
+// not depend on them.
+constexpr double kSelfHostedWeight = 1.8;
 double UnitCost(const FleetScenario& scenario, double days, int system, long first_hour, long end_hour) {
   double cost = 0;
   for (const FleetClass& c : scenario.classes) {
@@ -52,7 +55,8 @@ double UnitCost(const FleetScenario& scenario, double days, int system, long fir
       const double covered = std::clamp(days * 24.0 - static_cast<double>(h), 0.0, 1.0);
       arrivals += c.daily_volume / 24.0 * multiplier * covered;
     }
-    cost += arrivals * (SamplesOn(c, system) + 0.25);
+    const double weight = scenario.systems[static_cast<std::size_t>(system)].api ? 1.0 : kSelfHostedWeight;
+    cost += arrivals * (weight * SamplesOn(c, system) + 0.25);
   }
   return cost;
 }

@@ -39,7 +39,8 @@ struct DemoDatabase {
   }
 };
 
-const std::string kRun = " simulate --plan 1 --days 0.2 --seed 5 --json --quiet";
+// Not --quiet: rank 0 then reports each run's ranks on standard error.
+const std::string kRun = " simulate --plan 1 --days 0.2 --seed 5 --json";
 
 }  // namespace
 

@@ -13,6 +13,7 @@
 #include "pipeline/progress.h"
 #include "pipeline/simulate_scenario.h"
 #include "store/fits.h"
+#include "sim/fleet_shard.h"
 #include "store/plans.h"
 
 namespace thinkplan::pipeline {
@@ -66,7 +67,7 @@ std::string ClassList(const sim::FleetSummary& summary, const std::set<std::size
 // Re-simulates with one device fewer on each self-hosted system to show whether the plan's count is the smallest
 // that meets the SLO.
 std::vector<CapacityCheck> CheckCapacity(const sim::FleetScenario& scenario, const sim::FleetSummary& planned,
-                                         const sim::FleetOptions& options) {
+                                         const sim::FleetOptions& options, const FleetRunner& run) {
   std::vector<CapacityCheck> checks;
   for (std::size_t s = 0; s < scenario.systems.size(); ++s) {
     const sim::FleetSystem& sys = scenario.systems[s];
@@ -84,7 +85,7 @@ std::vector<CapacityCheck> CheckCapacity(const sim::FleetScenario& scenario, con
     fewer.systems[s].replicas = check.fewer_replicas;
     sim::FleetOptions quiet = options;
     quiet.progress = nullptr;
-    const sim::FleetSummary result = sim::SimulateFleet(fewer, quiet);
+    const sim::FleetSummary result = run(fewer, quiet);
     check.fewer_meets_slo = MeetsSlo(result, classes);
     std::string why = fmt::format("{}: planned {} device(s) ({} replica(s) of {}): {} ({})", sys.name, check.planned_devices,
                                   sys.replicas, sys.devices_per_replica, check.planned_meets_slo ? "SLO met" : "SLO MISSED",
@@ -189,10 +190,30 @@ sim::FleetOptions FleetOptionsOf(const SimulateSettings& settings) {
   return options;
 }
 
+// Scales the traffic and the self-hosted replicas alike (SimulateSettings::volume_scale).
+void ScaleVolume(sim::FleetScenario& scenario, double scale) {
+  if (scale == 1) return;
+  // The plan's cost figures scale with it (API spend with the traffic, the fleet with its replicas), so that the
+  // gap report still compares like with like; its accuracy does not change.
+  scenario.planned_usd_per_month *= scale;
+  scenario.planned_paid_usd_per_month *= scale;
+  for (sim::FleetClass& c : scenario.classes) {
+    c.daily_volume *= scale;
+    c.planned_usd_per_month *= scale;
+  }
+  for (sim::FleetSystem& s : scenario.systems) {
+    if (!s.api) s.replicas = static_cast<long>(std::ceil(static_cast<double>(s.replicas) * scale));
+  }
+}
+
 }  // namespace
 
 bool SimulateSettings::IsValid(std::string* error) const {
   if (!FleetOptionsOf(*this).IsValid(error)) return false;
+  if (!(volume_scale > 0) || volume_scale > 1e6) {
+    *error = "the volume scale must be in (0, 1e6]";
+    return false;
+  }
   for (const auto& [name, count] : devices) {
     if (count < 0) {
       *error = "devices for " + name + " must be >= 0";
@@ -203,11 +224,12 @@ bool SimulateSettings::IsValid(std::string* error) const {
 }
 
 SimulateStageResult SimulateStage(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
-                                  const SimulateSettings& settings, std::ostream* progress) {
+                                  const SimulateSettings& settings, std::ostream* progress, const SimulateHooks& hooks) {
   std::string error;
   if (!settings.IsValid(&error)) throw UsageError(error);
   const store::StoredPlan plan = store::LoadPlan(db, plan_id);
   BuiltScenario built = BuildScenario(plan, settings.devices, LoadCatalogues(db));
+  ScaleVolume(built.scenario, settings.volume_scale);
   for (const auto& [name, count] : settings.devices) {
     const bool known = std::any_of(built.scenario.systems.begin(), built.scenario.systems.end(),
                                    [&](const sim::FleetSystem& s) { return s.name == name && !s.api; });
@@ -216,16 +238,18 @@ SimulateStageResult SimulateStage(store::Database& db, long plan_id, const std::
   sim::FleetOptions options = FleetOptionsOf(settings);
   std::unique_ptr<Progress> bar;
   if (progress) {
-    bar = std::make_unique<Progress>(*progress, "simulating", built.scenario.classes.size() + built.scenario.systems.size(),
-                                     true);
+    bar = std::make_unique<Progress>(*progress, "simulating",
+                                     sim::FleetWorkUnits(built.scenario, settings.days, 1).size(), true);
     options.progress = [&](std::size_t done, std::size_t) { bar->Update(done); };
   }
+  const FleetRunner run = hooks.runner ? hooks.runner : FleetRunner(sim::SimulateFleet);
   SimulateStageResult out;
-  out.summary = sim::SimulateFleet(built.scenario, options);
+  out.summary = run(built.scenario, options);
   if (bar) bar->Finish();
-  if (settings.capacity_check) out.capacity_checks = CheckCapacity(built.scenario, out.summary, options);
+  if (settings.capacity_check) out.capacity_checks = CheckCapacity(built.scenario, out.summary, options, run);
   out.notes = built.notes;
   out.json = ToContractJson(plan_id, built.scenario, settings, out.summary, out.capacity_checks, out.notes);
+  if (!hooks.store) return out;
   store::StoredSimulation stored;
   stored.plan_id = plan_id;
   stored.seed = settings.seed;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <string>
@@ -23,12 +24,16 @@ struct SimulateSettings {
   int threads = 1;   // the result does not depend on it. Default 1.
   // Devices per self-hosted system instead of the plan's (system name -> devices); whole replicas only.
   std::map<std::string, long> devices;
+  // Traffic scaled by this factor: every class's daily volume, and every self-hosted system's replicas (rounded
+  // up), so that the load per replica stays the plan's. For runs at a scale the plan was not made for
+  // (docs/scale.md). Default 1.
+  double volume_scale = 1;
   // Re-run each self-hosted system with one device fewer to show whether the planned count is the smallest that
   // meets the SLO. Default true.
   bool capacity_check = true;
-  // Memory guards, refused before the run starts (see sim::FleetOptions). Defaults 3e7 and 2e8.
-  double max_queries = 3e7;
-  double max_samples = 2e8;
+  // Guards on the run's length, refused before it starts (see sim::FleetOptions). Defaults 1e10 and 2e10.
+  double max_queries = 1e10;
+  double max_samples = 2e10;
   bool IsValid(std::string* error) const;
 };
 
@@ -49,10 +54,20 @@ struct SimulateStageResult {
   nlohmann::json json;             // as stored
 };
 
+// How the fleet is run: sim::SimulateFleet in this process when empty. The MPI executable passes one that
+// shards each run over the job's ranks (sim/fleet_shard.h) and returns the merged summary on every rank, and
+// stores on rank 0 only.
+using FleetRunner = std::function<sim::FleetSummary(const sim::FleetScenario&, const sim::FleetOptions&)>;
+struct SimulateHooks {
+  FleetRunner runner;
+  bool store = true;  // false: the result is built but not saved (id 0)
+};
+
 // Simulates stored plan `plan_id`, with the catalogues of `data_dir`, and stores the result. Invalid settings and
 // --devices naming no self-hosted system of the plan are UsageErrors. `progress` (nullptr for none) gets a
 // progress bar.
 SimulateStageResult SimulateStage(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
-                                  const SimulateSettings& settings = {}, std::ostream* progress = nullptr);
+                                  const SimulateSettings& settings = {}, std::ostream* progress = nullptr,
+                                  const SimulateHooks& hooks = {});
 
 }  // namespace thinkplan::pipeline

@@ -15,6 +15,7 @@ packages=(
   ccache           # keeps compiled objects between builds and clones (scripts/build.sh uses it when present)
   libyaml-cpp-dev  # an independent YAML reader: tests read the exported policy back with it
   python3-jsonschema  # an independent JSON Schema validator: tests check exported policies against the schema
+  libopenmpi-dev openmpi-bin libboost-mpi-dev  # thinkplan-mpi: the simulator sharded over MPI ranks
   dpkg-dev         # dpkg-shlibdeps: the .deb's dependencies (cpack; tests/install/install_and_run.sh)
 )
 # Debian's npm package; a Node.js that ships its own npm (e.g. NodeSource's nodejs) conflicts with it.

@@ -3,7 +3,9 @@
 // traffic fraction, and run N samples on an API pool or on self-hosted replicas with continuous batching (step
 // times from core/cost_model.h, admission limited by KV memory), then a verifier. Correctness comes from the
 // Monte Carlo engine's per-problem code (sim/monte_carlo_problem.h). Every random draw is keyed by
-// (seed, query, sample), so a run is reproducible and independent of the thread count.
+// (seed, query, sample), so a run is reproducible and independent of the thread count. The run streams: arrivals
+// are drawn as the clock advances and a query is folded into counts, sums and latency sketches when it finishes,
+// so memory follows the queries in flight, not the horizon (sim/fleet_shard.h splits a run over processes).
 #pragma once
 
 #include <cstdint>
@@ -109,12 +111,12 @@ using thinkplan::HourlyProfile;
 struct FleetOptions {
   uint64_t seed = 42;
   double days = 1;   // simulated days of arrivals; the fleet then drains. Default 1.
-  int threads = 1;   // workers over classes and independent systems; the result does not depend on it
-  // Refuse a run expected to draw more queries or samples than this, before any memory is taken: each query
-  // holds about 100 bytes and each sample 8 until the end of the run. Defaults: 3e7 queries (about 3 GB),
-  // 2e8 samples (1.6 GB); a day of the default workload draws 0.7 million queries and 1.1 million samples.
-  double max_queries = 3e7;
-  double max_sequences = 2e8;
+  int threads = 1;   // workers over the run's work units (sim/fleet_shard.h); the result does not depend on it
+  // Refuse a run expected to draw more queries or samples than this, before it starts: a guard on the run's
+  // length (about 4e6 samples a second per core), not on memory, which does not grow with the run. Defaults
+  // 1e10 and 2e10; a day of the default workload draws 0.7 million queries and 1.1 million samples.
+  double max_queries = 1e10;
+  double max_sequences = 2e10;
   // Called with (work units done, total) from the calling thread's workers, serialised. May be empty.
   std::function<void(std::size_t, std::size_t)> progress;
   bool IsValid(std::string* error) const;
@@ -132,6 +134,8 @@ struct ClassOutcome {
   double accuracy = 0;
   Interval accuracy_interval;  // 95%, normal approximation on the per-query credits
   double usd_per_month = 0;
+  // Nearest-rank percentiles estimated from a log-bucketed sketch, within a relative
+  // LatencySketch::kRelativeError (0.39%) of the exact ones (sim/latency_sketch.h); unserved queries are +inf.
   Percentiles ttft_s, latency_s;
   double mean_latency_s = 0;
   double slo_p95_s = 0;
@@ -176,6 +180,7 @@ struct FleetSummary {
   double slo_miss_fraction = 0;
   double simulated_s = 0;   // clock at the last completion
   double seconds = 0;       // wall time
+  uint64_t peak_in_flight = 0;  // most queries one work unit held at once: what the run's memory follows
   std::vector<ClassOutcome> classes;
   std::vector<SystemOutcome> systems;
   std::vector<HourQueue> queue_by_hour;

@@ -51,94 +51,101 @@ uint32_t DrawTokens(const TokenDraw& draw, portable::Philox4x32 words) {
 
 }  // namespace
 
-BigVector<double> DrawArrivals(const FleetScenario& scenario, int cls, uint64_t seed, double days) {
-  const FleetClass& c = scenario.classes[static_cast<std::size_t>(cls)];
+ArrivalStream::ArrivalStream(const FleetScenario& scenario, int cls, uint64_t seed, double days, long first_hour,
+                             long end_hour)
+    : class_(scenario.classes[static_cast<std::size_t>(cls)]), cls_(cls), horizon_s_(days * 86400.0),
+      mean_rate_(class_.daily_volume / 86400.0), hour_(first_hour - 1),
+      end_hour_(std::min(end_hour, static_cast<long>(std::ceil(days * 24.0)))) {
   const Keys keys = FleetKeys(seed);
-  BigVector<double> out;
-  const double mean_rate = c.daily_volume / 86400.0;
-  const double horizon = days * 86400.0;
-  out.reserve(static_cast<std::size_t>(c.daily_volume * days * 1.05) + 16);
-
-  // A Poisson process whose rate is constant within each hour; the process is memoryless, so each hour starts
-  // afresh at its boundary. Draw d of the class is word d % 4 of block d / 4.
-  uint64_t draw = 0;
-  portable::Philox4x32 words{};
-  auto next_uniform = [&] {
-    if (draw % 4 == 0) {
-      words = Block(keys, static_cast<uint32_t>(draw >> 2), static_cast<uint32_t>(draw >> 34),
-                    static_cast<uint32_t>(cls), kArrivalTag);
-    }
-    return portable::UniformOpen(words.v[draw++ % 4]);
-  };
-  const long hours = static_cast<long>(std::ceil(horizon / 3600.0));
-  for (long h = 0; h < hours; ++h) {
-    const double multiplier = c.hourly_profile.empty() ? 1.0 : c.hourly_profile[static_cast<std::size_t>(h % 24)];
-    const double rate = mean_rate * multiplier;
-    const double end = std::min(horizon, static_cast<double>(h + 1) * 3600.0);
-    if (!(rate > 0)) continue;
-    double t = static_cast<double>(h) * 3600.0;
-    for (;;) {
-      t += -std::log(next_uniform()) / rate;
-      if (t >= end) break;
-      out.push_back(t);
-    }
-  }
-  return out;
+  k0_ = keys.k0;
+  k1_ = keys.k1;
+  StartHour();
 }
 
-void DrawQueries(const FleetScenario& scenario, int cls, uint64_t seed, const BigVector<double>& arrivals,
-                 BigVector<Query>& queries, std::size_t first, BigVector<Sequence>& sequences) {
-  const FleetClass& c = scenario.classes[static_cast<std::size_t>(cls)];
-  const Keys keys = FleetKeys(seed);
-  // Routing, option, tokens and correctness of each query.
-  std::size_t samples = 0;
-  for (const FleetBucket& b : c.buckets) {
-    for (const FleetOption& o : b.options) samples = std::max<std::size_t>(samples, static_cast<std::size_t>(o.correctness.samples));
+// Moves to the next hour with a positive rate; false past the range.
+bool ArrivalStream::StartHour() {
+  for (++hour_; hour_ < end_hour_; ++hour_) {
+    const double multiplier = class_.hourly_profile.empty() ? 1.0 : class_.hourly_profile[static_cast<std::size_t>(hour_ % 24)];
+    rate_ = mean_rate_ * multiplier;
+    if (!(rate_ > 0)) continue;
+    t_ = static_cast<double>(hour_) * 3600.0;
+    hour_end_ = std::min(horizon_s_, static_cast<double>(hour_ + 1) * 3600.0);
+    draw_ = 0;
+    index_ = 0;
+    return true;
   }
-  sequences.reserve(sequences.size() + arrivals.size() * samples);
+  return false;
+}
+
+// Draw d of the hour is word d % 4 of block d / 4.
+double ArrivalStream::Uniform() {
+  if (draw_ % 4 == 0) {
+    const portable::Philox4x32 block = Block({k0_, k1_}, static_cast<uint32_t>(draw_ >> 2), static_cast<uint32_t>(hour_),
+                                             static_cast<uint32_t>(cls_), kArrivalTag);
+    std::copy(std::begin(block.v), std::end(block.v), words_);
+  }
+  return portable::UniformOpen(words_[draw_++ % 4]);
+}
+
+bool ArrivalStream::Next(double* time, uint64_t* id) {
+  while (hour_ < end_hour_) {
+    t_ += -std::log(Uniform()) / rate_;
+    if (t_ < hour_end_) {
+      *time = t_;
+      *id = QueryId(cls_, hour_, index_++);
+      return true;
+    }
+    if (!StartHour()) break;
+  }
+  return false;
+}
+
+std::vector<std::vector<double>> OptionFractions(const FleetClass& c) {
   std::vector<std::vector<double>> fractions(c.buckets.size());
   for (std::size_t b = 0; b < c.buckets.size(); ++b) {
     for (const FleetOption& o : c.buckets[b].options) fractions[b].push_back(o.fraction);
   }
-  for (std::size_t i = 0; i < arrivals.size(); ++i) {
-    Query& q = queries[first + i];
-    q = Query{};
-    q.arrival = arrivals[i];
-    q.id = (static_cast<uint64_t>(cls) << 40) | i;
-    q.cls = cls;
-    const uint32_t lo = static_cast<uint32_t>(q.id), hi = static_cast<uint32_t>(q.id >> 32);
-    const portable::Philox4x32 route = Block(keys, lo, hi, 0, kRouteTag);
-    const int true_bucket = Pick(c.true_shares, portable::UniformOpen(route.v[0]));
-    q.bucket = c.confusion.empty() ? true_bucket
-                                   : Pick(c.confusion[static_cast<std::size_t>(true_bucket)], portable::UniformOpen(route.v[1]));
-    const FleetBucket& bucket = c.buckets[static_cast<std::size_t>(q.bucket)];
-    q.option = Pick(fractions[static_cast<std::size_t>(q.bucket)], portable::UniformOpen(route.v[2]));
-    const FleetOption& option = bucket.options[static_cast<std::size_t>(q.option)];
-    const std::size_t truth = static_cast<std::size_t>(true_bucket);
-    const TokenDraw& token_draw = option.tokens_by_true.empty() ? option.tokens : option.tokens_by_true[truth];
-    q.system = option.system;
-    q.samples = static_cast<uint16_t>(option.correctness.samples);
-    q.remaining = q.samples;
-    q.first_sequence = static_cast<uint32_t>(sequences.size());
-    double tokens = 0;
-    for (uint32_t j = 0; j < q.samples; ++j) {
-      const uint32_t n = DrawTokens(token_draw, Block(keys, lo, hi, j, kTokenTag));
-      sequences.push_back({static_cast<uint32_t>(first + i), n});
-      tokens += n;
-    }
-    const McProblemSpec& c_spec = option.correctness_by_true.empty() ? option.correctness : option.correctness_by_true[truth];
-    if (c_spec.aggregation == McAggregation::kPass1) {
-      // One sample: averaged over the Beta difficulty it is right with probability a / (a + b) exactly, so the
-      // difficulty need not be drawn (the costly part of the per-problem code).
-      q.credit = portable::UniformOpen(route.v[3]) < c_spec.beta_a / (c_spec.beta_a + c_spec.beta_b) ? 1.0 : 0.0;
-    } else {
-      McProblemSpec spec = c_spec;
-      spec.key0 = static_cast<uint32_t>(seed);
-      spec.key1 = static_cast<uint32_t>(seed >> 32);
-      q.credit = SimulateProblem(spec, q.id).credit;
-    }
-    q.usd = option.usd_fixed_per_query + option.usd_per_output_token * tokens;
+  return fractions;
+}
+
+Route RouteOf(const FleetClass& c, const std::vector<std::vector<double>>& fractions, uint64_t seed, uint64_t id) {
+  const Keys keys = FleetKeys(seed);
+  const portable::Philox4x32 words = Block(keys, static_cast<uint32_t>(id), static_cast<uint32_t>(id >> 32), 0, kRouteTag);
+  Route r;
+  r.true_bucket = Pick(c.true_shares, portable::UniformOpen(words.v[0]));
+  r.bucket = c.confusion.empty() ? r.true_bucket
+                                 : Pick(c.confusion[static_cast<std::size_t>(r.true_bucket)], portable::UniformOpen(words.v[1]));
+  r.option = Pick(fractions[static_cast<std::size_t>(r.bucket)], portable::UniformOpen(words.v[2]));
+  r.system = c.buckets[static_cast<std::size_t>(r.bucket)].options[static_cast<std::size_t>(r.option)].system;
+  r.credit_uniform = portable::UniformOpen(words.v[3]);
+  return r;
+}
+
+QueryDraw DrawQuery(const FleetClass& c, const Route& route, uint64_t seed, uint64_t id, std::vector<uint32_t>& tokens) {
+  const Keys keys = FleetKeys(seed);
+  const FleetOption& option = c.buckets[static_cast<std::size_t>(route.bucket)].options[static_cast<std::size_t>(route.option)];
+  const std::size_t truth = static_cast<std::size_t>(route.true_bucket);
+  const TokenDraw& token_draw = option.tokens_by_true.empty() ? option.tokens : option.tokens_by_true[truth];
+  const uint32_t lo = static_cast<uint32_t>(id), hi = static_cast<uint32_t>(id >> 32);
+  QueryDraw out;
+  tokens.resize(static_cast<std::size_t>(option.correctness.samples));
+  for (uint32_t j = 0; j < tokens.size(); ++j) {
+    tokens[j] = DrawTokens(token_draw, Block(keys, lo, hi, j, kTokenTag));
+    out.tokens_total += tokens[j];
   }
+  const McProblemSpec& c_spec = option.correctness_by_true.empty() ? option.correctness : option.correctness_by_true[truth];
+  if (c_spec.aggregation == McAggregation::kPass1) {
+    // One sample: averaged over the Beta difficulty it is right with probability a / (a + b) exactly, so the
+    // difficulty need not be drawn (the costly part of the per-problem code).
+    out.credit = route.credit_uniform < c_spec.beta_a / (c_spec.beta_a + c_spec.beta_b) ? 1.0 : 0.0;
+  } else {
+    McProblemSpec spec = c_spec;
+    spec.key0 = static_cast<uint32_t>(seed);
+    spec.key1 = static_cast<uint32_t>(seed >> 32);
+    out.credit = SimulateProblem(spec, id).credit;
+  }
+  out.usd = option.usd_fixed_per_query + option.usd_per_output_token * out.tokens_total;
+  return out;
 }
 
 }  // namespace thinkplan::sim::fleet_detail

@@ -7,25 +7,84 @@
 #include <optional>
 #include <queue>
 
+#include "sim/fleet_draws.h"
+
 namespace thinkplan::sim::fleet_detail {
 namespace {
 
-using TimedQuery = std::pair<double, uint32_t>;  // (time, query index)
+// A query in flight. Slots are reused once it finishes, so the pool holds the queries in flight only.
+struct Query {
+  double arrival = 0;
+  double ttft = kNever;     // absolute time of the first token of any sample
+  double credit = 0;        // correctness credit from the per-problem Monte Carlo code
+  double usd = 0;           // API tokens and verifier at generation
+  double device_s = 0;      // self-hosted: device-seconds of the steps its samples were in (step time / batch)
+  uint32_t samples = 1;
+  uint32_t remaining = 0;   // samples not finished yet
+  int32_t cls = 0, bucket = 0, option = 0;
+};
+
+struct Sequence {
+  uint32_t query = 0;   // pool slot of its query
+  uint32_t tokens = 1;  // generated tokens: thinking + answer, at least 1
+};
+
+// Slots with a free list; the order of reuse is a function of the run, so the run stays deterministic.
+template <typename T>
+struct Pool {
+  std::vector<T> items;
+  std::vector<uint32_t> free;
+  std::size_t live = 0;
+  uint32_t Add(const T& item) {
+    ++live;
+    if (!free.empty()) {
+      const uint32_t slot = free.back();
+      free.pop_back();
+      items[slot] = item;
+      return slot;
+    }
+    items.push_back(item);
+    return static_cast<uint32_t>(items.size() - 1);
+  }
+  void Release(uint32_t slot) {
+    --live;
+    free.push_back(slot);
+  }
+  T& operator[](uint32_t slot) { return items[slot]; }
+  const T& operator[](uint32_t slot) const { return items[slot]; }
+};
+
+using TimedQuery = std::pair<double, uint32_t>;  // (time, query slot)
 using MinHeap = std::priority_queue<TimedQuery, std::vector<TimedQuery>, std::greater<>>;
 
-// Shared state of one partition: the clock, the queries in it and the statistics that integrate over time.
+// The unit's floating sums per class, folded into the partial's order-free sums once at the end.
+struct ClassSums {
+  double credit = 0, credit_squared = 0, usd = 0, latency = 0, device_s = 0;
+};
+
+// Shared state of one unit: the clock, the queries in flight and what finished queries add up to.
 struct Fleet {
+  Fleet(const FleetScenario& s, FleetPartial& p, const std::vector<double>& bounds)
+      : scenario(s), partial(p), histogram_bounds(bounds), sums(s.classes.size()) {}
   const FleetScenario& scenario;
-  BigVector<Query>& queries;
-  const BigVector<Sequence>& sequences;
-  PartitionStats stats;
+  FleetPartial& partial;
+  const std::vector<double>& histogram_bounds;
+  Pool<Query> queries;
+  Pool<Sequence> sequences;
+  std::vector<ClassSums> sums;
+  double busy_replica_s = 0, batch_time = 0, kv_peak_fraction = 0, wait_s = 0, area_in_system = 0, sojourn_s = 0;
+  double api_usd = 0;
+  uint64_t admitted = 0, peak_in_flight = 0, arrivals = 0;
   double now = 0;
   long in_system = 0;               // queries arrived and not finished
   std::deque<uint32_t> waiting;     // sequences not yet admitted to a replica, FIFO
   MinHeap verifier;                 // queries being verified, by finish time
 
-  std::size_t hour = 0;   // hour of `now`; the per-hour vectors always have an entry for it
+  long first_hour = 0;
+  std::size_t hour = 0;             // hour of `now` since first_hour; the per-hour vectors have an entry for it
   double hour_end = 3600;
+  std::vector<double> queue_area{0.0}, in_system_area{0.0};
+  std::vector<uint64_t> queue_max{0};
 
   // Moves the clock to t, integrating queue and population over the hours crossed.
   void Advance(double t) {
@@ -34,20 +93,26 @@ struct Fleet {
       now = hour_end;
       ++hour;
       hour_end += 3600;
-      stats.queue_area.push_back(0.0);
-      stats.queue_max.push_back(waiting.size());
-      stats.in_system_area.push_back(0.0);
+      queue_area.push_back(0.0);
+      queue_max.push_back(waiting.size());
+      in_system_area.push_back(0.0);
     }
     Integrate(t - now);
     now = t;
   }
   void Integrate(double dt) {
-    stats.queue_area[hour] += dt * static_cast<double>(waiting.size());
-    stats.in_system_area[hour] += dt * static_cast<double>(in_system);
-    stats.area_in_system += dt * static_cast<double>(in_system);
+    queue_area[hour] += dt * static_cast<double>(waiting.size());
+    in_system_area[hour] += dt * static_cast<double>(in_system);
+    area_in_system += dt * static_cast<double>(in_system);
   }
-  void NoteQueue() { stats.queue_max[hour] = std::max<uint64_t>(stats.queue_max[hour], waiting.size()); }
+  void NoteQueue() { queue_max[hour] = std::max<uint64_t>(queue_max[hour], waiting.size()); }
 
+  uint32_t Admit(const Query& q) {
+    ++in_system;
+    const uint32_t slot = queries.Add(q);
+    peak_in_flight = std::max<uint64_t>(peak_in_flight, queries.live);
+    return slot;
+  }
   // A query whose samples are all done goes to the verifier, or finishes.
   void SamplesDone(uint32_t q) {
     const FleetOption& option = OptionOf(queries[q]);
@@ -57,9 +122,45 @@ struct Fleet {
       Finish(q);
     }
   }
-  void Finish(uint32_t q) {
-    queries[q].finish = now;
+  void Finish(uint32_t slot) {
+    const Query& q = queries[slot];
+    const double e2e = now - q.arrival;
+    FleetClassPartial& p = partial.classes[static_cast<std::size_t>(q.cls)];
+    ClassSums& s = sums[static_cast<std::size_t>(q.cls)];
+    ++p.queries;
+    ++p.served;
+    ++partial.served;
+    p.sequences += q.samples;
+    s.credit += q.credit;
+    s.credit_squared += q.credit * q.credit;
+    s.usd += q.usd;
+    s.latency += e2e;
+    s.device_s += q.device_s;
+    sojourn_s += e2e;
+    api_usd += q.usd;
+    p.ttft.Add(q.ttft - q.arrival);
+    Record(p, q.cls, e2e);
     --in_system;
+    queries.Release(slot);
+  }
+  // A query no replica can take (none exists, or one sample's KV cache alone does not fit): an SLO miss, left
+  // out of accuracy and Little's law.
+  void Unserved(const Query& q) {
+    FleetClassPartial& p = partial.classes[static_cast<std::size_t>(q.cls)];
+    ++p.queries;
+    ++p.unserved;
+    p.sequences += q.samples;
+    sums[static_cast<std::size_t>(q.cls)].usd += q.usd;
+    api_usd += q.usd;
+    Record(p, q.cls, kNever);
+  }
+  void Record(FleetClassPartial& p, int cls, double e2e) {
+    p.latency.Add(e2e);
+    const double slo = scenario.classes[static_cast<std::size_t>(cls)].slo_p95_s;
+    if (slo > 0 && e2e > slo) ++p.slo_misses;
+    const std::size_t bin = static_cast<std::size_t>(
+        std::lower_bound(histogram_bounds.begin(), histogram_bounds.end(), e2e) - histogram_bounds.begin());
+    ++p.histogram[std::min(bin, histogram_bounds.size() - 1)];
   }
   const FleetOption& OptionOf(const Query& q) const {
     return scenario.classes[static_cast<std::size_t>(q.cls)]
@@ -68,13 +169,48 @@ struct Fleet {
   }
 };
 
-// The arrival process of the partition: its queries in arrival order.
+// The unit's arrivals: of the classes that can reach its system, the next query routed to it, earliest first
+// (ties to the lower class index). Each query's route is drawn to decide; the rest only for those kept.
 struct Arrivals {
-  const BigVector<uint32_t>& order;
-  const BigVector<Query>& queries;
+  struct Stream {
+    ArrivalStream arrivals;
+    int cls;
+    std::vector<std::vector<double>> fractions;
+    double time = kNever;
+    uint64_t id = 0;
+    Route route;
+  };
+  const FleetScenario& scenario;
+  uint64_t seed;
+  int system;
+  std::vector<Stream> streams;
   std::size_t next = 0;
-  double NextTime() const { return next < order.size() ? queries[order[next]].arrival : kNever; }
-  uint32_t Pop() { return order[next++]; }
+  double next_time = kNever;
+
+  void Pull(Stream& s) {
+    double t = 0;
+    uint64_t id = 0;
+    const FleetClass& c = scenario.classes[static_cast<std::size_t>(s.cls)];
+    while (s.arrivals.Next(&t, &id)) {
+      const Route route = RouteOf(c, s.fractions, seed, id);
+      if (route.system != system) continue;
+      s.time = t;
+      s.id = id;
+      s.route = route;
+      return;
+    }
+    s.time = kNever;
+  }
+  void Choose() {
+    next_time = kNever;
+    for (std::size_t i = 0; i < streams.size(); ++i) {
+      if (streams[i].time < next_time) {
+        next_time = streams[i].time;
+        next = i;
+      }
+    }
+  }
+  double NextTime() const { return next_time; }
 };
 
 // API systems: every sample is an independent request (an infinite-server pool); the query's samples run side
@@ -83,15 +219,11 @@ struct ApiPool {
   const FleetSystem& system;
   MinHeap running;
   double NextTime() const { return running.empty() ? kNever : running.top().first; }
-  void Start(Fleet& fleet, uint32_t q) {
+  void Start(Fleet& fleet, uint32_t q, uint32_t longest_tokens) {
     Query& query = fleet.queries[q];
-    double longest = 0;
-    for (uint32_t j = 0; j < query.samples; ++j) {
-      longest = std::max(longest, fleet.sequences[query.first_sequence + j].tokens / system.output_tokens_per_s);
-    }
     query.ttft = fleet.now + system.ttft_s;
-    fleet.stats.sequences += query.samples;
-    running.push({fleet.now + system.ttft_s + longest, q});
+    fleet.admitted += query.samples;
+    running.push({fleet.now + system.ttft_s + longest_tokens / system.output_tokens_per_s, q});
   }
   void Complete(Fleet& fleet) {
     const uint32_t q = running.top().second;
@@ -100,10 +232,6 @@ struct ApiPool {
   }
 };
 
-// One self-hosted replica with continuous batching: each decode step gives every running sequence one token;
-// sequences join at step boundaries when the KV cache can hold them to their final length (no preemption);
-// newly admitted sequences are prefilled in a pass of their own before they decode (prefill first, as vLLM's
-// default scheduler does).
 // Decode step time per batch size, tabulated once: both roofline terms are linear in the context.
 struct DecodeTable {
   double t0 = 0;
@@ -124,6 +252,10 @@ struct DecodeTable {
   }
 };
 
+// One self-hosted replica with continuous batching: each decode step gives every running sequence one token;
+// sequences join at step boundaries when the KV cache can hold them to their final length (no preemption);
+// newly admitted sequences are prefilled in a pass of their own before they decode (prefill first, as vLLM's
+// default scheduler does).
 struct Replica {
   Replica(const FleetSystem& s, const DecodeTable& d) : system(s), decode(d) {}
   const FleetSystem& system;
@@ -167,8 +299,8 @@ struct Replica {
       fleet.waiting.pop_front();
       reserved += need;
       pending.push_back(s);
-      fleet.stats.wait_s += fleet.now - fleet.queries[fleet.sequences[s].query].arrival;
-      ++fleet.stats.sequences;
+      fleet.wait_s += fleet.now - fleet.queries[fleet.sequences[s].query].arrival;
+      ++fleet.admitted;
     }
     const CostModel& model = *system.model;
     if (!pending.empty()) {
@@ -185,8 +317,8 @@ struct Replica {
       return;
     }
     step_end = fleet.now + step_s;
-    fleet.stats.busy_replica_s += step_s;
-    fleet.stats.batch_time += step_s * static_cast<double>(prefill ? pending.size() : static_cast<std::size_t>(batch));
+    fleet.busy_replica_s += step_s;
+    fleet.batch_time += step_s * static_cast<double>(prefill ? pending.size() : static_cast<std::size_t>(batch));
   }
 
   void EndStep(Fleet& fleet) {
@@ -205,8 +337,7 @@ struct Replica {
       share += step_s / static_cast<double>(batch);
       context_sum += static_cast<double>(batch);
     }
-    const double kv_in_use = context_sum;
-    fleet.stats.kv_peak_fraction = std::max(fleet.stats.kv_peak_fraction, kv_in_use / kv_capacity_tokens);
+    fleet.kv_peak_fraction = std::max(fleet.kv_peak_fraction, context_sum / kv_capacity_tokens);
     while (!running.empty() && running.top().finish_step <= steps) {
       const Running r = running.top();
       running.pop();
@@ -230,8 +361,8 @@ struct Replica {
     const uint64_t next_retirement = running.top().finish_step;
     const double b = static_cast<double>(batch);
     double end = step_end, s = step_s;
-    double& busy = fleet.stats.busy_replica_s;
-    double& batch_time = fleet.stats.batch_time;
+    double& busy = fleet.busy_replica_s;
+    double& batch_time = fleet.batch_time;
     while (end < bound && steps + 1 < next_retirement) {
       ++steps;
       share += s / b;
@@ -242,7 +373,7 @@ struct Replica {
       batch_time += s * b;
     }
     if (end == step_end) return;
-    fleet.stats.kv_peak_fraction = std::max(fleet.stats.kv_peak_fraction, context_sum / kv_capacity_tokens);
+    fleet.kv_peak_fraction = std::max(fleet.kv_peak_fraction, context_sum / kv_capacity_tokens);
     step_s = s;
     step_end = end;
   }
@@ -252,38 +383,124 @@ struct Replica {
     context_sum -= final_context;
     reserved -= final_context;
     --batch;
-    Query& q = fleet.queries[fleet.sequences[s].query];
-    const double device_s = (share - share_start) * static_cast<double>(system.devices_per_replica);
-    q.device_s += device_s;
-    if (--q.remaining == 0) fleet.SamplesDone(fleet.sequences[s].query);
+    const uint32_t query = fleet.sequences[s].query;
+    fleet.sequences.Release(s);
+    Query& q = fleet.queries[query];
+    q.device_s += (share - share_start) * static_cast<double>(system.devices_per_replica);
+    if (--q.remaining == 0) fleet.SamplesDone(query);
   }
 };
 
+// Draws the arriving query and hands it to the API pool or the replicas' queue.
+void Arrive(Fleet& fleet, Arrivals& arrivals, ApiPool& api, std::vector<Replica>& replicas, double kv_capacity_tokens,
+            bool api_system, std::vector<uint32_t>& tokens) {
+  ++fleet.arrivals;
+  Arrivals::Stream& stream = arrivals.streams[arrivals.next];
+  const FleetClass& c = fleet.scenario.classes[static_cast<std::size_t>(stream.cls)];
+  const QueryDraw draw = DrawQuery(c, stream.route, arrivals.seed, stream.id, tokens);
+  Query q;
+  q.arrival = stream.time;
+  q.credit = draw.credit;
+  q.usd = draw.usd;
+  q.samples = static_cast<uint32_t>(tokens.size());
+  q.remaining = q.samples;
+  q.cls = stream.cls;
+  q.bucket = stream.route.bucket;
+  q.option = stream.route.option;
+  arrivals.Pull(stream);
+  arrivals.Choose();
+  const uint32_t longest = *std::max_element(tokens.begin(), tokens.end());
+  if (api_system) {
+    api.Start(fleet, fleet.Admit(q), longest);
+    return;
+  }
+  if (replicas.empty() || c.prompt_tokens + longest > kv_capacity_tokens) {
+    fleet.Unserved(q);
+    return;
+  }
+  const uint32_t slot = fleet.Admit(q);
+  for (uint32_t n : tokens) fleet.waiting.push_back(fleet.sequences.Add({slot, n}));
+  fleet.NoteQueue();
+  for (Replica& r : replicas) {
+    if (r.Idle()) r.AdmitAndStep(fleet);
+  }
+}
+
+// Adds the unit's figures to the partial: counts were added as queries finished; the floating sums once here.
+void Fold(const Fleet& fleet, int system, FleetPartial& out) {
+  for (std::size_t c = 0; c < fleet.sums.size(); ++c) {
+    const ClassSums& s = fleet.sums[c];
+    FleetClassPartial& p = out.classes[c];
+    p.credit.Add(s.credit);
+    p.credit_squared.Add(s.credit_squared);
+    p.usd.Add(s.usd);
+    p.latency_sum.Add(s.latency);
+    out.systems[static_cast<std::size_t>(system)].device_s_by_class[c].Add(s.device_s);
+  }
+  FleetSystemPartial& sys = out.systems[static_cast<std::size_t>(system)];
+  sys.sequences += fleet.admitted;
+  sys.busy_replica_s.Add(fleet.busy_replica_s);
+  sys.batch_time.Add(fleet.batch_time);
+  sys.wait_s.Add(fleet.wait_s);
+  sys.api_usd.Add(fleet.api_usd);
+  sys.kv_peak_fraction = std::max(sys.kv_peak_fraction, fleet.kv_peak_fraction);
+  out.area_in_system.Add(fleet.area_in_system);
+  out.sojourn_s.Add(fleet.sojourn_s);
+  if (fleet.arrivals > 0) out.end_s = std::max(out.end_s, fleet.now);  // a unit without traffic ends nothing
+  out.peak_in_flight = std::max(out.peak_in_flight, fleet.peak_in_flight);
+  ++out.units;
+  const std::size_t hours = static_cast<std::size_t>(fleet.first_hour) + fleet.queue_area.size();
+  if (out.queue_area.size() < hours) {
+    out.queue_area.resize(hours);
+    out.in_system_area.resize(hours);
+    out.queue_max.resize(hours, 0);
+  }
+  for (std::size_t h = 0; h < fleet.queue_area.size(); ++h) {
+    const std::size_t at = static_cast<std::size_t>(fleet.first_hour) + h;
+    out.queue_area[at].Add(fleet.queue_area[h]);
+    out.in_system_area[at].Add(fleet.in_system_area[h]);
+    out.queue_max[at] += fleet.queue_max[h];
+  }
+}
+
 }  // namespace
 
-PartitionStats RunPartition(const FleetScenario& scenario, int system_index, const BigVector<uint32_t>& order,
-                            BigVector<Query>& queries, const BigVector<Sequence>& sequences) {
+void RunUnit(const FleetScenario& scenario, uint64_t seed, double days, const FleetWorkUnit& unit, FleetPartial& out) {
+  const int system_index = unit.system;
   const FleetSystem& system = scenario.systems[static_cast<std::size_t>(system_index)];
-  Fleet fleet{scenario, queries, sequences, {}, 0, 0, {}, {}, 0, 3600};
-  fleet.stats.queue_area.assign(1, 0.0);
-  fleet.stats.queue_max.assign(1, 0);
-  fleet.stats.in_system_area.assign(1, 0.0);
-  Arrivals arrivals{order, queries};
+  static const std::vector<double> kBounds = LatencyHistogramBounds();
+  Fleet fleet(scenario, out, kBounds);
+  fleet.first_hour = unit.first_hour;
+  fleet.now = static_cast<double>(unit.first_hour) * 3600.0;
+  fleet.hour_end = fleet.now + 3600.0;
+
+  Arrivals arrivals{scenario, seed, system_index, {}, 0, kNever};
+  for (std::size_t c = 0; c < scenario.classes.size(); ++c) {
+    const FleetClass& fc = scenario.classes[c];
+    const bool reaches = std::any_of(fc.buckets.begin(), fc.buckets.end(), [&](const FleetBucket& b) {
+      return std::any_of(b.options.begin(), b.options.end(), [&](const FleetOption& o) { return o.system == system_index; });
+    });
+    if (!reaches) continue;
+    arrivals.streams.push_back({ArrivalStream(scenario, static_cast<int>(c), seed, days, unit.first_hour, unit.end_hour),
+                                static_cast<int>(c), OptionFractions(fc), kNever, 0, Route{}});
+  }
+  for (Arrivals::Stream& s : arrivals.streams) arrivals.Pull(s);
+  arrivals.Choose();
+
   ApiPool api{system, {}};
   std::vector<Replica> replicas;
   std::optional<DecodeTable> decode;
   double kv_capacity_tokens = 0;
   if (!system.api) {
     decode.emplace(*system.model, system.max_batch);
-    const CostModel& model = *system.model;
     // The planner sizes its replicas against the same capacity (core/fleet_model.h).
-    kv_capacity_tokens = KvCapacityTokens(model);
+    kv_capacity_tokens = KvCapacityTokens(*system.model);
     for (long r = 0; r < system.replicas; ++r) {
-      Replica replica(system, *decode);
-      replica.kv_capacity_tokens = kv_capacity_tokens;
-      replicas.push_back(std::move(replica));
+      replicas.emplace_back(system, *decode);
+      replicas.back().kv_capacity_tokens = kv_capacity_tokens;
     }
   }
+  std::vector<uint32_t> tokens;
 
   // The event loop: ask every component for the time of its next event, move the clock to the earliest, let that
   // component act. Ties go to the first component in this order, which keeps the run deterministic.
@@ -314,31 +531,9 @@ PartitionStats RunPartition(const FleetScenario& scenario, int system_index, con
     fleet.Advance(t);
 
     switch (which) {
-      case Component::kArrival: {
-        const uint32_t q = arrivals.Pop();
-        Query& query = queries[q];
-        if (system.api) {
-          ++fleet.in_system;
-          api.Start(fleet, q);
-          break;
-        }
-        double largest = 0;
-        for (uint32_t j = 0; j < query.samples; ++j) {
-          largest = std::max(largest, scenario.classes[static_cast<std::size_t>(query.cls)].prompt_tokens +
-                                          sequences[query.first_sequence + j].tokens);
-        }
-        if (replicas.empty() || largest > kv_capacity_tokens) {
-          query.unserved = true;  // no replica exists, or one sample's KV cache alone does not fit
-          break;
-        }
-        ++fleet.in_system;
-        for (uint32_t j = 0; j < query.samples; ++j) fleet.waiting.push_back(query.first_sequence + j);
-        fleet.NoteQueue();
-        for (Replica& r : replicas) {
-          if (r.Idle()) r.AdmitAndStep(fleet);
-        }
+      case Component::kArrival:
+        Arrive(fleet, arrivals, api, replicas, kv_capacity_tokens, system.api, tokens);
         break;
-      }
       case Component::kApi:
         api.Complete(fleet);
         break;
@@ -365,8 +560,7 @@ PartitionStats RunPartition(const FleetScenario& scenario, int system_index, con
         break;
     }
   }
-  fleet.stats.end_s = fleet.now;
-  return fleet.stats;
+  Fold(fleet, system_index, out);
 }
 
 }  // namespace thinkplan::sim::fleet_detail

@@ -58,12 +58,13 @@ void WriteFile(const std::filesystem::path& path, const std::string& content) {
   out << content;
 }
 
-CommandResult RunThinkplan(const std::string& args) {
+CommandResult RunThinkplan(const std::string& args) { return RunCommand(ShellQuote(ThinkplanExe().string()) + " " + args); }
+
+CommandResult RunCommand(const std::string& shell_command) {
   ScratchDir capture("thinkplan-capture");
   const auto out_path = capture / "stdout";
   const auto err_path = capture / "stderr";
-  const std::string command = ShellQuote(ThinkplanExe().string()) + " " + args + " >" +
-                              ShellQuote(out_path.string()) + " 2>" + ShellQuote(err_path.string()) + " </dev/null";
+  const std::string command = shell_command + " >" + ShellQuote(out_path.string()) + " 2>" + ShellQuote(err_path.string()) + " </dev/null";
   const int status = std::system(command.c_str());
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

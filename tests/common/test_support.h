@@ -35,6 +35,8 @@ struct CommandResult {
 
 // Runs `thinkplan <args>` (args already shell-quoted where needed) and captures both streams.
 CommandResult RunThinkplan(const std::string& args);
+// Runs a shell command line (quoted as needed) and captures both streams.
+CommandResult RunCommand(const std::string& shell_command);
 
 // A fresh database at `db` holding the shipped catalogues only (systems, hardware, dated prices, API rows, model
 // shapes: the first lines of data/demo_manifest.txt); returns "--db <db>" for RunThinkplan. Commands that price

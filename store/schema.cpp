@@ -181,11 +181,22 @@ CREATE TABLE system_apis (
 );
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations = {{
+// Version 6: what a run measured beyond its output (the thinking / answer split) and which problems it scored, so
+// that two reports of the same problems are combined as repeated samples (core/run.h CombineRepeatedRuns).
+// Columns are appended: stored runs keep NULL, read as "not given".
+constexpr std::string_view kVersion6 = R"sql(
+ALTER TABLE runs ADD COLUMN problem_set TEXT;
+ALTER TABLE runs ADD COLUMN mean_thinking_tokens REAL;
+ALTER TABLE runs ADD COLUMN mean_answer_tokens REAL;
+CREATE INDEX runs_by_problem_set ON runs(problem_set) WHERE problem_set IS NOT NULL;
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations = {{
     {1, "catalogues, runs and per-problem results", kVersion1},
     {2, "perf runs", kVersion2},
     {3, "fits, workloads, plans and simulations", kVersion3},
     {4, "system API catalogue", kVersion4},
+    {6, "runs: problem set, thinking and answer tokens", kVersion6},
 }};
 
 }  // namespace

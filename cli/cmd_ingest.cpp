@@ -28,7 +28,11 @@ constexpr const char* kDescription =
     "Field by field: docs/formats.md.\n\n"
     "Every row is checked before anything is kept; by default the first bad row rejects the whole file\n"
     "(with its file, line, field and value) and nothing of that file is stored. Re-ingesting a run with the\n"
-    "same key and content is a no-op; the same key with different content is an error.\n\n"
+    "same key and content is a no-op; the same key with different content is an error.\n"
+    "Values no measurement can have are refused (token counts above 1e8 per sample, a zero budget in\n"
+    "extended mode, a budget in fast mode, fractional counts in measured runs; docs/formats.md).\n"
+    "Runs that name the same problem_set at the same setting are repeated samples of those problems; when two\n"
+    "disagree beyond sampling noise (two-proportion test, 1% level) a warning says by how much.\n\n"
     "Examples:\n"
     "  thinkplan ingest data/published/runs.csv\n"
     "  thinkplan ingest --skip-invalid --rejects bad.csv my_runs.jsonl\n";
@@ -37,7 +41,7 @@ nlohmann::json SummaryJson(const store::IngestSummary& summary) {
   return {{"file", summary.file},           {"kind", store::ToString(summary.kind)},
           {"rows_read", summary.rows_read}, {"inserted", summary.inserted},
           {"unchanged", summary.unchanged}, {"rejected", summary.rejected},
-          {"seconds", summary.seconds}};
+          {"seconds", summary.seconds},    {"warnings", summary.warnings}};
 }
 
 }  // namespace
@@ -89,6 +93,9 @@ int RunIngest(Invocation& invocation) {
       reports.push_back(SummaryJson(summary));
     } else if (!parsed.global.quiet) {
       invocation.out << summary.BriefReport() << "\n";
+    }
+    if (!parsed.global.json) {
+      for (const std::string& warning : summary.warnings) invocation.err << "warning: " << warning << "\n";
     }
   }
   if (parsed.global.json) invocation.out << reports.dump(2) << "\n";

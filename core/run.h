@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace thinkplan {
 
@@ -43,7 +44,11 @@ struct Run {
   std::string hardware;    // empty for API runs
   std::string task_class;
   std::string difficulty;  // empty when the run covers the whole class
-  std::string benchmark;   // optional: the problem set the run was scored on (AIME-2024, LiveCodeBench, ...)
+  std::string benchmark;   // optional: the benchmark the run was scored on (AIME-2024, LiveCodeBench, ...)
+  // Optional: which problems were scored, named so that two runs over the same problems can be recognised (the
+  // 30 problems of AIME-2024 are one set however many reports score them). Runs naming the same set at the same
+  // setting are repeated samples of those problems, never more problems (CombineRepeatedRuns).
+  std::string problem_set;
   Mode mode = Mode::kExtended;
   std::optional<double> budget_tokens;  // empty: unbounded or model default
   std::string effort;                   // vendor effort level where that is the knob
@@ -51,7 +56,9 @@ struct Run {
   Aggregation aggregation;
   long n_problems = 0;
   double n_correct = 0;  // fractional when pass@1 is averaged over several samples
-  std::optional<double> mean_output_tokens;
+  std::optional<double> mean_output_tokens;    // per sample: thinking and answer together
+  std::optional<double> mean_thinking_tokens;  // per sample, where the API reports the split
+  std::optional<double> mean_answer_tokens;    // per sample, where the API reports the split
   std::optional<double> mean_input_tokens;
   std::optional<double> latency_p50_s;
   std::optional<double> latency_p95_s;
@@ -60,8 +67,27 @@ struct Run {
   std::string citation;
 
   double accuracy() const { return n_problems > 0 ? n_correct / static_cast<double>(n_problems) : 0.0; }
+  // Thinking tokens per sample: the measured split where given; none in fast mode (its output is all answer);
+  // otherwise the output tokens minus a measured answer, else all of the output (the answer is then counted as
+  // thinking: a few hundred tokens against thousands). nullopt when nothing was measured.
+  std::optional<double> ThinkingTokens() const;
+  // Answer tokens per sample: the measured split, else in fast mode the whole output; nullopt when unknown.
+  std::optional<double> AnswerTokens() const;
   bool operator==(const Run&) const = default;
 };
+
+// Runs of one setting (system, task class, difficulty, mode, budget, effort, aggregation) over one named problem
+// set, combined into one: they are repeated samples of the same problems, so the combination counts the
+// problems once (n_problems of the most detailed run), its accuracy is the mean of the runs' accuracies weighted
+// by the samples behind each (pass@1 over s samples weighs s; any other run 1), and its tokens, cost and latency
+// are means of those that report them. Runs without a problem set are distinct problems and pass through.
+struct CombinedRun {
+  Run run;                        // run_key: the most detailed run's key (most samples, then most problems)
+  std::vector<std::string> keys;  // every run combined, most detailed first
+};
+std::vector<CombinedRun> CombineRepeatedRuns(const std::vector<Run>& runs);
+// The same, keeping only the combined runs (fitting reads runs).
+std::vector<Run> CombinedRunsOnly(const std::vector<Run>& runs);
 
 // One problem of a run: how many samples were drawn and how many were right.
 struct ProblemResult {

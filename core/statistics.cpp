@@ -15,4 +15,13 @@ Interval WilsonInterval(double successes, double trials, double level) {
   return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
 }
 
+ProportionTest TwoProportionTest(double x1, double n1, double x2, double n2) {
+  if (!(n1 > 0 && n2 > 0)) return {};
+  const double pooled = (x1 + x2) / (n1 + n2);
+  const double variance = pooled * (1 - pooled) * (1 / n1 + 1 / n2);
+  if (!(variance > 0)) return {};
+  const double z = (x1 / n1 - x2 / n2) / std::sqrt(variance);
+  return {z, 2 * (1 - NormalCdf(std::abs(z)))};
+}
+
 }  // namespace thinkplan

@@ -25,7 +25,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 RUN_FIELDS = [
-    "run_key", "source", "system", "hardware", "task_class", "difficulty", "benchmark", "mode",
+    "run_key", "source", "system", "hardware", "task_class", "difficulty", "benchmark", "problem_set", "mode",
     "budget_tokens", "effort", "samples", "aggregation", "n_problems", "n_correct", "mean_output_tokens",
     "mean_input_tokens", "latency_p50_s", "latency_p95_s", "gpu_seconds", "cost_usd", "citation",
 ]
@@ -971,12 +971,38 @@ def check_run(r, where):
 # Driver
 
 
+def problem_set_of(run):
+    """The problems a run scored, named from its benchmark (and difficulty slice): every shipped benchmark is a
+    fixed set (AIME-2024's 30 problems, GPQA-Diamond's 198, a LiveCodeBench snapshot's problems of one difficulty),
+    so two reports naming it score the same problems and thinkplan combines them as repeated samples of those
+    problems rather than counting them twice."""
+    if not run.get("benchmark"):
+        return None
+    return run["benchmark"] + (f"/{run['difficulty']}" if run.get("difficulty") else "")
+
+
+def name_problem_sets(path, rows, sizes):
+    """Fills problem_set; a set named with two different problem counts is an error (it would not be one set)."""
+    for r in rows:
+        name = problem_set_of(r)
+        if name is None:
+            continue
+        r["problem_set"] = name
+        seen = sizes.setdefault(name, (int(r["n_problems"]), path, r["run_key"]))
+        if seen[0] != int(r["n_problems"]):
+            raise ConversionError(f"{path}: run {r['run_key']} names problem set {name} with {r['n_problems']} "
+                                  f"problems, but {seen[2]} ({seen[1]}) has {seen[0]}")
+
+
 def build(src, notes):
     """Everything conversion writes, as OrderedDict relative path -> bytes."""
     outputs = OrderedDict()
     checked = []
+    set_sizes = {}
 
     def emit(path, kind, fields, rows):
+        if kind == "runs":
+            name_problem_sets(path, rows, set_sizes)
         checked.append((path, kind, rows))
         outputs[path] = write_csv(fields, rows)
 

@@ -20,7 +20,7 @@ namespace thinkplan::fitting {
 namespace {
 
 // Bump when a fit's code changes what it computes from the same rows: stored fits are then refitted.
-constexpr const char* kFittingVersion = "3";
+constexpr const char* kFittingVersion = "4";  // 4: repeated reports combined; fast runs off thinking curves
 
 constexpr FitKind kAllKinds[] = {FitKind::kSequential, FitKind::kTokens, FitKind::kParallel,
                                  FitKind::kRho,        FitKind::kCoverage, FitKind::kTraining};
@@ -115,7 +115,7 @@ FitJob MakeJob(FitKind kind, const CurveKey& key, std::vector<Run> runs) {
 std::set<std::string> EffortWithoutTokens(const std::vector<Run>& pass1) {
   std::set<std::string> levels;
   for (const Run& run : pass1) {
-    if (!run.mean_output_tokens && !run.budget_tokens && !run.effort.empty()) levels.insert(run.effort);
+    if (!run.ThinkingTokens() && !run.budget_tokens && !run.effort.empty()) levels.insert(run.effort);
   }
   return levels;
 }
@@ -133,10 +133,10 @@ std::vector<Run> PlaceEffortRuns(const std::vector<Run>& pass1, const EffortToke
   std::vector<Run> out = pass1;
   std::set<std::string> stated;
   for (Run& run : out) {
-    if (run.mean_output_tokens || run.budget_tokens || run.effort.empty()) continue;
+    if (run.ThinkingTokens() || run.budget_tokens || run.effort.empty()) continue;
     const std::optional<EffortTokens> found = efforts.Find(run.system, run.task_class, run.effort);
     if (!found) continue;
-    run.mean_output_tokens = found->tokens;
+    run.mean_thinking_tokens = found->tokens;
     if (stated.insert(run.effort).second) {
       assumptions.push_back(fmt::format("effort '{}' placed at {:.0f} thinking tokens, the mean output tokens of {}{}",
                                         run.effort, found->tokens, found->source,
@@ -181,14 +181,15 @@ void PlanCurveJobs(const CurveKey& key, const std::vector<Run>& runs, const FitI
   std::vector<Run> pass1, with_tokens, consensus;
   std::vector<ProblemResult> token_problems;
   for (const Run& run : runs) {
-    if (IsPass1(run)) pass1.push_back(run);
-    if (run.mean_output_tokens) with_tokens.push_back(run);
+    // Thinking curves read extended-mode runs only: a fast run's output is all answer.
+    if (IsPass1(run) && run.mode == Mode::kExtended) pass1.push_back(run);
+    if (run.mode == Mode::kExtended && run.ThinkingTokens()) with_tokens.push_back(run);
     if (run.aggregation.kind == AggregationKind::kConsensus && run.aggregation.k > 1) consensus.push_back(run);
   }
   std::vector<std::string> assumptions;
   pass1 = PlaceEffortRuns(pass1, efforts, assumptions);
   const bool any_x = std::any_of(pass1.begin(), pass1.end(),
-                                 [](const Run& r) { return r.mean_output_tokens || r.budget_tokens; });
+                                 [](const Run& r) { return r.ThinkingTokens() || r.budget_tokens; });
   if (any_x && Wanted(filter, FitKind::kSequential, key)) {
     jobs.push_back(MakeJob(FitKind::kSequential, key, pass1));
     jobs.back().assumptions = assumptions;
@@ -259,7 +260,8 @@ nlohmann::json RunJson(const Run& r) {
   auto opt = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   return {r.run_key, ToString(r.source), r.system, r.hardware, r.task_class, r.difficulty, r.benchmark,
           ToString(r.mode), opt(r.budget_tokens), r.effort, r.samples, r.aggregation.ToString(), r.n_problems,
-          r.n_correct, opt(r.mean_output_tokens), opt(r.mean_input_tokens)};
+          r.n_correct, opt(r.mean_output_tokens), opt(r.mean_input_tokens), r.problem_set,
+          opt(r.mean_thinking_tokens), opt(r.mean_answer_tokens)};
 }
 
 FitOutcome Outcome(const FitJob& job, std::string form, std::string axis, std::vector<double> params,
@@ -313,11 +315,12 @@ std::vector<FamilyMember> LoadFamilies(const std::filesystem::path& csv_path) {
 
 EffortTokenMap::EffortTokenMap(const std::vector<Run>& runs) {
   for (const Run& run : runs) {
-    if (run.effort.empty() || !run.mean_output_tokens || run.budget_tokens) continue;
+    const std::optional<double> thinking = run.ThinkingTokens();
+    if (run.effort.empty() || !thinking || run.budget_tokens || run.mode != Mode::kExtended) continue;
     const double w = static_cast<double>(std::max(1L, run.n_problems));
     for (Sum* sum : {&by_class_[{run.system, run.task_class, run.effort}], &by_system_[{run.system, run.effort}]}) {
       sum->weight += w;
-      sum->tokens += w * *run.mean_output_tokens;
+      sum->tokens += w * *thinking;
       sum->classes.insert(run.task_class);
       if (!run.benchmark.empty()) sum->benchmarks.insert(run.benchmark);
     }
@@ -366,8 +369,11 @@ std::string FitJob::Fingerprint(const Options& options) const {
 
 std::vector<FitJob> PlanFitJobs(const FitInputs& inputs, const FitJobFilter& filter,
                                 std::vector<SkippedSlice>* skipped) {
+  // Reports of the same problems at the same setting are one point of those problems, not more problems.
   std::map<CurveKey, std::vector<Run>> groups;
-  for (const Run& run : inputs.runs) groups[{run.system, run.task_class, run.difficulty}].push_back(run);
+  for (Run& run : CombinedRunsOnly(inputs.runs)) {
+    groups[{run.system, run.task_class, run.difficulty}].push_back(std::move(run));
+  }
   std::vector<FitJob> jobs;
   const EffortTokenMap efforts(inputs.runs);
   for (const auto& [key, runs] : groups) PlanCurveJobs(key, runs, inputs, efforts, filter, jobs, skipped);

@@ -150,21 +150,24 @@ SequentialData SequentialPointsFromRuns(const std::vector<Run>& runs) {
   // Tokens actually used where known, else the budget: whichever axis more of the pass@1 runs have, tokens used
   // on a tie. Runs of one group can come from several sources, some with token counts and some without.
   long with_tokens = 0, with_budget = 0;
+  // Fast-mode runs think no tokens: they are no point on a thinking curve.
+  const auto on_curve = [](const Run& run) {
+    return run.aggregation.kind == AggregationKind::kPass1 && run.mode == Mode::kExtended;
+  };
   for (const Run& run : runs) {
-    if (run.aggregation.kind != AggregationKind::kPass1) continue;
-    with_tokens += run.mean_output_tokens.has_value();
+    if (!on_curve(run)) continue;
+    with_tokens += run.ThinkingTokens().has_value();
     with_budget += run.budget_tokens.has_value();
   }
   data.axis = with_tokens >= with_budget ? TokenAxis::kTokensUsed : TokenAxis::kBudget;
   for (const Run& run : runs) {
-    const bool usable = run.aggregation.kind == AggregationKind::kPass1 &&
-                        (data.axis == TokenAxis::kTokensUsed ? run.mean_output_tokens : run.budget_tokens);
-    if (!usable) {
+    const std::optional<double> x =
+        data.axis == TokenAxis::kTokensUsed ? run.ThinkingTokens() : run.budget_tokens;
+    if (!on_curve(run) || !x) {
       ++data.dropped;
       continue;
     }
-    const double x = data.axis == TokenAxis::kTokensUsed ? *run.mean_output_tokens : *run.budget_tokens;
-    data.points.push_back({x, static_cast<double>(run.n_problems), run.n_correct});
+    data.points.push_back({*x, static_cast<double>(run.n_problems), run.n_correct});
   }
   return data;
 }
@@ -284,7 +287,7 @@ SequentialCurve FitSequential(const std::vector<Run>& runs, const Options& optio
                                          ToString(data.axis)));
     std::set<std::string> levels;
     for (const Run& run : runs) {
-      if (!run.mean_output_tokens && !run.budget_tokens && !run.effort.empty()) levels.insert(run.effort);
+      if (!run.ThinkingTokens() && !run.budget_tokens && !run.effort.empty()) levels.insert(run.effort);
     }
     for (const std::string& level : levels) {
       summary->notes.push_back("effort level '" + level + "' gives no tokens used or budget, and no run of the "

@@ -201,8 +201,9 @@ TokenModel FitMeansByLeastSquares(const std::vector<TokenMeanPoint>& points, dou
 std::vector<TokenMeanPoint> TokenMeansFromRuns(const std::vector<Run>& runs) {
   std::vector<TokenMeanPoint> points;
   for (const Run& run : runs) {
-    if (!run.mean_output_tokens) continue;
-    points.push_back({run.budget_tokens.value_or(kUncapped), *run.mean_output_tokens,
+    const std::optional<double> thinking = run.ThinkingTokens();
+    if (run.mode != Mode::kExtended || !thinking) continue;  // fast mode thinks nothing
+    points.push_back({run.budget_tokens.value_or(kUncapped), *thinking,
                       static_cast<double>(std::max(1L, run.n_problems))});
   }
   return points;

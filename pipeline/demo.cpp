@@ -48,6 +48,9 @@ IngestStageResult IngestStage(store::Database& db, const std::vector<std::filesy
   for (const auto& file : files) {
     result.files.push_back(db.Ingest(file));
     if (log) *log << "   " << result.files.back().BriefReport() << "\n";
+    for (const std::string& warning : result.files.back().warnings) {
+      if (log) *log << "   warning: " << warning << "\n";
+    }
   }
   return result;
 }

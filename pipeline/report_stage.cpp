@@ -196,17 +196,24 @@ void AddProvenance(reports::ReportInputs& in, const planner::Workload& workload,
     }
   }
   std::map<std::tuple<std::string, std::string, std::string, std::string, std::string>, reports::ProvenanceRow> groups;
+  const auto key_of = [](const Run& run) {
+    return std::make_tuple(std::string(ToString(run.source)), run.system, run.task_class, run.benchmark, run.citation);
+  };
+  std::map<decltype(key_of(Run{})), std::set<std::string>> counted_sets;
   for (const Run& run : runs) {
     if (!reachable.count({run.system, run.task_class})) continue;
     const std::string source(ToString(run.source));
-    auto& row = groups[{source, run.system, run.task_class, run.benchmark, run.citation}];
+    auto& row = groups[key_of(run)];
     row.source = source;
     row.system = run.system;
     row.task_class = run.task_class;
     row.benchmark = run.benchmark;
     row.citation = run.citation;
     row.runs += 1;
-    row.problems += run.n_problems;
+    // Reports of one named problem set score the same problems: counted once.
+    if (run.problem_set.empty() || counted_sets[key_of(run)].insert(run.problem_set).second) {
+      row.problems += run.n_problems;
+    }
   }
   for (auto& [key, row] : groups) in.provenance.push_back(std::move(row));
 }

@@ -207,7 +207,11 @@ BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::s
         option.correctness = CorrectnessMatching(option.planned_accuracy, kind, samples, d_prime, kRho, kConcentration);
         const double cap = o.contains("budget_tokens") && o["budget_tokens"].is_number() ? o["budget_tokens"].get<double>()
                                                                                         : std::numeric_limits<double>::infinity();
-        option.tokens = TokensFromMeanAndP95(Number(o, "thinking_tokens_mean"), Number(o, "thinking_tokens_p95"), cap, c.answer_tokens);
+        // The answer and prompt the plan scored the option with (a stored run's measurement, or the class's);
+        // plans made before they were stored use the class's.
+        const double answer_tokens = Number(o, "answer_tokens", c.answer_tokens);
+        const double prompt_tokens = Number(o, "prompt_tokens", c.prompt_tokens);
+        option.tokens = TokensFromMeanAndP95(Number(o, "thinking_tokens_mean"), Number(o, "thinking_tokens_p95"), cap, answer_tokens);
         // Per true bucket where the plan gives it (plans made before it did mix them): a misrouted query keeps
         // its own difficulty and thinking length.
         const json by_true = o.value("by_true_bucket", json::array());
@@ -221,7 +225,7 @@ BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::s
             option.correctness_by_true.push_back(
                 CorrectnessMatching(Number(t, "accuracy"), kind, samples, d_prime, kRho, kConcentration));
             option.tokens_by_true.push_back(
-                TokensFromMeanAndP95(Number(t, "thinking_tokens_mean"), Number(t, "thinking_tokens_p95"), cap, c.answer_tokens));
+                TokensFromMeanAndP95(Number(t, "thinking_tokens_mean"), Number(t, "thinking_tokens_p95"), cap, answer_tokens));
           }
         }
         option.label = fmt::format("{} {} {}", system, o.value("mode", ""), aggregation_text);
@@ -234,7 +238,7 @@ BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::s
           const std::optional<double> out_price = spec->price_out_usd_per_mtok ? spec->price_out_usd_per_mtok
                                                   : info ? info->price_out_usd_per_mtok : std::nullopt;
           if (!in || !out_price) throw InputError(PlanField(plan.id, "system " + system) + ": no API price in the workload or catalogue");
-          option.usd_fixed_per_query = samples * *in * 1e-6 * c.prompt_tokens + verifier_usd;
+          option.usd_fixed_per_query = samples * *in * 1e-6 * prompt_tokens + verifier_usd;
           option.usd_per_output_token = *out_price * 1e-6;
         } else {
           option.usd_fixed_per_query = verifier_usd;

@@ -47,8 +47,9 @@ std::map<std::string, SystemUses> GatherUses(const Workload& w, const std::vecto
       u.stream.sequences_per_s = u.queries_per_s * k;
       u.mean_sequences_per_s = mean_queries * k;
       u.stream.samples_per_query = k;
-      u.stream.prompt_tokens = c.prompt_tokens;
-      u.stream.answer_tokens = c.answer_tokens;
+      // The answer the option was scored with: a stored run's measurement where it had one.
+      u.stream.prompt_tokens = c.prompt_tokens;  // self-hosted options are scored on the class's prompt (options.cpp)
+      u.stream.answer_tokens = sh.figures.answer_measured ? sh.figures.answer_tokens : c.answer_tokens;
       u.stream.thinking = ThinkingLength::FromMeanAndP95(sh.figures.thinking_tokens, sh.figures.thinking_tokens_p95,
                                                          sh.setting.budget.value_or(std::numeric_limits<double>::infinity()));
       u.slo_p95_s = c.slo_p95_s;

@@ -18,14 +18,32 @@
 namespace thinkplan::planner {
 namespace {
 
-// Pooled stored runs of one setting on one bucket.
+// A problem-weighted mean over the runs that measured a figure.
+struct WeightedMean {
+  double weight = 0, sum = 0;
+  void Add(std::optional<double> x, double w) {
+    if (x) weight += w, sum += w * *x;
+  }
+  std::optional<double> Mean() const { return weight > 0 ? std::optional<double>(sum / weight) : std::nullopt; }
+};
+
+// Pooled stored runs of one setting on one bucket. Reports of the same problem set are combined first
+// (CombineRepeatedRuns), so `n` counts distinct problems and the Wilson interval is that of the problems scored.
 struct PooledPoint {
   Setting setting;
   double n = 0, correct = 0;
-  double token_weight = 0, token_sum = 0;  // problem-weighted mean output tokens, where measured
-  std::optional<double> latency_p95_s;     // the slowest measured p95 of the pooled runs
+  WeightedMean thinking, answer, prompt;  // per sample (prompt: per query), where measured
+  std::optional<double> latency_p95_s;    // the slowest measured p95 of the pooled runs
   std::vector<std::string> keys;
 };
+
+// Thinking tokens of a run for costing: the measured split; none in fast mode; else its output less the answer
+// (measured, or the class's): the output measured is what is charged, whichever way it splits.
+std::optional<double> ThinkingForCost(const Run& r, double class_answer_tokens) {
+  if (r.mean_thinking_tokens || r.mode == Mode::kFast) return r.ThinkingTokens();
+  if (!r.mean_output_tokens) return std::nullopt;
+  return std::max(0.0, *r.mean_output_tokens - r.AnswerTokens().value_or(class_answer_tokens));
+}
 
 bool AggregationAllowed(const TaskClassSpec& c, const Aggregation& a) {
   switch (a.kind) {
@@ -206,8 +224,12 @@ double ParallelAccuracy(const BetaDifficulty& shape, double mean, const Aggregat
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+QueryTokens ClassTokens(const TaskClassSpec& c) { return {c.prompt_tokens, c.answer_tokens}; }
+
 ServingCost CostOfServing(const SystemSpec& system, const TaskClassSpec& c, const Catalogues& catalogues,
-                          double thinking_mean, double thinking_p95, long samples, const ReplicaModel* replica_model) {
+                          double thinking_mean, double thinking_p95, long samples, const ReplicaModel* replica_model,
+                          std::optional<QueryTokens> tokens) {
+  const QueryTokens q = tokens.value_or(ClassTokens(c));
   ServingCost out;
   const double k = static_cast<double>(samples);
   if (system.kind == SystemKind::kApi) {
@@ -225,8 +247,8 @@ ServingCost CostOfServing(const SystemSpec& system, const TaskClassSpec& c, cons
     priced.name = system.name;
     priced.price_in_usd_per_mtok = in;
     priced.price_out_usd_per_mtok = out_price;
-    out.usd = k * CostApiQuery(priced, c.prompt_tokens, thinking_mean, c.answer_tokens).total_usd;
-    out.latency_p95_s = system.ttft_s + (thinking_p95 + c.answer_tokens) / system.output_tokens_per_s;
+    out.usd = k * CostApiQuery(priced, q.prompt_tokens, thinking_mean, q.answer_tokens).total_usd;
+    out.latency_p95_s = system.ttft_s + (thinking_p95 + q.answer_tokens) / system.output_tokens_per_s;
     return out;
   }
   std::string reason;
@@ -240,8 +262,8 @@ ServingCost CostOfServing(const SystemSpec& system, const TaskClassSpec& c, cons
   }
   SequenceStream stream;
   stream.samples_per_query = k;
-  stream.prompt_tokens = c.prompt_tokens;
-  stream.answer_tokens = c.answer_tokens;
+  stream.prompt_tokens = q.prompt_tokens;
+  stream.answer_tokens = q.answer_tokens;
   stream.thinking = ThinkingLength::FromMeanAndP95(thinking_mean, thinking_p95);
   // The largest batch whose service alone keeps the class's SLO; queueing at peak is the capacity pass's, which
   // adds replicas until the wait fits beside it.
@@ -287,6 +309,12 @@ std::optional<ReplicaModel> ReplicaModelOf(const SystemSpec& system, const Catal
 // ---------------------------------------------------------------------------------------------------------------
 namespace {
 
+// What stored runs measured of a query besides its thinking; empty where they did not.
+struct Measured {
+  std::optional<double> prompt_tokens;
+  std::optional<double> answer_tokens;
+};
+
 struct Scorer {
   const Workload& workload;
   const TaskClassSpec& c;
@@ -297,12 +325,12 @@ struct Scorer {
   mutable std::unordered_set<std::string> warned;  // systems whose context extrapolation is noted
   // Serving cost by (system, mean tokens, p95 tokens, samples): on a self-hosted replica the samples share the
   // batch, so neither cost nor latency is a multiple of one sample's.
-  mutable std::map<std::tuple<std::string, double, double, long>, ServingCost> cache;
+  mutable std::map<std::tuple<std::string, double, double, long, double, double>, ServingCost> cache;
   // Self-hosted replicas by system, built once: catalogue look-ups cost more than the fleet model.
   mutable std::map<std::string, std::optional<ReplicaModel>> replicas;
 
-  ServingCost Cost(const SystemSpec& s, double tokens, double tokens_p95, long samples) const {
-    auto key = std::make_tuple(s.name, tokens, tokens_p95, samples);
+  ServingCost Cost(const SystemSpec& s, double tokens, double tokens_p95, long samples, const QueryTokens& q) const {
+    auto key = std::make_tuple(s.name, tokens, tokens_p95, samples, q.prompt_tokens, q.answer_tokens);
     auto it = cache.find(key);
     if (it == cache.end()) {
       const ReplicaModel* replica = nullptr;
@@ -315,7 +343,7 @@ struct Scorer {
         if (r->second) replica = &*r->second;
         NoteServingRates(s, c.prompt_tokens + tokens_p95);
       }
-      it = cache.emplace(key, CostOfServing(s, c, catalogues, tokens, tokens_p95, samples, replica)).first;
+      it = cache.emplace(key, CostOfServing(s, c, catalogues, tokens, tokens_p95, samples, replica, q)).first;
     }
     return it->second;
   }
@@ -355,7 +383,7 @@ struct Scorer {
   // Figures of a setting whose single-sample accuracy at these tokens is `mean` (interval `band`).
   std::optional<Figures> Score(const SystemSpec& s, const Setting& setting, double mean, Interval band,
                                double tokens, double tokens_p95, const FittedCurves* fitted,
-                               const std::string& source, bool assumed) const {
+                               const std::string& source, bool assumed, const Measured& measured = {}) const {
     if (const std::optional<std::string> why = ApiRefusal(s, setting)) {
       Note(fmt::format("{}: {} not offered: {}", s.name, setting.Describe(), *why));
       return std::nullopt;
@@ -365,6 +393,15 @@ struct Scorer {
     f.thinking_tokens_p95 = tokens_p95;
     f.source = source;
     f.tokens_assumed = assumed;
+    // A self-hosted fleet serves one prompt size per class (the simulator's fleet reads it per class), so a run's
+    // measured input prices API options only.
+    const std::optional<double> prompt =
+        s.kind == SystemKind::kSelfHosted ? std::nullopt : measured.prompt_tokens;
+    const QueryTokens q{prompt.value_or(c.prompt_tokens), measured.answer_tokens.value_or(c.answer_tokens)};
+    f.prompt_tokens = q.prompt_tokens;
+    f.answer_tokens = q.answer_tokens;
+    f.prompt_measured = prompt.has_value();
+    f.answer_measured = measured.answer_tokens.has_value();
     const Aggregation& agg = setting.aggregation;
     if (agg.k > 1 && setting.from_curve) {
       if (!fitted || !fitted->difficulty) return std::nullopt;
@@ -378,7 +415,7 @@ struct Scorer {
       f.accuracy = mean;
       f.interval = band;
     }
-    const ServingCost cost = Cost(s, tokens, tokens_p95, agg.k);
+    const ServingCost cost = Cost(s, tokens, tokens_p95, agg.k, q);
     if (!cost.feasible) {
       Note(fmt::format("{}: {}", s.name, cost.reason));
       return std::nullopt;
@@ -395,6 +432,53 @@ void Put(std::vector<Candidate>& out, std::map<std::string, std::size_t>& index,
   auto [it, inserted] = index.emplace(setting.Key(), out.size());
   if (inserted) out.push_back(Candidate{setting, std::vector<std::optional<Figures>>(buckets)});
   out[it->second].per_bucket[bucket] = std::move(figures);
+}
+
+// The stored runs of one system on one bucket, pooled per setting: reports of the same problem set combined as
+// repeated samples of those problems, distinct problem sets added.
+std::map<std::string, PooledPoint> PoolStoredRuns(const std::vector<const Run*>& runs, const TaskClassSpec& c,
+                                                  const std::string& system) {
+  std::vector<Run> copies;
+  for (const Run* r : runs) copies.push_back(*r);
+  std::map<std::string, PooledPoint> points;
+  for (const CombinedRun& combined : CombineRepeatedRuns(copies)) {
+    const Run& r = combined.run;
+    if (r.n_problems <= 0 || !AggregationAllowed(c, r.aggregation)) continue;
+    Setting setting{system, r.mode, r.budget_tokens, r.effort, r.aggregation.k, r.aggregation, false};
+    if (r.aggregation.kind == AggregationKind::kPass1) setting.samples = 1, setting.aggregation = {AggregationKind::kPass1, 1};
+    PooledPoint& p = points[setting.Key()];
+    p.setting = setting;
+    const double n = static_cast<double>(r.n_problems);
+    p.n += n;
+    p.correct += r.n_correct;
+    p.thinking.Add(ThinkingForCost(r, c.answer_tokens), n);
+    p.answer.Add(r.AnswerTokens(), n);
+    p.prompt.Add(r.mean_input_tokens, n);
+    if (r.latency_p95_s) p.latency_p95_s = std::max(p.latency_p95_s.value_or(0.0), *r.latency_p95_s);
+    p.keys.insert(p.keys.end(), combined.keys.begin(), combined.keys.end());
+  }
+  return points;
+}
+
+// A proxy bucket's evidence: the problem sets its stored task class was scored on and their distinct problems
+// (a set counted once however many reports score it).
+std::string ProxyNote(const TaskClassSpec& c, const BucketSpec& bucket, const std::vector<Run>& runs) {
+  std::map<std::string, long> sets;  // problem set (or benchmark, else run key) -> problems
+  for (const Run& r : runs) {
+    if (r.task_class != bucket.task_class || r.difficulty != bucket.difficulty) continue;
+    const std::string& name = !r.problem_set.empty() ? r.problem_set : !r.benchmark.empty() ? r.benchmark : r.run_key;
+    sets[name] = std::max(sets[name], r.n_problems);
+  }
+  std::string list;
+  long problems = 0;
+  for (const auto& [name, n] : sets) {
+    list += fmt::format("{}{} ({} problems)", list.empty() ? "" : ", ", name, n);
+    problems += n;
+  }
+  return fmt::format("class {}: bucket {} stands on task class {} as a proxy: its accuracies are measured on {}: "
+                     "{} distinct problems, none of them the class's own queries, so its intervals say how sure "
+                     "the proxy is, not how well it stands in",
+                     c.name, bucket.name, bucket.task_class, list.empty() ? "no stored run" : list, problems);
 }
 
 }  // namespace
@@ -423,6 +507,7 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
   static const std::vector<const Run*> kNoRuns;
 
   std::map<std::string, std::vector<std::string>> missing;  // system -> curve keys with nothing to score
+  long stored_points = 0, class_tokens_assumed = 0;         // stored-run settings, and those missing a measurement
   for (const SystemSpec& s : workload.systems) {
     if (!c.systems.empty() && std::find(c.systems.begin(), c.systems.end(), s.name) == c.systems.end()) continue;
     for (std::size_t bi = 0; bi < nb; ++bi) {
@@ -459,32 +544,18 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
         }
       }
 
-      // Stored runs of the system on this bucket: each setting as measured (pooled over repeats), and, where a
-      // difficulty distribution is fitted, its parallel extensions.
-      std::map<std::string, PooledPoint> points;
+      // Stored runs of the system on this bucket: each setting as measured (pooled over distinct problem sets,
+      // repeated reports of one set combined), and, where a difficulty distribution is fitted, its parallel
+      // extensions.
       const auto on = runs_on.find({curve_system, bucket.task_class, bucket.difficulty});
-      for (const Run* run : on == runs_on.end() ? kNoRuns : on->second) {
-        const Run& r = *run;
-        if (r.n_problems <= 0 || !AggregationAllowed(c, r.aggregation)) continue;
-        Setting setting{s.name, r.mode, r.budget_tokens, r.effort, r.aggregation.k, r.aggregation, false};
-        if (r.aggregation.kind == AggregationKind::kPass1) setting.samples = 1, setting.aggregation = {AggregationKind::kPass1, 1};
-        PooledPoint& p = points[setting.Key()];
-        p.setting = setting;
-        p.n += static_cast<double>(r.n_problems);
-        p.correct += r.n_correct;
-        if (r.mean_output_tokens) {
-          p.token_weight += static_cast<double>(r.n_problems);
-          p.token_sum += static_cast<double>(r.n_problems) * *r.mean_output_tokens;
-        }
-        if (r.latency_p95_s) p.latency_p95_s = std::max(p.latency_p95_s.value_or(0.0), *r.latency_p95_s);
-        p.keys.push_back(r.run_key);
-      }
+      const std::map<std::string, PooledPoint> points =
+          PoolStoredRuns(on == runs_on.end() ? kNoRuns : on->second, c, s.name);
       for (const auto& [k_, p] : points) {
         double tokens = 0, tokens_p95 = 0;
         bool assumed = false;
         const std::optional<double> cap = p.setting.budget;
-        if (p.token_weight > 0) {
-          tokens = p.token_sum / p.token_weight;
+        if (const std::optional<double> measured = p.thinking.Mean()) {
+          tokens = *measured;
           // The tail from the fitted spread where there is one, centred on the measured mean.
           const double sigma = fitted && fitted->tokens ? fitted->tokens->sigma : 0.5;
           tokens_p95 = tokens * std::exp(kZ95OneSided * sigma - sigma * sigma / 2);
@@ -508,8 +579,11 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
         const Interval band = WilsonInterval(p.correct, p.n, config.level);
         std::string source = "runs:" + p.keys.front();
         if (p.keys.size() > 1) source += fmt::format("+{}", p.keys.size() - 1);
-        auto f = scorer.Score(s, p.setting, acc, band, tokens, tokens_p95, fitted, source, assumed);
+        const Measured measured{p.prompt.Mean(), p.answer.Mean()};
+        auto f = scorer.Score(s, p.setting, acc, band, tokens, tokens_p95, fitted, source, assumed, measured);
         if (!f) continue;
+        if (!f->prompt_measured || !f->answer_measured) ++class_tokens_assumed;
+        ++stored_points;
         // A measured latency is what users waited on this setting; the model's figure only stands in for it.
         if (p.latency_p95_s) f->latency_p95_s = *p.latency_p95_s;
         Put(out, index, p.setting, bi, nb, *f);
@@ -524,7 +598,7 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
               setting.aggregation = agg;
               setting.from_curve = true;  // composed through the fitted Beta, not measured
               auto g = scorer.Score(s, setting, acc, band, tokens, tokens_p95, fitted,
-                                    key.ToString() + "+" + source, assumed);
+                                    key.ToString() + "+" + source, assumed, measured);
               if (g) Put(out, index, setting, bi, nb, std::move(*g));
             }
           }
@@ -532,6 +606,14 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
       }
       if (!any) missing[s.name].push_back(key.ToString());
     }
+  }
+  for (const BucketSpec& bucket : c.buckets) {
+    if (bucket.proxy) scorer.Note(ProxyNote(c, bucket, runs));
+  }
+  if (class_tokens_assumed > 0) {
+    scorer.Note(fmt::format("class {}: {} of {} stored-run setting(s) measured no input or no answer tokens: the "
+                            "class's prompt_tokens ({:.0f}) and answer_tokens ({:.0f}) stand in there",
+                            c.name, class_tokens_assumed, stored_points, c.prompt_tokens, c.answer_tokens));
   }
   for (auto& [system, keys] : missing) {
     if (missing_out) {

@@ -63,6 +63,12 @@ struct Figures {
   double latency_p95_s = 0;
   std::string source;              // uncertainty group: the curve key or the run keys it comes from
   bool tokens_assumed = false;     // thinking tokens from the workload's assumption, not a measurement
+  // Prompt tokens per query and answer tokens per sample that cost and latency were computed with: a stored
+  // run's measurement where it has one, else the class's figure (and the *_measured flag is false).
+  double prompt_tokens = 0;
+  double answer_tokens = 0;
+  bool prompt_measured = false;
+  bool answer_measured = false;
 };
 
 struct Candidate {
@@ -95,8 +101,16 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
                                           std::vector<std::string>* notes,
                                           std::vector<MissingCurves>* missing = nullptr);
 
-// Cost and latency of serving one query on a system: `samples` samples of `thinking` (+ the class's answer
-// tokens) each; p95 latency from the p95 thinking length.
+// What one query reads and answers besides its thinking: a stored run's measured input and answer tokens, or
+// the class's prompt_tokens and answer_tokens (ClassTokens).
+struct QueryTokens {
+  double prompt_tokens = 0;  // per query
+  double answer_tokens = 0;  // per sample
+};
+QueryTokens ClassTokens(const TaskClassSpec& task_class);
+
+// Cost and latency of serving one query on a system: `samples` samples of `thinking` (+ the answer tokens) each;
+// p95 latency from the p95 thinking length. `tokens`: the query's prompt and answer; default the class's.
 struct ServingCost {
   double usd = 0;
   double latency_p95_s = 0;
@@ -112,7 +126,7 @@ struct ReplicaModel;
 // `replica`: the system's replica when the caller has built it (ReplicaModelOf); nullptr builds it here.
 ServingCost CostOfServing(const SystemSpec& system, const TaskClassSpec& task_class, const Catalogues& catalogues,
                           double thinking_mean, double thinking_p95, long samples,
-                          const ReplicaModel* replica = nullptr);
+                          const ReplicaModel* replica = nullptr, std::optional<QueryTokens> tokens = std::nullopt);
 
 // The peak utilisation the first guess of a self-hosted price assumes (PlanOptions::peak_utilisation's default).
 inline constexpr double kInitialPeakUtilisation = 0.9;

@@ -579,6 +579,29 @@ void ApplyFleet(const Workload& w, const Catalogues& catalogues, FleetPlan& flee
 
 }  // namespace
 
+// Which evidence the plan's largest spend rests on: a user acting on the plan should see whether its biggest line
+// stands on a fitted curve or on a few transcribed reports, and the interval those give.
+void NoteLargestSpend(PlanResult& r, double level) {
+  const BucketPlan* top_bucket = nullptr;
+  const ChosenShare* top = nullptr;
+  double top_usd = 0, total_usd = 0;
+  for (const BucketPlan& b : r.buckets) {
+    for (const ChosenShare& sh : b.shares) {
+      const double usd = b.queries_per_month * sh.fraction * sh.figures.cost_usd;
+      total_usd += usd;
+      if (usd > top_usd) top_usd = usd, top = &sh, top_bucket = &b;
+    }
+  }
+  if (top == nullptr || !(total_usd > 0)) return;
+  r.notes.push_back(fmt::format(
+      "largest spend: class {} bucket {}, {}, {} ({:.0f}% of the per-query spend) rests on {}: accuracy {:.3f}, "
+      "{:.0f}% interval [{:.3f}, {:.3f}]{}",
+      top_bucket->class_name, top_bucket->bucket, top->setting.Describe(), UsdPerMonth(top_usd),
+      100 * top_usd / total_usd, top->figures.source, top->figures.accuracy, 100 * level,
+      top->figures.interval.lower, top->figures.interval.upper,
+      top->setting.from_curve ? "" : " (stored runs: the interval counts their distinct problems)"));
+}
+
 bool PlanOptions::IsValid(std::string* error) const {
   auto fail = [&](const std::string& text) {
     if (error) *error = text;
@@ -669,6 +692,7 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
     ApplyFleet(w, in.catalogues, fleet, r);
   });
   if (!r.feasible) return r;
+  NoteLargestSpend(r, opt.options.level);
 
   passes.Run("router analysis", [&] {
     bool routed = false;
@@ -851,6 +875,11 @@ nlohmann::json PlanResult::ToJson() const {
       o["thinking_tokens_mean"] = s.figures.thinking_tokens;
       o["thinking_tokens_p95"] = s.figures.thinking_tokens_p95;
       o["tokens_assumed"] = s.figures.tokens_assumed;
+      // What cost and latency were computed with: a stored run's measurement, or the class's figure.
+      o["prompt_tokens"] = s.figures.prompt_tokens;
+      o["answer_tokens"] = s.figures.answer_tokens;
+      o["prompt_tokens_measured"] = s.figures.prompt_measured;
+      o["answer_tokens_measured"] = s.figures.answer_measured;
       o["cost_usd_per_query"] = s.figures.cost_usd;
       o["verifier_usd_per_query"] = s.figures.verifier_usd;
       o["latency_p95_s"] = s.figures.latency_p95_s;

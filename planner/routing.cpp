@@ -38,6 +38,7 @@ std::vector<RoutedOption> MixOptions(const std::vector<Candidate>& candidates, c
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     const Candidate& cand = candidates[i];
     Figures mix;
+    mix.prompt_measured = mix.answer_measured = true;  // until a bucket's figure was not measured
     bool complete = true;
     std::string sources;
     for (std::size_t t = 0; t < bucket.weights.size() && complete; ++t) {
@@ -57,6 +58,10 @@ std::vector<RoutedOption> MixOptions(const std::vector<Candidate>& candidates, c
       mix.thinking_tokens_p95 = std::max(mix.thinking_tokens_p95, f.thinking_tokens_p95);
       mix.latency_p95_s = std::max(mix.latency_p95_s, f.latency_p95_s);
       mix.tokens_assumed = mix.tokens_assumed || f.tokens_assumed;
+      mix.prompt_tokens += w * f.prompt_tokens;
+      mix.answer_tokens += w * f.answer_tokens;
+      mix.prompt_measured = mix.prompt_measured && f.prompt_measured;
+      mix.answer_measured = mix.answer_measured && f.answer_measured;
       sources += (sources.empty() ? "" : "; ") + f.source;
     }
     if (!complete) continue;

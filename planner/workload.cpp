@@ -195,6 +195,7 @@ TaskClassSpec ParseClass(Node node, const WorkloadReaderOptions& limits) {
     bucket.difficulty = b.Text("difficulty", "");
     bucket.name = b.Text("name", bucket.difficulty.empty() ? bucket.task_class : bucket.difficulty);
     bucket.share = b.Number("share", 0, 1, buckets.size() == 1 ? 1.0 : -1.0);
+    bucket.proxy = b.Bool("proxy", false);
     if (bucket.share < 0) b.Fail("share", json(nullptr), "is required when a class has several buckets");
     if (!names.insert(bucket.name).second) b.Fail("name", json(bucket.name), "duplicates another bucket's name");
     total += bucket.share;
@@ -519,6 +520,7 @@ nlohmann::json ToJson(const Workload& w) {
     for (const BucketSpec& b : c.buckets) {
       json bj = {{"name", b.name}, {"task_class", b.task_class}, {"share", b.share}};
       if (!b.difficulty.empty()) bj["difficulty"] = b.difficulty;
+      if (b.proxy) bj["proxy"] = true;
       o["buckets"].push_back(bj);
     }
     if (c.router) {

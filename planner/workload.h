@@ -34,6 +34,9 @@ struct BucketSpec {
   std::string task_class;
   std::string difficulty;  // empty: the stored class as a whole
   double share = 1;        // fraction of the class's traffic that truly belongs here
+  // The stored task class stands in for queries nobody measured (chat scored on GPQA-Diamond): the plan's notes
+  // say so, with the problem sets and distinct problems the bucket's figures rest on. Default false.
+  bool proxy = false;
 };
 
 // A difficulty classifier in front of the class. confusion[t][p] = P(predicted p | true bucket t).

@@ -62,6 +62,7 @@ Run ReadRun(SQLite::Statement& statement) {
   run.task_class = c.Text();
   run.difficulty = c.Text();
   run.benchmark = c.Text();
+  run.problem_set = c.Text();
   run.mode = ParseMode(c.Text()).value_or(Mode::kExtended);
   run.budget_tokens = c.OptionalReal();
   run.effort = c.Text();
@@ -70,6 +71,8 @@ Run ReadRun(SQLite::Statement& statement) {
   run.n_problems = c.Integer();
   run.n_correct = c.Real();
   run.mean_output_tokens = c.OptionalReal();
+  run.mean_thinking_tokens = c.OptionalReal();
+  run.mean_answer_tokens = c.OptionalReal();
   run.mean_input_tokens = c.OptionalReal();
   run.latency_p50_s = c.OptionalReal();
   run.latency_p95_s = c.OptionalReal();

@@ -48,6 +48,10 @@ struct IngestOptions {
   // Called every `progress_every` rows with the number of rows read so far. Optional.
   std::function<void(std::size_t rows_read)> progress;
   std::size_t progress_every = 100'000;
+  // Two runs of one setting over the same named problem set whose accuracies differ beyond sampling noise at
+  // this two-sided level are listed in IngestSummary::warnings (core/statistics.h TwoProportionTest). Default
+  // 0.01: with the dozens of repeated reports a store holds, 0.05 would flag one in twenty agreeing pairs.
+  double disagreement_level = 0.01;
 
   bool IsValid(std::string* error) const;
 };
@@ -61,6 +65,10 @@ struct IngestSummary {
   std::size_t rejected = 0;   // with skip_invalid only
   std::filesystem::path rejects_file;  // where the rejected rows went; empty when none was rejected
   double seconds = 0;
+  // Runs of this file that disagree with another run over the same problems beyond sampling noise: by how much,
+  // and the test's z and p-value. The rows are stored all the same (a report is what it is); the planner combines
+  // them as repeated samples.
+  std::vector<std::string> warnings;
 
   // One line: "data/x.csv: 120 runs read, 118 new, 2 unchanged (0.03 s)", plus the rejected count and file.
   std::string BriefReport() const;

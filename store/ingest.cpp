@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "core/errors.h"
+#include "core/statistics.h"
 #include "core/csv_reader.h"
 #include "core/timing.h"
 #include "store/database.h"
@@ -574,6 +575,42 @@ std::string RejectReason(const InputError& error) {
   return text + ": " + error.reason();
 }
 
+std::int64_t MaxRunRowid(SQLite::Database& db) {
+  SQLite::Statement query(db, "SELECT coalesce(max(rowid), 0) FROM runs");
+  query.executeStep();
+  return query.getColumn(0).getInt64();
+}
+
+// Pairs of runs, one of them new (rowid above `before`), that score the same named problem set at the same
+// setting (pass@1 is stored as pass@1 whatever its samples), and whose accuracies the two-proportion test says
+// differ at `level`. The counts are the distinct problems of each run.
+std::vector<std::string> DisagreeingRuns(SQLite::Database& db, std::int64_t before, double level) {
+  SQLite::Statement query(
+      db,
+      "SELECT a.run_key, b.run_key, a.problem_set, a.n_problems, a.n_correct, b.n_problems, b.n_correct FROM runs a"
+      " JOIN runs b ON a.problem_set = b.problem_set AND a.run_key < b.run_key AND a.system = b.system"
+      " AND a.task_class = b.task_class AND a.difficulty IS b.difficulty AND a.mode = b.mode"
+      " AND a.budget_tokens IS b.budget_tokens AND a.effort IS b.effort AND a.aggregation = b.aggregation"
+      " WHERE a.problem_set IS NOT NULL AND (a.rowid > ? OR b.rowid > ?) ORDER BY a.run_key, b.run_key");
+  query.bind(1, static_cast<int64_t>(before));
+  query.bind(2, static_cast<int64_t>(before));
+  std::vector<std::string> out;
+  while (query.executeStep()) {
+    const double n1 = query.getColumn(3).getDouble(), x1 = query.getColumn(4).getDouble();
+    const double n2 = query.getColumn(5).getDouble(), x2 = query.getColumn(6).getDouble();
+    const ProportionTest test = TwoProportionTest(x1, n1, x2, n2);
+    if (test.p_value >= level) continue;
+    char text[160];
+    std::snprintf(text, sizeof text, "%.1f%% vs %.1f%% (%+.1f points; z = %.2f, p = %.2g < %g)", 100 * x1 / n1,
+                  100 * x2 / n2, 100 * (x1 / n1 - x2 / n2), test.z, test.p_value, level);
+    out.push_back("runs '" + query.getColumn(0).getString() + "' and '" + query.getColumn(1).getString() +
+                  "' score the same problems (" + query.getColumn(2).getString() + ") at the same setting but " +
+                  text + ": more than sampling noise; check the settings and sources (both are kept and combined "
+                  "as repeated samples)");
+  }
+  return out;
+}
+
 }  // namespace
 
 bool IngestOptions::IsValid(std::string* error) const {
@@ -587,6 +624,10 @@ bool IngestOptions::IsValid(std::string* error) const {
   }
   if (progress && progress_every == 0) {
     *error = "progress_every must be at least 1 when a progress callback is set";
+    return false;
+  }
+  if (!(disagreement_level > 0 && disagreement_level < 1)) {
+    *error = "disagreement_level must be in (0, 1)";
     return false;
   }
   return true;
@@ -634,6 +675,7 @@ IngestSummary Database::Ingest(const std::filesystem::path& path, const IngestOp
     // Catalogue rows a record names are created after the record itself (only when it is new), so foreign
     // keys are checked at commit.
     db_->exec("PRAGMA defer_foreign_keys = ON");
+    const std::int64_t runs_before = spec.kind == RecordKind::kRuns ? MaxRunRowid(*db_) : 0;
     Writer writer(*db_, spec, file);
     std::vector<std::string_view> cells(spec.fields.size());
     ParsedRow row;
@@ -664,6 +706,9 @@ IngestSummary Database::Ingest(const std::filesystem::path& path, const IngestOp
     }
     if (summary.rows_read == 0) {
       throw InputError(SourceLocation{file, 1, "", ""}, "no records after the header");
+    }
+    if (spec.kind == RecordKind::kRuns && summary.inserted > 0) {
+      summary.warnings = DisagreeingRuns(*db_, runs_before, options.disagreement_level);
     }
     rejects.Close();
     transaction.commit();

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 
 #include "core/errors.h"
 #include "core/text.h"
@@ -52,8 +53,28 @@ FieldSpec Renamed(FieldSpec spec, std::string_view column) {
 
 constexpr std::string_view kSources = "measured|published|simulated";
 
+// Ceilings of what a measurement can be (docs/formats.md "Plausibility"). Token counts per sample: ten times the
+// longest context window any vendor ships (Llama 4 Scout's 10 million tokens), so that no real run is refused and
+// a unit slip (a total for a mean, 1e20) is. Samples per problem: AlphaCode drew up to a million per problem, the
+// most published. Latency: a request open for a week has timed out at every provider.
+constexpr double kMaxTokensPerSample = 1e8;
+constexpr double kMaxSamples = 1e6;
+constexpr double kMaxLatencyS = 7 * 86400.0;
+
+FieldSpec Ceiling(FieldSpec spec, double max, std::string_view why) {
+  spec.max = max;
+  spec.max_why = why;
+  return spec;
+}
+FieldSpec Tokens(std::string_view name) {
+  return Ceiling(Real(name, false, 0), kMaxTokensPerSample,
+                 "tokens per sample: ten times the longest context window shipped, 10M tokens");
+}
+
 RecordSpec MakeRuns() {
   RecordSpec spec{RecordKind::kRuns, "runs", {}, {0}, {}, std::nullopt};
+  const FieldSpec samples = Ceiling(Int("samples", true, 1), kMaxSamples,
+                                    "samples per problem: the most published is AlphaCode's million");
   spec.fields = {
       Text("run_key", true),
       Choice("source", true, kSources),
@@ -62,17 +83,20 @@ RecordSpec MakeRuns() {
       Text("task_class", true),
       Text("difficulty"),
       Text("benchmark"),
+      Text("problem_set"),
       Choice("mode", true, "fast|extended"),
-      Real("budget_tokens", false, 0),
+      Tokens("budget_tokens"),
       Text("effort"),
-      Int("samples", true, 1),
+      samples,
       Field("aggregation", T::kAggregation, true),
       Int("n_problems", true, 1),
       Real("n_correct", true, 0),
-      Real("mean_output_tokens", false, 0),
-      Real("mean_input_tokens", false, 0),
-      Real("latency_p50_s", false, 0),
-      Real("latency_p95_s", false, 0),
+      Tokens("mean_output_tokens"),
+      Tokens("mean_thinking_tokens"),
+      Tokens("mean_answer_tokens"),
+      Tokens("mean_input_tokens"),
+      Ceiling(Real("latency_p50_s", false, 0), kMaxLatencyS, "a week: every provider has timed out by then"),
+      Ceiling(Real("latency_p95_s", false, 0), kMaxLatencyS, "a week: every provider has timed out by then"),
       Real("gpu_seconds", false, 0),
       Real("cost_usd", false, 0),
       Text("citation"),
@@ -87,7 +111,7 @@ RecordSpec MakeProblems() {
   RecordSpec spec{RecordKind::kProblems, "problem_results", {}, {0, 1}, {}, 0};
   spec.fields = {
       Text("run_key", true), Text("problem_id", true), Int("samples", true, 1),
-      Real("correct", true, 0), Real("output_tokens", false, 0),
+      Real("correct", true, 0), Tokens("output_tokens"),
   };
   return spec;
 }
@@ -220,8 +244,13 @@ RecordSpec MakePrices() {
   return spec;
 }
 
-std::string RangeText(const FieldSpec& field) {
+// The bound `x` breaks: a ceiling says why it is one.
+std::string RangeText(const FieldSpec& field, double x) {
   const std::string low = (field.min_exclusive ? "> " : ">= ") + FormatNumber(field.min);
+  if (x > field.max && !field.max_why.empty()) {
+    return "must be <= " + FormatNumber(field.max) + " (" + std::string(field.max_why) + ")";
+  }
+  if (!field.max_why.empty()) return "must be " + low;  // below the floor: the ceiling is beside the point
   if (std::isinf(field.max)) return "must be " + low;
   if (std::isinf(field.min)) return "must be <= " + FormatNumber(field.max);
   return "must be " + low + " and <= " + FormatNumber(field.max);
@@ -279,6 +308,60 @@ bool IsUtf8(std::string_view text) {
     p += more + 1;
   }
   return true;
+}
+
+using FailFn = std::function<void(std::string_view, const std::string&)>;
+
+double Number(const Value& v) { return v.tag == Value::Tag::kInteger ? static_cast<double>(v.integer) : v.real; }
+
+// n_correct counts problems. A measured or simulated pass@1 run scored each of its s samples per problem right or
+// wrong, so n_correct = (correct samples) / s is a multiple of 1/s: 0.8 of a problem from one sample is no count.
+// Fractions are meaningful elsewhere and kept: an aggregated figure (cons@k, best@k, pass@k) is usually an
+// unbiased estimate from more than k samples per problem (Chen et al. 2021), and a published figure is a
+// percentage of n_problems with the report's rounding (74.4% of 30 = 22.32).
+void CheckRunCounts(std::string_view source, const Aggregation& aggregation, long samples, double n_correct,
+                    const FailFn& fail) {
+  if (source == "published" || aggregation.kind != AggregationKind::kPass1) return;
+  const double scaled = n_correct * static_cast<double>(samples);
+  if (std::abs(scaled - std::round(scaled)) > 1e-6 * std::max(1.0, scaled)) {
+    fail("n_correct", "a " + std::string(source) + " pass@1 run over " + std::to_string(samples) +
+                          " sample(s) per problem counts correct samples / samples, so n_correct x samples must be "
+                          "a whole number (a published percentage takes source=published)");
+  }
+}
+
+// Fast mode is the model answering without thinking; extended mode thinks. A budget belongs to extended mode, and
+// a zero budget is fast mode under another name, so each contradiction is refused with the spelling that works.
+void CheckRunMode(std::string_view mode, const Value& budget, const Value& thinking, const FailFn& fail) {
+  const bool has_budget = !budget.is_null() && Number(budget) > 0;
+  if (mode == "fast" && has_budget) {
+    fail("budget_tokens", "fast mode has no thinking, so no thinking budget: leave budget_tokens empty (or 0), or "
+                          "set mode=extended");
+  }
+  if (mode == "extended" && !budget.is_null() && Number(budget) == 0) {
+    fail("budget_tokens", "a zero thinking budget turns thinking off: that is mode=fast (or give the budget used)");
+  }
+  if (mode == "fast" && !thinking.is_null() && Number(thinking) > 0) {
+    fail("mean_thinking_tokens", "fast mode has no thinking tokens: its output is all answer (mean_answer_tokens)");
+  }
+}
+
+// Output is thinking plus answer; where all three are given they must agree (to 1%, or one token, for rounding).
+void CheckTokenSplit(const Value& output, const Value& thinking, const Value& answer, const FailFn& fail) {
+  if (output.is_null() || thinking.is_null() || answer.is_null()) {
+    if (!output.is_null() && !thinking.is_null() && Number(thinking) > Number(output) * (1 + 1e-9)) {
+      fail("mean_thinking_tokens", "must be <= mean_output_tokens = " + FormatNumber(Number(output)));
+    }
+    if (!output.is_null() && !answer.is_null() && Number(answer) > Number(output) * (1 + 1e-9)) {
+      fail("mean_answer_tokens", "must be <= mean_output_tokens = " + FormatNumber(Number(output)));
+    }
+    return;
+  }
+  const double sum = Number(thinking) + Number(answer);
+  if (std::abs(sum - Number(output)) > std::max(1.0, 0.01 * Number(output))) {
+    fail("mean_output_tokens", "must equal mean_thinking_tokens + mean_answer_tokens = " + FormatNumber(sum) +
+                                   " (to 1%)");
+  }
 }
 
 }  // namespace
@@ -353,7 +436,7 @@ Value RecordParser::ParseField(const FieldSpec& field, std::string_view cell, lo
       const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), x);
       if (ec == std::errc::result_out_of_range) Fail(line, field.name, cell, "integer out of range");
       if (ec != std::errc() || end != digits.data() + digits.size()) Fail(line, field.name, cell, "not an integer");
-      if (!InRange(field, static_cast<double>(x))) Fail(line, field.name, cell, RangeText(field));
+      if (!InRange(field, static_cast<double>(x))) Fail(line, field.name, cell, RangeText(field, static_cast<double>(x)));
       value.tag = Value::Tag::kInteger;
       value.integer = x;
       return value;
@@ -365,7 +448,7 @@ Value RecordParser::ParseField(const FieldSpec& field, std::string_view cell, lo
       if (ec == std::errc::result_out_of_range) Fail(line, field.name, cell, "number out of range");
       if (ec != std::errc() || end != digits.data() + digits.size()) Fail(line, field.name, cell, "not a number");
       if (!std::isfinite(x)) Fail(line, field.name, cell, "not a finite number");
-      if (!InRange(field, x)) Fail(line, field.name, cell, RangeText(field));
+      if (!InRange(field, x)) Fail(line, field.name, cell, RangeText(field, x));
       value.tag = Value::Tag::kReal;
       value.real = x;
       return value;
@@ -450,6 +533,9 @@ void RecordParser::CheckRecord(std::span<const std::string_view> cells, long lin
         fail("aggregation", "k = " + std::to_string(aggregation->k) + " must equal samples = " +
                                 std::to_string(samples));
       }
+      CheckRunCounts(get("source").text, *aggregation, samples, number("n_correct"), fail);
+      CheckRunMode(get("mode").text, get("budget_tokens"), get("mean_thinking_tokens"), fail);
+      CheckTokenSplit(get("mean_output_tokens"), get("mean_thinking_tokens"), get("mean_answer_tokens"), fail);
       break;
     }
     case RecordKind::kProblems:

@@ -35,6 +35,7 @@ struct FieldSpec {
   double min = -std::numeric_limits<double>::infinity();
   bool min_exclusive = false;
   double max = std::numeric_limits<double>::infinity();
+  std::string_view max_why;        // why a finite max is the ceiling, said when a value passes it
   std::string_view choices;        // kChoice: "a|b|c"
   std::string_view default_value;  // parsed as if given when the field is absent
 };

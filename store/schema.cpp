@@ -238,13 +238,25 @@ CREATE TABLE sweeps (
 CREATE INDEX sweeps_by_plan ON sweeps(plan_id);
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations = {{
+
+// Version 7: what a run measured beyond its output (the thinking / answer split) and which problems it scored, so
+// that two reports of the same problems are combined as repeated samples (core/run.h CombineRepeatedRuns).
+// Columns are appended: stored runs keep NULL, read as "not given".
+constexpr std::string_view kVersion7 = R"sql(
+ALTER TABLE runs ADD COLUMN problem_set TEXT;
+ALTER TABLE runs ADD COLUMN mean_thinking_tokens REAL;
+ALTER TABLE runs ADD COLUMN mean_answer_tokens REAL;
+CREATE INDEX runs_by_problem_set ON runs(problem_set) WHERE problem_set IS NOT NULL;
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations = {{
     {1, "catalogues, runs and per-problem results", kVersion1},
     {2, "perf runs", kVersion2},
     {3, "fits, workloads, plans and simulations", kVersion3},
     {4, "system API catalogue", kVersion4},
     {5, "model shapes, integer peaks, dated prices", kVersion5},
     {6, "sweeps", kVersionSweeps},
+    {7, "runs: problem set, thinking and answer tokens", kVersion7},
 }};
 
 }  // namespace

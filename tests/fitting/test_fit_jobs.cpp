@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_CASE(effort_levels_are_placed_at_the_systems_own_token_counts_an
   const auto code = std::find_if(jobs.begin(), jobs.end(), [](const FitJob& j) { return j.key.task_class == "code"; });
   BOOST_REQUIRE(code != jobs.end());
   BOOST_TEST(code->runs.size() == 2u);
-  for (const Run& run : code->runs) BOOST_TEST(*run.mean_output_tokens == (run.effort == "low" ? 1000.0 : 4000.0));
+  for (const Run& run : code->runs) BOOST_TEST(*run.ThinkingTokens() == (run.effort == "low" ? 1000.0 : 4000.0));
   BOOST_REQUIRE(code->assumptions.size() == 2u);
   BOOST_TEST(code->assumptions[0].find("another task class") != std::string::npos, code->assumptions[0]);
   const FitOutcome outcome = RunFitJob(*code, Options{});

@@ -299,32 +299,47 @@ BOOST_AUTO_TEST_CASE(plan_figures_recomputed_from_stored_runs_and_prices) {
       fractions += share.fraction;
       const SystemSpec& s = *in.workload.FindSystem(share.setting.system);
       BOOST_TEST(!share.setting.from_curve);
-      // Accuracy: the pooled counts of the stored runs with this setting, mixed over the true buckets.
-      double accuracy = 0, tokens = 0;
+      // Accuracy: the stored runs with this setting, reports of one problem set counted as one set of problems
+      // (their accuracies averaged, weighted by samples), distinct sets pooled; mixed over the true buckets.
+      // Tokens: measured output (all answer in fast mode, thinking + answer otherwise) and input where measured.
+      double accuracy = 0, output = 0, prompt = 0;
       for (std::size_t t = 0; t < c.buckets.size(); ++t) {
         if (b.weights[t] == 0) continue;
-        double n = 0, correct = 0, token_sum = 0, token_n = 0;
+        struct Set { double n = 0, acc = 0, w = 0, out = 0, out_w = 0, in = 0, in_w = 0; };
+        std::map<std::string, Set> sets;
         for (const Run& r : in.runs) {
           if (r.system != s.CurveName(c.buckets[t].task_class) || r.task_class != c.buckets[t].task_class ||
               r.difficulty != c.buckets[t].difficulty || r.mode != share.setting.mode || r.effort != share.setting.effort ||
               r.budget_tokens != share.setting.budget || r.aggregation.kind != AggregationKind::kPass1) {
             continue;
           }
-          n += static_cast<double>(r.n_problems);
-          correct += r.n_correct;
-          if (r.mean_output_tokens) token_sum += static_cast<double>(r.n_problems) * *r.mean_output_tokens, token_n += static_cast<double>(r.n_problems);
+          Set& set = sets[r.problem_set.empty() ? r.run_key : r.problem_set];
+          const double w = static_cast<double>(r.samples);
+          set.n = std::max(set.n, static_cast<double>(r.n_problems));
+          set.acc += w * r.n_correct / static_cast<double>(r.n_problems), set.w += w;
+          if (r.mean_output_tokens) set.out += w * *r.mean_output_tokens, set.out_w += w;
+          if (r.mean_input_tokens) set.in += w * *r.mean_input_tokens, set.in_w += w;
+        }
+        double n = 0, correct = 0, out_sum = 0, out_n = 0, in_sum = 0, in_n = 0;
+        for (const auto& [name, set] : sets) {
+          n += set.n;
+          correct += set.n * set.acc / set.w;
+          if (set.out_w > 0) out_sum += set.n * set.out / set.out_w, out_n += set.n;
+          if (set.in_w > 0) in_sum += set.n * set.in / set.in_w, in_n += set.n;
         }
         BOOST_REQUIRE(n > 0);
         accuracy += b.weights[t] * correct / n;
         const std::string level = share.setting.mode == Mode::kFast ? "fast" : share.setting.effort.empty() ? "extended" : share.setting.effort;
-        tokens += b.weights[t] * (token_n > 0 ? token_sum / token_n : s.thinking_tokens.at(level));
+        const double assumed = share.setting.mode == Mode::kFast ? c.answer_tokens : s.thinking_tokens.at(level) + c.answer_tokens;
+        output += b.weights[t] * (out_n > 0 ? out_sum / out_n : assumed);
+        prompt += b.weights[t] * (in_n > 0 ? in_sum / in_n : c.prompt_tokens);
       }
       BOOST_TEST(share.figures.accuracy == accuracy, boost::test_tools::tolerance(1e-9));
       if (s.kind == SystemKind::kApi) {
         const SystemInfo* info = in.catalogues.FindSystem(s.catalogue_name.empty() ? s.name : s.catalogue_name);
         const double pin = s.price_in_usd_per_mtok.value_or(info ? info->price_in_usd_per_mtok.value_or(0) : 0);
         const double pout = s.price_out_usd_per_mtok.value_or(info ? info->price_out_usd_per_mtok.value_or(0) : 0);
-        const double cost = (c.prompt_tokens * pin + (tokens + c.answer_tokens) * pout) / 1e6;
+        const double cost = (prompt * pin + output * pout) / 1e6;
         BOOST_TEST(share.figures.cost_usd == cost, boost::test_tools::tolerance(1e-9));
       }
       if (c.slo_p95_s > 0) BOOST_TEST(share.figures.latency_p95_s <= c.slo_p95_s);

@@ -1,0 +1,171 @@
+// Stored runs reach the planner as measured (docs/planner.md "Stored runs"): a fast run thinks no tokens and is
+// charged its measured input and answer; an extended run's measured split is charged as measured; repeated
+// reports of one problem set are one set of problems in the Wilson interval; proxy buckets are named in the notes.
+// References: prices x tokens worked by hand in the comments; Wilson intervals computed independently in Python
+// (p = x/n, centre (p + z^2/2n) / (1 + z^2/n), half-width z sqrt(p(1-p)/n + z^2/4n^2) / (1 + z^2/n), z = 1.95996);
+// the shipped data/workloads/default.json and data/published/runs.csv for the proxy note.
+#include <boost/test/unit_test.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "core/curve_set.h"
+#include "planner/options.h"
+#include "planner/workload.h"
+#include "tests/planner/planner_fixtures.h"
+
+namespace thinkplan::planner {
+namespace {
+
+using json = nlohmann::json;
+
+// One API system ($0.15 in, $0.60 out per million tokens, 100 tokens/s after 0.5 s) and one class of 400 prompt and
+// 300 answer tokens on stored task class "x".
+Workload OneClassWorkload() {
+  return ParseWorkload(json::parse(R"({
+    "name": "t", "objective": "max_accuracy", "budget_usd_per_month": 1000,
+    "systems": [{"name": "mini", "kind": "api", "price_in_usd_per_mtok": 0.15, "price_out_usd_per_mtok": 0.60,
+                 "budget_knob": false, "ttft_s": 0.5, "output_tokens_per_s": 100}],
+    "classes": [{"name": "c", "daily_volume": 1000, "value_usd": 1, "verifier": {"kind": "none"},
+                 "prompt_tokens": 400, "answer_tokens": 300, "buckets": [{"task_class": "x"}]}]
+  })"), "w.json");
+}
+
+Run StoredRun(const std::string& key, Mode mode, long n, double correct) {
+  Run r;
+  r.run_key = key;
+  r.source = Source::kPublished;
+  r.system = "mini";
+  r.task_class = "x";
+  r.mode = mode;
+  r.n_problems = n;
+  r.n_correct = correct;
+  return r;
+}
+
+// The figures of the one candidate whose setting is `mode`, effort `effort`.
+Figures Only(const std::vector<Candidate>& candidates, Mode mode, const std::string& effort = "") {
+  for (const Candidate& c : candidates) {
+    if (c.setting.mode == mode && c.setting.effort == effort && c.setting.samples == 1 && c.per_bucket[0]) {
+      return *c.per_bucket[0];
+    }
+  }
+  BOOST_FAIL("no candidate");
+  return {};
+}
+
+std::vector<Candidate> Candidates(const Workload& w, const std::vector<Run>& runs, std::vector<std::string>* notes) {
+  static const CurveSet kNoCurves;
+  return GenerateCandidates(w, w.classes[0], kNoCurves, runs, Catalogues{}, OptionsConfig{}, notes);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(measured_runs)
+
+BOOST_AUTO_TEST_CASE(a_fast_run_costs_its_input_and_answer_and_thinks_nothing) {
+  Run fast = StoredRun("fast", Mode::kFast, 100, 80);
+  fast.mean_input_tokens = 1234;
+  fast.mean_output_tokens = 210;
+  std::vector<std::string> notes;
+  const Figures f = Only(Candidates(OneClassWorkload(), {fast}, &notes), Mode::kFast);
+  // 1234 x $0.15/M + 210 x $0.60/M = $0.0001851 + $0.000126 = $0.0003111; no thinking, no second answer.
+  BOOST_TEST(f.cost_usd == 1234 * 0.15e-6 + 210 * 0.60e-6, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(f.cost_usd == 0.0003111, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(f.thinking_tokens == 0.0);
+  BOOST_TEST(f.thinking_tokens_p95 == 0.0);
+  // p95 latency: 0.5 s + 210 answer tokens at 100/s = 2.6 s (not the output twice).
+  BOOST_TEST(f.latency_p95_s == 2.6, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(f.prompt_measured);
+  BOOST_TEST(f.answer_measured);
+  BOOST_TEST(!f.tokens_assumed);
+}
+
+BOOST_AUTO_TEST_CASE(a_fast_run_without_measurements_is_charged_the_class_tokens_and_says_so) {
+  std::vector<std::string> notes;
+  const Figures f = Only(Candidates(OneClassWorkload(), {StoredRun("fast", Mode::kFast, 100, 80)}, &notes),
+                         Mode::kFast);
+  // 400 x $0.15/M + 300 x $0.60/M = $0.00024.
+  BOOST_TEST(f.cost_usd == 0.00024, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(!f.prompt_measured);
+  BOOST_TEST(!f.answer_measured);
+  bool said = false;
+  for (const std::string& n : notes) said = said || n.find("the class's prompt_tokens (400) and answer_tokens (300)") != std::string::npos;
+  BOOST_TEST(said);
+}
+
+BOOST_AUTO_TEST_CASE(an_extended_run_is_charged_its_measured_output_however_it_splits) {
+  // Split measured: 500 in, 800 thinking + 150 answer: 500 x 0.15 + 950 x 0.60 per million = $0.000645.
+  Run split = StoredRun("split", Mode::kExtended, 100, 90);
+  split.effort = "high";
+  split.mean_input_tokens = 500;
+  split.mean_output_tokens = 950;
+  split.mean_thinking_tokens = 800;
+  split.mean_answer_tokens = 150;
+  // Output only (1000): thinking is the output less the class's 300 answer tokens, so 1000 are charged, once:
+  // 400 x 0.15 + 1000 x 0.60 per million = $0.00066.
+  Run whole = StoredRun("whole", Mode::kExtended, 100, 85);
+  whole.effort = "low";
+  whole.mean_output_tokens = 1000;
+  std::vector<std::string> notes;
+  const auto candidates = Candidates(OneClassWorkload(), {split, whole}, &notes);
+  const Figures s = Only(candidates, Mode::kExtended, "high");
+  BOOST_TEST(s.cost_usd == 0.000645, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(s.thinking_tokens == 800.0);
+  BOOST_TEST(s.answer_tokens == 150.0);
+  const Figures w = Only(candidates, Mode::kExtended, "low");
+  BOOST_TEST(w.cost_usd == 0.00066, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(w.thinking_tokens == 700.0);
+  BOOST_TEST(!w.answer_measured);
+}
+
+BOOST_AUTO_TEST_CASE(repeated_reports_of_one_problem_set_give_the_interval_of_its_distinct_problems) {
+  // Two reports of the same 30 AIME-2024 problems (83.6% and 87.3%, as o3-mini high's two launch posts): one
+  // set of 30 problems at their mean, 25.635 of 30, Wilson 95% [0.688831, 0.939688] (not n = 60's
+  // [0.744084, 0.922254]).
+  Run a = StoredRun("a", Mode::kExtended, 30, 25.08);
+  Run b = StoredRun("b", Mode::kExtended, 30, 26.19);
+  a.effort = b.effort = "high";
+  a.problem_set = b.problem_set = "AIME-2024";
+  a.mean_output_tokens = b.mean_output_tokens = 5000;
+  std::vector<std::string> notes;
+  const Figures f = Only(Candidates(OneClassWorkload(), {a, b}, &notes), Mode::kExtended, "high");
+  BOOST_TEST(f.accuracy == 25.635 / 30, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(f.interval.lower == 0.688830679815641, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(f.interval.upper == 0.9396883244240153, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(f.source == "runs:a+1");
+  // A third report over another set (27 of 30 on AIME-2025) adds 30 distinct problems: 52.635 of 60,
+  // Wilson [0.770916, 0.938185].
+  Run c = StoredRun("c", Mode::kExtended, 30, 27);
+  c.effort = "high";
+  c.problem_set = "AIME-2025";
+  c.mean_output_tokens = 5000;
+  const Figures g = Only(Candidates(OneClassWorkload(), {a, b, c}, &notes), Mode::kExtended, "high");
+  BOOST_TEST(g.interval.lower == 0.7709156421471876, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(g.interval.upper == 0.9381846954116059, boost::test_tools::tolerance(1e-9));
+}
+
+BOOST_AUTO_TEST_CASE(the_default_plan_names_its_proxy_classes_and_their_evidence) {
+  testing::ScratchDir dir("thinkplan-proxy");
+  store::Database db = store::Database::Open(dir / "store.db");
+  db.Ingest(testing::DataDir() / "published" / "runs.csv");
+  const Workload w = LoadWorkload(testing::DataDir() / "workloads" / "default.json");
+  const std::vector<Run> runs = db.ListRuns();
+  static const CurveSet kNoCurves;
+  for (const char* name : {"chat", "writing"}) {
+    const TaskClassSpec* c = nullptr;
+    for (const TaskClassSpec& each : w.classes) if (each.name == name) c = &each;
+    BOOST_REQUIRE(c != nullptr);
+    std::vector<std::string> notes;
+    GenerateCandidates(w, *c, kNoCurves, runs, Catalogues::Load(testing::DataDir()), OptionsConfig{}, &notes);
+    const std::string expected = std::string("class ") + name +
+                                 ": bucket science-qa stands on task class science-qa as a proxy: its accuracies "
+                                 "are measured on GPQA-Diamond (198 problems): 198 distinct problems";
+    bool said = false;
+    for (const std::string& n : notes) said = said || n.find(expected) == 0;
+    BOOST_TEST(said, name);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace thinkplan::planner

@@ -75,10 +75,9 @@ BOOST_AUTO_TEST_CASE(curves_with_too_few_token_values_are_counted_not_checked) {
 
 BOOST_AUTO_TEST_CASE(predictive_band_covers_simulated_held_out_points_at_its_level) {
   // 150 simulated sweeps from a known log-linear truth, 5 budgets x 100 problems, binomial noise: the 95%
-  // predictive band of each held-out point (refit on the other four) should contain the measured share about 95%
-  // of the time. Interior points only: the ends are extrapolations, where the log-linear refit is exact in
-  // expectation too, but included as well since the truth is log-linear. The tolerance allows for the binomial
-  // error of a 750-point coverage estimate (sd 0.8 points) and the discreteness of the band.
+  // predictive band of each held-out point (refit on the other four, the two ends extrapolated) should contain the
+  // measured share about 95% of the time. The bounds allow for the binomial error of a 750-point coverage estimate
+  // (sd 0.8 points) and for the discreteness of the band, which makes it slightly conservative.
   std::mt19937 rng(20261207);
   long held = 0, covered = 0;
   for (int rep = 0; rep < 150; ++rep) {

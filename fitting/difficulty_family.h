@@ -1,0 +1,57 @@
+// A second family for the difficulty distribution beside the Beta (issue 15, item 6): the logit-normal,
+// logit p ~ Normal(mu, sigma^2), and the choice between the two per slice by held-out likelihood. The Beta's pass@k
+// tail is a power law in k (1 - pass@k ~ k^-a); the logit-normal's falls more slowly at large k when sigma is large,
+// so the two part ways exactly where the Beta was seen to drift (pass@16 forecast 0.754 against 0.716 measured).
+// Formulas: docs/formulas.md section 4.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/curves.h"
+#include "fitting/beta_fit.h"
+#include "fitting/fit_options.h"
+
+namespace thinkplan::fitting {
+
+struct LogitNormalDifficulty {
+  double mu = 0.0;
+  double sigma = 1.0;
+  std::vector<double> covariance;  // of (mu, sigma), 2x2; empty when not estimable
+  FitQuality quality;
+
+  // E[p] and pass@k = 1 - E[(1 - p)^k], by the trapezoid rule over Z (step 0.02 on [-9, 9]) with p = sigmoid(mu + sigma Z).
+  double Mean() const;
+  double PassAtK(long k) const;
+};
+
+// Marginal maximum likelihood on per-problem (samples, correct): ln L = sum_i ln C(n_i, c_i) +
+// ln E[p^c_i (1 - p)^(n_i - c_i)], the expectation by the same rule; maximised over (mu, ln sigma) by Nelder-Mead
+// from the Beta's moments; covariance the inverse of the observed information (central differences).
+// Statuses: kInsufficientData as for the Beta (no spread identifiable); kFallback when sigma ends at its bound
+// [0.01, 20]; kUnidentified when the observed information is not positive definite.
+LogitNormalDifficulty FitLogitNormal(const std::vector<SampleCount>& problems, const Options& options);
+
+// Log-likelihood of per-problem counts under each family (the binomial coefficient included, so the two compare).
+double LogLikelihood(const BetaDifficulty& beta, const std::vector<SampleCount>& problems);
+double LogLikelihood(const LogitNormalDifficulty& family, const std::vector<SampleCount>& problems);
+
+// Which family a slice's per-problem data support, by two-fold held-out likelihood over problems (fit on the even
+// problems, score the odd ones, and the other way round; summed).
+struct DifficultyFamilyChoice {
+  enum class Family { kBeta, kLogitNormal };
+  Family chosen = Family::kBeta;
+  long problems = 0;
+  double heldout_log_likelihood_beta = 0.0;
+  double heldout_log_likelihood_logit_normal = 0.0;
+  BetaDifficulty beta;                 // fitted on every problem
+  LogitNormalDifficulty logit_normal;  // fitted on every problem
+  bool decided = false;  // false when either family could not be fitted on a fold: the Beta is kept, the reason says why
+  std::string reason;
+
+  std::string BriefReport() const;
+};
+std::string_view ToString(DifficultyFamilyChoice::Family family);
+DifficultyFamilyChoice ChooseDifficultyFamily(const std::vector<SampleCount>& problems, const Options& options);
+
+}  // namespace thinkplan::fitting

@@ -57,12 +57,12 @@ int RunPlan(Invocation& invocation) {
 
   planner::Workload workload = planner::LoadWorkload(args["workload"].as<std::string>());
   store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
-  const pipeline::PlanStageResult planned = pipeline::PlanStage(db, std::move(workload), DefaultDataDir(), stage_options);
+  const pipeline::PlanStageResult planned = pipeline::PlanStage(db, std::move(workload), stage_options);
   const planner::PlanResult& result = planned.plan;
   const std::optional<long>& id = planned.plan_id;
 
   std::optional<pipeline::Verification> verification;
-  if (verify && id) verification = pipeline::VerifyPlan(db, result, *id, DefaultDataDir());
+  if (verify && id) verification = pipeline::VerifyPlan(db, result, *id);
   if (parsed.global.json) {
     nlohmann::json j = result.ToJson();
     j["plan_id"] = id ? nlohmann::json(*id) : nlohmann::json(nullptr);

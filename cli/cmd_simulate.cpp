@@ -162,7 +162,7 @@ int RunSimulate(Invocation& invocation, const pipeline::SimulateHooks& hooks) {
   store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
   const bool bar = !parsed.global.quiet && pipeline::Progress::StderrIsTerminal();
   const pipeline::SimulateStageResult outcome =
-      pipeline::SimulateStage(db, plan_id, DefaultDataDir(), settings, bar ? &invocation.err : nullptr, hooks);
+      pipeline::SimulateStage(db, plan_id, settings, bar ? &invocation.err : nullptr, hooks);
   if (parsed.global.json) {
     invocation.out << outcome.json.dump(2) << "\n";
   } else {

@@ -132,7 +132,7 @@ int RunSweep(Invocation& invocation) {
   store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
   const bool bar = !parsed.global.quiet && pipeline::Progress::StderrIsTerminal();
   const pipeline::SweepSummary summary =
-      pipeline::SweepStage(db, *plan_id, DefaultDataDir(), sweep, bar ? &invocation.err : nullptr);
+      pipeline::SweepStage(db, *plan_id, sweep, bar ? &invocation.err : nullptr);
   if (parsed.global.json) {
     invocation.out << summary.ToJson().dump(2) << "\n";
   } else {

@@ -45,7 +45,7 @@ int RunWhatIf(Invocation& invocation) {
   stage_options.analyses = parsed.global.json;  // the plans are shown in full
   store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
   const pipeline::WhatIfStageResult whatif =
-      pipeline::WhatIfStage(db, plan_id, DefaultDataDir(), stage_options);
+      pipeline::WhatIfStage(db, plan_id, stage_options);
   const planner::PlanResult& base = whatif.base;
   const planner::PlanResult& changed = whatif.changed;
   const std::optional<long>& id = whatif.plan_id;

@@ -73,7 +73,7 @@ DemoResult RunDemoPipeline(store::Database& db, const std::filesystem::path& dat
   });
 
   stages.Run("plan the default workload", [&] {
-    PlanStageResult planned = PlanStage(db, planner::LoadWorkload(shipped / "workloads" / "default.json"), data_dir);
+    PlanStageResult planned = PlanStage(db, planner::LoadWorkload(shipped / "workloads" / "default.json"));
     if (!planned.plan.feasible) throw InternalError("the default workload has no feasible plan: " + planned.plan.reason);
     r.plan = std::move(planned.plan);
     r.plan_id = *planned.plan_id;
@@ -86,7 +86,7 @@ DemoResult RunDemoPipeline(store::Database& db, const std::filesystem::path& dat
   });
 
   stages.Run("simulate a day of the fleet", [&] {
-    r.simulation_id = SimulateStage(db, r.plan_id, data_dir, SimulateSettings{}, options.progress).id;
+    r.simulation_id = SimulateStage(db, r.plan_id, SimulateSettings{}, options.progress).id;
   });
 
   stages.Run("write the report", [&] {

@@ -11,8 +11,7 @@
 #include "store/fits.h"
 
 namespace thinkplan::pipeline {
-std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workload workload,
-                                             const std::filesystem::path& data_dir) {
+std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workload workload) {
   const Stopwatch stopwatch;
   auto loaded = std::make_unique<LoadedInputs>();
   loaded->curves = store::LoadCurveSet(db);
@@ -60,9 +59,9 @@ nlohmann::json PolicyOfStoredPlan(store::Database& db, const store::StoredPlan& 
   return planner::BuildPolicy(in);
 }
 
-PlanStageResult PlanStage(store::Database& db, planner::Workload workload, const std::filesystem::path& data_dir,
+PlanStageResult PlanStage(store::Database& db, planner::Workload workload,
                           const PlanStageOptions& options) {
-  const auto loaded = LoadPlanInputs(db, std::move(workload), data_dir);
+  const auto loaded = LoadPlanInputs(db, std::move(workload));
   PlanStageResult result;
   result.plan = planner::MakePlan(loaded->inputs, options.plan);
   if (result.plan.feasible && options.store) {
@@ -71,7 +70,7 @@ PlanStageResult PlanStage(store::Database& db, planner::Workload workload, const
   return result;
 }
 
-WhatIfStageResult WhatIfStage(store::Database& db, long base_plan_id, const std::filesystem::path& data_dir,
+WhatIfStageResult WhatIfStage(store::Database& db, long base_plan_id,
                               const WhatIfStageOptions& options) {
   const store::StoredPlan stored = store::LoadPlan(db, base_plan_id);
   planner::Workload workload = planner::ParseWorkload(nlohmann::json::parse(stored.workload_json),
@@ -85,7 +84,7 @@ WhatIfStageResult WhatIfStage(store::Database& db, long base_plan_id, const std:
 
   WhatIfStageResult result;
   result.base_plan_id = stored.id;
-  auto loaded = LoadPlanInputs(db, workload, data_dir);
+  auto loaded = LoadPlanInputs(db, workload);
   std::vector<planner::WhatIfChange>& changes = result.changes;
   std::set<std::string> keys;
   for (const std::string& text : options.changes) {

@@ -24,10 +24,9 @@ struct LoadedInputs {
   planner::PlanInputs inputs;
 };
 
-// Fits and runs from the store and catalogues from `data_dir` for `workload`; the time taken is recorded as the
+// Fits, runs and catalogues from the store for `workload`; the time taken is recorded as the
 // "load" pass.
-std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workload workload,
-                                             const std::filesystem::path& data_dir);
+std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workload workload);
 
 // Stores the plan (workload JSON and its SHA-256, fits hash, plan JSON) and returns its id. With `catalogues`,
 // the plan body records the prices it used (`prices_used`, PricesUsed in pipeline/catalogues.h).
@@ -55,9 +54,9 @@ struct PlanStageResult {
   std::optional<long> plan_id;  // the stored plan; empty when infeasible or not stored
 };
 
-// Plans `workload` on the stored fits and runs and the catalogues of `data_dir`; stores a feasible plan.
+// Plans `workload` on the stored fits, runs and catalogues; stores a feasible plan.
 // An infeasible plan is returned, not thrown: `plan.feasible` is false and `plan.reason` says why.
-PlanStageResult PlanStage(store::Database& db, planner::Workload workload, const std::filesystem::path& data_dir,
+PlanStageResult PlanStage(store::Database& db, planner::Workload workload,
                           const PlanStageOptions& options = {});
 
 struct WhatIfStageOptions {
@@ -81,7 +80,7 @@ struct WhatIfStageResult {
 
 // Re-plans stored plan `base_plan_id` with its own options and again with `options.changes` applied; the what-if
 // plan reuses the base's options for every class the changes leave alone.
-WhatIfStageResult WhatIfStage(store::Database& db, long base_plan_id, const std::filesystem::path& data_dir,
+WhatIfStageResult WhatIfStage(store::Database& db, long base_plan_id,
                               const WhatIfStageOptions& options);
 
 // What export-policy writes: the policy itself, or a gateway config made from it.

@@ -223,7 +223,7 @@ bool SimulateSettings::IsValid(std::string* error) const {
   return true;
 }
 
-SimulateStageResult SimulateStage(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
+SimulateStageResult SimulateStage(store::Database& db, long plan_id,
                                   const SimulateSettings& settings, std::ostream* progress, const SimulateHooks& hooks) {
   std::string error;
   if (!settings.IsValid(&error)) throw UsageError(error);

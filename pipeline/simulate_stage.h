@@ -63,10 +63,10 @@ struct SimulateHooks {
   bool store = true;  // false: the result is built but not saved (id 0)
 };
 
-// Simulates stored plan `plan_id`, with the catalogues of `data_dir`, and stores the result. Invalid settings and
+// Simulates stored plan `plan_id` with the stored catalogues and stores the result. Invalid settings and
 // --devices naming no self-hosted system of the plan are UsageErrors. `progress` (nullptr for none) gets a
 // progress bar.
-SimulateStageResult SimulateStage(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
+SimulateStageResult SimulateStage(store::Database& db, long plan_id,
                                   const SimulateSettings& settings = {}, std::ostream* progress = nullptr,
                                   const SimulateHooks& hooks = {});
 

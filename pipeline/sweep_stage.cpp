@@ -48,12 +48,12 @@ uint64_t SimulationSeed(uint64_t seed, std::size_t scenario, long draw) {
 json Finite(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
 double FiniteOr(const json& j, double fallback) { return j.is_number() ? j.get<double>() : fallback; }
 
-SweepScenario PlanScenario(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
+SweepScenario PlanScenario(store::Database& db, long plan_id,
                            const std::vector<std::string>& changes) {
   WhatIfStageOptions whatif;
   whatif.changes = changes;
   whatif.store = false;
-  WhatIfStageResult r = WhatIfStage(db, plan_id, data_dir, whatif);
+  WhatIfStageResult r = WhatIfStage(db, plan_id, whatif);
   SweepScenario s;
   s.changes = changes;
   for (const std::string& c : changes) s.label += (s.label.empty() ? "" : " ") + c;
@@ -335,7 +335,7 @@ std::vector<std::vector<std::string>> GridPoints(const std::vector<std::string>&
   return points;
 }
 
-PreparedSweep PrepareSweep(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
+PreparedSweep PrepareSweep(store::Database& db, long plan_id,
                            const SweepOptions& options) {
   std::string error;
   if (!options.IsValid(&error)) throw UsageError("sweep: " + error);
@@ -344,9 +344,9 @@ PreparedSweep PrepareSweep(store::Database& db, long plan_id, const std::filesys
   sweep.plan_id = plan_id;
   sweep.options = options;
   for (const std::vector<std::string>& point : GridPoints(options.grid)) {
-    sweep.scenarios.push_back(PlanScenario(db, plan_id, data_dir, point));
+    sweep.scenarios.push_back(PlanScenario(db, plan_id, point));
   }
-  sweep.inputs = LoadPlanInputs(db, sweep.scenarios.front().workload, data_dir);
+  sweep.inputs = LoadPlanInputs(db, sweep.scenarios.front().workload);
   if (sweep.inputs->curves.fits_hash != stored.fits_hash) {
     sweep.notes.push_back(fmt::format("the fits have changed since plan {} was made: every scenario is planned on the "
                                       "current fits", plan_id));
@@ -575,10 +575,10 @@ std::string SweepSummary::FullReport() const {
   return out.str();
 }
 
-SweepSummary SweepStage(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
+SweepSummary SweepStage(store::Database& db, long plan_id,
                         const SweepOptions& options, std::ostream* progress, const std::function<void()>& item_done) {
   const Stopwatch stopwatch;
-  const PreparedSweep sweep = PrepareSweep(db, plan_id, data_dir, options);
+  const PreparedSweep sweep = PrepareSweep(db, plan_id, options);
   const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int threads = static_cast<int>(std::clamp<std::size_t>(options.threads > 0 ? options.threads : hardware, 1,
                                                                std::max<std::size_t>(sweep.items(), 1)));

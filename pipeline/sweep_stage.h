@@ -79,7 +79,7 @@ struct PreparedSweep {
 
 // Reads plan `plan_id` and plans every grid point (not stored). Throws UsageError for a bad grid or options,
 // InputError for a missing plan.
-PreparedSweep PrepareSweep(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
+PreparedSweep PrepareSweep(store::Database& db, long plan_id,
                            const SweepOptions& options);
 
 // What one (scenario, draw) simulated.
@@ -180,7 +180,7 @@ SweepSummary SummariseSweep(const PreparedSweep& sweep, const SweepPartial& merg
 // Prepare, run the shards on `options.threads` threads, merge, summarise, store (when asked, in one transaction
 // after everything has finished: a failed or interrupted sweep stores nothing). `progress` (nullptr for none)
 // gets a progress bar.
-SweepSummary SweepStage(store::Database& db, long plan_id, const std::filesystem::path& data_dir,
+SweepSummary SweepStage(store::Database& db, long plan_id,
                         const SweepOptions& options, std::ostream* progress = nullptr,
                         const std::function<void()>& item_done = nullptr);
 

@@ -36,9 +36,8 @@ bool Verification::holds() const {
   return all;
 }
 
-Verification VerifyPlan(store::Database& db, const planner::PlanResult& plan, long plan_id,
-                        const std::filesystem::path& data_dir, const SimulateSettings& settings) {
-  const SimulateStageResult sim = SimulateStage(db, plan_id, data_dir, settings);
+Verification VerifyPlan(store::Database& db, const planner::PlanResult& plan, long plan_id, const SimulateSettings& settings) {
+  const SimulateStageResult sim = SimulateStage(db, plan_id, settings);
   Verification v;
   v.simulation_id = sim.id;
   for (const planner::ClassPlan& planned : plan.classes) {

@@ -28,7 +28,6 @@ struct Verification {
 };
 
 // The promise checks of one simulation of `plan` (stored as `plan_id`).
-Verification VerifyPlan(store::Database& db, const planner::PlanResult& plan, long plan_id,
-                        const std::filesystem::path& data_dir, const SimulateSettings& settings = {});
+Verification VerifyPlan(store::Database& db, const planner::PlanResult& plan, long plan_id, const SimulateSettings& settings = {});
 
 }  // namespace thinkplan::pipeline

@@ -33,7 +33,7 @@ std::filesystem::path WriteH100VllmRuns(const ScratchDir& dir) {
   return path;
 }
 
-const std::string kCost = " cost --system Llama-3.1-8B --hardware H100 --devices 1 --thinking-tokens 16000";
+const std::string kCost = " cost --system Llama-3.1-8B --hardware H100-SXM-80GB --devices 1 --thinking-tokens 16000";
 
 nlohmann::json CostJson(const ScratchDir& dir) {
   const CommandResult r = RunThinkplan(Db(dir) + kCost + " --json");
@@ -54,7 +54,8 @@ BOOST_AUTO_TEST_SUITE(cli_cost_fit)
 
 BOOST_AUTO_TEST_CASE(stored_perf_runs_drive_cost_and_removing_them_falls_back) {
   ScratchDir dir;
-  // No database, no fit: the built-in defaults, said so.
+  CatalogueDb(dir / "t.db");  // the shipped catalogues, no perf run
+  // No fit stored: the built-in defaults, said so.
   const nlohmann::json before = CostJson(dir);
   BOOST_TEST(!before["efficiency_fitted"].get<bool>());
   const CommandResult text = RunThinkplan(Db(dir) + kCost);

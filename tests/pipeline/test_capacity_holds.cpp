@@ -31,8 +31,8 @@ planner::Workload QwqCompetition(double slo_s) {
 }
 
 void IngestRuns(store::Database& db) {
-  for (const char* file : {"published/systems.csv", "published/hardware.csv", "published/runs.csv",
-                           "public/matharena/runs.csv"}) {
+  for (const char* file : {"published/systems.csv", "published/hardware.csv", "models/models.csv",
+                           "published/runs.csv", "public/matharena/runs.csv"}) {
     db.Ingest(testing::DataDir() / file);
   }
 }
@@ -45,7 +45,7 @@ BOOST_AUTO_TEST_CASE(qwq_on_one_h100_keeps_its_slo_and_cost_when_simulated) {
   testing::ScratchDir dir;
   store::Database db = store::Database::Open(dir / "t.db");
   IngestRuns(db);
-  const pipeline::PlanStageResult planned = pipeline::PlanStage(db, QwqCompetition(900), testing::DataDir());
+  const pipeline::PlanStageResult planned = pipeline::PlanStage(db, QwqCompetition(900));
   BOOST_REQUIRE(planned.plan.feasible);
   BOOST_REQUIRE(planned.plan_id);
   const planner::PlanResult& plan = planned.plan;
@@ -62,7 +62,7 @@ BOOST_AUTO_TEST_CASE(qwq_on_one_h100_keeps_its_slo_and_cost_when_simulated) {
 
   pipeline::SimulateSettings settings;
   settings.capacity_check = false;
-  const pipeline::SimulateStageResult sim = pipeline::SimulateStage(db, *planned.plan_id, testing::DataDir(), settings);
+  const pipeline::SimulateStageResult sim = pipeline::SimulateStage(db, *planned.plan_id, settings);
   const sim::ClassOutcome& c = sim.summary.classes.at(0);
   BOOST_TEST_MESSAGE("planned p95 " << plan.classes[0].latency_p95_s << " s, simulated " << c.latency_s.p95 << " s, "
                      << 100 * c.slo_miss_fraction << "% over the SLO; planned $" << plan.inference_usd_per_month
@@ -77,7 +77,7 @@ BOOST_AUTO_TEST_CASE(an_slo_no_option_meets_is_named_with_the_fastest_option_and
   testing::ScratchDir dir;
   store::Database db = store::Database::Open(dir / "t.db");
   IngestRuns(db);
-  const pipeline::PlanStageResult planned = pipeline::PlanStage(db, QwqCompetition(300), testing::DataDir());
+  const pipeline::PlanStageResult planned = pipeline::PlanStage(db, QwqCompetition(300));
   BOOST_TEST(!planned.plan.feasible);
   BOOST_TEST(planned.plan.reason.find("no option meets the 300 s p95 SLO; the fastest") != std::string::npos,
              planned.plan.reason);
@@ -111,7 +111,7 @@ void CheckPromise(const planner::Workload& w, std::optional<double> budget = std
   db.Ingest(testing::DataDir() / "public/deepseek_r1/runs.csv");
   pipeline::PlanStageOptions options;
   options.plan.budget_usd_per_month = budget;
-  const pipeline::PlanStageResult planned = pipeline::PlanStage(db, w, testing::DataDir(), options);
+  const pipeline::PlanStageResult planned = pipeline::PlanStage(db, w, options);
   BOOST_TEST_MESSAGE(w.name << ": " << planned.plan.BriefReport());
   if (!planned.plan.feasible) {
     BOOST_TEST(!planned.plan.reason.empty());
@@ -131,7 +131,7 @@ void CheckPromise(const planner::Workload& w, std::optional<double> budget = std
   }
   pipeline::SimulateSettings settings;
   settings.capacity_check = false;
-  const pipeline::SimulateStageResult sim = pipeline::SimulateStage(db, *planned.plan_id, testing::DataDir(), settings);
+  const pipeline::SimulateStageResult sim = pipeline::SimulateStage(db, *planned.plan_id, settings);
   const planner::PlanResult& plan = planned.plan;
   BOOST_TEST_MESSAGE("  cost planned " << plan.inference_usd_per_month << " simulated " << sim.summary.usd_per_month);
   BOOST_TEST(std::abs(sim.summary.usd_per_month / plan.inference_usd_per_month - 1) <= 0.05, w.name);

@@ -82,7 +82,9 @@ BOOST_AUTO_TEST_CASE(stored_fit_round_trips_and_reaches_the_planner) {
 
   // The plan stage's catalogues carry the stored fit, and the planner's replica runs at its rates; without the fit
   // it runs at the built-in defaults (77% of 3.35 TB/s) and prices a query differently.
-  const auto loaded = LoadPlanInputs(db, planner::Workload{}, testing::DataDir());
+  db.Ingest(testing::DataDir() / "published" / "hardware.csv");
+  db.Ingest(testing::DataDir() / "models" / "models.csv");
+  const auto loaded = LoadPlanInputs(db, planner::Workload{});
   BOOST_TEST(loaded->inputs.catalogues.efficiencies.size() == 2u);
   std::string reason;
   const auto fitted = planner::ReplicaModelOf(SelfHostedLlama(), loaded->inputs.catalogues, &reason);

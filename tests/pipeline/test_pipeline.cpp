@@ -143,17 +143,17 @@ BOOST_AUTO_TEST_CASE(plan_stage_stores_only_a_feasible_plan_when_asked) {
 
   pipeline::PlanStageOptions options;
   options.store = false;
-  const pipeline::PlanStageResult unstored = pipeline::PlanStage(db, workload, DataDir(), options);
+  const pipeline::PlanStageResult unstored = pipeline::PlanStage(db, workload, options);
   BOOST_TEST(unstored.plan.feasible);
   BOOST_TEST(!unstored.plan_id.has_value());
 
   options.store = true;
-  const pipeline::PlanStageResult stored = pipeline::PlanStage(db, workload, DataDir(), options);
+  const pipeline::PlanStageResult stored = pipeline::PlanStage(db, workload, options);
   BOOST_REQUIRE(stored.plan_id.has_value());
   BOOST_TEST(store::LoadPlan(db, *stored.plan_id).workload_name == workload.name);
 
   options.plan.budget_usd_per_month = 0.01;
-  const pipeline::PlanStageResult broke = pipeline::PlanStage(db, workload, DataDir(), options);
+  const pipeline::PlanStageResult broke = pipeline::PlanStage(db, workload, options);
   BOOST_TEST(!broke.plan.feasible);
   BOOST_TEST(!broke.plan.reason.empty());
   BOOST_TEST(!broke.plan_id.has_value());
@@ -164,7 +164,7 @@ BOOST_AUTO_TEST_CASE(whatif_stage_stores_the_changed_plan_with_its_base) {
   store::Database db = store::Database::Open(DemoDatabase::Get().Copy(dir));
   pipeline::WhatIfStageOptions options;
   options.changes = {"budget=2x"};
-  const pipeline::WhatIfStageResult whatif = pipeline::WhatIfStage(db, 1, DataDir(), options);
+  const pipeline::WhatIfStageResult whatif = pipeline::WhatIfStage(db, 1, options);
   BOOST_TEST(whatif.base_plan_id == 1);
   BOOST_REQUIRE_EQUAL(whatif.changes.size(), 1u);
   BOOST_TEST(whatif.changed.feasible);
@@ -173,7 +173,7 @@ BOOST_AUTO_TEST_CASE(whatif_stage_stores_the_changed_plan_with_its_base) {
   BOOST_TEST((store::LoadPlan(db, *whatif.plan_id).base_plan_id == std::optional<long>(1)));
 
   options.changes = {"budget=2x", "budget=3x"};
-  BOOST_CHECK_THROW(pipeline::WhatIfStage(db, 1, DataDir(), options), UsageError);
+  BOOST_CHECK_THROW(pipeline::WhatIfStage(db, 1, options), UsageError);
 }
 
 BOOST_AUTO_TEST_CASE(export_policy_stage_writes_the_policy_it_returns) {
@@ -195,17 +195,17 @@ BOOST_AUTO_TEST_CASE(simulate_stage_stores_its_result_and_refuses_unknown_device
   pipeline::SimulateSettings settings;
   settings.days = 0.05;
   settings.capacity_check = false;
-  const pipeline::SimulateStageResult r = pipeline::SimulateStage(db, 1, DataDir(), settings);
+  const pipeline::SimulateStageResult r = pipeline::SimulateStage(db, 1, settings);
   BOOST_TEST(r.id == 2);
   BOOST_TEST(r.capacity_checks.empty());
   BOOST_TEST(r.json["plan_id"].get<long>() == 1);
   BOOST_TEST(store::LoadSimulation(db, r.id).plan_id == 1);
 
   settings.devices["no-such-system"] = 2;
-  BOOST_CHECK_THROW(pipeline::SimulateStage(db, 1, DataDir(), settings), UsageError);
+  BOOST_CHECK_THROW(pipeline::SimulateStage(db, 1, settings), UsageError);
   settings.devices.clear();
   settings.days = -1;
-  BOOST_CHECK_THROW(pipeline::SimulateStage(db, 1, DataDir(), settings), UsageError);
+  BOOST_CHECK_THROW(pipeline::SimulateStage(db, 1, settings), UsageError);
 }
 
 BOOST_AUTO_TEST_CASE(report_stage_writes_each_file_and_checks_the_simulation_plan) {
@@ -220,7 +220,7 @@ BOOST_AUTO_TEST_CASE(report_stage_writes_each_file_and_checks_the_simulation_pla
   // A what-if plan (2) with the simulation of plan 1 is refused.
   pipeline::WhatIfStageOptions whatif;
   whatif.changes = {"budget=2x"};
-  BOOST_REQUIRE((pipeline::WhatIfStage(db, 1, DataDir(), whatif).plan_id == std::optional<long>(2)));
+  BOOST_REQUIRE((pipeline::WhatIfStage(db, 1, whatif).plan_id == std::optional<long>(2)));
   BOOST_CHECK_THROW(pipeline::ReportStage(db, 2, 1, DataDir(), {{pipeline::ReportFormat::kMarkdown, dir / "x.md"}}),
                     UsageError);
   BOOST_TEST(!fs::exists(dir / "x.md"));
@@ -244,11 +244,11 @@ BOOST_AUTO_TEST_CASE(stages_read_the_data_folder_they_are_given_not_the_environm
   ::setenv("THINKPLAN_DATA_DIR", (dir / "nowhere").c_str(), 1);
   pipeline::PlanStageOptions options;
   options.store = false;
-  const pipeline::PlanStageResult planned = pipeline::PlanStage(db, workload, DataDir(), options);
+  const pipeline::PlanStageResult planned = pipeline::PlanStage(db, workload, options);
   pipeline::SimulateSettings settings;
   settings.days = 0.02;
   settings.capacity_check = false;
-  const long simulation = pipeline::SimulateStage(db, 1, DataDir(), settings).id;
+  const long simulation = pipeline::SimulateStage(db, 1, settings).id;
   if (saved) {
     ::setenv("THINKPLAN_DATA_DIR", previous.c_str(), 1);
   } else {

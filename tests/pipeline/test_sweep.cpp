@@ -141,7 +141,7 @@ long StoreChatPlan(store::Database& db) {
   planner::Workload w = planner::LoadWorkload(testing::DataDir() / "workloads" / "default.json");
   std::erase_if(w.classes, [](const planner::TaskClassSpec& c) { return c.name != "chat"; });
   w.budget_usd_per_month = 150000;  // the cheapest chat plan costs $68.4k: 0.5x stays feasible
-  const pipeline::PlanStageResult planned = pipeline::PlanStage(db, w, testing::DataDir());
+  const pipeline::PlanStageResult planned = pipeline::PlanStage(db, w);
   BOOST_REQUIRE_MESSAGE(planned.plan_id, planned.plan.reason);
   return *planned.plan_id;
 }
@@ -295,9 +295,9 @@ BOOST_AUTO_TEST_CASE(the_stored_sweep_is_the_same_on_one_and_two_threads) {
   options.draws = 6;
   options.days = 0.01;
   options.threads = 1;
-  const pipeline::SweepSummary one = pipeline::SweepStage(db, plan_id, testing::DataDir(), options);
+  const pipeline::SweepSummary one = pipeline::SweepStage(db, plan_id, options);
   options.threads = 2;
-  const pipeline::SweepSummary two = pipeline::SweepStage(db, plan_id, testing::DataDir(), options);
+  const pipeline::SweepSummary two = pipeline::SweepStage(db, plan_id, options);
   BOOST_TEST(two.threads == 2);
   BOOST_REQUIRE_EQUAL(one.scenarios.size(), 2u);
   BOOST_TEST(one.ToJson()["scenarios"] == two.ToJson()["scenarios"]);
@@ -318,11 +318,11 @@ BOOST_AUTO_TEST_CASE(a_sweep_that_fails_midway_stores_nothing) {
   const auto fail_at_the_fifth = [&] {
     if (++items == 5) throw std::runtime_error("interrupted");
   };
-  BOOST_CHECK_THROW(pipeline::SweepStage(db, plan_id, testing::DataDir(), options, nullptr, fail_at_the_fifth),
+  BOOST_CHECK_THROW(pipeline::SweepStage(db, plan_id, options, nullptr, fail_at_the_fifth),
                     std::runtime_error);
   BOOST_TEST(store::ListSweeps(db).empty());
   options.draws = 0;
-  BOOST_CHECK_THROW(pipeline::SweepStage(db, plan_id, testing::DataDir(), options), UsageError);
+  BOOST_CHECK_THROW(pipeline::SweepStage(db, plan_id, options), UsageError);
   BOOST_TEST(store::ListSweeps(db).empty());
 }
 

@@ -135,7 +135,7 @@ void PlanAndSimulate(store::Database& db, const json& workload_json, Tally* tall
     ++tally->refused;  // outside the reader's range: refused with a message, nothing to plan
     return;
   }
-  const auto loaded = pipeline::LoadPlanInputs(db, workload, DataDir());
+  const auto loaded = pipeline::LoadPlanInputs(db, workload);
   const planner::PlanResult plan = planner::MakePlan(loaded->inputs);
   ++tally->plans;
   const json plan_json = plan.ToJson();
@@ -150,7 +150,7 @@ void PlanAndSimulate(store::Database& db, const json& workload_json, Tally* tall
   settings.days = 0.05;
   pipeline::SimulateStageResult simulated;
   try {
-    simulated = pipeline::SimulateStage(db, plan_id, DataDir(), settings, nullptr);
+    simulated = pipeline::SimulateStage(db, plan_id, settings, nullptr);
   } catch (const InputError& e) {
     BOOST_FAIL("a feasible plan could not be simulated: " << e.what());
   }

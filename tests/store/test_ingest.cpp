@@ -173,7 +173,7 @@ BOOST_FIXTURE_TEST_CASE(perf_round_trip_with_defaults, StoreFixture) {
   BOOST_TEST((perf[1] == expected));  // source and num_devices took their defaults
   // The perf run's hardware was created as a bare catalogue row.
   BOOST_REQUIRE_EQUAL(db.ListHardware().size(), 1u);
-  BOOST_TEST((db.ListHardware()[0] == HardwareInfo{"H100", {}, {}, {}, {}, {}, ""}));
+  BOOST_TEST((db.ListHardware()[0] == HardwareInfo{"H100", {}, {}, {}, {}, {}, {}, {}, ""}));
 }
 
 BOOST_FIXTURE_TEST_CASE(catalogues_round_trip, StoreFixture) {
@@ -186,12 +186,12 @@ BOOST_FIXTURE_TEST_CASE(catalogues_round_trip, StoreFixture) {
   const auto systems = db.ListSystems();
   BOOST_REQUIRE_EQUAL(systems.size(), 2u);
   BOOST_TEST((systems[0] == SystemInfo{"R1", "DeepSeek", "reasoning", 671.0, 37.0, true, "reasoning_effort",
-                                       "low|medium|high", 1.1, 4.4, "openai.com"}));
+                                       "low|medium|high", 1.1, 4.4, "openai.com", {}, "", ""}));
   BOOST_TEST((systems[1] == SystemInfo{"o3-mini", "OpenAI", "reasoning", std::nullopt, std::nullopt, false,
-                                       "reasoning_effort", "low|medium|high", 1.1, 4.4, "openai.com"}));
+                                       "reasoning_effort", "low|medium|high", 1.1, 4.4, "openai.com", {}, "", ""}));
   const auto hardware = db.ListHardware();
   BOOST_REQUIRE_EQUAL(hardware.size(), 1u);
-  BOOST_TEST((hardware[0] == HardwareInfo{"H100", 80.0, 3.35, 989.0, 1979.0, 4.25, "datasheet"}));
+  BOOST_TEST((hardware[0] == HardwareInfo{"H100", 80.0, 3.35, 989.0, 1979.0, {}, {}, 4.25, "datasheet"}));
 }
 
 BOOST_FIXTURE_TEST_CASE(json_lines_numbers_as_numbers_or_strings, StoreFixture) {
@@ -280,7 +280,7 @@ BOOST_FIXTURE_TEST_CASE(runs_create_bare_catalogue_rows_that_catalogues_fill, St
   BOOST_TEST(counts.systems == 2u);
   BOOST_TEST(counts.task_classes == 1u);
   BOOST_TEST(counts.hardware == 1u);
-  BOOST_TEST((db.ListSystems()[1] == SystemInfo{"o3-mini", "", "", {}, {}, false, "", "", {}, {}, ""}));
+  BOOST_TEST((db.ListSystems()[1] == SystemInfo{"o3-mini", "", "", {}, {}, false, "", "", {}, {}, "", {}, "", ""}));
 
   // The catalogue fills the bare rows (counted as new), adds the others.
   const auto filled = IngestText("systems.csv", Csv({ValidSystem("o3-mini"), ValidSystem("gpt-5")}));

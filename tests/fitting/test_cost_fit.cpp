@@ -60,7 +60,6 @@ ServingRates H100LikeRates() {
   return truth;
 }
 
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(cost_fit)
@@ -74,12 +73,7 @@ BOOST_AUTO_TEST_CASE(quantile_interpolates) {
 
 BOOST_AUTO_TEST_CASE(recovers_known_rates_from_noisy_synthetic_runs) {
   const ModelCatalogue catalogue = Catalogue();
-  ServingRates truth;
-  truth.t0_s = 0.004;
-  truth.flops_per_s = 300e12;
-  truth.bytes_per_s = 2.2e12;
-  truth.hbm_bytes = 80 * 1073741824.0;
-  truth.reserve_bytes = 0.1 * truth.hbm_bytes;
+  const ServingRates truth = H100LikeRates();
   CostFitOptions options;
   std::mt19937_64 rng(11);
   std::normal_distribution<double> noise(0, 0.02);  // 2% log-normal measurement noise

@@ -153,18 +153,20 @@ int RunHardware(Invocation& invocation) {
                      {"int8_dense_tops", Optional(h.int8_dense_tops)},
                      {"int4_dense_tops", Optional(h.int4_dense_tops)},
                      {"usd_per_hour", Optional(h.usd_per_hour)},
-                     {"citation", h.citation}});
+                     {"same_part_as", h.same_part_as},
+                     {"citation", h.citation},
+                     {"note", h.note}});
     }
     invocation.out << all.dump(2) << "\n";
     return 0;
   }
   using A = TextTable::Align;
   TextTable table({{"hardware"}, {"GiB", A::kRight}, {"TB/s", A::kRight}, {"bf16", A::kRight}, {"fp8", A::kRight},
-                   {"int8", A::kRight}, {"int4", A::kRight}, {"$/hour", A::kRight}});
+                   {"int8", A::kRight}, {"int4", A::kRight}, {"$/hour", A::kRight}, {"same part as"}});
   for (const HardwareInfo& h : cards) {
     table.AddRow({h.name, Cell(h.hbm_gib, 0), Cell(h.hbm_tb_per_s, 3), Cell(h.bf16_dense_tflops, 0),
                   Cell(h.fp8_dense_tflops, 0), Cell(h.int8_dense_tops, 0), Cell(h.int4_dense_tops, 0),
-                  Cell(h.usd_per_hour, 2)});
+                  Cell(h.usd_per_hour, 2), h.same_part_as});
   }
   PrintOrSayEmpty(table, "hardware", "thinkplan ingest hardware.csv", invocation);
   return 0;

@@ -93,8 +93,8 @@ struct ChosenEfficiency {
 };
 
 ChosenEfficiency ChooseEfficiencyWithSource(const std::vector<FittedEfficiency>& table, const std::string& hardware,
-                                            const std::string& framework, long devices) {
-  const EfficiencyChoice choice = ChooseEfficiency(table, hardware, framework, devices);
+                                            const std::string& framework, long devices, Precision weights) {
+  const EfficiencyChoice choice = ChooseEfficiency(table, hardware, framework, devices, ToString(weights));
   return {choice.efficiency, DescribeEfficiencySource(choice, devices), choice};
 }
 
@@ -268,7 +268,8 @@ int RunCost(Invocation& invocation) {
   QueryCost cost;
   ChosenEfficiency chosen;
   for (long devices : device_counts) {
-    ChosenEfficiency candidate_efficiency = ChooseEfficiencyWithSource(fitted, card.name, framework, devices);
+    ChosenEfficiency candidate_efficiency = ChooseEfficiencyWithSource(fitted, card.name, framework, devices,
+                                                                                shape->weight_precision);
     CostModel candidate(*shape, RatesFromDatasheet(card, devices, candidate_efficiency.efficiency, shape->weight_precision));
     query.usd_per_hour = price * static_cast<double>(devices);
     const QueryCost candidate_cost = CostQuery(candidate, query);

@@ -200,7 +200,7 @@ int RunFit(Invocation& invocation) {
   if (fit_cost) {
     pipeline::CostFitStageOptions cost_options;
     cost_options.refit = stage_options.refit;
-    cost = pipeline::CostFitStage(db, pipeline::LoadCostFitCatalogues(DefaultDataDir()), cost_options,
+    cost = pipeline::CostFitStage(db, pipeline::LoadCostFitCatalogues(db), cost_options,
                                   bar ? &invocation.err : nullptr);
   }
   const std::vector<pipeline::FitLine>& lines = fitted.lines;

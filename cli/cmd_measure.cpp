@@ -113,7 +113,7 @@ void StoreAndRefit(const std::string& perf_jsonl, const GlobalOptions& global, I
   store::Database db = store::Database::Open(global.db_path);
   const store::IngestSummary ingested = db.Ingest(perf_jsonl);
   const pipeline::CostFitStageResult fitted =
-      pipeline::CostFitStage(db, pipeline::LoadCostFitCatalogues(DefaultDataDir()));
+      pipeline::CostFitStage(db, pipeline::LoadCostFitCatalogues(db));
   if (!global.quiet) {
     invocation.err << ingested.BriefReport() << "\n" << fitted.BriefReport() << " (thinkplan fit --kind cost lists them)\n";
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -148,10 +149,20 @@ StepTime CostModel::PrefillChunk(double batch, double start, double tokens) cons
 
 double CostModel::ChunkedPrefill(double batch, long prompt_tokens, long chunk) const {
   if (chunk <= 0 || chunk >= prompt_tokens) return Prefill(batch, static_cast<double>(prompt_tokens)).total_s;
-  double total = 0;
-  for (long start = 0; start < prompt_tokens; start += chunk) {
-    const long n = std::min(chunk, prompt_tokens - start);
-    total += PrefillChunk(batch, static_cast<double>(start), static_cast<double>(n)).total_s;
+  // Closed form (a prompt of 2,048 tokens in passes of 1 is 2,048 passes, and the cost fit evaluates this for
+  // every run at every solver step): full pass k (k = 0 .. m-1) starts at k c, so PrefillChunk's compute and
+  // memory terms are both linear in k and their sum of maxima is SumMaxOfLines; a shorter last pass is added.
+  const double c = static_cast<double>(chunk);
+  const long full = prompt_tokens / chunk;
+  const double new_tokens = batch * c;
+  const double a0 = (new_tokens * 2.0 * shape_.params_active + batch * shape_.AttentionFlopsPerContextToken() * c * c / 2.0) /
+                    rates_.flops_per_s;
+  const double a1 = batch * shape_.AttentionFlopsPerContextToken() * c * c / rates_.flops_per_s;
+  const double b0 = (shape_.WeightBytesRead(new_tokens) + batch * c * KvBytesPerToken()) / rates_.bytes_per_s;
+  const double b1 = batch * c * KvBytesPerToken() / rates_.bytes_per_s;
+  double total = static_cast<double>(full) * rates_.t0_s + SumMaxOfLines(a0, a1, b0, b1, 0, full);
+  if (const long rest = prompt_tokens - full * chunk; rest > 0) {
+    total += PrefillChunk(batch, static_cast<double>(full) * c, static_cast<double>(rest)).total_s;
   }
   return total;
 }
@@ -351,9 +362,18 @@ std::vector<FittedEfficiency> LoadFittedEfficiencies(const std::filesystem::path
   return out;
 }
 
+namespace {
+std::string_view RowDtype(const FittedEfficiency& row) { return row.dtype.empty() ? "bf16" : std::string_view(row.dtype); }
+}  // namespace
+
+bool EfficiencyChoice::precision_matched() const {
+  return row == nullptr || requested_dtype.empty() || SameIgnoringCase(RowDtype(*row), requested_dtype);
+}
+
 EfficiencyChoice ChooseEfficiency(const std::vector<FittedEfficiency>& table, const std::string& hardware,
-                                  const std::string& framework, long devices) {
+                                  const std::string& framework, long devices, std::string_view dtype) {
   EfficiencyChoice chosen;
+  chosen.requested_dtype = std::string(dtype);
   for (const FittedEfficiency& row : table) {
     if (row.hardware == "*") chosen.default_row = &row;
   }
@@ -362,10 +382,15 @@ EfficiencyChoice ChooseEfficiency(const std::vector<FittedEfficiency>& table, co
     chosen.efficiency.flops_fraction = d->flops_fraction.value_or(chosen.efficiency.flops_fraction);
     chosen.efficiency.bandwidth_fraction = d->bandwidth_fraction.value_or(chosen.efficiency.bandwidth_fraction);
   }
+  // Rank: the requested precision first, then the largest device count not above `devices`.
+  const auto rank = [&](const FittedEfficiency& row) {
+    const bool same_precision = dtype.empty() || SameIgnoringCase(RowDtype(row), dtype);
+    return std::pair{same_precision, row.num_devices};
+  };
   for (const FittedEfficiency& row : table) {
     if (!row.catalogue_hardware.empty() && SameIgnoringCase(row.catalogue_hardware, hardware) &&
         SameIgnoringCase(row.framework, framework) && row.num_devices <= devices &&
-        (chosen.row == nullptr || row.num_devices > chosen.row->num_devices)) {
+        (chosen.row == nullptr || rank(row) > rank(*chosen.row))) {
       chosen.row = &row;
     }
   }
@@ -380,9 +405,14 @@ EfficiencyChoice ChooseEfficiency(const std::vector<FittedEfficiency>& table, co
 std::string DescribeEfficiencySource(const EfficiencyChoice& choice, long devices) {
   if (const FittedEfficiency* row = choice.row) {
     const bool scaled = row->num_devices != devices;
-    return fmt::format("fitted on the stored perf runs of {} / {} / {} device(s), {} runs{}", row->hardware,
-                       row->framework, row->num_devices, row->rows,
-                       scaled ? fmt::format(", its fractions of peak applied to {} devices", devices) : "");
+    return fmt::format("fitted on the stored perf runs of {} / {} / {} device(s) / {}, {} runs{}{}", row->hardware,
+                       row->framework, row->num_devices, RowDtype(*row), row->rows,
+                       scaled ? fmt::format(", its fractions of peak applied to {} devices", devices) : "",
+                       choice.precision_matched()
+                           ? ""
+                           : fmt::format(", measured with {} weights and applied to {} (no fit at {} for this card "
+                                         "and framework)",
+                                         RowDtype(*row), choice.requested_dtype, choice.requested_dtype));
   }
   const Efficiency& e = choice.efficiency;
   const std::string figures = fmt::format("t0 {:.2f} ms, {:.0f}% of peak FLOP/s, {:.0f}% of HBM bandwidth",

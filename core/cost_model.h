@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/model_shape.h"
@@ -185,14 +186,19 @@ std::vector<FittedEfficiency> LoadFittedEfficiencies(const std::filesystem::path
 // The efficiencies for `devices` of `hardware` under `framework`: the fitted row of that card and framework with
 // the largest device count not above `devices` (tensor-parallel efficiency falls with the count, so an unmeasured
 // count borrows the nearest smaller measured one rather than the single-device figures); fractions that row leaves
-// empty come from the default ("*") row, else Efficiency's defaults. Names compare case-insensitively.
+// empty come from the default ("*") row, else Efficiency's defaults. Names compare case-insensitively. With a
+// weight precision `dtype` ("bf16", "fp8", ...), a row measured at that precision is preferred over one at
+// another (kernels and the fraction of peak they reach differ by precision); a row of another precision is used
+// only where the card and framework have none at it, and the choice says so. A row without a dtype is bf16.
 struct EfficiencyChoice {
   Efficiency efficiency;
   const FittedEfficiency* row = nullptr;          // the matched row, in `table`; nullptr when none matched
   const FittedEfficiency* default_row = nullptr;  // the "*" row used, in `table`; nullptr: built-in defaults
+  std::string requested_dtype;                    // the `dtype` asked for; empty: any
+  bool precision_matched() const;                 // no row, no request, or the row's dtype is the requested one
 };
 EfficiencyChoice ChooseEfficiency(const std::vector<FittedEfficiency>& table, const std::string& hardware,
-                                  const std::string& framework, long devices);
+                                  const std::string& framework, long devices, std::string_view dtype = {});
 
 // Where the chosen efficiencies come from, in one line: the fitted group (runs, devices), the stored default row,
 // or the compiled-in defaults when no serving-rate fit is stored (`thinkplan fit --kind cost` stores them).

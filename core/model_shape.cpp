@@ -268,6 +268,8 @@ std::vector<HardwareInfo> LoadHardwareCatalogue(const std::filesystem::path& csv
     h.int4_dense_tops = row.OptionalNumber("int4_dense_tops");
     h.usd_per_hour = row.OptionalNumber("usd_per_hour");
     h.citation = row.Has("citation") ? row.Text("citation") : row.Text("source");
+    if (row.Has("same_part_as")) h.same_part_as = row.Text("same_part_as");
+    if (row.Has("note")) h.note = row.Text("note");
     out.push_back(std::move(h));
   }
   return out;

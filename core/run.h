@@ -142,6 +142,10 @@ struct HardwareInfo {
   std::optional<double> int4_dense_tops;
   std::optional<double> usd_per_hour;
   std::string citation;
+  // The catalogue part this card is, where its name is another's (a perf benchmark's "Nvidia H100 GPU" is the
+  // catalogue's H100-SXM-80GB); empty when it is a part of its own.
+  std::string same_part_as;
+  std::string note;  // assumptions behind the figures
   bool operator==(const HardwareInfo&) const = default;
 };
 

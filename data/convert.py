@@ -1041,9 +1041,10 @@ def build(src, notes):
 
 
 def with_api_catalogue(paths):
-    """The hand-maintained catalogues (apis/system_apis.csv, models/models.csv) go in after the converted ones."""
+    """The hand-maintained catalogues (apis/system_apis.csv, models/models.csv, models/accelerators.csv: the cards
+    the perf runs name, as hardware rows) go in after the converted ones."""
     at = paths.index("published/prices.csv") + 1
-    return paths[:at] + ["apis/system_apis.csv", "models/models.csv"] + paths[at:]
+    return paths[:at] + ["apis/system_apis.csv", "models/models.csv", "models/accelerators.csv"] + paths[at:]
 
 
 def demo_manifest(paths):

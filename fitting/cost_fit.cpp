@@ -355,7 +355,7 @@ std::map<std::string, AcceleratorSpec> LoadAcceleratorSpecs(const std::filesyste
     spec.hbm_gib = row.OptionalNumber("hbm_gib");
     spec.hbm_tb_per_s = row.OptionalNumber("hbm_tb_per_s");
     spec.bf16_dense_tflops = row.OptionalNumber("bf16_dense_tflops");
-    spec.catalogue_hardware = row.Text("catalogue_hardware");
+    spec.catalogue_hardware = row.Text("same_part_as");
     if (!out.emplace(spec.hardware, spec).second) row.Fail("hardware", "duplicate hardware name");
   }
   return out;

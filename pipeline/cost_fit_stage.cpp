@@ -181,14 +181,15 @@ std::optional<store::StoredFit> DefaultRow(const std::vector<CostFitLine>& lines
 
 }  // namespace
 
-CostFitCatalogues LoadCostFitCatalogues(const std::filesystem::path& data_dir) {
-  CostFitCatalogues c{ModelCatalogue::Load(data_dir / "models" / "models.csv"),
-                      fitting::LoadAcceleratorSpecs(data_dir / "models" / "accelerators.csv")};
-  // Runs that name a catalogue part (`thinkplan measure --hardware H100-SXM-80GB`) use its datasheet, and their
-  // fit applies to that part.
-  for (const HardwareInfo& card : LoadHardwareCatalogue(data_dir / "published" / "hardware.csv")) {
+CostFitCatalogues LoadCostFitCatalogues(const store::Database& db) {
+  CostFitCatalogues c;
+  for (ModelShape& shape : db.ListModelShapes()) c.shapes.Add(std::move(shape));
+  // Runs that name a catalogue part (`thinkplan measure --hardware H100-SXM-80GB`) fit for that part; runs that
+  // name a benchmark's card fit for the part it is the same as, or for its own name where it is none.
+  for (const HardwareInfo& card : db.ListHardware()) {
+    const std::string part = card.same_part_as.empty() ? card.name : card.same_part_as;
     c.accelerators.emplace(card.name, fitting::AcceleratorSpec{card.name, card.hbm_gib, card.hbm_tb_per_s,
-                                                               card.bf16_dense_tflops, card.name});
+                                                               card.bf16_dense_tflops, part});
   }
   return c;
 }

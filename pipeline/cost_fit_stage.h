@@ -25,9 +25,10 @@ struct CostFitCatalogues {
   ModelCatalogue shapes;
   std::map<std::string, fitting::AcceleratorSpec> accelerators;
 };
-// From the data folder: models/models.csv, models/accelerators.csv (the cards the Argonne runs name) and the parts
-// of published/hardware.csv (runs that name a catalogue part).
-CostFitCatalogues LoadCostFitCatalogues(const std::filesystem::path& data_dir);
+// From the database, like every other catalogue: the stored model shapes and the stored hardware rows, both the
+// catalogue's parts and the cards perf benchmarks name (data/models/accelerators.csv, ingested by `demo`). A card
+// whose row says `same_part_as` fits for that part; any other fits for the name it has.
+CostFitCatalogues LoadCostFitCatalogues(const store::Database& db);
 
 struct CostFitStageOptions {
   // Fit again even where a group's input rows are unchanged. Default false.

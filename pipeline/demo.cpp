@@ -69,7 +69,7 @@ DemoResult RunDemoPipeline(store::Database& db, const std::filesystem::path& dat
   });
 
   stages.Run("fit serving rates", [&] {
-    r.cost_fits = CostFitStage(db, LoadCostFitCatalogues(data_dir), CostFitStageOptions{}, options.progress);
+    r.cost_fits = CostFitStage(db, LoadCostFitCatalogues(db), CostFitStageOptions{}, options.progress);
   });
 
   stages.Run("plan the default workload", [&] {

@@ -68,7 +68,8 @@ sim::FleetSystem SelfHostedSystem(long plan_id, const planner::SystemSpec& spec,
   const HardwareInfo* card = catalogues.FindHardware(spec.hardware);
   if (!shape) throw InputError(PlanField(plan_id, "system " + spec.name) + ": model '" + spec.model + "' is not in the stored model shapes (ingest it: thinkplan ingest models.csv)");
   if (!card) throw InputError(PlanField(plan_id, "system " + spec.name) + ": hardware '" + spec.hardware + "' is not in the stored hardware (ingest it: thinkplan ingest hardware.csv)");
-  const EfficiencyChoice choice = ChooseEfficiency(catalogues.efficiencies, card->name, spec.framework, spec.devices);
+  const EfficiencyChoice choice = ChooseEfficiency(catalogues.efficiencies, card->name, spec.framework, spec.devices,
+                                                   ToString(shape->weight_precision));
   const Efficiency& efficiency = choice.efficiency;
   notes.push_back(spec.name + ": serving rates " + DescribeEfficiencySource(choice, spec.devices));
   sim::FleetSystem s;

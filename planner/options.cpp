@@ -302,7 +302,8 @@ std::optional<ReplicaModel> ReplicaModelOf(const SystemSpec& system, const Catal
     *reason = "no hourly price for " + card->name + " (give usd_per_device_hour)";
     return std::nullopt;
   }
-  const Efficiency efficiency = ChooseEfficiency(catalogues.efficiencies, card->name, system.framework, system.devices).efficiency;
+  const Efficiency efficiency = ChooseEfficiency(catalogues.efficiencies, card->name, system.framework, system.devices,
+                                                 ToString(shape->weight_precision)).efficiency;
   return ReplicaModel{CostModel(*shape, RatesFromDatasheet(*card, system.devices, efficiency, shape->weight_precision)), *price};
 }
 
@@ -367,7 +368,9 @@ struct Scorer {
   void NoteServingRates(const SystemSpec& s, double context_tokens) const {
     const HardwareInfo* card = catalogues.FindHardware(s.hardware);
     if (card == nullptr) return;
-    const EfficiencyChoice choice = ChooseEfficiency(catalogues.efficiencies, card->name, s.framework, s.devices);
+    const ModelShape* shape = catalogues.models.Find(s.model);
+    const EfficiencyChoice choice = ChooseEfficiency(catalogues.efficiencies, card->name, s.framework, s.devices,
+                                                     shape ? ToString(shape->weight_precision) : std::string_view());
     Note(fmt::format("{}: serving rates {}", s.name, DescribeEfficiencySource(choice, s.devices)));
     // One warning per system and class (options at many budgets would each repeat it), naming the first context
     // found beyond the range.

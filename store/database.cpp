@@ -155,6 +155,8 @@ HardwareInfo ReadHardware(SQLite::Statement& statement) {
   hardware.citation = c.Text();
   hardware.int8_dense_tops = c.OptionalReal();
   hardware.int4_dense_tops = c.OptionalReal();
+  hardware.same_part_as = c.Text();
+  hardware.note = c.Text();
   return hardware;
 }
 

@@ -201,6 +201,8 @@ RecordSpec MakeHardware() {
       Text("citation"),
       Real("int8_dense_tops", false, 0),
       Real("int4_dense_tops", false, 0),
+      Text("same_part_as"),
+      Text("note"),
   };
   return spec;
 }

@@ -249,7 +249,15 @@ ALTER TABLE runs ADD COLUMN mean_answer_tokens REAL;
 CREATE INDEX runs_by_problem_set ON runs(problem_set) WHERE problem_set IS NOT NULL;
 )sql";
 
-constexpr std::array<Migration, 7> kMigrations = {{
+// Version 8: the accelerators perf runs name (e.g. Argonne's "Nvidia H100 GPU") are hardware rows like the
+// catalogue's parts; `same_part_as` says which catalogue part one is, so that a serving-rate fit of its runs applies
+// to systems that name that part, and `note` keeps the assumptions behind its datasheet figures.
+constexpr std::string_view kVersion8 = R"sql(
+ALTER TABLE hardware ADD COLUMN same_part_as TEXT;
+ALTER TABLE hardware ADD COLUMN note TEXT;
+)sql";
+
+constexpr std::array<Migration, 8> kMigrations = {{
     {1, "catalogues, runs and per-problem results", kVersion1},
     {2, "perf runs", kVersion2},
     {3, "fits, workloads, plans and simulations", kVersion3},
@@ -257,6 +265,7 @@ constexpr std::array<Migration, 7> kMigrations = {{
     {5, "model shapes, integer peaks, dated prices", kVersion5},
     {6, "sweeps", kVersionSweeps},
     {7, "runs: problem set, thinking and answer tokens", kVersion7},
+    {8, "hardware: same part as, note", kVersion8},
 }};
 
 }  // namespace

@@ -118,6 +118,56 @@ BOOST_AUTO_TEST_CASE(stored_perf_runs_drive_cost_and_removing_them_falls_back) {
   BOOST_TEST(RunThinkplan(Db(dir) + kCost).out.find("no serving-rate fit stored") != std::string::npos);
 }
 
+// The fit reads its model shapes and cards from the database like every other stage: a model the shipped
+// catalogue does not know, ingested by the user beside its perf runs, is fitted and costed with no data folder.
+BOOST_AUTO_TEST_CASE(a_model_ingested_with_its_perf_runs_is_fitted_without_a_data_folder) {
+  ScratchDir dir;
+  CatalogueDb(dir / "t.db");  // before the data folder goes
+  std::filesystem::create_directories(dir / "empty");
+  const ScopedEnv no_data("THINKPLAN_DATA_DIR", (dir / "empty").string());
+  // The H100 / vLLM / one-device runs, Meta-Llama-3-8B's under a name no shipped file has.
+  std::ifstream in(DataDir() / "public" / "argonne" / "perf.csv");
+  std::string line, runs;
+  long acme_runs = 0;
+  std::getline(in, line);
+  runs = line + "\n";
+  const std::string group = ",Nvidia H100 GPU,1,vLLM,", llama = group + "meta-llama/Meta-Llama-3-8B,";
+  while (std::getline(in, line)) {
+    if (const auto at = line.find(llama); at != std::string::npos) {
+      line.replace(at, llama.size(), group + "acme/Acme-8B,");
+      ++acme_runs;
+    }
+    if (line.find(group) != std::string::npos) runs += line + "\n";
+  }
+  BOOST_REQUIRE(acme_runs > 10);
+  WriteFile(dir / "acme_perf.csv", runs);
+  const auto fit = [&] {
+    const CommandResult fitted = RunThinkplan(Db(dir) + " fit --kind cost --json");
+    BOOST_REQUIRE_MESSAGE(fitted.exit_code == 0, fitted.err);
+    const nlohmann::json fits = nlohmann::json::parse(fitted.out);
+    const nlohmann::json* h100 = FindFit(fits, "Nvidia H100 GPU");
+    BOOST_REQUIRE(h100 != nullptr);
+    BOOST_TEST((*h100)["status"] == "ok");
+    // The card row ingested from models/accelerators.csv says it is the catalogue's H100-SXM-80GB.
+    BOOST_TEST((*h100)["group"]["catalogue_hardware"] == "H100-SXM-80GB");
+    return (*h100)["validation"]["runs"].get<long>();
+  };
+  BOOST_REQUIRE(RunThinkplan(Db(dir) + " --quiet ingest " + ShellQuote((dir / "acme_perf.csv").string())).exit_code == 0);
+  const long without_shape = fit();
+  // Meta-Llama-3-8B's published configuration as the user's model.
+  WriteFile(dir / "acme_model.csv",
+            "model,hf_id,params_total_b,params_active_b,layers,hidden,heads,kv_heads,head_dim,intermediate,vocab,"
+            "weight_precision,kv_precision\n"
+            "Acme-8B,acme/Acme-8B,8.03,8.03,32,4096,32,8,128,14336,128256,bf16,bf16\n");
+  BOOST_REQUIRE(RunThinkplan(Db(dir) + " --quiet ingest " + ShellQuote((dir / "acme_model.csv").string())).exit_code == 0);
+  // Every Acme-8B run is predicted once its shape is in the database.
+  BOOST_TEST(fit() == without_shape + acme_runs);
+  const CommandResult cost = RunThinkplan(Db(dir) + " cost --system Acme-8B --hardware H100-SXM-80GB --devices 1 "
+                                                    "--thinking-tokens 1000 --json");
+  BOOST_REQUIRE_MESSAGE(cost.exit_code == 0, cost.err);
+  BOOST_TEST(nlohmann::json::parse(cost.out)["efficiency_fitted"].get<bool>());
+}
+
 BOOST_AUTO_TEST_CASE(fit_kind_cost_is_listed_and_unknown_kinds_name_it) {
   const CommandResult help = RunThinkplan("fit --help");
   BOOST_TEST(help.out.find("--kind cost") != std::string::npos, help.out);

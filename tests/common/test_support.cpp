@@ -73,6 +73,19 @@ CommandResult RunCommand(const std::string& shell_command) {
   return result;
 }
 
+ScopedEnv::ScopedEnv(const char* name, const std::string& value) : name_(name) {
+  if (const char* old = std::getenv(name)) old_ = old;
+  ::setenv(name, value.c_str(), 1);
+}
+
+ScopedEnv::~ScopedEnv() {
+  if (old_) {
+    ::setenv(name_, old_->c_str(), 1);
+  } else {
+    ::unsetenv(name_);
+  }
+}
+
 }  // namespace thinkplan::testing
 
 namespace thinkplan::testing {
@@ -81,7 +94,7 @@ std::string CatalogueDb(const std::filesystem::path& db) {
   const std::string flag = "--db " + ShellQuote(db.string());
   std::string files;
   for (const char* file : {"published/systems.csv", "published/hardware.csv", "published/prices.csv",
-                           "apis/system_apis.csv", "models/models.csv"}) {
+                           "apis/system_apis.csv", "models/models.csv", "models/accelerators.csv"}) {
     files += " " + ShellQuote((DataDir() / file).string());
   }
   const CommandResult r = RunThinkplan(flag + " --quiet ingest" + files);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace thinkplan::testing {
@@ -42,6 +43,19 @@ CommandResult RunCommand(const std::string& shell_command);
 // shapes: the first lines of data/demo_manifest.txt); returns "--db <db>" for RunThinkplan. Commands that price
 // or size a query (cost, plan, simulate) read these from the database.
 std::string CatalogueDb(const std::filesystem::path& db);
+
+// Sets an environment variable for the commands a test runs (they inherit it), restoring the old value after.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value);
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
 
 // Shell-quotes one argument with single quotes.
 std::string ShellQuote(const std::string& arg);

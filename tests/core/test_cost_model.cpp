@@ -2,6 +2,7 @@
 // model catalogue against the architecture arithmetic of each config.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <set>
@@ -98,6 +99,31 @@ BOOST_AUTO_TEST_CASE(chunked_prefill_does_the_same_flops_in_more_passes) {
   const CostModel slow(Llama31_8B(), Rates(0.01, 400, 1e6));
   BOOST_TEST(slow.ChunkedPrefill(3, 1000, 64) - slow.Prefill(3, 1000).total_s == 15 * 0.01,
              boost::test_tools::tolerance(1e-9));
+}
+
+// The closed form against the passes added one by one, where passes switch between memory- and compute-bound
+// along the prompt (a mixture of experts, so the weights read depend on the tokens in the pass too).
+BOOST_AUTO_TEST_CASE(chunked_prefill_equals_the_passes_added_one_by_one) {
+  const auto passes = [](const CostModel& m, double batch, long prompt, long chunk) {
+    double total = 0;
+    for (long start = 0; start < prompt; start += chunk) {
+      total += m.PrefillChunk(batch, static_cast<double>(start), static_cast<double>(std::min(chunk, prompt - start))).total_s;
+    }
+    return total;
+  };
+  for (const ServingRates& rates : {Rates(0.002, 400, 3.35), Rates(0, 50, 0.5), Rates(0.01, 1000, 8)}) {
+    for (const ModelShape& shape : {Llama31_8B(), Mixtral()}) {
+      const CostModel m(shape, rates);
+      for (long prompt : {1L, 2L, 999L, 2048L, 4097L}) {
+        for (long chunk : {1L, 3L, 16L, 512L, 2048L}) {
+          for (double batch : {1.0, 8.0, 64.0}) {
+            BOOST_TEST(m.ChunkedPrefill(batch, prompt, chunk) == passes(m, batch, prompt, chunk),
+                       boost::test_tools::tolerance(1e-10));
+          }
+        }
+      }
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(max_batch_from_hbm_by_hand) {
@@ -256,6 +282,40 @@ BOOST_AUTO_TEST_CASE(datasheet_rates) {
   BOOST_TEST(RatesFromDatasheet(h100, 1, e, 1).flops_per_s == 1979e12 * 0.5, boost::test_tools::tolerance(1e-12));
   h100.bf16_dense_tflops.reset();
   BOOST_CHECK_THROW(RatesFromDatasheet(h100, 1, e, 2), InputError);
+}
+
+// A card and framework fitted at two precisions: the fit at the served weights' precision wins over a larger
+// device count at another; another precision is borrowed only where none matches, and the source says so.
+BOOST_AUTO_TEST_CASE(efficiency_prefers_the_served_precision) {
+  const auto row = [](long devices, std::string dtype, double flops_fraction) {
+    FittedEfficiency e;
+    e.hardware = "Nvidia H100 GPU";
+    e.catalogue_hardware = "H100-SXM-80GB";
+    e.framework = "vLLM";
+    e.num_devices = devices;
+    e.dtype = std::move(dtype);
+    e.rows = 10;
+    e.flops_fraction = flops_fraction;
+    e.bandwidth_fraction = 0.7;
+    return e;
+  };
+  const std::vector<FittedEfficiency> table = {row(2, "", 0.30), row(1, "fp8", 0.45), row(4, "bf16", 0.25)};
+  // fp8 weights on 2 devices: the 1-device fp8 fit, not the 2-device bf16 one.
+  const EfficiencyChoice fp8 = ChooseEfficiency(table, "H100-SXM-80GB", "vllm", 2, "fp8");
+  BOOST_REQUIRE(fp8.row == &table[1]);
+  BOOST_TEST(fp8.efficiency.flops_fraction == 0.45);
+  BOOST_TEST(fp8.precision_matched());
+  // bf16 (a row without a dtype is bf16) on 2 devices: the 2-device row; on 4: the 4-device bf16 row.
+  BOOST_TEST(ChooseEfficiency(table, "H100-SXM-80GB", "vLLM", 2, "bf16").row == &table[0]);
+  BOOST_TEST(ChooseEfficiency(table, "H100-SXM-80GB", "vLLM", 4, "bf16").row == &table[2]);
+  // No request: the largest device count, as before precisions were told apart.
+  BOOST_TEST(ChooseEfficiency(table, "H100-SXM-80GB", "vLLM", 4).row == &table[2]);
+  // int4 was never measured: the largest device count at any precision, said so.
+  const EfficiencyChoice int4 = ChooseEfficiency(table, "H100-SXM-80GB", "vLLM", 4, "int4");
+  BOOST_REQUIRE(int4.row == &table[2]);
+  BOOST_TEST(!int4.precision_matched());
+  const std::string source = DescribeEfficiencySource(int4, 4);
+  BOOST_TEST(source.find("measured with bf16 weights and applied to int4") != std::string::npos, source);
 }
 
 BOOST_AUTO_TEST_CASE(shipped_catalogue_matches_architecture_arithmetic) {

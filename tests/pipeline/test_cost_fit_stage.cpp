@@ -2,14 +2,18 @@
 // store::LoadServingEfficiencies -> the plan stage's catalogues -> the planner's replica and its price.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
+
+#include <SQLiteCpp/SQLiteCpp.h>
 
 #include <nlohmann/json.hpp>
 
 #include "pipeline/cost_fit_stage.h"
 #include "pipeline/plan_stage.h"
 #include "planner/options.h"
+#include "planner/workload.h"
 #include "store/database.h"
 #include "store/fits.h"
 #include "tests/common/test_support.h"
@@ -48,8 +52,11 @@ BOOST_AUTO_TEST_SUITE(cost_fit_stage)
 BOOST_AUTO_TEST_CASE(stored_fit_round_trips_and_reaches_the_planner) {
   testing::ScratchDir dir;
   store::Database db = store::Database::Open(dir / "t.db");
+  for (const char* file : {"published/hardware.csv", "models/accelerators.csv", "models/models.csv"}) {
+    db.Ingest(testing::DataDir() / file);
+  }
   db.Ingest(WriteH100VllmRuns(dir));
-  const CostFitCatalogues catalogues = LoadCostFitCatalogues(testing::DataDir());
+  const CostFitCatalogues catalogues = LoadCostFitCatalogues(db);
   const CostFitStageResult result = CostFitStage(db, catalogues);
   BOOST_TEST_MESSAGE(result.BriefReport());
   BOOST_REQUIRE(result.lines.size() == 2u);  // the group and the default row
@@ -104,6 +111,55 @@ BOOST_AUTO_TEST_CASE(stored_fit_round_trips_and_reaches_the_planner) {
 
   // Unchanged input: nothing refitted.
   BOOST_TEST(CostFitStage(db, catalogues).refitted == 0u);
+}
+
+// The joint a user acts on: measuring the card changes the plan. QwQ-32B-Preview on one H100 for competition
+// maths, planned on the built-in serving rates, then on the rates fitted to the ingested H100 / vLLM runs (the
+// fleet, its bill and the plan's note change), then with the perf runs deleted and the fits removed (the first
+// plan's fleet again).
+BOOST_AUTO_TEST_CASE(ingesting_perf_runs_changes_the_plan_and_deleting_them_restores_it) {
+  testing::ScratchDir dir;
+  store::Database db = store::Database::Open(dir / "t.db");
+  for (const char* file : {"published/systems.csv", "published/hardware.csv", "models/accelerators.csv",
+                           "models/models.csv", "published/runs.csv", "public/matharena/runs.csv"}) {
+    db.Ingest(testing::DataDir() / file);
+  }
+  planner::Workload w = planner::LoadWorkload(testing::DataDir() / "workloads" / "default.json");
+  std::erase_if(w.systems, [](const planner::SystemSpec& s) { return s.name != "QwQ-32B-Preview@H100"; });
+  std::erase_if(w.classes, [](const planner::TaskClassSpec& c) { return c.name != "competition"; });
+  w.classes[0].slo_p95_s = 900;
+  const auto plan = [&] {
+    const PlanStageResult r = PlanStage(db, w);
+    BOOST_REQUIRE(r.plan.feasible);
+    BOOST_REQUIRE_EQUAL(r.plan.capacity.size(), 1u);
+    return r.plan;
+  };
+  const auto says = [](const planner::PlanResult& p, const std::string& text) {
+    return std::any_of(p.notes.begin(), p.notes.end(), [&](const std::string& n) { return n.find(text) != std::string::npos; });
+  };
+
+  const planner::PlanResult before = plan();
+  BOOST_TEST(says(before, "no serving-rate fit stored"));
+
+  db.Ingest(WriteH100VllmRuns(dir));
+  CostFitStage(db, LoadCostFitCatalogues(db));
+  const planner::PlanResult measured = plan();
+  BOOST_TEST(says(measured, "fitted on the stored perf runs of Nvidia H100 GPU / vLLM / 1 device(s) / bf16"));
+  const planner::CapacityLine& a = before.capacity[0];
+  const planner::CapacityLine& b = measured.capacity[0];
+  BOOST_TEST_MESSAGE("built-in rates: " << a.replicas << " replicas, batch " << a.batch << ", $" << a.usd_per_month
+                     << "; fitted: " << b.replicas << " replicas, batch " << b.batch << ", $" << b.usd_per_month);
+  BOOST_TEST((a.replicas != b.replicas || a.batch != b.batch || a.wait_p95_s != b.wait_p95_s));
+  BOOST_TEST(before.classes[0].latency_p95_s != measured.classes[0].latency_p95_s);
+
+  db.connection().exec("DELETE FROM perf_runs");
+  BOOST_TEST(CostFitStage(db, LoadCostFitCatalogues(db)).removed == 2u);  // the group and the default row
+  const planner::PlanResult after = plan();
+  BOOST_TEST(says(after, "no serving-rate fit stored"));
+  BOOST_TEST(after.capacity[0].replicas == a.replicas);
+  BOOST_TEST(after.capacity[0].batch == a.batch);
+  BOOST_TEST(after.capacity[0].usd_per_month == a.usd_per_month);
+  BOOST_TEST(after.classes[0].latency_p95_s == before.classes[0].latency_p95_s);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -173,7 +173,7 @@ BOOST_FIXTURE_TEST_CASE(perf_round_trip_with_defaults, StoreFixture) {
   BOOST_TEST((perf[1] == expected));  // source and num_devices took their defaults
   // The perf run's hardware was created as a bare catalogue row.
   BOOST_REQUIRE_EQUAL(db.ListHardware().size(), 1u);
-  BOOST_TEST((db.ListHardware()[0] == HardwareInfo{"H100", {}, {}, {}, {}, {}, {}, {}, ""}));
+  BOOST_TEST((db.ListHardware()[0] == HardwareInfo{"H100", {}, {}, {}, {}, {}, {}, {}, "", "", ""}));
 }
 
 BOOST_FIXTURE_TEST_CASE(catalogues_round_trip, StoreFixture) {
@@ -191,7 +191,7 @@ BOOST_FIXTURE_TEST_CASE(catalogues_round_trip, StoreFixture) {
                                        "reasoning_effort", "low|medium|high", 1.1, 4.4, "openai.com", {}, "", ""}));
   const auto hardware = db.ListHardware();
   BOOST_REQUIRE_EQUAL(hardware.size(), 1u);
-  BOOST_TEST((hardware[0] == HardwareInfo{"H100", 80.0, 3.35, 989.0, 1979.0, {}, {}, 4.25, "datasheet"}));
+  BOOST_TEST((hardware[0] == HardwareInfo{"H100", 80.0, 3.35, 989.0, 1979.0, {}, {}, 4.25, "datasheet", "", ""}));
 }
 
 BOOST_FIXTURE_TEST_CASE(json_lines_numbers_as_numbers_or_strings, StoreFixture) {

@@ -1,10 +1,16 @@
-// Fleet simulator throughput: simulated sequences (samples) per second on one core for the fleet of a stored
-// plan, e.g. the demo's plan of the default workload. With --export it also writes the scenario as JSON for
-// bench/fleet_vs_simpy.py, the same fleet model in SimPy.
+// Fleet simulator throughput: simulated sequences (samples) per CPU-second and per wall-second on one thread for
+// the fleet of a stored plan, e.g. the demo's plan of the default workload. Two arms are run alternately, R times
+// each, so that a changing load on a shared machine falls on both alike: the run in one piece (sim::SimulateFleet)
+// and the same run cut into 4 shards and merged (sim::SimulateFleetShard, FleetPartial::Merge: what thinkplan-mpi
+// does, here in one process). Each arm reports the min, median and max over its runs, and the load average before
+// and after. With --export it also writes the scenario as JSON for bench/fleet_vs_simpy.py, the same fleet model in
+// SimPy.
 //
 //   bench_fleet --db DB --plan ID [--days D] [--repeats R] [--export scenario.json]
 #include <algorithm>
+#include <array>
 #include <cstdio>
+#include <ctime>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -12,9 +18,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "core/sample_quantile.h"
+#include "core/timing.h"
 #include "pipeline/catalogues.h"
 #include "pipeline/simulate_scenario.h"
 #include "sim/fleet.h"
+#include "sim/fleet_shard.h"
 #include "store/database.h"
 #include "store/fits.h"
 #include "store/plans.h"
@@ -97,6 +106,45 @@ json ExportScenario(const sim::FleetScenario& s) {
   return j;
 }
 
+// The 1-minute load average (the machine's other work), or -1 where it cannot be read.
+double LoadAverage() {
+  std::array<double, 1> load{};
+  return getloadavg(load.data(), 1) == 1 ? load[0] : -1;
+}
+
+constexpr int kShards = 4;
+
+// One arm's runs: sequences per CPU-second and per wall-second.
+struct Arm {
+  explicit Arm(const char* arm_name) : name(arm_name) {}
+  const char* name;
+  std::vector<double> per_cpu_s, per_wall_s;
+  double best_wall_s = 1e300;
+  sim::FleetSummary last;
+
+  void Record(const sim::FleetSummary& summary, double cpu_s, double wall_s) {
+    const auto sequences = static_cast<double>(summary.sequences);
+    per_cpu_s.push_back(sequences / cpu_s);
+    per_wall_s.push_back(sequences / wall_s);
+    best_wall_s = std::min(best_wall_s, wall_s);
+    last = summary;
+  }
+  static json Spread(const std::vector<double>& v) {
+    return {{"min", *std::min_element(v.begin(), v.end())}, {"median", SampleQuantile(v, 0.5)},
+            {"max", *std::max_element(v.begin(), v.end())}};
+  }
+  json ToJson() const {
+    return {{"arm", name}, {"runs", per_cpu_s.size()}, {"sequences", last.sequences},
+            {"sequences_per_cpu_s", Spread(per_cpu_s)}, {"sequences_per_wall_s", Spread(per_wall_s)}};
+  }
+};
+
+sim::FleetSummary RunSharded(const sim::FleetScenario& scenario, const sim::FleetOptions& options) {
+  sim::FleetPartial merged = sim::FleetPartial::Empty(scenario);
+  for (int shard = 0; shard < kShards; ++shard) merged.Merge(sim::SimulateFleetShard(scenario, options, shard, kShards));
+  return sim::SummariseFleet(scenario, options, merged, 0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -123,15 +171,28 @@ int main(int argc, char** argv) {
   sim::FleetOptions options;
   options.days = days;
   options.threads = 1;
-  double best = 1e300;
-  sim::FleetSummary last;
+  const double load_before = LoadAverage();
+  Arm whole("whole"), sharded("sharded");
   for (int r = 0; r < repeats; ++r) {
-    last = sim::SimulateFleet(built.scenario, options);
-    best = std::min(best, last.seconds);
+    for (Arm* arm : {&whole, &sharded}) {
+      const Stopwatch wall;
+      const std::clock_t cpu = std::clock();  // the process's CPU time: the run is on this thread alone
+      const sim::FleetSummary summary =
+          arm == &whole ? sim::SimulateFleet(built.scenario, options) : RunSharded(built.scenario, options);
+      arm->Record(summary, static_cast<double>(std::clock() - cpu) / CLOCKS_PER_SEC, wall.Seconds());
+    }
   }
-  std::printf("{\"days\": %g, \"queries\": %llu, \"sequences\": %llu, \"best_s\": %.4f, \"sequences_per_s\": %.4e, "
-              "\"accuracy\": %.5f, \"usd_per_month\": %.1f}\n",
-              days, static_cast<unsigned long long>(last.queries), static_cast<unsigned long long>(last.sequences), best,
-              static_cast<double>(last.sequences) / best, last.accuracy, last.usd_per_month);
+  if (whole.last.sequences != sharded.last.sequences || whole.last.accuracy != sharded.last.accuracy) {
+    std::fprintf(stderr, "bench_fleet: the sharded run differs from the whole one\n");
+    return 1;
+  }
+  const json out = {{"days", days}, {"queries", whole.last.queries}, {"sequences", whole.last.sequences},
+                    {"accuracy", whole.last.accuracy}, {"usd_per_month", whole.last.usd_per_month},
+                    // The whole run's best wall time, as bench/fleet_vs_simpy.sh reads it.
+                    {"best_s", whole.best_wall_s},
+                    {"sequences_per_s", static_cast<double>(whole.last.sequences) / whole.best_wall_s},
+                    {"load_average_before", load_before}, {"load_average_after", LoadAverage()},
+                    {"arms", {whole.ToJson(), sharded.ToJson()}}};
+  std::printf("%s\n", out.dump().c_str());
   return 0;
 }

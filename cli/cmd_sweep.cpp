@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/cmd_sweep.h"
 #include "cli/command.h"
 #include "core/errors.h"
 #include "core/number_format.h"
@@ -93,7 +94,9 @@ int ListSweeps(Invocation& invocation, const Parsed& parsed, std::optional<long>
 
 }  // namespace
 
-int RunSweep(Invocation& invocation) {
+int RunSweep(Invocation& invocation) { return RunSweep(invocation, {}); }
+
+int RunSweep(Invocation& invocation, const pipeline::SweepHooks& hooks) {
   cxxopts::Options options("thinkplan sweep", std::string(kDescription) + "\n" + std::string(kNumberHelp));
   AddGlobalOptions(options);
   options.add_options()
@@ -132,7 +135,7 @@ int RunSweep(Invocation& invocation) {
   store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
   const bool bar = !parsed.global.quiet && pipeline::Progress::StderrIsTerminal();
   const pipeline::SweepSummary summary =
-      pipeline::SweepStage(db, *plan_id, sweep, bar ? &invocation.err : nullptr);
+      pipeline::SweepStage(db, *plan_id, sweep, bar ? &invocation.err : nullptr, nullptr, hooks);
   if (parsed.global.json) {
     invocation.out << summary.ToJson().dump(2) << "\n";
   } else {

@@ -1,5 +1,6 @@
 # `cmake --install build [--prefix P]` and `cpack` (a .deb) lay thinkplan out as a command-line tool:
 #   bin/thinkplan                          the executable
+#   bin/thinkplan-mpi                      the MPI executable, where MPI was found (docs/scale.md)
 #   lib/thinkplan/libthinkplan_cuda.so     the CUDA plugin `measure` loads (CUDA builds only)
 #   share/thinkplan/data/                  the shipped data, with their sources and licences
 #   share/thinkplan/report_web/            the pinned chart runtime the HTML report embeds (vega, vega-lite,
@@ -7,9 +8,15 @@
 #   share/doc/thinkplan/                   README and docs/
 # The executable finds data/ and report_web/ relative to its own location (cli/command.cpp DefaultDataDir,
 # reports/web_runtime.cpp), so the tree works wherever it is put; THINKPLAN_DATA_DIR overrides.
+# Everything but thinkplan-mpi is the `thinkplan` component; thinkplan-mpi is its own (`mpi`), so that the .deb of
+# thinkplan never depends on Open MPI: thinkplan itself never needs MPI at run time.
+set(CMAKE_INSTALL_DEFAULT_COMPONENT_NAME thinkplan)
 install(TARGETS thinkplan RUNTIME DESTINATION bin)
 if(TARGET thinkplan_cuda)
   install(TARGETS thinkplan_cuda LIBRARY DESTINATION lib/thinkplan)
+endif()
+if(TARGET thinkplan-mpi)
+  install(TARGETS thinkplan-mpi RUNTIME DESTINATION bin COMPONENT mpi)
 endif()
 
 install(DIRECTORY data/ DESTINATION share/thinkplan/data
@@ -28,7 +35,9 @@ endforeach()
 install(FILES README.md DESTINATION share/doc/thinkplan)
 install(DIRECTORY docs/ DESTINATION share/doc/thinkplan/docs)
 
-# cpack -G DEB in the build folder writes thinkplan_<version>_<arch>.deb. Its dependencies come from
+# cpack -G DEB in the build folder writes thinkplan_<version>_<arch>.deb, and where MPI was found also
+# thinkplan-mpi_<version>_<arch>.deb (bin/thinkplan-mpi alone, depending on thinkplan of the same version and on
+# Open MPI and Boost.MPI). Their dependencies come from
 # dpkg-shlibdeps (the Debian packages of the shared libraries the executable links); the CUDA plugin's
 # libraries (cudart, cuBLAS) are not Debian packages here and are left to the CUDA toolkit's own install.
 set(CPACK_GENERATOR DEB)
@@ -41,4 +50,11 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${CMAKE_BINARY_DIR})
+if(TARGET thinkplan-mpi)
+  set(CPACK_DEB_COMPONENT_INSTALL ON)
+  set(CPACK_COMPONENTS_ALL thinkplan mpi)
+  set(CPACK_DEBIAN_THINKPLAN_PACKAGE_NAME thinkplan)
+  set(CPACK_DEBIAN_MPI_PACKAGE_NAME thinkplan-mpi)
+  set(CPACK_DEBIAN_MPI_PACKAGE_DEPENDS "thinkplan (= ${PROJECT_VERSION})")
+endif()
 include(CPack)

@@ -249,36 +249,6 @@ std::string ProbabilityText(const std::optional<Probability>& p) {
 
 std::string SecondsText(double s) { return std::isfinite(s) ? fmt::format("{:.1f}", s) : std::string("unbounded"); }
 
-// Runs the shards on threads; the first failure stops the others and is rethrown after all have joined.
-std::vector<SweepPartial> RunShardsOnThreads(const PreparedSweep& sweep, int threads,
-                                             const std::function<void()>& item_done) {
-  std::vector<SweepPartial> partials(static_cast<std::size_t>(threads));
-  std::atomic<bool> stop{false};
-  std::mutex mutex;
-  std::exception_ptr failure;
-  const auto run = [&](int shard) {
-    try {
-      ShardHooks hooks;
-      hooks.stop = &stop;
-      hooks.item_done = [&] {
-        const std::lock_guard<std::mutex> lock(mutex);
-        if (item_done) item_done();
-      };
-      partials[static_cast<std::size_t>(shard)] = RunSweepShard(sweep, shard, threads, hooks);
-    } catch (...) {
-      const std::lock_guard<std::mutex> lock(mutex);
-      if (!failure) failure = std::current_exception();
-      stop = true;
-    }
-  };
-  std::vector<std::thread> workers;
-  for (int shard = 1; shard < threads; ++shard) workers.emplace_back(run, shard);
-  run(0);
-  for (std::thread& w : workers) w.join();
-  if (failure) std::rethrow_exception(failure);
-  return partials;
-}
-
 }  // namespace
 
 bool SweepOptions::IsValid(std::string* error) const {
@@ -394,6 +364,35 @@ SweepPartial RunSweepShard(const PreparedSweep& sweep, int shard_index, int shar
     if (hooks.item_done) hooks.item_done();
   }
   return partial;
+}
+
+std::vector<SweepPartial> RunSweepShardsOnThreads(const PreparedSweep& sweep, int first_shard, int threads,
+                                                  int shard_count, const std::function<void()>& item_done) {
+  std::vector<SweepPartial> partials(static_cast<std::size_t>(threads));
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::exception_ptr failure;
+  const auto run = [&](int thread) {
+    try {
+      ShardHooks hooks;
+      hooks.stop = &stop;
+      hooks.item_done = [&] {
+        const std::lock_guard<std::mutex> lock(mutex);
+        if (item_done) item_done();
+      };
+      partials[static_cast<std::size_t>(thread)] = RunSweepShard(sweep, first_shard + thread, shard_count, hooks);
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(mutex);
+      if (!failure) failure = std::current_exception();
+      stop = true;
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int thread = 1; thread < threads; ++thread) workers.emplace_back(run, thread);
+  run(0);
+  for (std::thread& w : workers) w.join();
+  if (failure) std::rethrow_exception(failure);
+  return partials;
 }
 
 SweepPartial MergeSweepPartials(std::vector<SweepPartial> partials) {
@@ -575,8 +574,8 @@ std::string SweepSummary::FullReport() const {
   return out.str();
 }
 
-SweepSummary SweepStage(store::Database& db, long plan_id,
-                        const SweepOptions& options, std::ostream* progress, const std::function<void()>& item_done) {
+SweepSummary SweepStage(store::Database& db, long plan_id, const SweepOptions& options, std::ostream* progress,
+                        const std::function<void()>& item_done, const SweepHooks& hooks) {
   const Stopwatch stopwatch;
   const PreparedSweep sweep = PrepareSweep(db, plan_id, options);
   const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -590,11 +589,13 @@ SweepSummary SweepStage(store::Database& db, long plan_id,
     if (bar) bar->Update(done);
     if (item_done) item_done();
   };
-  SweepSummary summary = SummariseSweep(sweep, MergeSweepPartials(RunShardsOnThreads(sweep, threads, on_item)));
+  const SweepPartial merged = hooks.runner ? hooks.runner(sweep, threads, on_item)
+                                           : MergeSweepPartials(RunSweepShardsOnThreads(sweep, 0, threads, threads, on_item));
+  SweepSummary summary = SummariseSweep(sweep, merged);
   if (bar) bar->Finish();
   summary.threads = threads;
   summary.wall_s = stopwatch.Seconds();
-  if (options.store && summary.status != SweepStatus::kNoneFeasible) {
+  if (options.store && hooks.store && summary.status != SweepStatus::kNoneFeasible) {
     store::StoredSweep stored;
     stored.plan_id = plan_id;
     stored.seed = options.seed;

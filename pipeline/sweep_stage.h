@@ -6,7 +6,7 @@
 // would choose. Per scenario: the distribution of accuracy, cost, p95 latency and SLO misses over the draws, and
 // the probability of meeting each class's SLO and the budget with its Monte Carlo error.
 //
-// Work split (for threads here, MPI ranks later): the (scenario, draw) items are dealt round-robin to shards;
+// Work split (threads here, MPI ranks in mpi/main.cpp): the (scenario, draw) items are dealt round-robin to shards;
 // RunSweepShard runs one shard into a SweepPartial, MergeSweepPartials puts partials in (scenario, draw) order, so
 // the merged result, and everything summarised from it, is the same for any shard count. Every random number is a
 // Philox stream keyed by (seed, draw) for the curves and (seed, scenario, draw) for the simulation.
@@ -112,6 +112,11 @@ SweepPartial RunSweepShard(const PreparedSweep& sweep, int shard_index, int shar
 // The partials' outcomes in (scenario, draw) order: the same for any split of the items. Throws InternalError on
 // a duplicated item.
 SweepPartial MergeSweepPartials(std::vector<SweepPartial> partials);
+// Runs shards [first_shard, first_shard + threads) of `shard_count` on `threads` threads and returns their partials
+// (unmerged). The first failure stops the other threads and is rethrown after all have joined. `item_done` (may be
+// empty) is called after each item, one thread at a time.
+std::vector<SweepPartial> RunSweepShardsOnThreads(const PreparedSweep& sweep, int first_shard, int threads,
+                                                  int shard_count, const std::function<void()>& item_done);
 // One draw, planned-and-simulated (what RunSweepShard does per item).
 DrawOutcome EvaluateDraw(const PreparedSweep& sweep, std::size_t scenario, long draw);
 
@@ -177,11 +182,22 @@ struct SweepSummary {
 
 SweepSummary SummariseSweep(const PreparedSweep& sweep, const SweepPartial& merged);
 
-// Prepare, run the shards on `options.threads` threads, merge, summarise, store (when asked, in one transaction
-// after everything has finished: a failed or interrupted sweep stores nothing). `progress` (nullptr for none)
-// gets a progress bar.
+// How SweepStage runs the items. By default on `threads` threads of this process. The MPI executable
+// (mpi/main.cpp) supplies a runner that runs this rank's shards, reduces the partials to rank 0 and returns the
+// merged partial there (its own elsewhere), and stores on rank 0 only. `threads` is the stage's resolved thread
+// count; `item_done` must be called after each item the caller runs.
+using SweepRunner =
+    std::function<SweepPartial(const PreparedSweep& sweep, int threads, const std::function<void()>& item_done)>;
+struct SweepHooks {
+  SweepRunner runner;  // empty: threads in this process
+  bool store = true;   // false: the summary is built but not saved (no id)
+};
+
+// Prepare, run the shards on `options.threads` threads (or through `hooks.runner`), merge, summarise, store (when
+// asked, in one transaction after everything has finished: a failed or interrupted sweep stores nothing).
+// `progress` (nullptr for none) gets a progress bar.
 SweepSummary SweepStage(store::Database& db, long plan_id,
                         const SweepOptions& options, std::ostream* progress = nullptr,
-                        const std::function<void()>& item_done = nullptr);
+                        const std::function<void()>& item_done = nullptr, const SweepHooks& hooks = {});
 
 }  // namespace thinkplan::pipeline

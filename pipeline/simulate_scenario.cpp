@@ -68,28 +68,36 @@ sim::FleetSystem SelfHostedSystem(long plan_id, const planner::SystemSpec& spec,
   const HardwareInfo* card = catalogues.FindHardware(spec.hardware);
   if (!shape) throw InputError(PlanField(plan_id, "system " + spec.name) + ": model '" + spec.model + "' is not in the stored model shapes (ingest it: thinkplan ingest models.csv)");
   if (!card) throw InputError(PlanField(plan_id, "system " + spec.name) + ": hardware '" + spec.hardware + "' is not in the stored hardware (ingest it: thinkplan ingest hardware.csv)");
-  const EfficiencyChoice choice = ChooseEfficiency(catalogues.efficiencies, card->name, spec.framework, spec.devices,
+  // The replica size the plan's configuration search chose (planner/capacity.h); the workload's own otherwise.
+  long per_replica = spec.devices;
+  const json* planned = nullptr;
+  for (const json& line : capacity) {
+    if (line.value("system", "") == spec.name) planned = &line;
+  }
+  if (planned) per_replica = planned->value("devices_per_replica", spec.devices);
+  if (per_replica < 1) {
+    throw InputError(PlanField(plan_id, "capacity " + spec.name + " devices_per_replica") + ": must be >= 1");
+  }
+  const EfficiencyChoice choice = ChooseEfficiency(catalogues.efficiencies, card->name, spec.framework, per_replica,
                                                    ToString(shape->weight_precision));
   const Efficiency& efficiency = choice.efficiency;
-  notes.push_back(spec.name + ": serving rates " + DescribeEfficiencySource(choice, spec.devices));
+  notes.push_back(spec.name + ": serving rates " + DescribeEfficiencySource(choice, per_replica));
   sim::FleetSystem s;
   s.name = spec.name;
   s.api = false;
   s.hardware = card->name;
-  s.model.emplace(*shape, RatesFromDatasheet(*card, spec.devices, efficiency, shape->weight_precision));
-  s.devices_per_replica = spec.devices;
+  s.model.emplace(*shape, RatesFromDatasheet(*card, per_replica, efficiency, shape->weight_precision));
+  s.devices_per_replica = per_replica;
   s.usd_per_device_hour = spec.usd_per_device_hour.value_or(card->usd_per_hour.value_or(0.0));
-  for (const json& line : capacity) {
-    if (line.value("system", "") == spec.name) {
-      s.replicas = line.value("replicas", 0L);
-      s.planned_devices = line.value("devices", 0L);
-    }
+  if (planned) {
+    s.replicas = planned->value("replicas", 0L);
+    s.planned_devices = planned->value("devices", 0L);
   }
   if (const auto it = devices.find(spec.name); it != devices.end()) {
-    s.replicas = it->second / spec.devices;
-    if (it->second % spec.devices != 0) {
+    s.replicas = it->second / per_replica;
+    if (it->second % per_replica != 0) {
       notes.push_back(fmt::format("{}: {} devices make {} whole replica(s) of {}; the remaining {} device(s) serve nothing",
-                                  spec.name, it->second, s.replicas, spec.devices, it->second % spec.devices));
+                                  spec.name, it->second, s.replicas, per_replica, it->second % per_replica));
     }
   }
   return s;

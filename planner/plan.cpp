@@ -924,6 +924,16 @@ nlohmann::json PlanResult::ToJson() const {
   for (const FrontierPoint& p : frontier) j["frontier"].push_back({{"usd_per_month", p.spend}, {"accuracy", p.accuracy}});
   j["capacity"] = json::array();
   for (const CapacityLine& l : capacity) {
+    json alternatives = json::array();
+    for (const CapacityLine::Alternative& a : l.alternatives) {
+      json o = {{"devices_per_replica", a.devices_per_replica}, {"meets_slo", a.replicas > 0}};
+      if (a.replicas > 0) {
+        o.update({{"batch", a.batch}, {"replicas", a.replicas}, {"usd_per_month", a.usd_per_month}});
+      } else {
+        o["refusal"] = a.refusal;
+      }
+      alternatives.push_back(o);
+    }
     j["capacity"].push_back({{"system", l.system}, {"model", l.model}, {"hardware", l.hardware},
                              {"devices_per_replica", l.devices_per_replica}, {"replicas", l.replicas},
                              {"devices", l.devices}, {"peak_queries_per_s", l.peak_queries_per_s},
@@ -932,7 +942,8 @@ nlohmann::json PlanResult::ToJson() const {
                              {"kv_gib_per_replica", l.kv_gib_per_replica}, {"usd_per_month", l.usd_per_month},
                              {"peak_utilisation", l.peak_utilisation}, {"batch_limited_by", l.batch_limited_by},
                              {"sizing_context_tokens", l.sizing_context_tokens}, {"weights_gib", l.weights_gib},
-                             {"usable_gib", l.usable_gib}, {"wait_p95_s", l.wait_p95_s}});
+                             {"usable_gib", l.usable_gib}, {"wait_p95_s", l.wait_p95_s},
+                             {"ttft_p95_s", l.ttft_p95_s}, {"tpot_s", l.tpot_s}, {"alternatives", alternatives}});
   }
   j["tiers"] = json::array();
   for (const TierResult& t : tiers) {
@@ -982,6 +993,28 @@ nlohmann::json PlanResult::ToJson() const {
   j["notes"] = notes;
   return j;
 }
+
+namespace {
+
+// The configuration search's cheapest fleet per replica size, so that the chosen one can be read against the rest.
+std::string CapacityAlternatives(const std::vector<CapacityLine>& capacity) {
+  std::string out;
+  for (const CapacityLine& l : capacity) {
+    if (l.alternatives.empty()) continue;
+    out += fmt::format("  {} by devices per replica:", P(l.system));
+    for (const CapacityLine::Alternative& a : l.alternatives) {
+      const bool chosen = a.devices_per_replica == l.devices_per_replica && a.replicas == l.replicas;
+      out += a.replicas > 0 ? fmt::format("  {}: {} x batch {} {}{}", a.devices_per_replica, a.replicas, a.batch,
+                                          Usd(a.usd_per_month), chosen ? " (chosen)" : "")
+                            : fmt::format("  {}: {}", a.devices_per_replica,
+                                          a.refusal.starts_with("one sequence") ? "does not fit" : "misses the SLOs");
+    }
+    out += fmt::format("; TTFT p95 {:.2f} s, {:.1f} ms/token\n", l.ttft_p95_s, 1e3 * l.tpot_s);
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string PlanResult::BriefReport() const {
   if (!feasible) return fmt::format("plan '{}': infeasible: {}\n", P(workload_name), P(reason));
@@ -1040,6 +1073,7 @@ std::string PlanResult::FullReport() const {
                          fmt::format("{:.1f}+{:.1f}/{:.1f}", l.weights_gib, l.kv_gib_per_replica, l.usable_gib), l.wait_p95_s,
                          Percent(l.peak_utilisation, 0) + "/" + Percent(l.mean_utilisation, 0), Usd(l.usd_per_month));
     }
+    out += CapacityAlternatives(capacity);
   }
   if (!tiers.empty()) {
     out += "\ntraining tiers (training amortised over the horizon):\n";

@@ -115,7 +115,17 @@ struct CapacityLine {
   double kv_gib_per_replica = 0; // at that batch and the sizing context
   double weights_gib = 0, usable_gib = 0;  // weights + KV <= usable
   double wait_p95_s = 0;         // p95 of waiting for a slot at peak (M/G/c, Allen-Cunneen)
+  double ttft_p95_s = 0;         // wait p95 + the prompt's prefill + one step of the full batch, at peak
+  double tpot_s = 0;             // seconds per output token at the batch limit
   double usd_per_month = 0;      // provisioned for peak, all hours
+  // The configuration search's cheapest fleet per devices per replica tried (planner/capacity.h), so that a user
+  // sees why this size was chosen; replicas 0 with `refusal` where that size cannot keep the SLOs.
+  struct Alternative {
+    long devices_per_replica = 0, batch = 0, replicas = 0;
+    double usd_per_month = 0;
+    std::string refusal;
+  };
+  std::vector<Alternative> alternatives;
 };
 
 struct TierResult {

@@ -174,6 +174,8 @@ TaskClassSpec ParseClass(Node node, const WorkloadReaderOptions& limits) {
   c.peak_factor = node.Number("peak_factor", 1, 100, 1);
   c.value_usd = node.Number("value_usd", 0, 1e9, 1);
   c.slo_p95_s = node.Number("slo_p95_s", 0, 1e6, 0);
+  c.slo_ttft_p95_s = node.Number("slo_ttft_p95_s", 0, 1e6, 0);
+  c.slo_tpot_s = node.Number("slo_tpot_s", 0, 60, 0);
   c.verifier = ParseVerifier(node.Child("verifier"));
   c.exact_match_answers = node.Bool("exact_match_answers", false);
   c.prompt_tokens = node.Number("prompt_tokens", 0, 1e7, 0);
@@ -514,6 +516,8 @@ nlohmann::json ToJson(const Workload& w) {
               {"value_usd", c.value_usd}, {"slo_p95_s", c.slo_p95_s},       {"verifier", v},
               {"exact_match_answers", c.exact_match_answers},               {"prompt_tokens", c.prompt_tokens},
               {"answer_tokens", c.answer_tokens}};
+    if (c.slo_ttft_p95_s > 0) o["slo_ttft_p95_s"] = c.slo_ttft_p95_s;
+    if (c.slo_tpot_s > 0) o["slo_tpot_s"] = c.slo_tpot_s;
     if (c.target_accuracy) o["target_accuracy"] = *c.target_accuracy;
     if (!c.systems.empty()) o["systems"] = c.systems;
     o["buckets"] = json::array();

@@ -52,6 +52,11 @@ struct TaskClassSpec {
   double peak_factor = 1;    // peak-to-mean query rate
   double value_usd = 1;      // worth of a correct answer (1 = plain accuracy)
   double slo_p95_s = 0;      // p95 end-to-end latency bound; 0 = none
+  // Streaming SLOs a self-hosted fleet is configured for (planner/capacity.h SearchServingConfig); 0 = none.
+  // Time to first token at p95: the wait for a slot, the prompt's prefill and one step of the full batch, at peak.
+  double slo_ttft_p95_s = 0;
+  // Time per output token: a full replica's decode step with its share of the replacements' prefills.
+  double slo_tpot_s = 0;
   VerifierSpec verifier;
   bool exact_match_answers = false;  // answers can be compared for equality (majority vote possible)
   double prompt_tokens = 0;

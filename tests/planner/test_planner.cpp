@@ -62,6 +62,19 @@ BOOST_AUTO_TEST_CASE(minimal_workload_parses_and_round_trips) {
   BOOST_TEST(ToJson(again).dump() == ToJson(w).dump());
 }
 
+BOOST_AUTO_TEST_CASE(streaming_slos_parse_and_round_trip) {
+  json j = MinimalWorkload();
+  j["classes"][0]["slo_ttft_p95_s"] = 2.5;
+  j["classes"][0]["slo_tpot_s"] = 0.05;
+  const Workload w = ParseWorkload(j, "w.json");
+  BOOST_TEST(w.classes[0].slo_ttft_p95_s == 2.5);
+  BOOST_TEST(w.classes[0].slo_tpot_s == 0.05);
+  BOOST_TEST(ParseWorkload(MinimalWorkload(), "w.json").classes[0].slo_ttft_p95_s == 0.0);  // absent: none
+  const Workload again = ParseWorkload(ToJson(w), "again.json");
+  BOOST_TEST(again.classes[0].slo_ttft_p95_s == 2.5);
+  BOOST_TEST(again.classes[0].slo_tpot_s == 0.05);
+}
+
 BOOST_AUTO_TEST_CASE(error_catalogue_names_the_json_path) {
   struct Case {
     std::string pointer;  // JSON pointer to change
@@ -77,6 +90,9 @@ BOOST_AUTO_TEST_CASE(error_catalogue_names_the_json_path) {
       {"/classes/0/daily_volume", -5, "classes[0].daily_volume"},
       {"/classes/0/daily_volume", "many", "classes[0].daily_volume"},
       {"/classes/0/peak_factor", 0.5, "classes[0].peak_factor"},
+      {"/classes/0/slo_ttft_p95_s", -1, "classes[0].slo_ttft_p95_s"},
+      {"/classes/0/slo_ttft_p95_s", "fast", "classes[0].slo_ttft_p95_s"},
+      {"/classes/0/slo_tpot_s", 61, "classes[0].slo_tpot_s"},
       {"/classes/0/buckets/1/share", 0.3, "classes[0].buckets"},
       {"/classes/0/router/confusion/1", json::array({0.5, 0.4}), "classes[0].router.confusion[1]"},
       {"/classes/0/router/confusion/0", json::array({0.9}), "classes[0].router.confusion[0]"},

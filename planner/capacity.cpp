@@ -181,6 +181,13 @@ FleetPlan ProvisionFleet(const Workload& w, const Catalogues& catalogues, const 
       replicas = std::max(1L, static_cast<long>(std::ceil(fit.sequences_per_s > 0 ? 1 / peak_utilisation : 1)));
       out.notes.push_back(fmt::format("capacity: {}: no fleet size keeps the p95 within the SLO", name));
     }
+    if (replicas < su.system->min_replicas) {  // the verification loop's floor (planner/workload.h)
+      replicas = su.system->min_replicas;
+      double rate = 0;
+      for (const Use& u : su.uses) rate += u.stream.sequences_per_s;
+      wait = FleetQueueWait(rate, fit.service_mean_s, fit.service_scv, ArrivalScv(su.uses),
+                            static_cast<double>(replicas * fit.batch_limit));
+    }
     CapacityLine line = Line(*su.system, fit, su.uses, replicas, wait, replica->usd_per_device_hour, w.days_per_month);
     double planned = 0;
     for (const Use& u : su.uses) planned += u.serving_usd_per_month;

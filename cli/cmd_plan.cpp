@@ -32,7 +32,9 @@ int PlanVerified(Invocation& invocation, store::Database& db, planner::Workload 
     invocation.out << summary.FullReport();
   }
   if (!result.feasible) throw InputError("plan '" + result.workload_name + "' is infeasible: " + result.reason);
-  if (!summary.holds()) throw InputError("plan '" + result.workload_name + "' does not hold in simulation: " + summary.message);
+  if (!summary.holds()) {
+    throw InputError("plan '" + result.workload_name + "' does not hold in simulation: " + summary.message);
+  }
   return 0;
 }
 

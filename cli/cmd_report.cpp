@@ -59,7 +59,8 @@ int RunReport(Invocation& invocation) {
   AddGlobalOptions(options);
   options.add_options()
       ("plan", "plan id (thinkplan plans lists them)", cxxopts::value<std::string>())
-      ("simulation", "simulation id of the same plan, for latency against the SLOs (default: the one that verified it, if any)", cxxopts::value<std::string>())
+      ("simulation", "simulation id of the same plan, for latency against the SLOs (default: the one that verified "
+                     "it, if any)", cxxopts::value<std::string>())
       ("out", "the report file: .html or .md", cxxopts::value<std::string>())
       ("format", "html | md (default: from the --out extension)", cxxopts::value<std::string>());
   Parsed parsed = ParseCommandLine(options, invocation);

@@ -19,8 +19,9 @@ namespace {
 constexpr const char* kDescription =
     "Run thinkplan end to end on the data shipped in data/: ingest every published and public data set\n"
     "(listed, in order, in data/demo_manifest.txt) into the database, fit every scaling curve the data support\n"
-    "plan the default workload (data/workloads/default.json), store the plan, write its serving policy to\n"
-    "out/policy.json, simulate a day of the fleet under it (seed 42) and write the capacity-planning report to\n"
+    "plan the default workload (data/workloads/default.json), store the plan, verify it as `plan --verify` does\n"
+    "(simulate a day of the fleet, seed 42; re-provision and re-plan where the simulation breaks the plan's\n"
+    "promise), write its serving policy to out/policy.json and write the capacity-planning report to\n"
     "out/report.html (charts, opens offline) and out/report.md.\n"
     "Running it again on the same database is safe: identical rows are no-ops.\n\n"
     "Examples:\n"
@@ -85,6 +86,7 @@ int RunDemo(Invocation& invocation) {
                    {"inference_usd_per_month", plan->inference_usd_per_month}};
     out["policy"] = policy_path.string();
     out["simulation"] = {{"id", simulation_id}};
+    out["verification"] = result.verification.ToJson();
     out["report"] = {{"html", (out_dir / "report.html").string()}, {"markdown", (out_dir / "report.md").string()}};
     for (const auto& [kind, n] : fits_by_kind) out["fits"][kind] = {{"usable", n.first}, {"total", n.second}};
     for (const auto& stage : result.stages) out["stages"].push_back({{"name", stage.name}, {"seconds", stage.seconds}});
@@ -108,6 +110,7 @@ int RunDemo(Invocation& invocation) {
   invocation.out << "\n";
   invocation.out << plan->BriefReport() << "\n";
   invocation.out << "stored as plan " << plan_id << "; serving policy written to " << policy_path.string() << "\n";
+  invocation.out << result.verification.BriefReport();
   invocation.out << "simulated as simulation " << simulation_id << "; report written to "
                  << (out_dir / "report.html").string() << " and " << (out_dir / "report.md").string() << "\n\n";
   TextTable timing({{"stage"}, {"seconds", A::kRight}});

@@ -20,8 +20,10 @@ constexpr const char* kDescription =
     "tokens on a log axis, data points sized by problem count, 95% bands, the chosen operating points) and parallel\n"
     "scaling against N; the cost-accuracy frontier with the plan marked (and its base plan's, for a what-if plan);\n"
     "the routing table with the request parameters the exported policy sends; capacity (GPUs, utilisation, KV\n"
-    "memory, cost) and, with --simulation, simulated latency against the SLOs; training-versus-thinking exchange\n"
-    "rates and Snell's FLOPs-matched table; and every data set, citation, fit quality figure and warning.\n\n"
+    "memory, cost) and, with --simulation, simulated latency against the SLOs; whether `plan --verify` verified\n"
+    "the plan (planned against simulated p95, SLO misses and cost; \"not verified\" when it never was; a\n"
+    "verified plan is shown with its verifying simulation unless --simulation names another);\n"
+    "training-versus-thinking exchange rates and Snell's FLOPs-matched table; and every data set, citation, fit quality figure and warning.\n\n"
     "HTML is one file that opens offline: the chart runtime (vega, vega-lite, vega-embed at the versions pinned in\n"
     "reports/web/package-lock.json, installed by scripts/install-web-deps.sh) is inlined. Markdown has the same\n"
     "tables and links each chart's spec. Either way each chart's Vega-Lite spec is written to\n"
@@ -57,7 +59,8 @@ int RunReport(Invocation& invocation) {
   AddGlobalOptions(options);
   options.add_options()
       ("plan", "plan id (thinkplan plans lists them)", cxxopts::value<std::string>())
-      ("simulation", "simulation id of the same plan, for latency against the SLOs", cxxopts::value<std::string>())
+      ("simulation", "simulation id of the same plan, for latency against the SLOs (default: the one that verified "
+                     "it, if any)", cxxopts::value<std::string>())
       ("out", "the report file: .html or .md", cxxopts::value<std::string>())
       ("format", "html | md (default: from the --out extension)", cxxopts::value<std::string>());
   Parsed parsed = ParseCommandLine(options, invocation);

@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "pipeline/plan_stage.h"
 #include "pipeline/simulate_stage.h"
+#include "pipeline/verify_stage.h"
 #include "planner/workload.h"
 
 namespace thinkplan::pipeline {
@@ -72,21 +73,24 @@ DemoResult RunDemoPipeline(store::Database& db, const std::filesystem::path& dat
     r.cost_fits = CostFitStage(db, LoadCostFitCatalogues(db), CostFitStageOptions{}, options.progress);
   });
 
-  stages.Run("plan the default workload", [&] {
-    PlanStageResult planned = PlanStage(db, planner::LoadWorkload(shipped / "workloads" / "default.json"));
-    if (!planned.plan.feasible) throw InternalError("the default workload has no feasible plan: " + planned.plan.reason);
-    r.plan = std::move(planned.plan);
-    r.plan_id = *planned.plan_id;
+  stages.Run("plan the default workload and verify it in simulation", [&] {
+    // The closed loop of `plan --verify`: a plan that breaks its promise is re-provisioned and re-planned, and the
+    // simulation that verifies the final plan is the demo's simulation (seed 42, one day, stored).
+    VerifyLoopSummary verified = PlanAndVerify(db, planner::LoadWorkload(shipped / "workloads" / "default.json"),
+                                               PlanStageOptions{}, VerifyLoopOptions{}, options.log);
+    if (!verified.final_plan.plan.feasible) {
+      throw InternalError("the default workload has no feasible plan: " + verified.final_plan.plan.reason);
+    }
+    r.plan = std::move(verified.final_plan.plan);
+    r.plan_id = *verified.final_plan.plan_id;
+    r.simulation_id = verified.rounds.back().verification.simulation_id;
+    r.verification = std::move(verified);
   });
 
   stages.Run("export the serving policy", [&] {
     ExportPolicyOptions policy;
     policy.path = options.out_dir / "policy.json";
     r.policy_path = *ExportPolicyStage(db, r.plan_id, policy).path;
-  });
-
-  stages.Run("simulate a day of the fleet", [&] {
-    r.simulation_id = SimulateStage(db, r.plan_id, SimulateSettings{}, options.progress).id;
   });
 
   stages.Run("write the report", [&] {

@@ -12,6 +12,7 @@
 #include "pipeline/cost_fit_stage.h"
 #include "pipeline/fit_stage.h"
 #include "pipeline/report_stage.h"
+#include "pipeline/verify_stage.h"
 #include "planner/plan.h"
 #include "store/database.h"
 
@@ -51,14 +52,16 @@ struct DemoResult {
   planner::PlanResult plan;
   long plan_id = 0;
   std::filesystem::path policy_path;
-  long simulation_id = 0;
+  long simulation_id = 0;          // the simulation that verified the plan
+  VerifyLoopSummary verification;  // the rounds of `plan --verify` the demo ran
   ReportStageResult report;        // report.html, then report.md
   store::StoreCounts counts;       // rows in the store afterwards
   std::vector<StageTiming> stages;  // every stage that ran, in order
 };
 
-// ingest the shipped data -> fit scaling curves -> fit serving rates -> plan the default workload (stored) -> export its serving
-// policy -> simulate a day of the fleet (seed 42, stored) -> write the report. Throws what the failing stage
+// ingest the shipped data -> fit scaling curves -> fit serving rates -> plan the default workload and verify it in
+// simulation (a day, seed 42; re-provisioned and re-planned until it holds; all stored) -> export its serving
+// policy -> write the report. Throws what the failing stage
 // throws; an infeasible default plan is an InternalError. Running it again on the same database is safe:
 // identical rows are no-ops.
 DemoResult RunDemoPipeline(store::Database& db, const std::filesystem::path& data_dir, const DemoOptions& options = {});

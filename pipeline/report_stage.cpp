@@ -255,6 +255,11 @@ reports::ReportInputs GatherReportInputs(store::Database& db, long plan_id, std:
     in.base_plan_id = stored.base_plan_id;
     in.base_plan = ParseStored(store::LoadPlan(db, *stored.base_plan_id).plan_json, fmt::format("plan {}", *stored.base_plan_id));
   }
+  // A verified plan is shown with the simulation that verified it unless another is asked for.
+  if (const auto verified = store::LatestVerification(db, plan_id)) {
+    in.verification = ParseStored(verified->body_json, fmt::format("verification {}", verified->id));
+    if (!simulation_id) simulation_id = verified->simulation_id;
+  }
   if (simulation_id) {
     const store::StoredSimulation sim = store::LoadSimulation(db, *simulation_id);
     if (sim.plan_id != plan_id) {

@@ -371,10 +371,14 @@ std::string ServingSearch::FullReport() const {
 FleetPlan ProvisionFleet(const Workload& w, const Catalogues& catalogues, const std::vector<BucketPlan>& buckets,
                          double peak_utilisation) {
   FleetPlan out;
-  ServingSearchOptions options;
-  options.peak_utilisation = peak_utilisation;
-  options.days_per_month = w.days_per_month;
   for (auto& [name, su] : GatherUses(w, buckets)) {
+    // The workload's `devices` is the smallest replica the search considers (the verification loop raises it when
+    // KV memory bounds the batch); larger sizes up to 8 are tried too.
+    ServingSearchOptions options;
+    options.peak_utilisation = peak_utilisation;
+    options.days_per_month = w.days_per_month;
+    std::erase_if(options.devices_per_replica, [&](long n) { return n < su.system->devices; });
+    if (options.devices_per_replica.empty()) options.devices_per_replica = {su.system->devices};
     const std::vector<ServingDemand> demands = Demands(su.uses);
     const ServingSearch search = SearchServingConfig(*su.system, catalogues, demands, options);
     std::optional<ServingConfig> chosen;
@@ -388,6 +392,13 @@ FleetPlan ProvisionFleet(const Workload& w, const Catalogues& catalogues, const 
     std::string reason;
     const std::optional<ReplicaModel> replica =
         ReplicaModelWithDevices(*su.system, catalogues, chosen->devices_per_replica, &reason);
+    if (chosen->replicas < su.system->min_replicas) {  // the verification loop's floor (planner/workload.h)
+      chosen->replicas = su.system->min_replicas;
+      chosen->wait = FleetQueueWait(PeakSequenceRate(demands), chosen->fit.service_mean_s, chosen->fit.service_scv,
+                                    ArrivalScv(demands),
+                                    static_cast<double>(chosen->replicas * chosen->fit.batch_limit));
+      Finish(*chosen, *replica, options.days_per_month);
+    }
     CapacityLine line = Line(*su.system, *chosen, su.uses, replica->usd_per_device_hour, w.days_per_month);
     for (const ServingConfig& c : search.by_devices) line.alternatives.push_back(AlternativeOf(c));
     if (chosen->devices_per_replica != su.system->devices) out.notes.push_back(SizeNote(*su.system, catalogues, *chosen));

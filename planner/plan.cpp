@@ -33,8 +33,13 @@ struct LpBucket {
 std::string NoOptionReason(const TaskClassSpec& c, const ClassCandidates& cands, const RoutedBucket& routed) {
   const std::string where = fmt::format("class '{}' bucket '{}'", c.name, routed.name);
   if (cands.candidates.empty()) {
+    // Name the systems whose runs were skipped for want of a thinking-token count: the cause a user can fix.
+    std::string skipped;
+    for (const std::string& note : cands.notes) {
+      if (note.find("no thinking-token measurement") != std::string::npos) skipped += "; " + note;
+    }
     return where + ": no system has a scorable option (no fitted curve, stored run, price or thinking-token count; "
-                   "see the notes)";
+                   "see the notes)" + skipped;
   }
   for (std::size_t t = 0; t < routed.weights.size(); ++t) {
     if (routed.weights[t] <= 1e-12) continue;

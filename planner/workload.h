@@ -89,6 +89,9 @@ struct SystemSpec {
   std::string hardware;
   std::optional<double> usd_per_device_hour;
   long devices = 1;
+  // The fewest replicas its fleet is provisioned with: what `plan --verify` raises where the simulation found the
+  // sized fleet too small (pipeline/verify_stage.h). Default 0: the capacity pass alone sizes the fleet.
+  long min_replicas = 0;
   double utilisation = 0.7;  // share of paid GPU hours doing useful work at the mean rate
   std::string framework = "vLLM";
   // Thinking tokens assumed where no run or token fit measures them, keyed by effort level or mode

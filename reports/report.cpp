@@ -164,9 +164,41 @@ class Builder {
       if (const auto miss = NumberAt(overall, "slo_miss_fraction")) text += ", SLO misses " + Percent(*miss);
       k.items.push_back({fmt::format("Simulated (simulation {})", in_.simulation_id.value_or(0)), text});
     }
+    k.items.push_back({"Verified in simulation", VerificationText()});
     s.blocks.push_back(std::move(k));
+    if (in_.verification.is_object()) s.blocks.push_back(VerificationTable());
     if (in_.base_plan.is_object()) s.blocks.push_back(WhatIfTable());
     return s;
+  }
+
+  // Whether a simulation of this very plan held its promise (pipeline/verify_stage.h): "not verified" says that the
+  // planned figures were never checked against the simulator.
+  std::string VerificationText() const {
+    const json& v = in_.verification;
+    if (!v.is_object()) {
+      return fmt::format("not verified (`thinkplan plan WORKLOAD --verify` simulates and re-provisions until it holds)");
+    }
+    return fmt::format("{} (simulation {}, round {}): cost planned {}, simulated {}",
+                       v.value("holds", false) ? "holds" : "BREAKS the promise", v.value("simulation_id", 0L),
+                       v.value("round", 1), UsdPerMonth(Num(v, "planned_usd_per_month")),
+                       UsdPerMonth(Num(v, "simulated_usd_per_month")));
+  }
+
+  Table VerificationTable() const {
+    const json& v = in_.verification;
+    Table t{"verification", fmt::format("Planned against simulated (simulation {}): p95 within the SLO with at most 5% "
+                                        "of queries over it, planned p95 within 25% of the simulated one",
+                                        v.value("simulation_id", 0L)),
+            {"class", "planned p95 s", "simulated p95 s", "SLO s", "over SLO", "holds"}, {}};
+    for (const json& c : v.value("classes", json::array())) {
+      const double planned = Num(c, "planned_p95_s"), slo = Num(c, "slo_p95_s"), miss = Num(c, "slo_miss_fraction");
+      const auto simulated = NumberAt(c, "simulated_p95_s");
+      const bool holds = c.value("slo_holds", false) && c.value("p95_agrees", false);
+      t.rows.push_back({Text(StringAt(c, "name")), Figure(FormatFixed(planned, 1), planned),
+                        simulated ? Figure(FormatFixed(*simulated, 1), *simulated) : Text("unserved"),
+                        Figure(FormatFixed(slo, 0), slo), Figure(Percent(miss), miss), Text(holds ? "yes" : "no")});
+    }
+    return t;
   }
 
   Table WhatIfTable() const {

@@ -77,6 +77,9 @@ struct ReportInputs {
   // The fleet simulation of this plan (null when none); fields may be missing (docs/reports.md).
   std::optional<long> simulation_id;
   nlohmann::json simulation;
+  // The newest verification of this plan by `plan --verify` or the demo (pipeline/verify_stage.h
+  // Verification::ToJson, with "round"); null when the plan was never verified.
+  nlohmann::json verification;
   // The stored sweeps of this plan (pipeline/sweep_stage.h SweepSummary::ToJson, with "id"), newest first.
   std::vector<nlohmann::json> sweeps;
   // ExchangeSummary::ToJson of the stored training fits (null when none).

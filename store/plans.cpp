@@ -125,6 +125,40 @@ std::vector<StoredSimulation> ListSimulations(Database& db, std::optional<long> 
   return out;
 }
 
+long SaveVerification(Database& db, StoredVerification verification) {
+  SQLite::Database& sql = db.connection();
+  SQLite::Transaction transaction(sql, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement insert(sql, "INSERT INTO verifications (plan_id, simulation_id, created_at, round, holds, body) "
+                                "VALUES (?, ?, ?, ?, ?, ?)");
+  insert.bind(1, static_cast<int64_t>(verification.plan_id));
+  insert.bind(2, static_cast<int64_t>(verification.simulation_id));
+  insert.bind(3, UtcNowIso8601());
+  insert.bind(4, verification.round);
+  insert.bind(5, verification.holds ? 1 : 0);
+  insert.bind(6, verification.body_json);
+  insert.exec();
+  const long id = static_cast<long>(sql.getLastInsertRowid());
+  transaction.commit();
+  return id;
+}
+
+std::optional<StoredVerification> LatestVerification(Database& db, long plan_id) {
+  SQLite::Statement query(db.connection(),
+                          "SELECT id, plan_id, simulation_id, created_at, round, holds, body FROM verifications "
+                          "WHERE plan_id = ? ORDER BY id DESC LIMIT 1");
+  query.bind(1, static_cast<int64_t>(plan_id));
+  if (!query.executeStep()) return std::nullopt;
+  StoredVerification v;
+  v.id = static_cast<long>(query.getColumn(0).getInt64());
+  v.plan_id = static_cast<long>(query.getColumn(1).getInt64());
+  v.simulation_id = static_cast<long>(query.getColumn(2).getInt64());
+  v.created_at = query.getColumn(3).getString();
+  v.round = query.getColumn(4).getInt();
+  v.holds = query.getColumn(5).getInt() != 0;
+  v.body_json = query.getColumn(6).getString();
+  return v;
+}
+
 std::string UtcNowIso8601() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm utc{};

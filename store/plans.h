@@ -38,6 +38,21 @@ long SaveSimulation(Database& db, StoredSimulation simulation);
 StoredSimulation LoadSimulation(Database& db, long id);
 std::vector<StoredSimulation> ListSimulations(Database& db, std::optional<long> plan_id = std::nullopt);
 
+// One check of a stored plan by a stored simulation (`plan --verify`): whether it held the plan's promise, in which
+// round of the re-provisioning loop, and the figures compared (pipeline/verify_stage.h Verification::ToJson).
+struct StoredVerification {
+  long id = 0;
+  long plan_id = 0;
+  long simulation_id = 0;
+  std::string created_at;
+  int round = 1;
+  bool holds = false;
+  std::string body_json;
+};
+long SaveVerification(Database& db, StoredVerification verification);
+// The newest verification of plan `plan_id`; empty when it was never verified.
+std::optional<StoredVerification> LatestVerification(Database& db, long plan_id);
+
 // The current time, UTC, ISO 8601 to the second ("2026-11-30T07:10:24Z"): the created_at of stored records.
 std::string UtcNowIso8601();
 

@@ -257,7 +257,24 @@ ALTER TABLE hardware ADD COLUMN same_part_as TEXT;
 ALTER TABLE hardware ADD COLUMN note TEXT;
 )sql";
 
-constexpr std::array<Migration, 8> kMigrations = {{
+// Verifications (`thinkplan plan --verify`, the demo): which simulation checked a stored plan against its promise,
+// whether it held, and in which round of the re-provisioning loop (pipeline/verify_stage.h). The body is the
+// verification's JSON (per class planned and simulated p95, SLO misses; planned and simulated cost).
+// Self-contained (it only references plans and simulations) so that it can take whichever number is next.
+constexpr std::string_view kVersionVerifications = R"sql(
+CREATE TABLE verifications (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  plan_id       INTEGER NOT NULL REFERENCES plans(id),
+  simulation_id INTEGER NOT NULL REFERENCES simulations(id),
+  created_at    TEXT NOT NULL,
+  round         INTEGER NOT NULL,
+  holds         INTEGER NOT NULL,
+  body          TEXT NOT NULL
+);
+CREATE INDEX verifications_by_plan ON verifications(plan_id);
+)sql";
+
+constexpr std::array<Migration, 9> kMigrations = {{
     {1, "catalogues, runs and per-problem results", kVersion1},
     {2, "perf runs", kVersion2},
     {3, "fits, workloads, plans and simulations", kVersion3},
@@ -266,6 +283,7 @@ constexpr std::array<Migration, 8> kMigrations = {{
     {6, "sweeps", kVersionSweeps},
     {7, "runs: problem set, thinking and answer tokens", kVersion7},
     {8, "hardware: same part as, note", kVersion8},
+    {9, "verifications", kVersionVerifications},
 }};
 
 }  // namespace

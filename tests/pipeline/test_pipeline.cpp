@@ -29,8 +29,8 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string> kDemoStages = {"ingest shipped data",       "fit scaling curves",
                                               "fit serving rates",
-                                              "plan the default workload", "export the serving policy",
-                                              "simulate a day of the fleet", "write the report"};
+                                              "plan the default workload and verify it in simulation",
+                                              "export the serving policy", "write the report"};
 
 // The demo pipeline run once into a scratch database (plan 1, simulation 1), kept for the suite; each test case
 // works on its own copy.

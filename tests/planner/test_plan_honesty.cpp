@@ -104,4 +104,20 @@ BOOST_AUTO_TEST_CASE(an_slo_no_option_meets_is_named_with_the_gap) {
   BOOST_TEST(plan.reason.find("no option meets the 0.5 s p95 SLO; the fastest, fast") != std::string::npos, plan.reason);
 }
 
+BOOST_AUTO_TEST_CASE(a_system_without_a_thinking_token_count_is_named) {
+  // Extended-mode runs with no output-token count and no thinking_tokens assumption: nothing can price them.
+  auto no_tokens = [](Run r) {
+    r.mean_output_tokens.reset();
+    return r;
+  };
+  nlohmann::json w = TwoSystems(0);
+  w["systems"].erase(1);
+  const PlanResult plan = PlanOf(w, {no_tokens(MakeRun("fast", "easy", Mode::kExtended, 80, 0)),
+                                     no_tokens(MakeRun("fast", "hard", Mode::kExtended, 30, 0))});
+  BOOST_TEST(!plan.feasible);
+  BOOST_TEST(plan.reason.find("fast on easy: run(s) fast:easy skipped: no thinking-token measurement") != std::string::npos,
+             plan.reason);
+  BOOST_TEST(plan.FullReport().find(plan.reason) != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

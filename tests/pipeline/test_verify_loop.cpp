@@ -1,0 +1,194 @@
+// The closed loop of `plan --verify` (issue 13, item 4; pipeline/verify_stage.h). A plan that breaks its promise in
+// simulation is re-provisioned through the workload and re-planned until it holds; the final figures are checked
+// here from the stored simulation itself (its latency histogram and its fleet), not from the loop's verdict. A plan
+// that already holds takes one round; a loop that runs out of rounds says so and stores every round.
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pipeline/plan_stage.h"
+#include "pipeline/verify_stage.h"
+#include "planner/workload.h"
+#include "store/database.h"
+#include "store/plans.h"
+#include "tests/common/test_support.h"
+
+namespace thinkplan {
+namespace {
+
+using nlohmann::json;
+
+void IngestRuns(store::Database& db) {
+  for (const char* file : {"published/systems.csv", "published/hardware.csv", "models/models.csv",
+                           "published/runs.csv", "public/matharena/runs.csv", "public/routellm/runs.csv",
+                           "public/deepseek_r1/runs.csv"}) {
+    db.Ingest(testing::DataDir() / file);
+  }
+}
+
+// The default workload cut down to the systems and classes named, each class at `volume` queries a day.
+planner::Workload Subset(const std::string& name, const std::vector<std::string>& systems,
+                         const std::vector<std::string>& classes, double volume) {
+  planner::Workload w = planner::LoadWorkload(testing::DataDir() / "workloads" / "default.json");
+  w.name = name;
+  auto named = [](const std::vector<std::string>& names, const std::string& n) {
+    return std::find(names.begin(), names.end(), n) != names.end();
+  };
+  std::erase_if(w.systems, [&](const planner::SystemSpec& s) { return !named(systems, s.name); });
+  std::erase_if(w.classes, [&](const planner::TaskClassSpec& c) { return !named(classes, c.name); });
+  for (planner::TaskClassSpec& c : w.classes) {
+    c.daily_volume = volume;
+    c.systems.clear();
+  }
+  return w;
+}
+
+// The workload whose first plan breaks in simulation: QwQ-32B-Preview on H100s for competition maths, 300 queries a
+// day at peak 3 under a 455 s SLO, a few seconds above the option's own 438 s p95. Round 1 plans three 1-device
+// replicas (batch 2, bound by KV memory) at $9.2k a month with a planned p95 of 438 s; the simulation measures 471 s
+// with 5.9% of queries over the SLO. The loop doubles the devices per replica; round 2 plans two 2-device replicas
+// at $12.2k, planned p95 233 s, simulated 250 s, 0.3% over: it holds.
+planner::Workload TightQwq() {
+  planner::Workload w = Subset("tight-qwq", {"QwQ-32B-Preview@H100"}, {"competition"}, 300);
+  w.classes[0].slo_p95_s = 455;
+  w.classes[0].peak_factor = 3;
+  return w;
+}
+
+pipeline::VerifyLoopOptions Loop(int max_rounds) {
+  pipeline::VerifyLoopOptions o;
+  o.max_rounds = max_rounds;
+  o.simulate.capacity_check = false;
+  return o;
+}
+
+// Checks the stored simulation `simulation_id` of stored plan `plan_id` against the plan's promise, from the stored
+// rows alone: per class, the share of queries whose latency histogram bucket ends at or under the SLO is at least
+// 95% (so the p95 is within the SLO and at most 5% are over it); the simulated bill is the fleet's devices at the
+// workload's hourly price all month plus the API spend, within 5% of the plan's stated inference spend.
+void CheckStoredPromise(store::Database& db, long plan_id, long simulation_id) {
+  const store::StoredSimulation stored_sim = store::LoadSimulation(db, simulation_id);
+  BOOST_REQUIRE_EQUAL(stored_sim.plan_id, plan_id);
+  const json sim = json::parse(stored_sim.result_json);
+  const store::StoredPlan stored_plan = store::LoadPlan(db, plan_id);
+  const json plan = json::parse(stored_plan.plan_json);
+  const planner::Workload w = planner::ParseWorkload(json::parse(stored_plan.workload_json), "stored workload");
+  for (const json& c : sim["classes"]) {
+    const std::string name = c["task_class"];
+    const auto spec = std::find_if(w.classes.begin(), w.classes.end(), [&](const auto& k) { return k.name == name; });
+    BOOST_REQUIRE(spec != w.classes.end());
+    double within = 0, all = 0;
+    for (const json& bucket : c["latency_histogram"]) {
+      const double count = bucket["count"].get<double>();
+      all += count;
+      if (!bucket["upper_s"].is_null() && bucket["upper_s"].get<double>() <= spec->slo_p95_s) within += count;
+    }
+    BOOST_REQUIRE(all > 0);
+    BOOST_TEST_MESSAGE("  " << name << ": " << 100 * within / all << "% of " << all << " queries within the "
+                            << spec->slo_p95_s << " s SLO");
+    BOOST_TEST(within / all >= 0.95, name);
+  }
+  double bill = 0;
+  for (const json& f : sim["fleet"]) {
+    const auto s = std::find_if(w.systems.begin(), w.systems.end(), [&](const auto& k) { return k.name == f["system"]; });
+    BOOST_REQUIRE(s != w.systems.end());
+    bill += f["devices"].get<double>() * *s->usd_per_device_hour * 24 * w.days_per_month;
+  }
+  for (const json& a : sim["api"]) bill += a["cost_usd_per_month"].get<double>();
+  const double planned = plan["inference_usd_per_month"].get<double>();
+  BOOST_TEST_MESSAGE("  bill planned " << planned << ", simulated " << bill);
+  BOOST_TEST(std::abs(bill / planned - 1) <= 0.05);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(verify_loop)
+
+BOOST_AUTO_TEST_CASE(a_plan_that_breaks_is_reprovisioned_until_its_simulation_holds) {
+  testing::ScratchDir dir;
+  store::Database db = store::Database::Open(dir / "t.db");
+  IngestRuns(db);
+  std::ostringstream log;
+  const pipeline::VerifyLoopSummary s = pipeline::PlanAndVerify(db, TightQwq(), {}, Loop(5), &log);
+  BOOST_TEST_MESSAGE(log.str() << s.BriefReport());
+  BOOST_REQUIRE(s.holds());
+  BOOST_TEST(s.rounds.size() >= 2u);  // the first plan breaks
+  BOOST_TEST(!s.rounds.front().verification.holds());
+  BOOST_TEST(!s.rounds.front().changes.empty());
+  BOOST_TEST(log.str().find("round 1: plan ") != std::string::npos);
+  BOOST_TEST(log.str().find("re-provision ") != std::string::npos);
+  // The re-provisioned fleet is in the workload the final plan was made from, and in its bill: the stored plan's
+  // fleet has at least the replicas the loop asked for.
+  const planner::SystemSpec& qwq = s.final_workload.systems.at(0);
+  BOOST_TEST(qwq.min_replicas > 0);
+  BOOST_TEST(qwq.devices == 2);  // KV memory bound the batch beside 61 GiB of weights: the replica doubled
+  const planner::CapacityLine& line = s.final_plan.plan.capacity.at(0);
+  BOOST_TEST(line.replicas >= qwq.min_replicas);
+  BOOST_TEST(line.devices_per_replica == qwq.devices);
+  const long plan_id = *s.final_plan.plan_id;
+  const long simulation_id = s.rounds.back().verification.simulation_id;
+  CheckStoredPromise(db, plan_id, simulation_id);
+  // Every round's verification is stored with its plan and simulation; the plan shows its newest.
+  const auto stored = store::LatestVerification(db, plan_id);
+  BOOST_REQUIRE(stored);
+  BOOST_TEST(stored->holds);
+  BOOST_TEST(stored->simulation_id == simulation_id);
+  BOOST_TEST(stored->round == static_cast<int>(s.rounds.size()));
+  const auto first = store::LatestVerification(db, s.rounds.front().plan_id);
+  BOOST_REQUIRE(first);
+  BOOST_TEST(!first->holds);
+}
+
+BOOST_AUTO_TEST_CASE(a_plan_that_holds_takes_one_round) {
+  testing::ScratchDir dir;
+  store::Database db = store::Database::Open(dir / "t.db");
+  IngestRuns(db);
+  planner::Workload w = Subset("mixtral-school", {"Mixtral-8x7B@A100"}, {"school-math"}, 50000);
+  w.classes[0].peak_factor = 1.5;
+  const pipeline::VerifyLoopSummary s = pipeline::PlanAndVerify(db, w, {}, Loop(5));
+  BOOST_TEST_MESSAGE(s.FullReport());
+  BOOST_REQUIRE(s.holds());
+  BOOST_TEST(s.rounds.size() == 1u);
+  BOOST_TEST(s.rounds[0].changes.empty());
+  BOOST_TEST(s.final_workload.systems.at(0).min_replicas == 0);
+  CheckStoredPromise(db, *s.final_plan.plan_id, s.rounds[0].verification.simulation_id);
+}
+
+BOOST_AUTO_TEST_CASE(a_loop_out_of_rounds_stops_and_says_so) {
+  testing::ScratchDir dir;
+  store::Database db = store::Database::Open(dir / "t.db");
+  IngestRuns(db);
+  const pipeline::VerifyLoopSummary s = pipeline::PlanAndVerify(db, TightQwq(), {}, Loop(1));
+  BOOST_TEST((s.status == pipeline::VerifyStatus::kRoundLimit));
+  BOOST_TEST(s.rounds.size() == 1u);
+  BOOST_TEST(s.rounds[0].changes.empty());  // no change is made for a round that will not run
+  BOOST_TEST(s.message.find("still breaks its promise after 1 rounds (the limit)") != std::string::npos, s.message);
+  BOOST_TEST(s.message.find("competition p95") != std::string::npos, s.message);
+  const auto stored = store::LatestVerification(db, s.rounds[0].plan_id);
+  BOOST_REQUIRE(stored);
+  BOOST_TEST(!stored->holds);
+}
+
+BOOST_AUTO_TEST_CASE(loop_options_are_validated) {
+  pipeline::VerifyLoopOptions o;
+  std::string error;
+  BOOST_TEST(o.IsValid(&error));
+  o.max_rounds = 0;
+  BOOST_TEST(!o.IsValid(&error));
+  o = {};
+  o.min_growth = 1;
+  BOOST_TEST(!o.IsValid(&error));
+  o = {};
+  o.max_growth = 1.1;
+  BOOST_TEST(!o.IsValid(&error));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace thinkplan

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -18,21 +19,10 @@ namespace {
 
 using nlohmann::json;
 
-// Default spread of per-problem difficulty: Beta with a + b = 2 (a uniform difficulty at accuracy 1/2). The plan
-// stores each option's accuracy, not its Beta, so the simulator fixes the spread and solves for the mean.
+// Default spread of per-problem difficulty where the plan carries no fitted one (no per-problem data for the
+// option's key, or a plan stored before plans carried it): Beta with a + b = 2 (a uniform difficulty at accuracy
+// 1/2), at the mean that reproduces the option's planned accuracy.
 constexpr double kConcentration = 2.0;
-// Wrong-answer concentration for majority votes; it only shapes the per-problem spread, the mean is matched.
-constexpr double kRho = 0.3;
-
-double AggregateAccuracy(const BetaDifficulty& beta, sim::McAggregation aggregation, int samples, double d_prime, double rho) {
-  switch (aggregation) {
-    case sim::McAggregation::kPass1: return beta.Mean();
-    case sim::McAggregation::kPassAt: return beta.PassAtK(samples);
-    case sim::McAggregation::kConsensus: return beta.ConsAtK(samples, rho);
-    case sim::McAggregation::kBestOf: return beta.BestOfN(samples, d_prime);
-  }
-  return beta.Mean();
-}
 
 std::string PlanField(long plan_id, const std::string& field) { return fmt::format("plan {}: {}", plan_id, field); }
 
@@ -50,6 +40,42 @@ sim::McAggregation McKind(const Aggregation& aggregation, double d_prime) {
     case AggregationKind::kBestOf: return std::isfinite(d_prime) ? sim::McAggregation::kBestOf : sim::McAggregation::kPassAt;
   }
   return sim::McAggregation::kPass1;
+}
+
+// The Monte Carlo engine's per-problem spec of an option with difficulty Beta(a, b).
+sim::McProblemSpec ProblemSpec(double a, double b, const Aggregation& aggregation, double d_prime, double rho) {
+  sim::McProblemSpec spec;
+  spec.beta_a = a;
+  spec.beta_b = b;
+  spec.samples = static_cast<int>(aggregation.kind == AggregationKind::kPass1 ? 1 : aggregation.k);
+  spec.aggregation = McKind(aggregation, d_prime);
+  spec.dprime = std::isfinite(d_prime) ? d_prime : 0.0;
+  spec.rho = rho;
+  return spec;
+}
+
+// How many options (per true bucket) draw from a fitted distribution, from the stated default, or from the
+// default because the stored plan predates carried distributions: the scenario's note reports them.
+struct DrawSources {
+  long fitted = 0, no_fit = 0, not_stored = 0;
+  std::set<std::string> fits;
+};
+
+// An option's correctness on one true bucket: drawn from the difficulty distribution the plan carries (`figures`'
+// "difficulty"), else from the default spread at the mean that reproduces the planned accuracy.
+sim::McProblemSpec CorrectnessOf(const json& figures, double accuracy, const Aggregation& aggregation, double d_prime,
+                                 DrawSources& sources) {
+  const json difficulty = figures.value("difficulty", json());
+  if (difficulty.is_object() && difficulty.contains("a") && difficulty.contains("b")) {
+    const double a = Number(difficulty, "a"), b = Number(difficulty, "b");
+    if (a > 0 && b > 0 && std::isfinite(a) && std::isfinite(b)) {
+      ++sources.fitted;
+      sources.fits.insert(difficulty.value("source", ""));
+      return ProblemSpec(a, b, aggregation, d_prime, Number(difficulty, "rho", planner::kDefaultRho));
+    }
+  }
+  ++(difficulty.is_object() ? sources.no_fit : sources.not_stored);
+  return CorrectnessMatching(accuracy, aggregation, d_prime, planner::kDefaultRho, kConcentration);
 }
 
 sim::FleetSystem ApiSystem(const planner::SystemSpec& spec) {
@@ -103,29 +129,33 @@ sim::FleetSystem SelfHostedSystem(long plan_id, const planner::SystemSpec& spec,
   return s;
 }
 
+// What each query's correctness was drawn from, in one note.
+std::string CorrectnessNote(const DrawSources& draws) {
+  std::string note = fmt::format(
+      "correctness: each query's problem difficulty is drawn per the option and the bucket it truly belongs to (a "
+      "misrouted query keeps its difficulty), then its samples and their aggregation; {} option figure(s) draw from "
+      "the plan's fitted difficulty distribution",
+      draws.fitted);
+  if (draws.no_fit > 0) {
+    note += fmt::format(", {} have no per-problem fit and draw from Beta with a + b = {} at the mean that reproduces "
+                        "the planned accuracy (stated assumption)", draws.no_fit, kConcentration);
+  }
+  if (draws.not_stored > 0) {
+    note += fmt::format(", {} come from a plan stored before plans carried their distributions and draw from Beta "
+                        "with a + b = {} at the mean that reproduces the planned accuracy (re-plan to draw from the fits)",
+                        draws.not_stored, kConcentration);
+  }
+  for (const std::string& fit : draws.fits) note += "; " + fit;
+  return note;
+}
+
 }  // namespace
 
-sim::McProblemSpec CorrectnessMatching(double accuracy, sim::McAggregation aggregation, int samples, double d_prime,
-                                       double rho, double concentration) {
-  sim::McProblemSpec spec;
-  spec.samples = samples;
-  spec.aggregation = aggregation;
-  spec.dprime = std::isfinite(d_prime) ? d_prime : 0.0;
-  spec.rho = rho;
-  const double target = std::clamp(accuracy, 1e-9, 1 - 1e-9);
-  // The aggregate accuracy rises with the Beta mean: bisection on the mean.
-  double lo = 1e-9, hi = 1 - 1e-9;
-  for (int i = 0; i < 100; ++i) {
-    const double mid = 0.5 * (lo + hi);
-    BetaDifficulty beta;
-    beta.a = mid * concentration;
-    beta.b = (1 - mid) * concentration;
-    (AggregateAccuracy(beta, aggregation, samples, d_prime, rho) < target ? lo : hi) = mid;
-  }
-  const double mean = 0.5 * (lo + hi);
-  spec.beta_a = mean * concentration;
-  spec.beta_b = (1 - mean) * concentration;
-  return spec;
+sim::McProblemSpec CorrectnessMatching(double accuracy, const Aggregation& aggregation, double d_prime, double rho,
+                                       double concentration) {
+  const BetaDifficulty shape{concentration / 2, concentration / 2, {}, {}};
+  const BetaDifficulty beta = planner::BetaForAccuracy(shape, accuracy, aggregation, d_prime, rho);
+  return ProblemSpec(beta.a, beta.b, aggregation, d_prime, rho);
 }
 
 sim::TokenDraw TokensFromMeanAndP95(double mean, double p95, double cap, double answer_tokens) {
@@ -158,6 +188,7 @@ BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::s
   s.planned_usd_per_month = Number(body, "inference_usd_per_month");
   double self_hosted_serving = 0;  // the plan's per-query price of self-hosted serving, summed over the month
 
+  DrawSources draws;
   std::map<std::string, int> system_index;
   auto system_of = [&](const std::string& name) {
     if (const auto it = system_index.find(name); it != system_index.end()) return it->second;
@@ -209,11 +240,10 @@ BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::s
         const std::optional<Aggregation> aggregation = Aggregation::Parse(aggregation_text);
         if (!aggregation) throw InputError(PlanField(plan.id, "allocation aggregation") + " '" + aggregation_text + "' is not understood");
         const int samples = static_cast<int>(aggregation->kind == AggregationKind::kPass1 ? 1 : aggregation->k);
-        const sim::McAggregation kind = McKind(*aggregation, d_prime);
         option.fraction = Number(o, "fraction", 1);
         option.planned_accuracy = Number(o, "accuracy");
         option.planned_usd_per_query = Number(o, "cost_usd_per_query");
-        option.correctness = CorrectnessMatching(option.planned_accuracy, kind, samples, d_prime, kRho, kConcentration);
+        option.correctness = CorrectnessOf(o, option.planned_accuracy, *aggregation, d_prime, draws);
         const double cap = o.contains("budget_tokens") && o["budget_tokens"].is_number() ? o["budget_tokens"].get<double>()
                                                                                         : std::numeric_limits<double>::infinity();
         // The answer and prompt the plan scored the option with (a stored run's measurement, or the class's);
@@ -231,8 +261,7 @@ BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::s
               option.tokens_by_true.push_back(option.tokens);
               continue;
             }
-            option.correctness_by_true.push_back(
-                CorrectnessMatching(Number(t, "accuracy"), kind, samples, d_prime, kRho, kConcentration));
+            option.correctness_by_true.push_back(CorrectnessOf(t, Number(t, "accuracy"), *aggregation, d_prime, draws));
             option.tokens_by_true.push_back(
                 TokensFromMeanAndP95(Number(t, "thinking_tokens_mean"), Number(t, "thinking_tokens_p95"), cap, answer_tokens));
           }
@@ -276,10 +305,7 @@ BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::s
         "the simulation charges the provisioned fleet, so it is compared with the plan's API spend plus its fleet: ${:.0f}/month",
         self_hosted_serving, Number(body, "fleet_usd_per_month"), s.planned_paid_usd_per_month));
   }
-  out.notes.push_back(fmt::format(
-      "correctness: each query's accuracy is the plan's for its option on the bucket it truly belongs to (so a misrouted "
-      "query keeps its difficulty); per-problem difficulty is Beta with a + b = {} at the mean that reproduces it",
-      kConcentration));
+  out.notes.push_back(CorrectnessNote(draws));
   out.notes.push_back("thinking tokens: LogNormal matched to the plan's mean and p95 per option and true bucket, capped at the budget; "
                       "verifier time is 0 (the workload gives none)");
   return out;

@@ -25,9 +25,10 @@ struct BuiltScenario {
 BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::string, long>& devices,
                             const planner::Catalogues& catalogues);
 
-// The Beta(a, b) with a + b = `concentration` whose accuracy under the aggregation equals `accuracy`.
-sim::McProblemSpec CorrectnessMatching(double accuracy, sim::McAggregation aggregation, int samples, double d_prime,
-                                       double rho, double concentration);
+// The Beta(a, b) with a + b = `concentration` whose accuracy under the aggregation equals `accuracy`: the draw of
+// an option the plan carries no fitted difficulty distribution for. `d_prime` = +inf: a perfect verifier.
+sim::McProblemSpec CorrectnessMatching(double accuracy, const Aggregation& aggregation, double d_prime, double rho,
+                                       double concentration);
 
 // LogNormal thinking length with the given mean and 95th percentile (sigma from ln(p95 / mean) =
 // 1.645 sigma - sigma^2 / 2, the smaller root); no thinking when the mean is 0.

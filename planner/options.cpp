@@ -223,6 +223,45 @@ double ParallelAccuracy(const BetaDifficulty& shape, double mean, const Aggregat
   return BetaBinomialExpectation(Credits(aggregation, d_prime, rho), beta.a, beta.b);
 }
 
+std::string PlannedDifficulty::Source() const {
+  return fmt::format("Beta-binomial fit of {} on {} problems (a + b = {:.4g}, {}); mean {:.4f}, {}", fit_key,
+                     fit_problems, fit_concentration, ToString(fit_status), a / (a + b),
+                     solved_at ? "solved so that " + solved_at->ToString() + " is the measured accuracy"
+                               : std::string("the setting's single-sample accuracy"));
+}
+
+BetaDifficulty BetaForAccuracy(const BetaDifficulty& shape, double accuracy, const Aggregation& aggregation,
+                               double d_prime, double rho) {
+  const double target = std::clamp(accuracy, 1e-9, 1 - 1e-9);
+  double lo = 1e-9, hi = 1 - 1e-9;
+  for (int i = 0; i < 100; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (ParallelAccuracy(shape, mid, aggregation, d_prime, rho) < target ? lo : hi) = mid;
+  }
+  return RescaleBeta(shape, 0.5 * (lo + hi));
+}
+
+namespace {
+
+// The difficulty distribution a scored setting carries into the plan (PlannedDifficulty): the fitted Beta of its
+// key, concentration kept, mean at the setting's single-sample accuracy `mean` (a curve's prediction or a run's
+// measurement) or, for a run measured at k samples, at the mean that reproduces its measured `accuracy`.
+std::optional<PlannedDifficulty> CarriedDifficulty(const FittedCurves* fitted, const std::string& fit_key,
+                                                   const Setting& setting, double mean, double accuracy,
+                                                   double d_prime) {
+  if (!fitted || !fitted->difficulty) return std::nullopt;
+  const BetaDifficulty& fit = *fitted->difficulty;
+  const std::optional<double> rho = fitted->rho ? std::optional<double>(fitted->rho->rho) : std::nullopt;
+  const bool measured_at_k = setting.aggregation.k > 1 && !setting.from_curve;
+  const BetaDifficulty beta =
+      measured_at_k ? BetaForAccuracy(fit, accuracy, setting.aggregation, d_prime, rho.value_or(kDefaultRho))
+                    : RescaleBeta(fit, mean);
+  return PlannedDifficulty{beta.a, beta.b, rho, fit_key, fit.quality.n_points, fit.a + fit.b, fit.quality.status,
+                           measured_at_k ? std::optional<Aggregation>(setting.aggregation) : std::nullopt};
+}
+
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------------------------
 QueryTokens ClassTokens(const TaskClassSpec& c) { return {c.prompt_tokens, c.answer_tokens}; }
 
@@ -384,8 +423,9 @@ struct Scorer {
   }
 
   // Figures of a setting whose single-sample accuracy at these tokens is `mean` (interval `band`).
+  // `fit_key`: the key `fitted` was found under (the bucket's, or its class's where the bucket has none).
   std::optional<Figures> Score(const SystemSpec& s, const Setting& setting, double mean, Interval band,
-                               double tokens, double tokens_p95, const FittedCurves* fitted,
+                               double tokens, double tokens_p95, const FittedCurves* fitted, const std::string& fit_key,
                                const std::string& source, bool assumed, const Measured& measured = {}) const {
     if (const std::optional<std::string> why = ApiRefusal(s, setting)) {
       Note(fmt::format("{}: {} not offered: {}", s.name, setting.Describe(), *why));
@@ -418,6 +458,7 @@ struct Scorer {
       f.accuracy = mean;
       f.interval = band;
     }
+    f.difficulty = CarriedDifficulty(fitted, fit_key, setting, mean, f.accuracy, c.verifier.d_prime);
     const ServingCost cost = Cost(s, tokens, tokens_p95, agg.k, q);
     if (!cost.feasible) {
       Note(fmt::format("{}: {}", s.name, cost.reason));
@@ -518,6 +559,7 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
       const std::string& curve_system = s.CurveName(bucket.task_class);
       const CurveKey key{curve_system, bucket.task_class, bucket.difficulty};
       const FittedCurves* fitted = curves.Find(key);
+      const std::string fit_key = (curves.all().count(key) ? key : CurveKey{key.system, key.task_class, ""}).ToString();
       bool any = false;
 
       // Options on the fitted sequential curve: a log grid of budgets, then samples x aggregations.
@@ -537,7 +579,7 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
                                                    : ParallelAggregations(c, k);
             for (const Aggregation& agg : aggs) {
               Setting setting{s.name, Mode::kExtended, b, "", k, agg, true};
-              auto f = scorer.Score(s, setting, mean, band, used, used_p95, fitted, key.ToString(), !fitted->tokens);
+              auto f = scorer.Score(s, setting, mean, band, used, used_p95, fitted, fit_key, key.ToString(), !fitted->tokens);
               if (f) {
                 Put(out, index, setting, bi, nb, std::move(*f));
                 any = true;
@@ -583,7 +625,7 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
         std::string source = "runs:" + p.keys.front();
         if (p.keys.size() > 1) source += fmt::format("+{}", p.keys.size() - 1);
         const Measured measured{p.prompt.Mean(), p.answer.Mean()};
-        auto f = scorer.Score(s, p.setting, acc, band, tokens, tokens_p95, fitted, source, assumed, measured);
+        auto f = scorer.Score(s, p.setting, acc, band, tokens, tokens_p95, fitted, fit_key, source, assumed, measured);
         if (!f) continue;
         if (!f->prompt_measured || !f->answer_measured) ++class_tokens_assumed;
         ++stored_points;
@@ -600,7 +642,7 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
               setting.samples = k;
               setting.aggregation = agg;
               setting.from_curve = true;  // composed through the fitted Beta, not measured
-              auto g = scorer.Score(s, setting, acc, band, tokens, tokens_p95, fitted,
+              auto g = scorer.Score(s, setting, acc, band, tokens, tokens_p95, fitted, fit_key,
                                     key.ToString() + "+" + source, assumed, measured);
               if (g) Put(out, index, setting, bi, nb, std::move(*g));
             }

@@ -52,6 +52,31 @@ struct Setting {
   std::string Describe() const;  // "o3-mini extended b=4096 cons@8"
 };
 
+// The per-problem difficulty distribution an option's accuracy was computed with, carried in the plan so that the
+// simulator draws each query's correctness from it (docs/simulator.md). The Beta is the fitted one of the option's
+// curve key with its concentration a + b kept and its mean moved to the setting's single-sample accuracy (a curve's
+// prediction at that budget, or a run's measurement); for a stored run measured at k samples the mean is the one
+// whose k-sample accuracy under that concentration is the measured figure. Either way the Beta's aggregated
+// accuracy is the option's planned accuracy.
+// Majority-vote wrong-answer concentration where none is fitted: it only shapes the per-problem spread of a cons@k
+// option measured as a whole (whose mean is matched to the measurement), in the plan and in the simulator alike.
+inline constexpr double kDefaultRho = 0.3;
+
+struct PlannedDifficulty {
+  double a = 1;
+  double b = 1;
+  std::optional<double> rho;  // the fitted majority-vote concentration; empty: kDefaultRho stands in
+  // Where it came from: the fit's key, its problems, concentration and status; the aggregation of a run measured
+  // at k samples whose figure set the mean (empty: the mean is the setting's single-sample accuracy).
+  std::string fit_key;
+  long fit_problems = 0;
+  double fit_concentration = 0;
+  FitStatus fit_status = FitStatus::kOk;
+  std::optional<Aggregation> solved_at;
+  // One line for the plan's JSON (formatted there, not for every scored option).
+  std::string Source() const;
+};
+
 // A setting scored on one true bucket.
 struct Figures {
   double accuracy = 0;
@@ -69,6 +94,8 @@ struct Figures {
   double answer_tokens = 0;
   bool prompt_measured = false;
   bool answer_measured = false;
+  // Empty where no per-problem fit covers the setting's key (the simulator then states its default spread).
+  std::optional<PlannedDifficulty> difficulty;
 };
 
 struct Candidate {
@@ -145,5 +172,9 @@ BetaDifficulty RescaleBeta(const BetaDifficulty& shape, double mean);
 // Accuracy of `aggregation` over k samples when single-sample accuracy is `mean`, under the rescaled Beta.
 double ParallelAccuracy(const BetaDifficulty& shape, double mean, const Aggregation& aggregation, double d_prime,
                         double rho);
+// The Beta with the concentration of `shape` whose accuracy under `aggregation` is `accuracy` (bisection on the
+// mean, which the aggregated accuracy rises with): how a figure measured at k samples is carried as a distribution.
+BetaDifficulty BetaForAccuracy(const BetaDifficulty& shape, double accuracy, const Aggregation& aggregation,
+                               double d_prime, double rho);
 
 }  // namespace thinkplan::planner

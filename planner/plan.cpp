@@ -391,6 +391,14 @@ std::vector<DifficultyEffect> DifficultyEffects(const Workload& w, const CurveSe
   }
   return out;
 }
+// The difficulty distribution an option's figure was computed with (PlannedDifficulty), for the simulator to draw
+// from; without a per-problem fit, the source says so and carries no parameters.
+nlohmann::json DifficultyJson(const std::optional<PlannedDifficulty>& d) {
+  if (!d) return {{"source", "no per-problem fit: the simulator uses the default spread a + b = 2, stated"}};
+  return {{"family", "beta"}, {"a", d->a}, {"b", d->b},
+          {"rho", d->rho ? nlohmann::json(*d->rho) : nlohmann::json(nullptr)}, {"source", d->Source()}};
+}
+
 // An option's figures on each true bucket of the traffic routed to it (null where that traffic is negligible), so
 // that a simulation can follow a misrouted query's own difficulty; "accuracy" and the token figures beside it
 // are their mix.
@@ -409,7 +417,8 @@ nlohmann::json ByTrueBucketJson(const SharedCandidates& candidates, const Bucket
     }
     out.push_back({{"accuracy", (*f)->accuracy},
                    {"thinking_tokens_mean", (*f)->thinking_tokens},
-                   {"thinking_tokens_p95", (*f)->thinking_tokens_p95}});
+                   {"thinking_tokens_p95", (*f)->thinking_tokens_p95},
+                   {"difficulty", DifficultyJson((*f)->difficulty)}});
   }
   return out;
 }
@@ -889,6 +898,9 @@ nlohmann::json PlanResult::ToJson() const {
       o["verifier_usd_per_query"] = s.figures.verifier_usd;
       o["latency_p95_s"] = s.figures.latency_p95_s;
       o["source"] = s.figures.source;
+      // A mix of several true buckets has no one distribution: each is in by_true_bucket.
+      const bool mixed = b.weights.size() > 1 && !s.figures.difficulty;
+      o["difficulty"] = mixed ? json{{"source", "several true buckets: see by_true_bucket"}} : DifficultyJson(s.figures.difficulty);
       if (b.weights.size() > 1) o["by_true_bucket"] = ByTrueBucketJson(candidates, b, s);
       shares.push_back(o);
     }

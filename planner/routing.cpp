@@ -40,6 +40,7 @@ std::vector<RoutedOption> MixOptions(const std::vector<Candidate>& candidates, c
     Figures mix;
     mix.prompt_measured = mix.answer_measured = true;  // until a bucket's figure was not measured
     bool complete = true;
+    int served = 0;  // true buckets with traffic here: one keeps its difficulty distribution, a mix has none
     std::string sources;
     for (std::size_t t = 0; t < bucket.weights.size() && complete; ++t) {
       const double w = bucket.weights[t];
@@ -63,6 +64,7 @@ std::vector<RoutedOption> MixOptions(const std::vector<Candidate>& candidates, c
       mix.prompt_measured = mix.prompt_measured && f.prompt_measured;
       mix.answer_measured = mix.answer_measured && f.answer_measured;
       sources += (sources.empty() ? "" : "; ") + f.source;
+      mix.difficulty = ++served == 1 ? f.difficulty : std::nullopt;
     }
     if (!complete) continue;
     if (slo_p95_s > 0 && mix.latency_p95_s > slo_p95_s) continue;

@@ -72,7 +72,7 @@ std::string Grow(const planner::CapacityLine& line, double factor, const VerifyL
   const bool kv_bound = line.batch_limited_by == "KV memory" && line.weights_gib > 0.5 * line.usable_gib;
   // The plan's replica size is the configuration search's (the capacity line), at least the workload's `devices`;
   // raising `devices` past it makes the next search start there.
-  if (kv_bound && line.devices_per_replica * 2 <= o.max_devices_per_replica) {
+  if (kv_bound && line.devices_per_replica * 2 <= std::min(o.max_devices_per_replica, spec.max_devices_per_replica)) {
     spec.devices = line.devices_per_replica * 2;
     spec.min_replicas = std::max(1L, static_cast<long>(std::ceil(static_cast<double>(line.replicas) * factor / 2)));
     return fmt::format("{}: {} -> {} devices per replica (batch {} bound by KV memory), at least {} replicas",
@@ -236,6 +236,22 @@ bool VerifyLoopOptions::IsValid(std::string* error) const {
   return true;
 }
 
+// True when the fleet grew and nothing moved: every class that breaks now broke in the round before with a
+// simulated p95 and a share over the SLO no more than 1% higher. The service time itself then misses the SLO
+// (more replicas only shorten the wait), and further rounds would only add cost.
+bool GrowthMovedNothing(const Verification& before, const Verification& after) {
+  bool breaks = false;
+  for (const VerifiedClass& a : after.classes) {
+    if (a.holds()) continue;
+    const auto b = std::find_if(before.classes.begin(), before.classes.end(),
+                                [&](const VerifiedClass& c) { return c.name == a.name; });
+    if (b == before.classes.end() || b->holds()) return false;
+    if (a.simulated_p95_s < 0.99 * b->simulated_p95_s || a.slo_miss_fraction < 0.99 * b->slo_miss_fraction) return false;
+    breaks = true;
+  }
+  return breaks;
+}
+
 VerifyLoopSummary PlanAndVerify(store::Database& db, planner::Workload workload, const PlanStageOptions& plan_options,
                                 const VerifyLoopOptions& options, std::ostream* log) {
   std::string error;
@@ -258,13 +274,23 @@ VerifyLoopSummary PlanAndVerify(store::Database& db, planner::Workload workload,
     r.planned_usd_per_month = plan.inference_usd_per_month;
     r.verification = VerifyPlan(db, plan, r.plan_id, options.simulate);
     const bool holds = r.verification.holds();
-    if (!holds && round < options.max_rounds) r.changes = Reprovision(plan, r.verification, options, workload);
+    const bool stalled = !holds && !out.rounds.empty() && !out.rounds.back().changes.empty() &&
+                         GrowthMovedNothing(out.rounds.back().verification, r.verification);
+    if (!holds && !stalled && round < options.max_rounds) r.changes = Reprovision(plan, r.verification, options, workload);
     StoreRound(db, r);
     if (log) *log << RoundLine(r) << std::flush;
     out.rounds.push_back(r);
     if (holds) {
       out.status = VerifyStatus::kHolds;
       out.message = fmt::format("plan {} holds in simulation {} (round {})", r.plan_id, r.verification.simulation_id, round);
+      break;
+    }
+    if (stalled) {
+      out.status = VerifyStatus::kNothingToChange;
+      out.message = fmt::format("plan {} breaks its promise and the fleet grown in round {} moved nothing: {}; the "
+                                "service time itself misses the SLO, so a larger replica (the system's "
+                                "max_devices_per_replica) or a faster option is needed",
+                                r.plan_id, round - 1, r.verification.Breaks());
       break;
     }
     if (round >= options.max_rounds) {

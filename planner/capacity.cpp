@@ -373,11 +373,12 @@ FleetPlan ProvisionFleet(const Workload& w, const Catalogues& catalogues, const 
   FleetPlan out;
   for (auto& [name, su] : GatherUses(w, buckets)) {
     // The workload's `devices` is the smallest replica the search considers (the verification loop raises it when
-    // KV memory bounds the batch); larger sizes up to 8 are tried too.
+    // KV memory bounds the batch), its `max_devices_per_replica` the largest.
     ServingSearchOptions options;
     options.peak_utilisation = peak_utilisation;
     options.days_per_month = w.days_per_month;
-    std::erase_if(options.devices_per_replica, [&](long n) { return n < su.system->devices; });
+    std::erase_if(options.devices_per_replica,
+                  [&](long n) { return n < su.system->devices || n > su.system->max_devices_per_replica; });
     if (options.devices_per_replica.empty()) options.devices_per_replica = {su.system->devices};
     const std::vector<ServingDemand> demands = Demands(su.uses);
     const ServingSearch search = SearchServingConfig(*su.system, catalogues, demands, options);

@@ -254,12 +254,20 @@ SystemSpec ParseSystem(Node node) {
     s.usd_per_device_hour = node.OptionalNumber("usd_per_device_hour", 0, 1e4);
     s.devices = static_cast<long>(node.Number("devices", 1, 64, 1));
     if (static_cast<double>(s.devices) != node.Number("devices", 1, 64, 1)) node.Fail("devices", node.Raw("devices"), "must be a whole number");
+    s.max_devices_per_replica = static_cast<long>(node.Number("max_devices_per_replica", 1, 64, 8));
+    if (static_cast<double>(s.max_devices_per_replica) != node.Number("max_devices_per_replica", 1, 64, 8)) {
+      node.Fail("max_devices_per_replica", node.Raw("max_devices_per_replica"), "must be a whole number");
+    }
+    if (s.max_devices_per_replica < s.devices) {
+      node.Fail("max_devices_per_replica", node.Raw("max_devices_per_replica"), "must be at least devices");
+    }
     s.min_replicas = static_cast<long>(node.Number("min_replicas", 0, 1e6, 0));
     if (static_cast<double>(s.min_replicas) != node.Number("min_replicas", 0, 1e6, 0)) node.Fail("min_replicas", node.Raw("min_replicas"), "must be a whole number");
     s.utilisation = node.Number("utilisation", 0.01, 1, s.utilisation);
     s.framework = node.Text("framework", s.framework);
   } else {
-    for (const char* key : {"model", "hardware", "usd_per_device_hour", "devices", "min_replicas", "utilisation", "framework"}) {
+    for (const char* key : {"model", "hardware", "usd_per_device_hour", "devices", "max_devices_per_replica",
+                            "min_replicas", "utilisation", "framework"}) {
       if (node.Has(key)) node.Fail(key, node.Raw(key), "is only meaningful for a self_hosted system");
     }
   }
@@ -503,6 +511,7 @@ nlohmann::json ToJson(const Workload& w) {
       o["hardware"] = s.hardware;
       if (s.usd_per_device_hour) o["usd_per_device_hour"] = *s.usd_per_device_hour;
       o["devices"] = s.devices;
+      if (s.max_devices_per_replica != 8) o["max_devices_per_replica"] = s.max_devices_per_replica;
       if (s.min_replicas > 0) o["min_replicas"] = s.min_replicas;
       o["utilisation"] = s.utilisation;
       o["framework"] = s.framework;

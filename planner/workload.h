@@ -92,6 +92,10 @@ struct SystemSpec {
   // The fewest replicas its fleet is provisioned with: what `plan --verify` raises where the simulation found the
   // sized fleet too small (pipeline/verify_stage.h). Default 0: the capacity pass alone sizes the fleet.
   long min_replicas = 0;
+  // The largest replica the configuration search may choose (1 to 64; default 8): the tensor-parallel sizes a
+  // user's serving stack or cluster offers (a framework without tensor parallelism, one-card nodes). The search
+  // tries 1, 2, 4 and 8 devices between `devices` and this.
+  long max_devices_per_replica = 8;
   double utilisation = 0.7;  // share of paid GPU hours doing useful work at the mean rate
   std::string framework = "vLLM";
   // Thinking tokens assumed where no run or token fit measures them, keyed by effort level or mode

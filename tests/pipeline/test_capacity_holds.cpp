@@ -18,6 +18,7 @@
 #include "planner/workload.h"
 #include "store/database.h"
 #include "tests/common/test_support.h"
+#include "tests/pipeline/workload_subset.h"
 
 namespace thinkplan {
 namespace {
@@ -92,22 +93,7 @@ BOOST_AUTO_TEST_CASE(an_slo_no_option_meets_is_named_with_the_fastest_option_and
   BOOST_TEST(planned.plan.FullReport().find(planned.plan.reason) != std::string::npos);
 }
 
-// A workload of the default one's systems and classes named, each class at `volume` queries a day.
-planner::Workload Subset(const std::string& name, std::vector<std::string> systems, std::vector<std::string> classes,
-                         double volume) {
-  planner::Workload w = planner::LoadWorkload(testing::DataDir() / "workloads" / "default.json");
-  w.name = name;
-  auto named = [](const std::vector<std::string>& names, const std::string& n) {
-    return std::find(names.begin(), names.end(), n) != names.end();
-  };
-  std::erase_if(w.systems, [&](const planner::SystemSpec& s) { return !named(systems, s.name); });
-  std::erase_if(w.classes, [&](const planner::TaskClassSpec& c) { return !named(classes, c.name); });
-  for (planner::TaskClassSpec& c : w.classes) {
-    c.daily_volume = volume;
-    c.systems.clear();
-  }
-  return w;
-}
+using testing::DefaultWorkloadSubset;
 
 // Plans `w`; where feasible, simulates a day and checks the plan's promise against it class by class.
 void CheckPromise(const planner::Workload& w, std::optional<double> budget = std::nullopt) {
@@ -163,13 +149,13 @@ void CheckPromise(const planner::Workload& w, std::optional<double> budget = std
 }
 
 BOOST_AUTO_TEST_CASE(r1_distill_32b_on_two_h100s_for_competition_maths_at_peak_3) {
-  planner::Workload w = Subset("r1-32b-competition", {"R1-Distill-Qwen-32B@H100"}, {"competition"}, 5000);
+  planner::Workload w = DefaultWorkloadSubset("r1-32b-competition", {"R1-Distill-Qwen-32B@H100"}, {"competition"}, 5000);
   w.classes[0].slo_p95_s = 1800;
   CheckPromise(w);
 }
 
 BOOST_AUTO_TEST_CASE(qwq_on_a100s_for_competition_maths) {
-  planner::Workload w = Subset("qwq-a100", {"QwQ-32B-Preview@H100"}, {"competition"}, 3000);
+  planner::Workload w = DefaultWorkloadSubset("qwq-a100", {"QwQ-32B-Preview@H100"}, {"competition"}, 3000);
   w.systems[0].hardware = "A100-SXM-80GB";
   w.systems[0].usd_per_device_hour = 2.21;
   w.systems[0].devices = 2;
@@ -178,19 +164,19 @@ BOOST_AUTO_TEST_CASE(qwq_on_a100s_for_competition_maths) {
 }
 
 BOOST_AUTO_TEST_CASE(mixtral_on_a100s_for_short_fast_school_maths_at_peak_1_5) {
-  planner::Workload w = Subset("mixtral-school", {"Mixtral-8x7B@A100"}, {"school-math"}, 50000);
+  planner::Workload w = DefaultWorkloadSubset("mixtral-school", {"Mixtral-8x7B@A100"}, {"school-math"}, 50000);
   w.classes[0].peak_factor = 1.5;
   CheckPromise(w);
 }
 
 BOOST_AUTO_TEST_CASE(an_api_beside_a_self_hosted_model_under_a_budget) {
-  planner::Workload w = Subset("api-and-qwq", {"o3-mini", "QwQ-32B-Preview@H100"}, {"competition"}, 5000);
+  planner::Workload w = DefaultWorkloadSubset("api-and-qwq", {"o3-mini", "QwQ-32B-Preview@H100"}, {"competition"}, 5000);
   w.classes[0].slo_p95_s = 900;
   CheckPromise(w, 40000);
 }
 
 BOOST_AUTO_TEST_CASE(classes_at_peaks_1_5_and_3_share_one_self_hosted_fleet) {
-  planner::Workload w = Subset("shared-qwq", {"QwQ-32B-Preview@H100"}, {"competition", "chat"}, 2000);
+  planner::Workload w = DefaultWorkloadSubset("shared-qwq", {"QwQ-32B-Preview@H100"}, {"competition", "chat"}, 2000);
   w.classes[0].slo_p95_s = 1200;
   w.classes[1].slo_p95_s = 1200;
   w.classes[1].peak_factor = 1.5;
@@ -200,7 +186,7 @@ BOOST_AUTO_TEST_CASE(classes_at_peaks_1_5_and_3_share_one_self_hosted_fleet) {
 // A time-to-first-token SLO on chat beside competition maths on one QwQ fleet: the configuration search sizes the
 // fleet so that the wait for a slot plus the prefill stays within 10 s at the peak, and the simulation keeps it.
 BOOST_AUTO_TEST_CASE(a_ttft_slo_is_kept_by_the_searched_fleet) {
-  planner::Workload w = Subset("qwq-ttft", {"QwQ-32B-Preview@H100"}, {"competition", "chat"}, 2000);
+  planner::Workload w = DefaultWorkloadSubset("qwq-ttft", {"QwQ-32B-Preview@H100"}, {"competition", "chat"}, 2000);
   for (planner::TaskClassSpec& c : w.classes) {
     c.slo_p95_s = 1200;
     if (c.name == "chat") c.slo_ttft_p95_s = 10;

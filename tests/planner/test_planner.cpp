@@ -75,6 +75,24 @@ BOOST_AUTO_TEST_CASE(streaming_slos_parse_and_round_trip) {
   BOOST_TEST(again.classes[0].slo_tpot_s == 0.05);
 }
 
+// The replica sizes the configuration search may try: from `devices` up to `max_devices_per_replica` (default 8).
+BOOST_AUTO_TEST_CASE(replica_size_bounds_parse_round_trip_and_are_checked) {
+  json j = MinimalWorkload();
+  j["systems"].push_back({{"name", "QwQ@H100"}, {"kind", "self_hosted"}, {"curves", "QwQ-32B-Preview"},
+                          {"model", "QwQ-32B-Preview"}, {"hardware", "H100-SXM-80GB"}, {"devices", 2},
+                          {"max_devices_per_replica", 4}});
+  const Workload w = ParseWorkload(j, "w.json");
+  BOOST_TEST(w.systems.back().max_devices_per_replica == 4);
+  BOOST_TEST(ParseWorkload(ToJson(w), "again.json").systems.back().max_devices_per_replica == 4);
+  const std::string field = "systems[" + std::to_string(j["systems"].size() - 1) + "].max_devices_per_replica";
+  j["systems"].back()["max_devices_per_replica"] = 1;  // below devices
+  ExpectError(j, field);
+  j["systems"].back()["max_devices_per_replica"] = 2.5;
+  ExpectError(j, field);
+  j["systems"].back().erase("max_devices_per_replica");
+  BOOST_TEST(ParseWorkload(j, "w.json").systems.back().max_devices_per_replica == 8);
+}
+
 BOOST_AUTO_TEST_CASE(error_catalogue_names_the_json_path) {
   struct Case {
     std::string pointer;  // JSON pointer to change

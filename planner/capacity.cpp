@@ -377,8 +377,9 @@ FleetPlan ProvisionFleet(const Workload& w, const Catalogues& catalogues, const 
     ServingSearchOptions options;
     options.peak_utilisation = peak_utilisation;
     options.days_per_month = w.days_per_month;
+    const SystemSpec& system = *su.system;  // a structured binding cannot be captured by clang 14's lambdas
     std::erase_if(options.devices_per_replica,
-                  [&](long n) { return n < su.system->devices || n > su.system->max_devices_per_replica; });
+                  [&](long n) { return n < system.devices || n > system.max_devices_per_replica; });
     if (options.devices_per_replica.empty()) options.devices_per_replica = {su.system->devices};
     const std::vector<ServingDemand> demands = Demands(su.uses);
     const ServingSearch search = SearchServingConfig(*su.system, catalogues, demands, options);

@@ -1,9 +1,11 @@
 #include "planner/allocation.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 #include <functional>
-#include <numeric>
 
 #include <fmt/format.h>
 
@@ -41,14 +43,20 @@ class HullWalk {
  public:
   explicit HullWalk(const std::vector<ClassOptions>& classes) : classes_(classes) {
     Validate(classes);
+    hulls_.reserve(classes.size());
+    position_.assign(classes.size(), 0);
+    std::size_t hull_points = 0;
     for (const ClassOptions& c : classes) {
       hulls_.push_back(UpperHull(c.options));
-      position_.push_back(0);
+      hull_points += hulls_.back().size();
       const CostAccuracy& start = c.options[hulls_.back()[0]];
       spend_ += c.volume * start.cost;
       objective_ += c.volume * c.value * start.accuracy;
       total_weight_ += c.volume * c.value;
     }
+    start_spend_ = spend_;
+    start_objective_ = objective_;
+    segments_.reserve(hull_points);
     for (std::size_t i = 0; i < classes.size(); ++i) {
       const auto& hull = hulls_[i];
       for (std::size_t k = 0; k + 1 < hull.size(); ++k) {
@@ -108,11 +116,19 @@ class HullWalk {
     return result;
   }
 
-  // The frontier of the whole walk, independent of where a plan stops.
+  // The frontier of the whole walk, independent of where a plan stops: every segment taken whole from the start,
+  // summed in the order Walk takes them, so its points are the ones a walk to the end records, bit for bit.
   std::vector<FrontierPoint> FullFrontier() const {
-    HullWalk copy(classes_);
-    copy.Walk([](const Segment&) { return 1.0; });
-    return copy.frontier_;
+    std::vector<FrontierPoint> frontier;
+    frontier.reserve(segments_.size() + 1);
+    double spend = start_spend_, objective = start_objective_;
+    frontier.push_back(PointAt(spend, objective));
+    for (const Segment& s : segments_) {
+      spend += s.extra_spend;
+      objective += s.extra_objective;
+      frontier.push_back(PointAt(spend, objective));
+    }
+    return frontier;
   }
 
   double spend() const { return spend_; }
@@ -125,7 +141,10 @@ class HullWalk {
   }
 
  private:
-  FrontierPoint Point() const { return {spend_, total_weight_ > 0 ? objective_ / total_weight_ : 0.0}; }
+  FrontierPoint Point() const { return PointAt(spend_, objective_); }
+  FrontierPoint PointAt(double spend, double objective) const {
+    return {spend, total_weight_ > 0 ? objective / total_weight_ : 0.0};
+  }
 
   void Take(const Segment& s, double fraction) {
     spend_ += fraction * s.extra_spend;
@@ -146,6 +165,7 @@ class HullWalk {
   std::vector<Segment> segments_;
   std::vector<FrontierPoint> frontier_;
   double spend_ = 0, objective_ = 0, total_weight_ = 0;
+  double start_spend_ = 0, start_objective_ = 0;  // the cheapest plan, where every walk starts
   bool stopped_ = false, split_ = false;
   std::size_t split_class_ = 0;
   double split_fraction_ = 0;
@@ -158,17 +178,63 @@ AllocationResult Infeasible(std::string reason, std::vector<FrontierPoint> front
   return result;
 }
 
+
+// One option as the hull walk sorts it: by cost, the most accurate first among equal costs, then in input order.
+struct HullKey {
+  double cost, accuracy;
+  std::size_t index;
+};
+
+bool WalkOrder(const HullKey& x, const HullKey& y) {
+  if (x.cost != y.cost) return x.cost < y.cost;
+  if (x.accuracy != y.accuracy) return x.accuracy > y.accuracy;
+  return x.index < y.index;
+}
+
+// The cost's bits as an unsigned number that orders as the cost does (negative numbers reversed; -0 taken as +0).
+std::uint64_t CostOrderBits(double cost) {
+  const std::uint64_t bits = std::bit_cast<std::uint64_t>(cost + 0.0);
+  return (bits >> 63) ? ~bits : bits | (std::uint64_t{1} << 63);
+}
+
+// Sorts keys into WalkOrder. A comparison sort of a class's options was most of the planner's LP time, lost to
+// mispredicted branches. Instead two counting passes order the keys by the top 16 bits of the cost (sign,
+// exponent and four bits of mantissa: a sixteenth of an octave), and each run of keys equal on those bits,
+// usually one key long, is then sorted by the full order: the same result as sorting by WalkOrder outright.
+void SortForWalk(std::vector<HullKey>& keys) {
+  std::vector<HullKey> buffer(keys.size());
+  auto top16 = [](const HullKey& k) { return CostOrderBits(k.cost) >> 48; };
+  for (int shift : {0, 8}) {
+    std::array<std::size_t, 257> start{};
+    auto digit = [&](const HullKey& k) { return (top16(k) >> shift) & 0xFF; };
+    for (const HullKey& k : keys) ++start[digit(k) + 1];
+    for (std::size_t d = 1; d < start.size(); ++d) start[d] += start[d - 1];
+    for (const HullKey& k : keys) buffer[start[digit(k)]++] = k;
+    keys.swap(buffer);
+  }
+  for (std::size_t begin = 0; begin < keys.size();) {
+    std::size_t end = begin + 1;
+    while (end < keys.size() && top16(keys[end]) == top16(keys[begin])) ++end;
+    if (end - begin > 1) std::sort(keys.begin() + begin, keys.begin() + end, WalkOrder);
+    begin = end;
+  }
+}
+
 }  // namespace
 
 std::vector<std::size_t> UpperHull(const std::vector<CostAccuracy>& options) {
-  std::vector<std::size_t> order(options.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-    if (options[x].cost != options[y].cost) return options[x].cost < options[y].cost;
-    return options[x].accuracy > options[y].accuracy;
-  });
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    if (std::isnan(options[i].cost) || std::isnan(options[i].accuracy)) {
+      throw InputError(fmt::format("option {} has no cost or accuracy (NaN): the hull needs numbers", i));
+    }
+  }
+  if (options.empty()) return {};
+  std::vector<HullKey> keys(options.size());
+  for (std::size_t i = 0; i < options.size(); ++i) keys[i] = {options[i].cost, options[i].accuracy, i};
+  SortForWalk(keys);
   std::vector<std::size_t> hull;
-  for (std::size_t idx : order) {
+  for (const HullKey& key : keys) {
+    const std::size_t idx = key.index;
     const CostAccuracy& p = options[idx];
     // Dearer and no better than what the hull already reaches: dominated.
     if (!hull.empty() && p.accuracy <= options[hull.back()].accuracy) continue;

@@ -5,6 +5,7 @@
 
 #include <glpk.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -99,6 +100,68 @@ BOOST_AUTO_TEST_CASE(upper_hull_of_a_hand_drawn_set) {
   const std::vector<CostAccuracy> options = {{1, 0.5}, {2, 0.4}, {2, 0.7}, {3, 0.75}, {4, 0.9}, {8, 0.95}, {9, 0.95}};
   const std::vector<std::size_t> expected = {0, 2, 4, 5};
   BOOST_TEST(UpperHull(options) == expected, boost::test_tools::per_element());
+}
+
+// The textbook monotone chain: indices stably sorted by (cost ascending, accuracy descending), then the upper
+// hull with dominated and collinear points dropped. The planner sorts its keys another way (counting passes on
+// the cost's bits); the hull must come out the same, index for index.
+std::vector<std::size_t> ReferenceHull(const std::vector<CostAccuracy>& options) {
+  std::vector<std::size_t> order(options.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    if (options[x].cost != options[y].cost) return options[x].cost < options[y].cost;
+    return options[x].accuracy > options[y].accuracy;
+  });
+  std::vector<std::size_t> hull;
+  for (std::size_t idx : order) {
+    const CostAccuracy& p = options[idx];
+    if (!hull.empty() && p.accuracy <= options[hull.back()].accuracy) continue;
+    while (hull.size() >= 2) {
+      const CostAccuracy& o = options[hull[hull.size() - 2]];
+      const CostAccuracy& a = options[hull.back()];
+      if ((a.accuracy - o.accuracy) * (p.cost - o.cost) > (p.accuracy - o.accuracy) * (a.cost - o.cost)) break;
+      hull.pop_back();
+    }
+    hull.push_back(idx);
+  }
+  return hull;
+}
+
+BOOST_AUTO_TEST_CASE(upper_hull_matches_the_textbook_chain_on_awkward_sets) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::uniform_int_distribution<int> small(0, 4);
+  for (int trial = 0; trial < 400; ++trial) {
+    const int n = 1 + trial % 60 + (trial % 7 == 0 ? 2000 : 0);
+    std::vector<CostAccuracy> options;
+    for (int j = 0; j < n; ++j) {
+      switch (trial % 5) {
+        case 0:  // spread over decades, as plans are
+          options.push_back({std::exp(-12 + 14 * unit(rng)), unit(rng)});
+          break;
+        case 1:  // a handful of values: many exact ties and repeated points
+          options.push_back({0.25 * small(rng), 0.25 * small(rng)});
+          break;
+        case 2:  // one narrow band of costs: every key in the same counting bucket
+          options.push_back({1.0 + 1e-9 * unit(rng), unit(rng)});
+          break;
+        case 3:  // collinear points on one line, zero and negative zero costs
+          options.push_back({j % 3 == 0 ? -0.0 : 0.1 * small(rng), 0.2 * small(rng) / 4 + 0.1});
+          break;
+        default:  // negative costs (the allocation refuses them; the hull still orders them)
+          options.push_back({unit(rng) - 0.5, unit(rng)});
+      }
+    }
+    const std::vector<std::size_t> expected = ReferenceHull(options);
+    const std::vector<std::size_t> got = UpperHull(options);
+    BOOST_TEST_CONTEXT("trial " << trial << ", " << n << " options") {
+      BOOST_TEST(got == expected, boost::test_tools::per_element());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(upper_hull_refuses_nan) {
+  BOOST_CHECK_THROW(UpperHull({{1, 0.5}, {std::nan(""), 0.4}}), thinkplan::InputError);
 }
 
 BOOST_AUTO_TEST_CASE(hand_computed_two_class_plan) {

@@ -118,6 +118,7 @@ WhatIfStageResult WhatIfStage(store::Database& db, long base_plan_id,
   }
   result.changed = planner::MakePlan(changed_inputs, changed_options);
   result.changed_workload = changed_inputs.workload;
+  result.changed_options = changed_options;
   if (result.changed.feasible && options.store) {
     result.plan_id = StorePlan(db, changed_inputs.workload, result.changed, stored.id, &changed_inputs.catalogues);
   }

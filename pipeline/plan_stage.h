@@ -75,6 +75,7 @@ struct WhatIfStageResult {
   planner::PlanResult base;     // the base plan re-planned on the current fits, so the difference is the changes'
   planner::PlanResult changed;  // the what-if plan
   planner::Workload changed_workload;  // the workload it was planned for (the base's with the changes applied)
+  planner::PlanOptions changed_options;  // and its plan options (the budget after budget=...)
   std::optional<long> plan_id;  // the stored what-if plan; empty when infeasible or not stored
 };
 

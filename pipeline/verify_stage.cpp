@@ -253,7 +253,10 @@ bool GrowthMovedNothing(const Verification& before, const Verification& after) {
 }
 
 VerifyLoopSummary PlanAndVerify(store::Database& db, planner::Workload workload, const PlanStageOptions& plan_options,
-                                const VerifyLoopOptions& options, std::ostream* log) {
+                                const VerifyLoopOptions& options, std::ostream* log, const PlanStageResult* first_round) {
+  if (first_round && first_round->plan.feasible && !first_round->plan_id) {
+    throw UsageError("verify: the first round's plan must be stored (the simulation reads it)");
+  }
   std::string error;
   if (!options.IsValid(&error)) throw UsageError("verify: " + error);
   PlanStageOptions stage = plan_options;
@@ -261,7 +264,7 @@ VerifyLoopSummary PlanAndVerify(store::Database& db, planner::Workload workload,
   VerifyLoopSummary out;
   for (int round = 1;; ++round) {
     out.final_workload = workload;
-    out.final_plan = PlanStage(db, workload, stage);
+    out.final_plan = round == 1 && first_round ? *first_round : PlanStage(db, workload, stage);
     const planner::PlanResult& plan = out.final_plan.plan;
     if (!plan.feasible) {
       out.status = VerifyStatus::kInfeasible;

@@ -89,8 +89,11 @@ struct VerifyLoopSummary {
 };
 
 // Plans `workload`, simulates the plan and re-provisions until the simulation holds the promise or the loop stops
-// (VerifyStatus). `log` (nullptr for none) gets a line per round as it finishes.
+// (VerifyStatus). `log` (nullptr for none) gets a line per round as it finishes. `first_round`, when given, is
+// round 1's plan, already made from `workload` and stored (a what-if plan, stored with its base plan); later
+// rounds plan the re-provisioned workload afresh.
 VerifyLoopSummary PlanAndVerify(store::Database& db, planner::Workload workload, const PlanStageOptions& plan_options,
-                                const VerifyLoopOptions& options = {}, std::ostream* log = nullptr);
+                                const VerifyLoopOptions& options = {}, std::ostream* log = nullptr,
+                                const PlanStageResult* first_round = nullptr);
 
 }  // namespace thinkplan::pipeline

@@ -37,6 +37,30 @@ std::string ClassOf(const std::string& text, const std::string& name, const Work
   return name;
 }
 
+const SystemSpec& SelfHostedOf(const std::string& text, const std::string& name, const Workload& w) {
+  const SystemSpec* s = w.FindSystem(name);
+  if (!s) {
+    std::vector<std::string> names;
+    for (const SystemSpec& x : w.systems) names.push_back(x.name);
+    Fail(text, "no system '" + name + "' in the workload" + Suggest(name, names));
+  }
+  if (s->kind != SystemKind::kSelfHosted) Fail(text, "system '" + name + "' is an API: only a self-hosted system has devices and hardware");
+  return *s;
+}
+
+WhatIfChange ParseHardwareChange(WhatIfChange change, const std::string& system, const std::string& card,
+                                 const Workload& w, const Catalogues& catalogues) {
+  SelfHostedOf(change.text, system, w);
+  const HardwareInfo* h = catalogues.FindHardware(card);
+  if (!h) {
+    std::vector<std::string> names;
+    for (const HardwareInfo& x : catalogues.hardware) names.push_back(x.name);
+    Fail(change.text, "no hardware '" + card + "' in the catalogue" + Suggest(card, names));
+  }
+  change.name = h->name;
+  return change;
+}
+
 }  // namespace
 
 WhatIfChange ParseWhatIf(const std::string& text, const Workload& w, const Catalogues& catalogues) {
@@ -50,9 +74,10 @@ WhatIfChange ParseWhatIf(const std::string& text, const Workload& w, const Catal
   const std::string head = key.substr(0, dot);
   const std::string rest = dot == std::string::npos ? "" : key.substr(dot + 1);
 
+  const std::string value = text.substr(eq + 1);
+  if (head == "hardware") return ParseHardwareChange(std::move(change), rest, value, w, catalogues);
   // The command line's number rule (core/number_parse.h) plus the multiplier: k, M and G only where they read
   // naturally, on money and query counts.
-  const std::string value = text.substr(eq + 1);
   const NumberRule rule{.suffixes = head == "budget" || head == "volume", .multiplier = true, .min = 0};
   std::string why;
   const std::optional<ParsedNumber> number = TryParseNumber(value, rule, &why);
@@ -101,9 +126,24 @@ WhatIfChange ParseWhatIf(const std::string& text, const Workload& w, const Catal
     if (s && s->kind == SystemKind::kApi && side.empty() && !change.relative) {
       Fail(text, "an absolute API price needs .in or .out (USD per million tokens); use a multiplier like 0.5x for both");
     }
+  } else if (head == "value" || head == "peak") {
+    if (rest.empty()) Fail(text, head + " needs a class: " + head + ".<class>=...");
+    ClassOf(text, rest, w);
+    if (head == "peak" && !change.relative && change.value < 1) Fail(text, "a peak factor must be >= 1 (peak over mean)");
+  } else if (head == "router") {
+    const auto d2 = rest.rfind('.');
+    if (d2 == std::string::npos || rest.substr(d2 + 1) != "auc") Fail(text, "expected router.<class>.auc=...");
+    const std::string cls = ClassOf(text, rest.substr(0, d2), w);
+    if (w.FindClass(cls)->buckets.size() < 2) Fail(text, "class '" + cls + "' has one bucket: there is nothing to route");
+    if (change.relative || change.value < 0.5 || change.value >= 1) Fail(text, "auc must be an absolute value in [0.5, 1)");
+  } else if (head == "devices") {
+    const SystemSpec& s = SelfHostedOf(text, rest, w);
+    const double devices = change.relative ? change.value * static_cast<double>(s.devices) : change.value;
+    if (devices != std::floor(devices) || devices < 1) Fail(text, "devices per replica must come to a whole number >= 1");
   } else {
     Fail(text, "unknown key '" + head + "' (budget, volume.<class>, price.<system|hardware>[.in|.out], slo.<class>, "
-               "verifier.<class>.dprime|auc)");
+               "verifier.<class>.dprime|auc, value.<class>, peak.<class>, router.<class>.auc, devices.<system>, "
+               "hardware.<system>)");
   }
   return change;
 }
@@ -122,6 +162,25 @@ void ApplyOne(const WhatIfChange& c, const Catalogues& catalogues, Workload* w, 
     for (TaskClassSpec& k : w->classes) if (k.name == rest) k.daily_volume = apply(k.daily_volume);
   } else if (head == "slo") {
     for (TaskClassSpec& k : w->classes) if (k.name == rest) k.slo_p95_s = apply(k.slo_p95_s);
+  } else if (head == "value") {
+    for (TaskClassSpec& k : w->classes) if (k.name == rest) k.value_usd = apply(k.value_usd);
+  } else if (head == "peak") {
+    for (TaskClassSpec& k : w->classes) if (k.name == rest) k.peak_factor = apply(k.peak_factor);
+  } else if (head == "router") {
+    const std::string cls = rest.substr(0, rest.rfind('.'));
+    for (TaskClassSpec& k : w->classes) {
+      if (k.name == cls) k.router = RouterSpec{ConfusionFromAuc(c.value, k.buckets.size()), c.value};
+    }
+  } else if (head == "devices") {
+    for (SystemSpec& s : w->systems) {
+      if (s.name == rest) s.devices = std::lround(apply(static_cast<double>(s.devices)));
+    }
+  } else if (head == "hardware") {
+    for (SystemSpec& s : w->systems) {
+      if (s.name != rest) continue;
+      s.hardware = c.name;
+      s.usd_per_device_hour.reset();  // the old card's price does not carry over to the new one
+    }
   } else if (head == "verifier") {
     const std::string cls = rest.substr(0, rest.rfind('.'));
     const std::string field = rest.substr(rest.rfind('.') + 1);
@@ -178,9 +237,24 @@ void RequireReadable(const WhatIfChange& c, const Workload& w, const std::option
 
 void ApplyWhatIf(const std::vector<WhatIfChange>& changes, const Catalogues& catalogues, Workload* w,
                  std::optional<double>* budget) {
+  // A move to another card drops the price the workload pinned for the old one, so moves come first and a price
+  // given in the same what-if holds whatever the order typed.
+  for (bool moves : {true, false}) {
+    for (const WhatIfChange& c : changes) {
+      if (c.key.starts_with("hardware.") != moves) continue;
+      ApplyOne(c, catalogues, w, budget);
+      RequireReadable(c, *w, *budget);
+    }
+  }
+  // A card without a list price needs one from the user, given in the same what-if (price.<system>=USD).
   for (const WhatIfChange& c : changes) {
-    ApplyOne(c, catalogues, w, budget);
-    RequireReadable(c, *w, *budget);
+    if (!c.key.starts_with("hardware.")) continue;
+    const SystemSpec* s = w->FindSystem(c.key.substr(c.key.find('.') + 1));
+    const HardwareInfo* h = catalogues.FindHardware(c.name);
+    if (s && !s->usd_per_device_hour && !(h && h->usd_per_hour)) {
+      throw UsageError("--set '" + c.text + "': " + c.name + " has no price per device-hour in the catalogue; add --set price." +
+                       s->name + "=USD");
+    }
   }
 }
 
@@ -191,8 +265,12 @@ std::vector<bool> OptionsChanged(const std::vector<WhatIfChange>& changes, const
     const std::string head = c.key.substr(0, dot);
     const std::string rest = dot == std::string::npos ? "" : c.key.substr(dot + 1);
     for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
-      // A price reaches every class that may use the system (or card); cheaper to redo them all than to trace it.
-      if (head == "price") changed[ci] = true;
+      // A price, a replica size or a card reaches every class that may use the system; cheaper to redo them all
+      // than to trace it.
+      if (head == "price" || head == "devices" || head == "hardware") changed[ci] = true;
+      // A self-hosted option's cost is its replica time at the class's peak; the router decides which buckets'
+      // options a class's traffic meets. A class's value only weighs it in the LP: its options stay.
+      if ((head == "peak" || head == "router") && rest.substr(0, rest.find('.')) == w.classes[ci].name) changed[ci] = true;
       if (head == "verifier" && rest.substr(0, rest.rfind('.')) == w.classes[ci].name) changed[ci] = true;
       // A self-hosted option's batch is the largest whose service keeps the class's SLO.
       if (head == "slo" && rest == w.classes[ci].name) changed[ci] = true;

@@ -19,17 +19,25 @@ namespace thinkplan::planner {
 //   price.<hardware>=V              USD per device-hour of every self-hosted system on that card
 //   slo.<class>=V                   p95 latency SLO, seconds
 //   verifier.<class>.dprime|auc=V   reward-model discriminability
+//   value.<class>=V                 worth of a correct answer, USD (the LP's weight of the class)
+//   peak.<class>=V                  peak-to-mean query rate (what the fleet is provisioned for)
+//   router.<class>.auc=V            the class's router replaced by one of this AUC (its confusion matrix derived)
+//   devices.<system>=V              a self-hosted system's smallest replica size, devices (the search starts there)
+//   hardware.<system>=CARD          a self-hosted system moved to another card of the catalogue, at that card's
+//                                   price per device-hour (a price the workload pinned for the old card is dropped)
 struct WhatIfChange {
   std::string text;  // as typed
   std::string key;
   double value = 0;
   bool relative = false;
+  std::string name;  // hardware.<system>=CARD: the card, as the catalogue names it
 };
 
 // Throws UsageError naming the expression and what is wrong (unknown key, class or system with suggestions,
 // malformed or out-of-range value).
 WhatIfChange ParseWhatIf(const std::string& text, const Workload& workload, const Catalogues& catalogues);
-// Applies the changes in order; `budget` is the plan's budget and is updated by budget=...
+// Applies the changes in order, hardware moves first (a move drops the old card's pinned price, so a price given
+// beside it applies to the new card); `budget` is the plan's budget and is updated by budget=...
 void ApplyWhatIf(const std::vector<WhatIfChange>& changes, const Catalogues& catalogues, Workload* workload,
                  std::optional<double>* budget);
 

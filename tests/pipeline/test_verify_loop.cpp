@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/errors.h"
 #include "pipeline/plan_stage.h"
 #include "pipeline/verify_stage.h"
 #include "planner/workload.h"
@@ -159,6 +160,43 @@ BOOST_AUTO_TEST_CASE(a_plan_that_holds_takes_one_round) {
   BOOST_TEST(s.rounds[0].changes.empty());
   BOOST_TEST(s.final_workload.systems.at(0).min_replicas == 0);
   CheckStoredPromise(db, *s.final_plan.plan_id, s.rounds[0].verification.simulation_id);
+}
+
+// `whatif --verify`: the what-if plan, stored with its base, is round 1 of the loop (not planned again), and the
+// fleet it provisions for twenty times the traffic at a higher peak holds in its own stored simulation.
+BOOST_AUTO_TEST_CASE(a_whatif_plan_is_verified_as_round_one) {
+  testing::ScratchDir dir;
+  store::Database db = store::Database::Open(dir / "t.db");
+  IngestRuns(db);
+  planner::Workload w = DefaultWorkloadSubset("mixtral-school", {"Mixtral-8x7B@A100"}, {"school-math"}, 50000);
+  w.classes[0].peak_factor = 1.5;
+  const pipeline::PlanStageResult base = pipeline::PlanStage(db, w);
+  BOOST_REQUIRE(base.plan_id);
+
+  pipeline::WhatIfStageOptions change;
+  change.changes = {"volume.school-math=20x", "peak.school-math=2"};
+  const pipeline::WhatIfStageResult whatif = pipeline::WhatIfStage(db, *base.plan_id, change);
+  BOOST_REQUIRE(whatif.plan_id);
+  pipeline::PlanStageOptions stage;
+  stage.plan = whatif.changed_options;
+  const pipeline::PlanStageResult first{whatif.changed, whatif.plan_id};
+  const long plans_before = static_cast<long>(store::ListPlans(db).size());
+  const pipeline::VerifyLoopSummary s = pipeline::PlanAndVerify(db, whatif.changed_workload, stage, Loop(5), nullptr, &first);
+  BOOST_TEST_MESSAGE(s.FullReport());
+  BOOST_REQUIRE(s.holds());
+  BOOST_REQUIRE_EQUAL(s.rounds.size(), 1u);
+  BOOST_TEST(s.rounds[0].plan_id == *whatif.plan_id);
+  BOOST_TEST(static_cast<long>(store::ListPlans(db).size()) == plans_before);  // round 1 was not planned again
+  BOOST_TEST((store::LoadPlan(db, *whatif.plan_id).base_plan_id == base.plan_id));
+  BOOST_TEST(whatif.changed.capacity.at(0).devices > base.plan.capacity.at(0).devices);
+  CheckStoredPromise(db, *whatif.plan_id, s.rounds[0].verification.simulation_id);
+  const auto stored = store::LatestVerification(db, *whatif.plan_id);
+  BOOST_REQUIRE(stored);
+  BOOST_TEST(stored->holds);
+
+  // A first round that was not stored cannot be simulated.
+  const pipeline::PlanStageResult unstored{whatif.changed, std::nullopt};
+  BOOST_CHECK_THROW(pipeline::PlanAndVerify(db, whatif.changed_workload, stage, Loop(5), nullptr, &unstored), UsageError);
 }
 
 BOOST_AUTO_TEST_CASE(a_loop_out_of_rounds_stops_and_says_so) {

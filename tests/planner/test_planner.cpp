@@ -424,6 +424,15 @@ BOOST_AUTO_TEST_CASE(set_parser_error_catalogue) {
       {"price.nothing=2", "no system or hardware"},
       {"price.fast=2", "needs .in or .out"},
       {"colour.code=2", "unknown key"},
+      {"value=2", "needs a class"},
+      {"peak.code=0.5", "a peak factor must be >= 1"},
+      {"peak.cod=2", "did you mean 'code'"},
+      {"router.code=0.8", "expected router.<class>.auc"},
+      {"router.code.auc=2x", "auc must be an absolute value"},
+      {"router.code.auc=1", "auc must be an absolute value"},
+      {"devices.fast=2", "is an API"},
+      {"devices.nothing=2", "no system 'nothing'"},
+      {"hardware.fast=H100-SXM-80GB", "is an API"},
   };
   for (const auto& [text, fragment] : bad) {
     try {
@@ -434,6 +443,52 @@ BOOST_AUTO_TEST_CASE(set_parser_error_catalogue) {
       BOOST_TEST(std::string(e.what()).find(text) != std::string::npos);
     }
   }
+}
+
+// The keys that reach a class's value, peak, router and a self-hosted system's replica and card: each lands in the
+// workload as typed, and a card without a price asks for one.
+BOOST_AUTO_TEST_CASE(class_and_fleet_keys_apply) {
+  json j = MinimalWorkload();
+  j["systems"].push_back({{"name", "own"}, {"kind", "self_hosted"}, {"model", "m"}, {"hardware", "CardA"},
+                          {"devices", 2}, {"usd_per_device_hour", 9.0}});
+  j["classes"][0]["peak_factor"] = 2.0;
+  const Workload w = ParseWorkload(j, "w.json");
+  Catalogues catalogues;
+  HardwareInfo priced, unpriced;
+  priced.name = "CardB";
+  priced.usd_per_hour = 3.5;
+  unpriced.name = "CardC";
+  catalogues.hardware = {priced, unpriced};
+  Workload changed = w;
+  std::optional<double> budget = 100.0;
+  ApplyWhatIf({ParseWhatIf("value.code=0.5", w, catalogues), ParseWhatIf("peak.code=1.5x", w, catalogues),
+               ParseWhatIf("router.code.auc=0.75", w, catalogues), ParseWhatIf("devices.own=2x", w, catalogues),
+               ParseWhatIf("hardware.own=CardB", w, catalogues)},
+              catalogues, &changed, &budget);
+  BOOST_TEST(changed.classes[0].value_usd == 0.5);
+  BOOST_TEST(changed.classes[0].peak_factor == 3.0);
+  BOOST_REQUIRE(changed.classes[0].router.has_value());
+  BOOST_TEST(*changed.classes[0].router->auc == 0.75);
+  // Two buckets split at the threshold where both errors are equal: each row keeps Phi(d'/2) of its traffic, with
+  // d' = sqrt(2) Phi^-1(AUC) (equal-variance normal scores), so the diagonal is Phi(Phi^-1(0.75) / sqrt(2)).
+  const double kept = 0.5 * std::erfc(-(0.6744897501960817 / std::sqrt(2.0)) / std::sqrt(2.0));
+  BOOST_TEST(changed.classes[0].router->confusion[0][0] + changed.classes[0].router->confusion[1][1] == 2 * kept,
+             boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(changed.FindSystem("own")->devices == 4);
+  BOOST_TEST(changed.FindSystem("own")->hardware == "CardB");
+  BOOST_TEST(!changed.FindSystem("own")->usd_per_device_hour.has_value());  // the old card's price is dropped
+
+  // A card with no list price: refused unless the same what-if gives one, whatever the order typed.
+  Workload moved = w;
+  BOOST_CHECK_EXCEPTION(ApplyWhatIf({ParseWhatIf("hardware.own=CardC", w, catalogues)}, catalogues, &moved, &budget),
+                        UsageError, [](const UsageError& e) {
+                          return std::string(e.what()).find("CardC has no price per device-hour") != std::string::npos;
+                        });
+  moved = w;
+  ApplyWhatIf({ParseWhatIf("price.own=4.2", w, catalogues), ParseWhatIf("hardware.own=CardC", w, catalogues)},
+              catalogues, &moved, &budget);
+  BOOST_TEST(*moved.FindSystem("own")->usd_per_device_hour == 4.2);
+  BOOST_TEST(moved.FindSystem("own")->hardware == "CardC");
 }
 
 BOOST_AUTO_TEST_CASE(set_values_read_k_m_g_on_budgets_and_volumes) {
@@ -488,7 +543,9 @@ BOOST_AUTO_TEST_CASE(replan_reusing_options_equals_a_fresh_plan) {
     return j.dump();
   };
   for (const char* text : {"budget=2x", "volume.chat=3x", "slo.code=60", "price.o3-mini=0.5x",
-                           "price.H100-SXM-80GB=1.5", "verifier.competition.dprime=3"}) {
+                           "price.H100-SXM-80GB=1.5", "verifier.competition.dprime=3", "value.code=3x",
+                           "value.chat=0.1", "peak.school-math=4", "router.code.auc=0.7",
+                           "devices.Mixtral-8x7B@A100=2x", "hardware.Mixtral-8x7B@A100=H100-SXM-80GB"}) {
     const WhatIfChange change = ParseWhatIf(text, in.workload, in.catalogues);
     PlanInputs changed = in;
     PlanOptions options;

@@ -51,6 +51,13 @@ planner::Workload TightQwq() {
   return w;
 }
 
+// A workload whose first plan holds: school maths on Mixtral, 50,000 queries a day at peak 1.5.
+planner::Workload MixtralSchool() {
+  planner::Workload w = DefaultWorkloadSubset("mixtral-school", {"Mixtral-8x7B@A100"}, {"school-math"}, 50000);
+  w.classes[0].peak_factor = 1.5;
+  return w;
+}
+
 pipeline::VerifyLoopOptions Loop(int max_rounds) {
   pipeline::VerifyLoopOptions o;
   o.max_rounds = max_rounds;
@@ -151,8 +158,7 @@ BOOST_AUTO_TEST_CASE(a_plan_that_holds_takes_one_round) {
   testing::ScratchDir dir;
   store::Database db = store::Database::Open(dir / "t.db");
   IngestRuns(db);
-  planner::Workload w = DefaultWorkloadSubset("mixtral-school", {"Mixtral-8x7B@A100"}, {"school-math"}, 50000);
-  w.classes[0].peak_factor = 1.5;
+  const planner::Workload w = MixtralSchool();
   const pipeline::VerifyLoopSummary s = pipeline::PlanAndVerify(db, w, {}, Loop(5));
   BOOST_TEST_MESSAGE(s.FullReport());
   BOOST_REQUIRE(s.holds());
@@ -168,8 +174,7 @@ BOOST_AUTO_TEST_CASE(a_whatif_plan_is_verified_as_round_one) {
   testing::ScratchDir dir;
   store::Database db = store::Database::Open(dir / "t.db");
   IngestRuns(db);
-  planner::Workload w = DefaultWorkloadSubset("mixtral-school", {"Mixtral-8x7B@A100"}, {"school-math"}, 50000);
-  w.classes[0].peak_factor = 1.5;
+  const planner::Workload w = MixtralSchool();
   const pipeline::PlanStageResult base = pipeline::PlanStage(db, w);
   BOOST_REQUIRE(base.plan_id);
 

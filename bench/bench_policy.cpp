@@ -1,146 +1,194 @@
-// The policy export (planner/policy.h, docs/policy.md) of a plan of CLASSES classes: a synthetic plan whose classes
-// cycle over options on every API of the catalogue (one or two options each, samples 1..8), exported REPEAT times
-// as the policy and as both gateway configs, each written out as indented JSON. Prints the median and best CPU
-// time of each step: load (parsing the stored plan and workload text, as the CLI does), build (BuildPolicy alone),
-// policy (build and write), litellm and semantic_router (each config made from the built policy and written).
+// The policy export (`thinkplan export-policy`, docs/policy.md) of a plan of CLASSES classes, timed as the command
+// runs it. A synthetic plan whose classes cycle over options on every API of the catalogue (1.5 options a class
+// over six systems, samples 1..8, each option with its fitted difficulty, as the planner stores it) is stored in a
+// scratch database beside its workload and API catalogue, exactly as `thinkplan plan` and `thinkplan ingest` store
+// them (PlanResult::ToJson, ToJson(Workload), store::SavePlan). Then, REPEAT times, in turn:
+//   command          `thinkplan export-policy --db DB --plan 1 > policy.json` in this process (cli::Main, the
+//                    output a file stream): open the database, read the stored plan, build and write the policy
+//                    a route at a time
+//   command_before   the same work as the command did it before: the whole plan and workload parsed, the policy
+//                    copied into the document, written by nlohmann's stream output (the database opened once)
+//   read             the stored plan read and parsed (the members the policy needs), alone
+//   build            BuildPolicy alone
+//   write            the built policy written alone (core/json_output.h)
+//   build_and_write_streamed   planner::WritePolicy: built and written a route at a time, as the command does
+//   litellm, semantic_router   each config made from the built policy and written
+// Each arm reports min / median / max of this process's CPU time (one thread: the figure on one core) and of wall
+// time, with the load average before and after (the machine's other work, which wall time includes).
 //
-//   bench_policy [--classes 100000] [--repeat 5]
+//   bench_policy [--classes 100000] [--repeat 5] [--keep-db PATH]
+// --keep-db leaves the scratch database at PATH, to time the executable itself on it
+// (`/usr/bin/time thinkplan export-policy --db PATH --plan 1 > policy.json`).
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iomanip>
-#include <ostream>
-#include <streambuf>
+#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "cli/command.h"
+#include "core/json_output.h"
+#include "core/json_subset.h"
+#include "core/sample_quantile.h"
+#include "core/timing.h"
+#include "pipeline/plan_stage.h"
+#include "planner/plan.h"
 #include "planner/policy.h"
+#include "store/database.h"
+#include "store/plans.h"
 
 using nlohmann::json;
-using thinkplan::SystemApi;
-namespace planner = thinkplan::planner;
+using namespace thinkplan;
+namespace fs = std::filesystem;
 
 namespace {
 
-SystemApi Row(const char* system, const char* api, const char* id, const char* thinking, const char* knob, long hi,
-              long max_output, long n_max) {
-  SystemApi row;
-  row.system = system;
-  row.api = api;
-  row.api_model_id = id;
-  row.thinking = thinking;
-  row.knob = knob;
-  if (row.knob == "effort") row.effort_values = "low|medium|high";
-  if (hi > 0) row.budget_min_tokens = 1024, row.budget_max_tokens = hi;
-  row.max_output_tokens = max_output;
-  row.n_max = n_max;
-  return row;
-}
+// The API catalogue rows of the six systems, as data/apis/system_apis.csv spells them.
+constexpr const char* kApiCsv =
+    "system,vendor,api,api_model_id,thinking,knob,effort_values,budget_min_tokens,budget_max_tokens,"
+    "max_output_tokens,n_max,reasoning_parser,source\n"
+    "o3-mini,OpenAI,openai,o3-mini,always,effort,low|medium|high,,,100000,128,,bench\n"
+    "gpt-4o,OpenAI,openai,gpt-4o,none,none,,,,16384,128,,bench\n"
+    "claude,Anthropic,anthropic,claude-3-7-sonnet-20250219,optional,budget,,1024,63999,64000,0,,bench\n"
+    "gemini,Google,gemini,gemini-2.5-pro,always,budget,,1024,32768,65536,8,,bench\n"
+    "qwq,Qwen,vllm,Qwen/QwQ-32B,always,budget,,1024,131072,131072,16384,deepseek_r1,bench\n"
+    "deepseek,DeepSeek,deepseek,deepseek-reasoner,always,none,,,,65536,0,,bench\n";
 
 struct Choice {
   const char* system;
-  const char* mode;
-  json budget;
+  Mode mode;
+  std::optional<double> budget;
   const char* effort;
 };
 
-const Choice kChoices[] = {{"o3-mini", "extended", nullptr, "high"}, {"gpt-4o", "fast", nullptr, ""},
-                           {"claude", "extended", 4096.0, ""},       {"gemini", "extended", 8192.0, ""},
-                           {"qwq", "extended", 16384.0, ""},         {"deepseek", "extended", nullptr, ""}};
+const Choice kChoices[] = {{"o3-mini", Mode::kExtended, std::nullopt, "high"}, {"gpt-4o", Mode::kFast, std::nullopt, ""},
+                           {"claude", Mode::kExtended, 4096.0, ""},            {"gemini", Mode::kExtended, 8192.0, ""},
+                           {"qwq", Mode::kExtended, 16384.0, ""},              {"deepseek", Mode::kExtended, std::nullopt, ""}};
 
-json Option(const Choice& c, double fraction, long samples) {
-  return {{"fraction", fraction},
-          {"system", c.system},
-          {"mode", c.mode},
-          {"budget_tokens", c.budget},
-          {"effort", c.effort},
-          {"samples", samples},
-          {"aggregation", samples > 1 ? "cons@" + std::to_string(samples) : "pass@1"},
-          {"accuracy", 0.7},
-          {"accuracy_interval", {0.65, 0.75}},
-          {"thinking_tokens_mean", 3000.0},
-          {"thinking_tokens_p95", 9000.0},
-          {"cost_usd_per_query", 0.01},
-          {"latency_p95_s", 30.0}};
+planner::ChosenShare Share(const Choice& c, double fraction, long samples) {
+  planner::ChosenShare s;
+  s.setting.system = c.system;
+  s.setting.mode = c.mode;
+  s.setting.budget = c.budget;
+  s.setting.effort = c.effort;
+  s.setting.samples = samples;
+  s.setting.aggregation = {samples > 1 ? AggregationKind::kConsensus : AggregationKind::kPass1, samples};
+  s.fraction = fraction;
+  planner::Figures& f = s.figures;
+  f.accuracy = 0.7, f.interval = {0.65, 0.75}, f.thinking_tokens = 3000, f.thinking_tokens_p95 = 9000;
+  f.cost_usd = 0.01, f.latency_p95_s = 30, f.source = std::string(c.system) + "|class|extended";
+  f.prompt_tokens = 400, f.answer_tokens = 300;
+  planner::PlannedDifficulty d;
+  d.a = 1.4, d.b = 0.6, d.rho = 0.3, d.fit_key = std::string(c.system) + "|class", d.fit_problems = 30;
+  d.fit_concentration = 2.0;
+  f.difficulty = d;
+  return s;
 }
 
-planner::PolicyInputs Inputs(long classes) {
-  planner::PolicyInputs in;
-  in.plan_id = 1;
-  in.workload_hash = std::string(64, 'a');
-  in.apis = {Row("o3-mini", "openai", "o3-mini", "always", "effort", 0, 100000, 128),
-             Row("gpt-4o", "openai", "gpt-4o", "none", "none", 0, 16384, 128),
-             Row("claude", "anthropic", "claude-3-7-sonnet-20250219", "optional", "budget", 63999, 64000, 0),
-             Row("gemini", "gemini", "gemini-2.5-pro", "always", "budget", 32768, 65536, 8),
-             Row("qwq", "vllm", "Qwen/QwQ-32B", "always", "budget", 131072, 131072, 16384),
-             Row("deepseek", "deepseek", "deepseek-reasoner", "always", "none", 0, 65536, 0)};
-  json systems = json::array(), list = json::array(), allocation = json::array();
-  for (const SystemApi& row : in.apis) systems.push_back({{"name", row.system}, {"kind", "api"}});
+// The plan and workload as `thinkplan plan` stores them.
+store::StoredPlan SyntheticPlan(long classes) {
+  planner::Workload w;
+  w.name = "bench";
+  for (const Choice& c : kChoices) {
+    planner::SystemSpec s;
+    s.name = c.system;
+    w.systems.push_back(s);
+  }
+  planner::PlanResult plan;
+  plan.workload_name = w.name;
+  plan.feasible = true;
+  plan.accuracy = 0.7, plan.accuracy_interval = {0.65, 0.75};
   for (long i = 0; i < classes; ++i) {
-    const std::string name = "class-" + std::to_string(i);
-    list.push_back({{"name", name}, {"answer_tokens", 300}, {"verifier", {{"kind", "none"}}}});
-    json options = json::array({Option(kChoices[i % 6], i % 2 ? 0.6 : 1.0, 1 + i % 8)});
-    if (i % 2) options.push_back(Option(kChoices[(i + 1) % 6], 0.4, 1));
-    allocation.push_back({{"class", name},
-                          {"bucket", "all"},
-                          {"traffic_fraction", 1.0 / classes},
-                          {"accuracy", 0.7},
-                          {"accuracy_interval", {0.65, 0.75}},
-                          {"options", options}});
+    planner::TaskClassSpec c;
+    c.name = "class-" + std::to_string(i);
+    c.buckets = {{"all", c.name, "", 1.0, false}};
+    c.daily_volume = 1000, c.answer_tokens = 300, c.prompt_tokens = 400;
+    w.classes.push_back(c);
+    planner::BucketPlan b;
+    b.class_index = static_cast<std::size_t>(i);
+    b.class_name = c.name;
+    b.bucket = "all";
+    b.mass = 1, b.weights = {1.0}, b.queries_per_month = 30000;
+    b.accuracy = 0.7, b.interval = {0.65, 0.75}, b.cost_per_query = 0.01, b.latency_p95_s = 30;
+    b.shares = {Share(kChoices[i % 6], i % 2 ? 0.6 : 1.0, 1 + i % 8)};
+    if (i % 2) b.shares.push_back(Share(kChoices[(i + 1) % 6], 0.4, 1));
+    plan.buckets.push_back(std::move(b));
+    plan.classes.push_back({c.name, 0.7, {0.65, 0.75}, 0.01, 300, 30, 60, "none", {}, {}, {}, {}});
   }
-  in.workload = {{"systems", systems}, {"classes", list}};
-  in.plan = {{"workload", "bench"},
-             {"objective", "max_accuracy"},
-             {"accuracy", 0.7},
-             {"accuracy_interval", {0.65, 0.75}},
-             {"allocation", allocation}};
-  return in;
+  store::StoredPlan stored;
+  stored.workload_name = w.name;
+  stored.workload_json = planner::ToJson(w).dump();
+  stored.workload_hash = store::Sha256Hex(stored.workload_json);
+  stored.plan_json = plan.ToJson().dump();
+  return stored;
 }
 
-// An output stream that only counts what it is given, through a buffer as a file stream has.
-class CountingBuffer : public std::streambuf {
- public:
-  CountingBuffer() { setp(buffer_, buffer_ + sizeof buffer_); }
-  std::size_t bytes() const { return bytes_ + static_cast<std::size_t>(pptr() - pbase()); }
+double LoadAverage() {
+  std::array<double, 1> load{};
+  return getloadavg(load.data(), 1) == 1 ? load[0] : -1;
+}
 
- protected:
-  int_type overflow(int_type c) override {
-    bytes_ += static_cast<std::size_t>(pptr() - pbase());
-    setp(buffer_, buffer_ + sizeof buffer_);
-    if (c != traits_type::eof()) sputc(traits_type::to_char_type(c));
-    return traits_type::not_eof(c);
+// One arm's runs: CPU and wall seconds.
+struct Arm {
+  Arm(std::string arm_name, std::function<void()> arm_body, std::function<void()> arm_after = [] {})
+      : name(std::move(arm_name)), body(std::move(arm_body)), after(std::move(arm_after)) {}
+  std::string name;
+  std::function<void()> body;
+  std::function<void()> after;  // untimed: frees what the body made
+  std::vector<double> cpu_s, wall_s;
+
+  void RunOnce() {
+    const Stopwatch wall;
+    const std::clock_t cpu = std::clock();  // the process's CPU time: the run is on this thread alone
+    body();
+    cpu_s.push_back(static_cast<double>(std::clock() - cpu) / CLOCKS_PER_SEC);
+    wall_s.push_back(wall.Seconds());
+    after();
   }
-
- private:
-  char buffer_[1 << 16];
-  std::size_t bytes_ = 0;
+  static json Spread(const std::vector<double>& v) {
+    return {{"min", *std::min_element(v.begin(), v.end())}, {"median", SampleQuantile(v, 0.5)},
+            {"max", *std::max_element(v.begin(), v.end())}};
+  }
+  json ToJson() const { return {{"arm", name}, {"cpu_s", Spread(cpu_s)}, {"wall_s", Spread(wall_s)}}; }
 };
 
-// Writes `document` as the CLI does (indented JSON streamed to its output); returns the bytes written.
-std::size_t Write(const json& document) {
-  CountingBuffer buffer;
-  std::ostream out(&buffer);
-  out << std::setw(2) << document << '\n';
-  return buffer.bytes();
+// Writes `document` as the command does: indented JSON streamed to the file.
+void WriteAsCommand(const json& document, const fs::path& path) {
+  std::ofstream out(path, std::ios::binary);
+  WriteJson(out, document, 2);
+  out << '\n';
 }
 
-// Median and best of `repeat` runs of `body`, in milliseconds of this process's CPU time (one thread: the
-// figure on one core, less sensitive than wall time to other work on a shared machine).
-// `before` runs untimed ahead of each run (freeing the previous result).
-std::pair<double, double> Time(int repeat, const std::function<void()>& body, const std::function<void()>& before) {
-  std::vector<double> ms;
-  for (int r = 0; r < repeat; ++r) {
-    before();
-    const std::clock_t start = std::clock();
-    body();
-    ms.push_back(1000.0 * static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC);
-  }
-  std::sort(ms.begin(), ms.end());
-  return {ms[ms.size() / 2], ms.front()};
+// As the command wrote it before core/json_output.h: nlohmann's own stream output.
+void WriteBefore(const json& document, const fs::path& path) {
+  std::ofstream out(path, std::ios::binary);
+  out << std::setw(2) << document << '\n';
+}
+
+// The policy as export-policy made it before it read only the members it needs.
+json PolicyBefore(store::Database& db) {
+  const store::StoredPlan stored = store::LoadPlan(db, 1);
+  planner::PolicyInputs in;
+  in.plan_id = stored.id;
+  in.plan = json::parse(stored.plan_json);
+  in.workload = json::parse(stored.workload_json);
+  in.workload_hash = stored.workload_hash;
+  in.created_at = stored.created_at;
+  in.apis = db.ListSystemApis();
+  const json policy = planner::BuildPolicy(in);
+  json document = policy;  // the copy ExportPolicyStage made
+  return document;
 }
 
 }  // namespace
@@ -148,58 +196,90 @@ std::pair<double, double> Time(int repeat, const std::function<void()>& body, co
 int main(int argc, char** argv) {
   long classes = 100000;
   int repeat = 5;
+  std::string keep_db;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--classes") classes = std::atol(argv[i + 1]);
     else if (flag == "--repeat") repeat = std::atoi(argv[i + 1]);
+    else if (flag == "--keep-db") keep_db = argv[i + 1];
     else return std::fprintf(stderr, "unknown flag %s\n", flag.c_str()), 1;
   }
   if (classes < 1 || repeat < 1) return std::fprintf(stderr, "--classes and --repeat must be >= 1\n"), 1;
-  const planner::PolicyInputs in = Inputs(classes);
-  json policy;
-  std::size_t bytes = 0;
-  // The CLI first reads the stored plan and workload back from their JSON text.
-  const std::string plan_text = in.plan.dump(), workload_text = in.workload.dump();
-  json parsed;
-  const auto [load_ms, load_best] = Time(
-      repeat,
-      [&] {
-        parsed = json::parse(plan_text);
-        parsed = json::parse(workload_text);
-      },
-      [&] { json().swap(parsed); });
-  // Each document is timed as the CLI makes it, built and written out as text; the previous one is freed untimed.
-  const auto [build_ms, build_best] = Time(
-      repeat, [&] { policy = planner::BuildPolicy(in); }, [&] { json().swap(policy); });
-  const auto [policy_ms, policy_best] = Time(
-      repeat,
-      [&] {
-        policy = planner::BuildPolicy(in);
-        bytes = Write(policy);
-      },
-      [&] { json().swap(policy); });
-  json config;
-  const auto free_config = [&] { json().swap(config); };
-  const auto [litellm_ms, litellm_best] = Time(
-      repeat,
-      [&] {
-        config = planner::LiteLlmConfig(policy);
-        Write(config);
-      },
-      free_config);
-  const auto [router_ms, router_best] = Time(
-      repeat,
-      [&] {
-        config = planner::SemanticRouterConfig(policy);
-        Write(config);
-      },
-      free_config);
-  std::printf(
-      "{\"classes\": %ld, \"repeat\": %d, \"load_median_ms\": %.1f, \"build_median_ms\": %.1f, \"policy_median_ms\": "
-      "%.1f, \"policy_best_ms\": %.1f, "
-      "\"litellm_median_ms\": %.1f, \"litellm_best_ms\": %.1f, \"semantic_router_median_ms\": %.1f, "
-      "\"semantic_router_best_ms\": %.1f, \"policy_bytes\": %zu}\n",
-      classes, repeat, load_ms, build_ms, policy_ms, policy_best, litellm_ms, litellm_best, router_ms, router_best,
-      bytes);
+  const fs::path dir = fs::temp_directory_path() / ("thinkplan-bench-policy-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const fs::path db_path = keep_db.empty() ? dir / "bench.db" : fs::path(keep_db);
+  const fs::path out_path = dir / "policy.json";
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db_path.string() + suffix);  // plan 1 is ours
+  std::size_t plan_bytes = 0, workload_bytes = 0, policy_bytes = 0;
+  {
+    store::Database db = store::Database::Open(db_path);
+    std::ofstream(dir / "system_apis.csv") << kApiCsv;
+    db.Ingest(dir / "system_apis.csv");
+    store::StoredPlan stored = SyntheticPlan(classes);
+    plan_bytes = stored.plan_json.size(), workload_bytes = stored.workload_json.size();
+    store::SavePlan(db, std::move(stored));
+  }
+  store::Database db = store::Database::Open(db_path);
+  // The inputs of the step arms, made once.
+  const store::StoredPlan stored = store::LoadPlan(db, 1);
+  planner::PolicyInputs in;
+  in.plan_id = 1;
+  in.plan = json::parse(stored.plan_json);
+  in.workload = json::parse(stored.workload_json);
+  in.apis = db.ListSystemApis();
+  const json policy = planner::BuildPolicy(in);
+  // The command line of the "command" arm, as a shell would pass it.
+  std::vector<std::string> words = {"thinkplan", "export-policy", "--db", db_path.string(), "--plan", "1"};
+  std::vector<char*> command;
+  for (std::string& w : words) command.push_back(w.data());
+  json made;
+  const auto free_made = [&] { json().swap(made); };
+  std::vector<Arm> arms = {
+      {"command",
+       [&] {
+         std::ofstream out(out_path, std::ios::binary);
+         std::ostringstream err;
+         if (cli::Main(static_cast<int>(command.size()), command.data(), out, err) != 0) {
+           std::fprintf(stderr, "export-policy failed: %s\n", err.str().c_str());
+           std::exit(1);
+         }
+         out.close();
+         policy_bytes = fs::file_size(out_path);
+       }},
+      {"command_before", [&] { WriteBefore(PolicyBefore(db), out_path); }},
+      {"read",
+       [&] {
+         const store::StoredPlan s = store::LoadPlan(db, 1);
+         made = json::array();
+         made.push_back(ParseJsonSubset(s.plan_json, planner::PolicyPlanMembers(), "plan"));
+         made.push_back(ParseJsonSubset(s.workload_json, planner::PolicyWorkloadMembers(), "workload"));
+       },
+       free_made},
+      {"build", [&] { made = planner::BuildPolicy(in); }, free_made},
+      {"write", [&] { WriteAsCommand(policy, out_path); }},
+      {"build_and_write_streamed",
+       [&] {
+         std::ofstream out(out_path, std::ios::binary);
+         planner::WritePolicy(in, out, 2);
+       }},
+      {"litellm", [&] { WriteAsCommand(planner::LiteLlmConfig(policy), out_path); }},
+      {"semantic_router", [&] { WriteAsCommand(planner::SemanticRouterConfig(policy), out_path); }},
+  };
+  const double load_before = LoadAverage();
+  for (int r = 0; r < repeat; ++r) {
+    for (Arm& arm : arms) arm.RunOnce();
+  }
+  const double load_after = LoadAverage();
+  json out = {{"classes", classes},
+              {"repeat", repeat},
+              {"stored_plan_bytes", plan_bytes},
+              {"stored_workload_bytes", workload_bytes},
+              {"policy_bytes", policy_bytes},
+              {"load_average_before", load_before},
+              {"load_average_after", load_after},
+              {"arms", json::array()}};
+  for (const Arm& arm : arms) out["arms"].push_back(arm.ToJson());
+  std::printf("%s\n", out.dump().c_str());
+  fs::remove_all(dir);
   return 0;
 }

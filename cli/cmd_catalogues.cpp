@@ -12,6 +12,7 @@
 #include "core/text_table.h"
 #include "pipeline/catalogues.h"
 #include "pipeline/plan_stage.h"
+#include "planner/policy.h"
 
 namespace thinkplan::cli {
 namespace {
@@ -50,9 +51,14 @@ constexpr const char* kSystemsHelp =
     "(in), prompt tokens read from the provider's cache (cached), generated tokens, thinking included (out),\n"
     "and the date that price took effect. A price change is a new dated row (ingest kind `prices`); the row in\n"
     "force is the latest one dated on or before the day asked for. 'undated' is the systems row's own price.\n"
-    "`cost` and `plan` use exactly these prices, and a stored plan records which rows it used.\n\n"
+    "`cost` and `plan` use exactly these prices, and a stored plan records which rows it used.\n"
+    "How each system is called comes from the API catalogue (table system_apis, data/apis/system_apis.csv), the\n"
+    "rows `export-policy` and the planner obey: `api model` is the API and the model id sent, `knob` the compute\n"
+    "knob with the values the API accepts (the systems row's own knob where a system has no API row). --api lists\n"
+    "the API catalogue itself, with each model's endpoint, whether it thinks, its sample and output limits.\n\n"
     "Examples:\n"
     "  thinkplan systems\n"
+    "  thinkplan systems --api               # how export-policy calls each model\n"
     "  thinkplan systems --history           # every dated price row under its system\n"
     "  thinkplan systems --as-of 2025-05-01  # the prices in force that day\n"
     "  thinkplan systems --json | jq '.[] | select(.name == \"o3\")'\n";
@@ -79,12 +85,65 @@ Json SystemJson(const SystemInfo& s, const std::vector<SystemPrice>& history) {
           {"citation", s.citation}};
 }
 
+// The compute knob of an API catalogue row with the values it accepts: "effort low|medium|high",
+// "budget 1024..63999", "none".
+std::string KnobText(const SystemApi& api) {
+  if (api.knob == "effort") return "effort " + api.effort_values;
+  if (api.knob == "budget" && api.budget_min_tokens && api.budget_max_tokens) {
+    return fmt::format("budget {}..{}", *api.budget_min_tokens, *api.budget_max_tokens);
+  }
+  return api.knob;
+}
+
+// The endpoint export-policy sends to by default (OpenAI: the Responses API); empty for an API it does not know.
+std::string DefaultEndpoint(const SystemApi& api) {
+  const auto target = planner::ParsePolicyTarget(api.api);
+  return target ? planner::Endpoint(*target, api.api_model_id) : std::string();
+}
+
+Json ApiJson(const SystemApi& a) {
+  const auto optional_long = [](const std::optional<long>& x) { return x ? Json(*x) : Json(nullptr); };
+  return {{"system", a.system},
+          {"vendor", a.vendor},
+          {"api", a.api},
+          {"api_model_id", a.api_model_id},
+          {"endpoint", DefaultEndpoint(a)},
+          {"thinking", a.thinking},
+          {"knob", a.knob},
+          {"effort_values", a.effort_values},
+          {"budget_min_tokens", optional_long(a.budget_min_tokens)},
+          {"budget_max_tokens", optional_long(a.budget_max_tokens)},
+          {"max_output_tokens", a.max_output_tokens},
+          {"n_max", a.n_max},
+          {"reasoning_parser", a.reasoning_parser},
+          {"source", a.source}};
+}
+
+// `systems --api`: the API catalogue, every row (self-hosted models have rows under their model name).
+int PrintApiCatalogue(const std::vector<SystemApi>& apis, Invocation& invocation, bool json) {
+  if (json) {
+    Json all = Json::array();
+    for (const SystemApi& a : apis) all.push_back(ApiJson(a));
+    invocation.out << all.dump(2) << "\n";
+    return 0;
+  }
+  TextTable table({{"system"}, {"api"}, {"model id"}, {"endpoint"}, {"thinking"}, {"knob"},
+                   {"n max", TextTable::Align::kRight}, {"max output", TextTable::Align::kRight}});
+  for (const SystemApi& a : apis) {
+    table.AddRow({a.system, a.api, a.api_model_id, DefaultEndpoint(a), a.thinking, KnobText(a),
+                  a.n_max > 0 ? std::to_string(a.n_max) : "-", std::to_string(a.max_output_tokens)});
+  }
+  PrintOrSayEmpty(table, "API catalogue rows", "thinkplan ingest data/apis/system_apis.csv", invocation);
+  return 0;
+}
+
 }  // namespace
 
 int RunSystems(Invocation& invocation) {
   cxxopts::Options options("thinkplan systems", kSystemsHelp);
   AddGlobalOptions(options);
   options.add_options()("history", "also list every dated price row under its system")(
+      "api", "list the API catalogue: each model's API, model id, endpoint, thinking, knob and limits")(
       "as-of", "the day whose prices are in force, YYYY-MM-DD (default: today, UTC)", cxxopts::value<std::string>());
   auto opened = Open(options, invocation);
   if (!opened) return 0;
@@ -93,6 +152,10 @@ int RunSystems(Invocation& invocation) {
   if (args.count("as-of")) catalogue_options.prices_as_of = args["as-of"].as<std::string>();
   std::string error;
   if (!catalogue_options.IsValid(&error)) throw UsageError("--as-of: " + error);
+  const std::vector<SystemApi> apis = opened->db.ListSystemApis();
+  if (args.count("api")) return PrintApiCatalogue(apis, invocation, opened->parsed.global.json);
+  std::map<std::string, const SystemApi*> api_of;
+  for (const SystemApi& a : apis) api_of[a.system] = &a;
   std::vector<SystemInfo> systems = opened->db.ListSystems();
   const std::vector<SystemPrice> prices = opened->db.ListPrices();
   pipeline::ApplyPricesInForce(
@@ -102,22 +165,28 @@ int RunSystems(Invocation& invocation) {
 
   if (opened->parsed.global.json) {
     Json all = Json::array();
-    for (const SystemInfo& s : systems) all.push_back(SystemJson(s, history[s.name]));
+    for (const SystemInfo& s : systems) {
+      all.push_back(SystemJson(s, history[s.name]));
+      all.back()["api"] = api_of.count(s.name) ? ApiJson(*api_of[s.name]) : Json(nullptr);
+    }
     invocation.out << all.dump(2) << "\n";
     return 0;
   }
   TextTable table({{"system"}, {"vendor"}, {"kind"}, {"in", TextTable::Align::kRight},
-                   {"cached", TextTable::Align::kRight}, {"out", TextTable::Align::kRight}, {"since"}, {"knob"}});
+                   {"cached", TextTable::Align::kRight}, {"out", TextTable::Align::kRight}, {"since"},
+                   {"api model"}, {"knob"}});
   for (const SystemInfo& s : systems) {
+    const SystemApi* api = api_of.count(s.name) ? api_of[s.name] : nullptr;
     table.AddRow({s.name, s.vendor, s.kind, Cell(s.price_in_usd_per_mtok, 3), Cell(s.price_cached_in_usd_per_mtok, 3),
                   Cell(s.price_out_usd_per_mtok, 3),
                   s.price_effective_from.empty() ? (s.price_in_usd_per_mtok ? "undated" : "-") : s.price_effective_from,
-                  s.compute_knob.empty() ? "-" : s.compute_knob});
+                  api ? api->api + " " + api->api_model_id : "-",
+                  api ? KnobText(*api) : s.compute_knob.empty() ? "-" : s.compute_knob});
     if (!args.count("history")) continue;
     for (const SystemPrice& p : history[s.name]) {
       table.AddRow({"", "", "  price row", FormatFixed(p.price_in_usd_per_mtok, 3),
                     Cell(p.price_cached_in_usd_per_mtok, 3), FormatFixed(p.price_out_usd_per_mtok, 3),
-                    p.effective_from, ""});
+                    p.effective_from, "", ""});
     }
   }
   PrintOrSayEmpty(table, "systems", "thinkplan ingest systems.csv prices.csv", invocation);

@@ -1,7 +1,6 @@
 // `thinkplan export-policy --plan ID`: the stored plan as a serving policy with the exact request body of the API
 // that serves each option, or as a LiteLLM / vLLM Semantic Router config (docs/policy.md; schema in
 // docs/policy.schema.json).
-#include <iomanip>
 #include <ostream>
 
 #include "cli/command.h"
@@ -84,10 +83,11 @@ int RunExportPolicy(Invocation& invocation) {
   if (!router_layout) throw UsageError("--semantic-router-layout must be v0.3 or legacy, not '" + layout + "'");
   stage_options.semantic_router_layout = *router_layout;
   store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
+  // JSON is written as it is built, a route at a time: a 100,000-class policy is about 160 MB of JSON
+  // (bench/bench_policy, docs/performance.md). The YAML and gateway documents are made whole.
+  if (!format.yaml) stage_options.stream = &invocation.out;
   const nlohmann::json document = pipeline::ExportPolicyStage(db, plan_id, stage_options).document;
-  // Streamed rather than dumped to a string first: a 100,000-class policy is about 160 MB of JSON (bench/bench_policy).
   if (format.yaml) invocation.out << planner::ToYaml(document);
-  else invocation.out << std::setw(2) << document << '\n';
   return 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/atomic_file.h"
 #include "core/errors.h"
+#include "core/json_subset.h"
 #include "core/timing.h"
 #include "pipeline/catalogues.h"
 #include "store/fits.h"
@@ -44,19 +45,31 @@ store::Database OpenExistingDatabase(const std::filesystem::path& path) {
   return store::Database::Open(path);
 }
 
-nlohmann::json PolicyOfStoredPlan(store::Database& db, const store::StoredPlan& stored,
-                                  const ExportPolicyOptions& options) {
+namespace {
+
+// What BuildPolicy needs of a stored plan. Only the members the policy reads are parsed: a large plan's JSON is
+// mostly what it does not (core/json_subset.h).
+planner::PolicyInputs PolicyInputsOf(store::Database& db, const store::StoredPlan& stored,
+                                     const ExportPolicyOptions& options) {
   planner::PolicyInputs in;
   in.plan_id = stored.id;
-  in.plan = nlohmann::json::parse(stored.plan_json);
-  in.workload = nlohmann::json::parse(stored.workload_json);
+  const std::string what = fmt::format("plan {}", stored.id);
+  in.plan = ParseJsonSubset(stored.plan_json, planner::PolicyPlanMembers(), what + " (stored plan)");
+  in.workload = ParseJsonSubset(stored.workload_json, planner::PolicyWorkloadMembers(), what + " (stored workload)");
   in.workload_hash = stored.workload_hash;
   in.fits_hash = stored.fits_hash;
   in.created_at = stored.created_at;
   in.target = options.target;
   in.openai_api = options.openai_api;
   in.apis = db.ListSystemApis();
-  return planner::BuildPolicy(in);
+  return in;
+}
+
+}  // namespace
+
+nlohmann::json PolicyOfStoredPlan(store::Database& db, const store::StoredPlan& stored,
+                                  const ExportPolicyOptions& options) {
+  return planner::BuildPolicy(PolicyInputsOf(db, stored, options));
 }
 
 PlanStageResult PlanStage(store::Database& db, planner::Workload workload,
@@ -126,13 +139,22 @@ WhatIfStageResult WhatIfStage(store::Database& db, long base_plan_id,
 }
 
 ExportPolicyResult ExportPolicyStage(store::Database& db, long plan_id, const ExportPolicyOptions& options) {
+  if (options.stream && options.path) throw InternalError("ExportPolicyOptions: stream and path together");
   ExportPolicyResult result;
-  result.policy = PolicyOfStoredPlan(db, store::LoadPlan(db, plan_id), options);
-  switch (options.document) {
-    case PolicyDocument::kPolicy: result.document = result.policy; break;
-    case PolicyDocument::kLiteLlm: result.document = planner::LiteLlmConfig(result.policy); break;
-    case PolicyDocument::kSemanticRouter: result.document = planner::SemanticRouterConfig(result.policy, options.semantic_router_layout);
-      break;
+  const store::StoredPlan stored = store::LoadPlan(db, plan_id);
+  if (options.stream && options.document == PolicyDocument::kPolicy) {
+    planner::WritePolicy(PolicyInputsOf(db, stored, options), *options.stream, 2);
+    *options.stream << '\n';
+  } else {
+    nlohmann::json policy = PolicyOfStoredPlan(db, stored, options);
+    // The policy is handed on, not copied: a 100,000-class policy is millions of JSON values.
+    switch (options.document) {
+      case PolicyDocument::kPolicy: result.document = std::move(policy); break;
+      case PolicyDocument::kLiteLlm: result.document = planner::LiteLlmConfig(policy); break;
+      case PolicyDocument::kSemanticRouter:
+        result.document = planner::SemanticRouterConfig(policy, options.semantic_router_layout);
+        break;
+    }
   }
   if (options.path) {
     WriteFileAtomically(*options.path, result.document.dump(2) + "\n");

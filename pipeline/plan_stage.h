@@ -99,11 +99,14 @@ struct ExportPolicyOptions {
   planner::SemanticRouterLayout semantic_router_layout = planner::SemanticRouterLayout::kCanonical;
   // Also write the document there as indented JSON (a temporary file, then renamed). Default: not written.
   std::optional<std::filesystem::path> path;
+  // The policy (document kPolicy) only: write it as indented JSON and a newline to this stream, one route at a
+  // time, instead of returning it (ExportPolicyResult::document stays null; a refusal writes nothing). What
+  // export-policy does: a 100,000-class policy is never held whole. Not with `path`. Default: returned.
+  std::ostream* stream = nullptr;
 };
 
 struct ExportPolicyResult {
-  nlohmann::json policy;
-  nlohmann::json document;                    // the policy, or the gateway config asked for
+  nlohmann::json document;                    // the policy, or the gateway config made from it
   std::optional<std::filesystem::path> path;  // where it was written, if it was
 };
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/json_output.h"
 #include "core/text.h"
 #include "planner/policy_requests.h"
 
@@ -140,9 +141,14 @@ class ServedSystems {
   std::unordered_map<std::string, ServedSystem> served_;
 };
 
-json Route(const PolicyInputs& in, const json& a, ServedSystems& systems, const ByName& classes) {
+const json& ClassOf(const ByName& classes, const json& a) {
   const json* c = FindByName(classes, a.at("class").get<std::string>());
   if (!c) throw InputError("plan names class '" + a.at("class").get<std::string>() + "' that its workload lacks");
+  return *c;
+}
+
+json Route(const PolicyInputs& in, const json& a, ServedSystems& systems, const ByName& classes) {
+  const json* c = &ClassOf(classes, a);
   json route = json::object();
   for (const char* key : {"class", "bucket", "traffic_fraction"}) route[key] = a.at(key);
   route["expected_accuracy"] = a.at("accuracy");
@@ -182,22 +188,101 @@ std::optional<OpenAiApi> ParseOpenAiApi(std::string_view text) {
   return std::nullopt;
 }
 
-json BuildPolicy(const PolicyInputs& in) {
-  json policy = {{"policy_version", kPolicyVersion},
-                 {"plan_id", in.plan_id},
-                 {"workload", in.plan.value("workload", "")},
-                 {"workload_hash", in.workload_hash},
-                 {"fits_hash", in.fits_hash},
-                 {"created_at", in.created_at},
-                 {"objective", in.plan.value("objective", "")},
-                 {"expected_accuracy", in.plan.value("accuracy", 0.0)},
-                 {"accuracy_interval", in.plan.value("accuracy_interval", json::array({0.0, 0.0}))},
-                 {"routes", json::array()}};
+const json& PolicyPlanMembers() {
+  // Read by PolicyOption (each option), Route (each allocation entry) and BuildPolicy (the plan's head).
+  static const json option = {{"fraction", true},      {"system", true},           {"mode", true},
+                              {"budget_tokens", true}, {"effort", true},           {"samples", true},
+                              {"aggregation", true},   {"accuracy", true},         {"accuracy_interval", true},
+                              {"thinking_tokens_mean", true}, {"thinking_tokens_p95", true},
+                              {"cost_usd_per_query", true},   {"latency_p95_s", true}};
+  static const json route = {{"class", true},    {"bucket", true},
+                             {"traffic_fraction", true}, {"accuracy", true},
+                             {"accuracy_interval", true}, {"options", json::array({option})}};
+  static const json plan = {{"workload", true},          {"objective", true},
+                            {"accuracy", true},          {"accuracy_interval", true},
+                            {"allocation", json::array({route})}};
+  return plan;
+}
+
+const json& PolicyWorkloadMembers() {
+  // Systems whole (CatalogueNames, Serve: a handful of rows); of the classes what SettingsOf and PolicyOption read.
+  static const json klass = {{"name", true}, {"answer_tokens", true}, {"verifier", true}};
+  static const json workload = {{"systems", true}, {"classes", json::array({klass})}};
+  return workload;
+}
+
+namespace {
+
+// The policy without its routes; "routes" is an empty array, filled by the caller.
+json PolicyHead(const PolicyInputs& in) {
+  return {{"policy_version", kPolicyVersion},
+          {"plan_id", in.plan_id},
+          {"workload", in.plan.value("workload", "")},
+          {"workload_hash", in.workload_hash},
+          {"fits_hash", in.fits_hash},
+          {"created_at", in.created_at},
+          {"objective", in.plan.value("objective", "")},
+          {"expected_accuracy", in.plan.value("accuracy", 0.0)},
+          {"accuracy_interval", in.plan.value("accuracy_interval", json::array({0.0, 0.0}))},
+          {"routes", json::array()}};
+}
+
+// Calls `each` with every route of the plan, in order, built one at a time.
+template <typename Each>
+void ForEachRoute(const PolicyInputs& in, Each&& each) {
   ServedSystems systems(in, in.workload.at("systems"));
   const ByName classes = IndexByName(in.workload.at("classes"));
+  for (const json& a : in.plan.at("allocation")) each(Route(in, a, systems, classes));
+}
+
+// Throws every refusal BuildPolicy would, before anything is written: each option's request is made and dropped,
+// without the rest of the policy.
+void CheckRoutes(const PolicyInputs& in) {
+  ServedSystems systems(in, in.workload.at("systems"));
+  const ByName classes = IndexByName(in.workload.at("classes"));
+  for (const json& a : in.plan.at("allocation")) {
+    const json& c = ClassOf(classes, a);
+    for (const json& o : a.at("options")) {
+      const ServedSystem& served = systems.Get(o.at("system").get<std::string>());
+      MakeApiCall(served.target, *served.api, served.model, SettingsOf(o, *served.system, c), in.openai_api);
+    }
+  }
+}
+
+}  // namespace
+
+json BuildPolicy(const PolicyInputs& in) {
+  json policy = PolicyHead(in);
   json& routes = policy["routes"];
-  for (const json& a : in.plan.at("allocation")) routes.push_back(Route(in, a, systems, classes));
+  ForEachRoute(in, [&](json route) { routes.push_back(std::move(route)); });
   return policy;
+}
+
+void WritePolicy(const PolicyInputs& in, std::ostream& out, int indent) {
+  // Laid out as nlohmann's dump(indent) lays out the whole policy (keys in order, ",\n" between members, closing
+  // brackets on their own lines), so that the text is the same to the byte (tests/reliability check it).
+  CheckRoutes(in);  // a refusal leaves the output empty, as BuildPolicy's does
+  const json head = PolicyHead(in);
+  const std::string pad(static_cast<std::size_t>(indent), ' ');
+  JsonWriter writer(out, indent);
+  writer.Raw("{\n");
+  for (auto it = head.begin(); it != head.end(); ++it) {
+    writer.Raw(it == head.begin() ? "" : ",\n");
+    writer.Raw(pad + json(it.key()).dump() + ": ");
+    if (it.key() != "routes") {
+      writer.Value(it.value(), 1);
+      continue;
+    }
+    bool first = true;
+    ForEachRoute(in, [&](const json& route) {
+      writer.Raw(first ? "[\n" : ",\n");
+      writer.Raw(pad + pad);
+      writer.Value(route, 2);
+      first = false;
+    });
+    writer.Raw(first ? "[]" : "\n" + pad + "]");
+  }
+  writer.Raw("\n}");
 }
 
 // ---------------------------------------------------------------------------------------------------------------

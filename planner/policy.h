@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,11 @@ enum class OpenAiApi { kResponses, kChat };
 std::string_view ToString(OpenAiApi api);
 std::optional<OpenAiApi> ParseOpenAiApi(std::string_view text);  // responses | chat
 
+// The method and path a request for `model` is sent to, relative to the API's base URL: "POST /v1/responses",
+// "POST /v1beta/models/gemini-2.5-pro:generateContent" (Gemini's carries the model). The export's endpoint, and
+// what `thinkplan systems --api` shows.
+std::string Endpoint(PolicyTarget target, const std::string& model, OpenAiApi openai_api = OpenAiApi::kResponses);
+
 struct PolicyInputs {
   long plan_id = 0;
   nlohmann::json plan;      // PlanResult::ToJson()
@@ -44,9 +50,21 @@ struct PolicyInputs {
 
 constexpr const char* kPolicyVersion = "2.0";
 
+// The members of a stored plan (PlanResult::ToJson) and of its workload (ToJson(Workload)) that BuildPolicy reads,
+// in the form of core/json_subset.h's `keep`: the export parses only these of a stored plan, which is mostly
+// what the policy never reads (difficulty fits, capacity, frontier). A member BuildPolicy reads must be named here;
+// tests/pipeline check that the policy built from these equals the one built from the whole documents.
+const nlohmann::json& PolicyPlanMembers();
+const nlohmann::json& PolicyWorkloadMembers();
+
 // Throws InputError when the plan asks for what an API refuses (an effort level on a model without one, a budget
 // outside the model's range, thinking turned off where it cannot be, a --target that cannot serve a system).
 nlohmann::json BuildPolicy(const PolicyInputs& inputs);
+
+// Writes BuildPolicy(inputs).dump(indent) (indent >= 0) to `out`, without a trailing newline, building one route at
+// a time: a 100,000-class policy is never held whole (docs/performance.md). Throws as BuildPolicy does, before
+// writing anything (every option's request is checked first).
+void WritePolicy(const PolicyInputs& inputs, std::ostream& out, int indent);
 
 // The policy as a LiteLLM proxy config.yaml document: a model_list entry per option, named after its route, with
 // its litellm_params and the option's traffic fraction as the routing weight (simple-shuffle).

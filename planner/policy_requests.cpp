@@ -93,7 +93,7 @@ ApiCall OpenAiCall(const SystemApi& api, const std::string& model, const OptionS
   const bool effort = !o.effort.empty();
   if (which == OpenAiApi::kResponses) {
     c.api = "openai-responses";
-    c.endpoint = "POST /v1/responses";
+    c.endpoint = Endpoint(PolicyTarget::kOpenAi, model, which);
     c.prompt_field = "input";
     c.request["max_output_tokens"] = std::max(16L, OutputCap(api, o));
     if (effort) c.request["reasoning"] = {{"effort", o.effort}};
@@ -101,7 +101,7 @@ ApiCall OpenAiCall(const SystemApi& api, const std::string& model, const OptionS
     return c;
   }
   c.api = "openai-chat-completions";
-  c.endpoint = "POST /v1/chat/completions";
+  c.endpoint = Endpoint(PolicyTarget::kOpenAi, model, which);
   c.prompt_field = "messages";
   c.request["max_completion_tokens"] = OutputCap(api, o);  // o-series models reject max_tokens
   if (effort) c.request["reasoning_effort"] = o.effort;
@@ -112,7 +112,7 @@ ApiCall OpenAiCall(const SystemApi& api, const std::string& model, const OptionS
 }
 
 ApiCall AnthropicCall(const SystemApi& api, const std::string& model, const OptionSettings& o) {
-  ApiCall c{"anthropic-messages", "POST /v1/messages", model, "messages", 1, {{"model", model}}};
+  ApiCall c{"anthropic-messages", Endpoint(PolicyTarget::kAnthropic, model), model, "messages", 1, {{"model", model}}};
   const long answer = AnswerTokens(o);
   if (!o.extended) {
     c.request["max_tokens"] = answer;
@@ -138,7 +138,7 @@ ApiCall AnthropicCall(const SystemApi& api, const std::string& model, const Opti
 
 ApiCall GeminiCall(const SystemApi& api, const std::string& model, const OptionSettings& o) {
   ApiCall c{"gemini-generate-content",
-            "POST /v1beta/models/" + model + ":generateContent",
+            Endpoint(PolicyTarget::kGemini, model),
             model,
             "contents",
             1,
@@ -157,7 +157,7 @@ ApiCall GeminiCall(const SystemApi& api, const std::string& model, const OptionS
 }
 
 ApiCall VllmCall(const SystemApi& api, const std::string& model, const OptionSettings& o) {
-  ApiCall c{"vllm-chat-completions", "POST /v1/chat/completions", model, "messages", 1, {{"model", model}}};
+  ApiCall c{"vllm-chat-completions", Endpoint(PolicyTarget::kVllm, model), model, "messages", 1, {{"model", model}}};
   c.request["max_tokens"] = OutputCap(api, o);  // thinking included
   if (o.extended && o.budget_tokens) c.request["thinking_token_budget"] = std::lround(*o.budget_tokens);
   if (api.thinking == "optional") c.request["chat_template_kwargs"] = {{"enable_thinking", o.extended}};
@@ -168,13 +168,25 @@ ApiCall VllmCall(const SystemApi& api, const std::string& model, const OptionSet
 }
 
 ApiCall DeepSeekCall(const SystemApi& api, const std::string& model, const OptionSettings& o) {
-  ApiCall c{"deepseek-chat-completions", "POST /chat/completions", model, "messages", 1, {{"model", model}}};
+  ApiCall c{"deepseek-chat-completions", Endpoint(PolicyTarget::kDeepSeek, model), model, "messages", 1, {{"model", model}}};
   c.request["max_tokens"] = OutputCap(api, o);  // counts the chain of thought too (current DeepSeek guide)
   SetFanOut(c, o, 1);
   return c;
 }
 
 }  // namespace
+
+std::string Endpoint(PolicyTarget target, const std::string& model, OpenAiApi openai_api) {
+  switch (target) {
+    case PolicyTarget::kOpenAi:
+      return openai_api == OpenAiApi::kResponses ? "POST /v1/responses" : "POST /v1/chat/completions";
+    case PolicyTarget::kAnthropic: return "POST /v1/messages";
+    case PolicyTarget::kGemini: return "POST /v1beta/models/" + model + ":generateContent";
+    case PolicyTarget::kVllm: return "POST /v1/chat/completions";
+    case PolicyTarget::kDeepSeek: return "POST /chat/completions";  // DeepSeek's base URL has no /v1
+  }
+  throw InternalError("unknown policy target");
+}
 
 ApiCall MakeApiCall(PolicyTarget target, const SystemApi& api, const std::string& model, const OptionSettings& option,
                     OpenAiApi openai_api) {

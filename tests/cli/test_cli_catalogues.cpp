@@ -4,6 +4,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
+#include <map>
+#include <sstream>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -171,6 +174,37 @@ BOOST_AUTO_TEST_CASE(the_catalogue_commands_list_what_was_ingested) {
     BOOST_TEST(help.exit_code == 0, command);
     BOOST_TEST(help.out.find("Examples:") != std::string::npos, command);
   }
+}
+
+// `systems` shows how export-policy calls each system, from the API catalogue: the model id, the endpoint and the
+// knob with its range, as data/apis/system_apis.csv and the vendors' documents (docs/policy.md) state them.
+BOOST_AUTO_TEST_CASE(systems_show_the_api_model_id_endpoint_and_knob_of_the_api_catalogue) {
+  ScratchDir dir;
+  const std::string db = CatalogueDb(dir / "t.db");
+  std::map<std::string, json> by_name;
+  for (const json& s : json::parse(RunThinkplan(db + " systems --json").out)) by_name[s["name"]] = s;
+  const json& claude = by_name.at("Claude-3.7-Sonnet").at("api");
+  BOOST_TEST(claude["api_model_id"] == "claude-3-7-sonnet-20250219");
+  BOOST_TEST(claude["endpoint"] == "POST /v1/messages");
+  BOOST_TEST(claude["knob"] == "budget");
+  BOOST_TEST(claude["budget_min_tokens"] == 1024);
+  BOOST_TEST(claude["budget_max_tokens"] == 63999);
+  BOOST_TEST(by_name.at("Gemini-2.5-Pro").at("api")["endpoint"] == "POST /v1beta/models/gemini-2.5-pro:generateContent");
+  BOOST_TEST(by_name.at("o3").at("api")["endpoint"] == "POST /v1/responses");
+  BOOST_TEST(by_name.at("o3").at("api")["effort_values"] == "low|medium|high");
+  const CommandResult table = RunThinkplan(db + " systems");
+  BOOST_TEST(table.out.find("anthropic claude-3-7-sonnet-20250219") != std::string::npos, table.out);
+  BOOST_TEST(table.out.find("budget 1024..63999") != std::string::npos, table.out);
+  // --api: every row of the shipped API catalogue, counted here from the file's lines.
+  std::size_t rows = 0;
+  std::istringstream csv(ReadFile(DataDir() / "apis" / "system_apis.csv"));
+  for (std::string line; std::getline(csv, line);) rows += line.empty() ? 0 : 1;
+  const json apis = json::parse(RunThinkplan(db + " systems --api --json").out);
+  BOOST_TEST(apis.size() == rows - 1);  // less the header
+  const CommandResult api_table = RunThinkplan(db + " systems --api");
+  BOOST_TEST(api_table.exit_code == 0);
+  BOOST_TEST(api_table.out.find("POST /v1beta/models/gemini-2.5-pro:generateContent") != std::string::npos,
+             api_table.out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -185,7 +185,7 @@ BOOST_AUTO_TEST_CASE(export_policy_stage_writes_the_policy_it_returns) {
   options.path = dir / "nested" / "policy.json";
   const pipeline::ExportPolicyResult written = pipeline::ExportPolicyStage(db, 1, options);
   BOOST_TEST((written.path == options.path));
-  BOOST_TEST(ReadFile(*options.path) == in_memory.policy.dump(2) + "\n");
+  BOOST_TEST(ReadFile(*options.path) == in_memory.document.dump(2) + "\n");
   BOOST_TEST(!fs::exists(options.path->string() + ".partial"));
 }
 

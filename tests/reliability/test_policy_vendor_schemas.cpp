@@ -8,11 +8,16 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
 
+#include "core/errors.h"
+#include "pipeline/plan_stage.h"
 #include "planner/policy.h"
+#include "store/database.h"
+#include "store/plans.h"
 #include "tests/common/test_support.h"
 #include "tests/reliability/independent_readers.h"
 
@@ -225,6 +230,53 @@ BOOST_AUTO_TEST_CASE(every_stored_plan_exports_requests_and_configs_the_vendor_s
                                         << " Semantic Router configs (v0.3 + legacy), "
                                         << collected.refusals << " refused exports)");
   BOOST_TEST(collected.bodies.size() >= 5u);  // every request schema but one of the OpenAI pair is exercised twice
+}
+
+// The export parses only the members of a stored plan that the policy reads (planner::PolicyPlanMembers); built
+// from the whole documents instead, as before, every stored plan's policy is the same to the byte, or refused with
+// the same message; so is the policy written a route at a time (planner::WritePolicy), as the command writes it.
+BOOST_AUTO_TEST_CASE(the_policy_read_from_part_of_each_stored_plan_is_the_one_the_whole_plan_gives) {
+  store::Database db = store::Database::Open(Plans().db);
+  const std::vector<store::StoredPlan> stored = store::ListPlans(db);
+  BOOST_REQUIRE(stored.size() > 5u);
+  for (const store::StoredPlan& plan : stored) {
+    for (const planner::OpenAiApi api : {planner::OpenAiApi::kResponses, planner::OpenAiApi::kChat}) {
+      planner::PolicyInputs whole;
+      whole.plan_id = plan.id;
+      whole.plan = json::parse(plan.plan_json);
+      whole.workload = json::parse(plan.workload_json);
+      whole.workload_hash = plan.workload_hash;
+      whole.fits_hash = plan.fits_hash;
+      whole.created_at = plan.created_at;
+      whole.apis = db.ListSystemApis();
+      whole.openai_api = api;
+      pipeline::ExportPolicyOptions options;
+      options.openai_api = api;
+      std::string expected, got, streamed;
+      try {
+        expected = planner::BuildPolicy(whole).dump(2) + "\n";
+      } catch (const InputError& e) {
+        expected = e.what();
+      }
+      try {
+        got = pipeline::PolicyOfStoredPlan(db, plan, options).dump(2) + "\n";
+      } catch (const InputError& e) {
+        got = e.what();
+      }
+      // As export-policy writes it: a route at a time to the stream, nothing written when refused.
+      std::ostringstream out;
+      options.stream = &out;
+      try {
+        BOOST_TEST(pipeline::ExportPolicyStage(db, plan.id, options).document.is_null());
+        streamed = out.str();
+      } catch (const InputError& e) {
+        BOOST_TEST(out.str().empty());
+        streamed = e.what();
+      }
+      BOOST_TEST(got == expected, "plan " << plan.id << " (" << planner::ToString(api) << ")");
+      BOOST_TEST(streamed == expected, "plan " << plan.id << " streamed (" << planner::ToString(api) << ")");
+    }
+  }
 }
 
 // The parts of the default plan's exports a client acts on, without the figures the fits move (accuracy, cost).

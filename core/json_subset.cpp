@@ -1,0 +1,250 @@
+#include "core/json_subset.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <cstdint>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/errors.h"
+
+namespace thinkplan {
+namespace {
+
+using nlohmann::json;
+
+// A recursive-descent reader over the text. Read* build values; Skip* pass over them.
+class SubsetReader {
+ public:
+  SubsetReader(std::string_view text, const std::string& what, int max_depth)
+      : text_(text), what_(what), max_depth_(max_depth) {}
+
+  json Document(const json& keep) {
+    json value = Value(keep, 0);
+    SkipSpace();
+    if (pos_ != text_.size()) Fail("text after the end of the document");
+    return value;
+  }
+
+ private:
+  static const json& All() {
+    static const json all = true;
+    return all;
+  }
+
+  [[noreturn]] void Fail(const std::string& reason) const {
+    throw InputError(SourceLocation{what_, 0, "", ""}, fmt::format("not JSON at byte {}: {}", pos_, reason));
+  }
+
+  void SkipSpace() {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' || text_[pos_] == '\r' || text_[pos_] == '\t')) {
+      ++pos_;
+    }
+  }
+
+  char Next() {
+    SkipSpace();
+    if (pos_ >= text_.size()) Fail("unexpected end");
+    return text_[pos_];
+  }
+
+  void Expect(char c) {
+    if (Next() != c) Fail(fmt::format("expected '{}'", c));
+    ++pos_;
+  }
+
+  json Value(const json& keep, int depth) {
+    if (depth > max_depth_) Fail(fmt::format("nested deeper than {}", max_depth_));
+    switch (Next()) {
+      case '{': return Object(keep.is_object() ? keep : All(), depth);
+      case '[': return Array(keep.is_array() && keep.size() == 1 ? keep[0] : All(), depth);
+      case '"': return String();
+      case 't': return Literal("true", json(true));
+      case 'f': return Literal("false", json(false));
+      case 'n': return Literal("null", json(nullptr));
+      default: return Number();
+    }
+  }
+
+  // `keep` is an object naming members, or true for all of them.
+  json Object(const json& keep, int depth) {
+    ++pos_;
+    json object = json::object();
+    if (Next() == '}') {
+      ++pos_;
+      return object;
+    }
+    while (true) {
+      std::string key = StringText();
+      Expect(':');
+      const auto it = keep.is_object() ? keep.find(key) : keep.end();
+      if (!keep.is_object()) object[std::move(key)] = Value(All(), depth + 1);
+      else if (it != keep.end()) object[std::move(key)] = Value(*it, depth + 1);
+      else Skip();
+      if (Next() != ',' && Next() != '}') Fail("expected ',' or '}'");
+      if (text_[pos_++] == '}') return object;
+    }
+  }
+
+  json Array(const json& element, int depth) {
+    ++pos_;
+    json array = json::array();
+    if (Next() == ']') {
+      ++pos_;
+      return array;
+    }
+    while (true) {
+      array.push_back(Value(element, depth + 1));
+      if (Next() != ',' && Next() != ']') Fail("expected ',' or ']'");
+      if (text_[pos_++] == ']') return array;
+    }
+  }
+
+  // Returns the position of the closing quote of the string opening at pos_; sets *plain when the string has no
+  // escape and only ASCII (then its text is the bytes between the quotes).
+  std::size_t StringEnd(bool* plain) {
+    bool simple = true;
+    for (std::size_t i = pos_ + 1; i < text_.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(text_[i]);
+      if (c == '"') {
+        if (plain) *plain = simple;
+        return i;
+      }
+      if (c == '\\') simple = false, ++i;
+      else if (c < 0x20) pos_ = i, Fail("control character in a string");
+      else if (c >= 0x80) simple = false;
+    }
+    Fail("unterminated string");
+  }
+
+  // The text of the string at pos_, unescaped.
+  std::string StringText() {
+    if (Next() != '"') Fail("expected a string");
+    bool plain = false;
+    const std::size_t end = StringEnd(&plain);
+    const std::string_view quoted = text_.substr(pos_, end + 1 - pos_);
+    std::string text;
+    if (plain) {
+      text = quoted.substr(1, quoted.size() - 2);
+    } else {
+      // Escapes and non-ASCII text go through nlohmann's own reader, which decodes escapes and checks UTF-8.
+      const json value = json::parse(quoted.begin(), quoted.end(), nullptr, false);
+      if (value.is_discarded()) Fail("malformed string");
+      text = value.get<std::string>();
+    }
+    pos_ = end + 1;
+    return text;
+  }
+
+  json String() { return json(StringText()); }
+
+  json Literal(std::string_view word, json value) {
+    if (text_.substr(pos_, word.size()) != word) Fail("unknown literal");
+    pos_ += word.size();
+    return value;
+  }
+
+  // JSON's number grammar: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?. Returns its end; *integer when
+  // it has neither fraction nor exponent.
+  std::size_t NumberEnd(bool* integer) const {
+    std::size_t i = pos_;
+    const auto digits = [&] {
+      const std::size_t start = i;
+      while (i < text_.size() && text_[i] >= '0' && text_[i] <= '9') ++i;
+      return i > start;
+    };
+    if (i < text_.size() && text_[i] == '-') ++i;
+    if (i < text_.size() && text_[i] == '0') ++i;
+    else if (!digits()) return pos_;
+    *integer = true;
+    if (i < text_.size() && text_[i] == '.') {
+      ++i, *integer = false;
+      if (!digits()) return pos_;
+    }
+    if (i < text_.size() && (text_[i] == 'e' || text_[i] == 'E')) {
+      ++i, *integer = false;
+      if (i < text_.size() && (text_[i] == '+' || text_[i] == '-')) ++i;
+      if (!digits()) return pos_;
+    }
+    return i;
+  }
+
+  // As nlohmann reads numbers: an integer without a sign is unsigned, with one signed, and one beyond 64 bits, or
+  // with a fraction or exponent, a double (correctly rounded, as strtod).
+  json Number() {
+    bool integer = false;
+    const std::size_t end = NumberEnd(&integer);
+    if (end == pos_) Fail("expected a value");
+    const char* first = text_.data() + pos_;
+    const char* last = text_.data() + end;
+    pos_ = end;
+    if (integer && *first != '-') {
+      std::uint64_t u = 0;
+      if (std::from_chars(first, last, u).ec == std::errc()) return json(u);
+    } else if (integer) {
+      std::int64_t n = 0;
+      if (std::from_chars(first, last, n).ec == std::errc()) return json(n);
+    }
+    double x = 0;
+    if (std::from_chars(first, last, x).ec == std::errc()) return json(x);
+    // Out of range: nlohmann keeps what strtod makes of an underflow (a subnormal or 0) and refuses an overflow.
+    x = std::strtod(std::string(first, last).c_str(), nullptr);
+    if (!std::isfinite(x)) Fail("number out of range");
+    return json(x);
+  }
+
+  void SkipString() { pos_ = StringEnd(nullptr) + 1; }
+
+  // Passes over one value; brackets must match, strings be closed.
+  void Skip() {
+    const char c = Next();
+    if (c == '"') return SkipString();
+    if (c != '{' && c != '[') {
+      if (c == 't' || c == 'f' || c == 'n') Literal(c == 't' ? "true" : c == 'f' ? "false" : "null", json());
+      else Number();
+      return;
+    }
+    std::vector<char> open;
+    while (pos_ < text_.size()) {
+      const char x = text_[pos_];
+      if (x == '"') {
+        SkipString();
+        continue;
+      }
+      if (x == '{' || x == '[') open.push_back(x == '{' ? '}' : ']');
+      if (x == '}' || x == ']') {
+        if (open.empty() || open.back() != x) Fail("brackets do not match");
+        open.pop_back();
+        if (open.empty()) return void(++pos_);
+      }
+      ++pos_;
+    }
+    Fail("unexpected end");
+  }
+
+  std::string_view text_;
+  const std::string& what_;
+  int max_depth_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+bool JsonSubsetOptions::IsValid(std::string* error) const {
+  if (max_depth < 1) {
+    if (error) *error = "max_depth must be at least 1";
+    return false;
+  }
+  return true;
+}
+
+json ParseJsonSubset(std::string_view text, const json& keep, const std::string& what,
+                     const JsonSubsetOptions& options) {
+  std::string error;
+  if (!options.IsValid(&error)) throw InternalError("JsonSubsetOptions: " + error);
+  return SubsetReader(text, what, options.max_depth).Document(keep);
+}
+
+}  // namespace thinkplan

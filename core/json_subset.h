@@ -1,0 +1,35 @@
+// Reading part of a large JSON document: only the members a caller names are built as JSON values; the rest are
+// passed over by a scan that follows strings and brackets but converts nothing. A stored 100,000-class plan is
+// over 100 MB of JSON of which the policy export reads a fraction (docs/performance.md); building the whole
+// document, every number converted and every object allocated, was most of the export's time.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace thinkplan {
+
+struct JsonSubsetOptions {
+  // Values nested deeper than this (among those read, not those passed over) are an error rather than a deep
+  // recursion. Default 512, far beyond any document the project writes.
+  int max_depth = 512;
+  bool IsValid(std::string* error) const;
+};
+
+// Parses `text`, building only what `keep` names:
+//   true            the value whole;
+//   {"k": KEEP...}  of an object, the members named (each read with its own KEEP); others are skipped and a named
+//                   member that is absent stays absent;
+//   [KEEP]          of an array, every element, each read with KEEP.
+// A value whose kind does not match its KEEP (a number where an object was named) is read whole, so that the
+// caller sees it and reports it as it would after a full parse.
+// What is built is what nlohmann::json::parse would build for the same members, types included (an integer
+// without a sign is unsigned, as nlohmann reads it; a duplicate key keeps its last value). Skipped values are
+// checked for closed strings and matching brackets only. Throws InputError naming `what` and the byte offset
+// when the text is not JSON.
+nlohmann::json ParseJsonSubset(std::string_view text, const nlohmann::json& keep, const std::string& what,
+                               const JsonSubsetOptions& options = {});
+
+}  // namespace thinkplan

@@ -200,6 +200,30 @@ BOOST_AUTO_TEST_CASE(the_proxy_transfer_error_is_the_pooled_spread_between_bench
   BOOST_TEST(fallback.sigma_logit == kProxyFallbackSigmaLogit);
 }
 
+BOOST_AUTO_TEST_CASE(the_shipped_fallback_transfer_error_is_what_the_shipped_runs_give) {
+  // kProxyFallbackSigmaLogit states the figure of GPQA-Diamond (science-qa) against the other shipped classes,
+  // rounded up (a fallback errs wide): the shipped runs files of data/demo_manifest.txt give 0.6396 over 14
+  // classes and 166 degrees of freedom (a conversion that changes them changes it).
+  testing::ScratchDir dir("thinkplan-proxy-spread");
+  store::Database db = store::Database::Open(dir / "store.db");
+  for (const char* file : {"published/runs.csv", "public/livecodebench/runs_2024-04.csv",
+                           "public/livecodebench/runs_2025-01.csv", "public/routellm/runs.csv",
+                           "public/matharena/runs.csv", "public/deepseek_r1/runs.csv", "public/epoch_effort/runs.csv",
+                           "public/simple_evals_effort/runs.csv", "public/arc_agi_v1_effort/runs.csv",
+                           "public/deepscaler_cap_sweep/runs.csv", "public/lrm_token_economy/runs.csv"}) {
+    db.Ingest(testing::DataDir() / file);
+  }
+  const ProxyTransfer t = ProxyTransferSpread(db.ListRuns(), "science-qa", "");
+  BOOST_TEST_MESSAGE("science-qa transfer error " << t.sigma_logit << " over " << t.class_pairs << " classes, "
+                                                  << t.dof << " degrees of freedom");
+  BOOST_TEST(t.measured);
+  BOOST_TEST(t.sigma_logit == 0.6396, boost::test_tools::tolerance(1e-4));
+  BOOST_TEST(t.dof == 166);
+  BOOST_TEST(t.class_pairs == 14);
+  BOOST_TEST(kProxyFallbackSigmaLogit >= t.sigma_logit);
+  BOOST_TEST(kProxyFallbackSigmaLogit - t.sigma_logit < 0.02);
+}
+
 BOOST_AUTO_TEST_CASE(a_proxy_buckets_interval_is_wider_than_the_same_runs_measured_on_the_class_itself) {
   // The same stored run planned on a bucket of its own class and on a proxy bucket: the accuracy stays, the
   // interval widens on the logit scale to sqrt(half^2 + (1.96 x 0.65)^2) (no other class is stored here, so the
@@ -214,7 +238,7 @@ BOOST_AUTO_TEST_CASE(a_proxy_buckets_interval_is_wider_than_the_same_runs_measur
   const Figures proxy = Only(Candidates(proxied, {fast}, &notes), Mode::kFast);
   BOOST_TEST(proxy.accuracy == own.accuracy);
   const auto logit = [](double p) { return std::log(p / (1 - p)); };
-  const double spread = 1.959963984540054 * 0.65;
+  const double spread = 1.959963984540054 * kProxyFallbackSigmaLogit;
   const double lower = logit(0.8) - std::hypot(logit(0.8) - logit(own.interval.lower), spread);
   const double upper = logit(0.8) + std::hypot(logit(own.interval.upper) - logit(0.8), spread);
   BOOST_TEST(proxy.interval.lower == 1 / (1 + std::exp(-lower)), boost::test_tools::tolerance(1e-9));

@@ -310,19 +310,27 @@ std::string QueryCost::FullReport() const {
   return out;
 }
 
+double InputUsdPerToken(const SystemInfo& system, double cached_input_share) {
+  const double full = system.price_in_usd_per_mtok.value_or(0);
+  const double cached = system.price_cached_in_usd_per_mtok.value_or(full);
+  return ((1 - cached_input_share) * full + cached_input_share * cached) / 1e6;
+}
+
 ApiQueryCost CostApiQuery(const SystemInfo& system, double prompt_tokens, double thinking_tokens,
-                          double answer_tokens) {
+                          double answer_tokens, double cached_input_share) {
   if (!system.price_in_usd_per_mtok || !system.price_out_usd_per_mtok) {
     throw InputError(SourceLocation{"system catalogue", 0, "system", system.name},
                      "no list price (price_in_usd_per_mtok / price_out_usd_per_mtok); it is self-hosted: give "
                      "--hardware and --price-per-hour");
   }
   if (prompt_tokens < 0 || thinking_tokens < 0 || answer_tokens < 0) throw InputError("token counts must be >= 0");
+  if (!(cached_input_share >= 0 && cached_input_share <= 1)) throw InputError("cached input share must be in [0, 1]");
   ApiQueryCost c;
   c.prompt_tokens = prompt_tokens;
   c.thinking_tokens = thinking_tokens;
   c.answer_tokens = answer_tokens;
-  c.input_usd = prompt_tokens * *system.price_in_usd_per_mtok / 1e6;
+  c.cached_prompt_tokens = prompt_tokens * cached_input_share;
+  c.input_usd = prompt_tokens * InputUsdPerToken(system, cached_input_share);
   c.thinking_usd = thinking_tokens * *system.price_out_usd_per_mtok / 1e6;
   c.answer_usd = answer_tokens * *system.price_out_usd_per_mtok / 1e6;
   c.total_usd = c.input_usd + c.thinking_usd + c.answer_usd;

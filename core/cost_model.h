@@ -154,15 +154,21 @@ struct QueryCost {
 
 QueryCost CostQuery(const CostModel& model, const QueryOptions& options);
 
-// A query through a priced API: price_in x prompt + price_out x (thinking + answer).
+// A query through a priced API: price_in x fresh prompt + price_cached_in x cached prompt + price_out x (thinking +
+// answer).
 struct ApiQueryCost {
   double prompt_tokens = 0, thinking_tokens = 0, answer_tokens = 0;
+  double cached_prompt_tokens = 0;  // part of prompt_tokens, priced at the cached-input price
   double input_usd = 0, thinking_usd = 0, answer_usd = 0, total_usd = 0;
   std::string BriefReport() const;
 };
-// Throws InputError when the system has no list prices.
+// Throws InputError when the system has no list prices. `cached_input_share` (in [0, 1]) of the prompt is read from
+// the provider's prompt cache: priced at the system's cached-input price, or at the full input price where it has
+// none (no discount is invented).
 ApiQueryCost CostApiQuery(const SystemInfo& system, double prompt_tokens, double thinking_tokens,
-                          double answer_tokens);
+                          double answer_tokens, double cached_input_share = 0);
+// USD per input token when `cached_input_share` of the prompt hits the cache (the same rule as CostApiQuery).
+double InputUsdPerToken(const SystemInfo& system, double cached_input_share);
 
 // Efficiencies fitted on one (hardware, framework, devices) group: a stored cost fit (store::LoadServingEfficiencies)
 // or a row of the table the validation test writes (LoadFittedEfficiencies).

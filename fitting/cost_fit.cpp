@@ -345,18 +345,13 @@ std::string CostFitSummary::FullReport() const {
   return BriefReport() + fmt::format("\n  runs skipped {}, 90th percentile APE {:.1f}%\n", rows_skipped, p90_ape);
 }
 
-std::map<std::string, AcceleratorSpec> LoadAcceleratorSpecs(const std::filesystem::path& csv_path) {
-  const CsvTable table = CsvTable::Read(csv_path);
+std::map<std::string, AcceleratorSpec> AcceleratorSpecsOf(const std::vector<HardwareInfo>& cards) {
   std::map<std::string, AcceleratorSpec> out;
-  for (size_t i = 0; i < table.size(); ++i) {
-    const CsvRow row = table.row(i);
-    AcceleratorSpec spec;
-    spec.hardware = row.RequiredText("hardware");
-    spec.hbm_gib = row.OptionalNumber("hbm_gib");
-    spec.hbm_tb_per_s = row.OptionalNumber("hbm_tb_per_s");
-    spec.bf16_dense_tflops = row.OptionalNumber("bf16_dense_tflops");
-    spec.catalogue_hardware = row.Text("same_part_as");
-    if (!out.emplace(spec.hardware, spec).second) row.Fail("hardware", "duplicate hardware name");
+  for (const HardwareInfo& card : cards) {
+    // Runs that name a catalogue part (`thinkplan measure --hardware H100-SXM-80GB`) fit for that part; runs that
+    // name a benchmark's card fit for the part it is the same as, or for its own name where it is none.
+    const std::string part = card.same_part_as.empty() ? card.name : card.same_part_as;
+    out.emplace(card.name, AcceleratorSpec{card.name, card.hbm_gib, card.hbm_tb_per_s, card.bf16_dense_tflops, part});
   }
   return out;
 }

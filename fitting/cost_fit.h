@@ -21,16 +21,17 @@
 
 namespace thinkplan::fitting {
 
-// Datasheet figures of the accelerators perf runs name (data/models/accelerators.csv): memory per device for the
+// Datasheet figures of the accelerators perf runs name (the stored hardware rows): memory per device for the
 // capacity limit and ceilings for the fraction of peak. Empty figures are unknown.
 struct AcceleratorSpec {
   std::string hardware;
   std::optional<double> hbm_gib;
   std::optional<double> hbm_tb_per_s;
   std::optional<double> bf16_dense_tflops;
-  std::string catalogue_hardware;  // the data/published/hardware.csv part, where it is the same part
+  std::string catalogue_hardware;  // the catalogue part it is the same as (same_part_as), else its own name
 };
-std::map<std::string, AcceleratorSpec> LoadAcceleratorSpecs(const std::filesystem::path& csv_path);
+// The specs of stored hardware rows (store::Database::ListHardware), by name: the one way cards reach the fit.
+std::map<std::string, AcceleratorSpec> AcceleratorSpecsOf(const std::vector<HardwareInfo>& cards);
 
 // Argonne LLM-Inference-Bench runs as e2e perf runs. Reads either the project's perf CSV
 // (data/public/argonne/perf.csv, perf columns) or the upstream All_results.csv (Hardware, Num of Hardware,

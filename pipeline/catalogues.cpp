@@ -68,7 +68,8 @@ planner::Catalogues LoadCatalogues(store::Database& db, const CatalogueOptions& 
   if (!options.IsValid(&error)) throw InputError("catalogue options: " + error);
   planner::Catalogues c;
   c.systems = db.ListSystems();
-  ApplyPricesInForce(db.ListPrices(), options.prices_as_of.empty() ? TodayUtc() : options.prices_as_of, &c.systems);
+  c.prices = db.ListPrices();
+  ApplyPricesInForce(c.prices, options.prices_as_of.empty() ? TodayUtc() : options.prices_as_of, &c.systems);
   c.hardware = db.ListHardware();
   for (ModelShape& shape : db.ListModelShapes()) c.models.Add(std::move(shape));
   c.apis = db.ListSystemApis();

@@ -184,13 +184,7 @@ std::optional<store::StoredFit> DefaultRow(const std::vector<CostFitLine>& lines
 CostFitCatalogues LoadCostFitCatalogues(const store::Database& db) {
   CostFitCatalogues c;
   for (ModelShape& shape : db.ListModelShapes()) c.shapes.Add(std::move(shape));
-  // Runs that name a catalogue part (`thinkplan measure --hardware H100-SXM-80GB`) fit for that part; runs that
-  // name a benchmark's card fit for the part it is the same as, or for its own name where it is none.
-  for (const HardwareInfo& card : db.ListHardware()) {
-    const std::string part = card.same_part_as.empty() ? card.name : card.same_part_as;
-    c.accelerators.emplace(card.name, fitting::AcceleratorSpec{card.name, card.hbm_gib, card.hbm_tb_per_s,
-                                                               card.bf16_dense_tflops, part});
-  }
+  c.accelerators = fitting::AcceleratorSpecsOf(db.ListHardware());
   return c;
 }
 

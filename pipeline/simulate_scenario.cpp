@@ -276,8 +276,11 @@ BuiltScenario BuildScenario(const store::StoredPlan& plan, const std::map<std::s
           const std::optional<double> out_price = spec->price_out_usd_per_mtok ? spec->price_out_usd_per_mtok
                                                   : info ? info->price_out_usd_per_mtok : std::nullopt;
           if (!in || !out_price) throw InputError(PlanField(plan.id, "system " + system) + ": no API price in the workload or catalogue");
-          option.usd_fixed_per_query = samples * *in * 1e-6 * prompt_tokens + verifier_usd;
-          option.usd_per_output_token = *out_price * 1e-6;
+          // The per-token rates the plan charged (cached-input share, a measured cost); plans made before they
+          // were stored: the list prices.
+          const double usd_per_input_token = Number(o, "usd_per_input_token", *in * 1e-6);
+          option.usd_fixed_per_query = samples * usd_per_input_token * prompt_tokens + verifier_usd;
+          option.usd_per_output_token = Number(o, "usd_per_output_token", *out_price * 1e-6);
         } else {
           option.usd_fixed_per_query = verifier_usd;
           self_hosted_serving += Number(a, "queries_per_month") * option.fraction * (option.planned_usd_per_query - verifier_usd);

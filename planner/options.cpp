@@ -33,6 +33,8 @@ struct PooledPoint {
   Setting setting;
   double n = 0, correct = 0;
   WeightedMean thinking, answer, prompt;  // per sample (prompt: per query), where measured
+  WeightedMean cost_per_sample;           // USD per sample, where measured
+  std::optional<double> latency_p50_s;    // the slowest measured median of the pooled runs
   std::optional<double> latency_p95_s;    // the slowest measured p95 of the pooled runs
   std::vector<std::string> keys;
 };
@@ -260,6 +262,16 @@ std::optional<PlannedDifficulty> CarriedDifficulty(const FittedCurves* fitted, c
                            measured_at_k ? std::optional<Aggregation>(setting.aggregation) : std::nullopt};
 }
 
+// The cached-input price of an API system: the catalogue's; where the workload states its own input price, the
+// catalogue's cached-to-full ratio applied to it (so that a what-if on the input price moves both alike). Empty
+// where the catalogue has none: the cached share is then priced in full.
+std::optional<double> CachedInputPrice(const SystemSpec& system, const SystemInfo* info) {
+  if (!info || !info->price_cached_in_usd_per_mtok) return std::nullopt;
+  if (!system.price_in_usd_per_mtok) return info->price_cached_in_usd_per_mtok;
+  if (!info->price_in_usd_per_mtok || *info->price_in_usd_per_mtok <= 0) return std::nullopt;
+  return *system.price_in_usd_per_mtok * *info->price_cached_in_usd_per_mtok / *info->price_in_usd_per_mtok;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -286,8 +298,14 @@ ServingCost CostOfServing(const SystemSpec& system, const TaskClassSpec& c, cons
     priced.name = system.name;
     priced.price_in_usd_per_mtok = in;
     priced.price_out_usd_per_mtok = out_price;
-    out.usd = k * CostApiQuery(priced, q.prompt_tokens, thinking_mean, q.answer_tokens).total_usd;
+    priced.price_cached_in_usd_per_mtok = CachedInputPrice(system, info);
+    out.usd = k * CostApiQuery(priced, q.prompt_tokens, thinking_mean, q.answer_tokens, c.cached_input_share).total_usd;
+    out.usd_per_input_token = InputUsdPerToken(priced, c.cached_input_share);
+    out.usd_per_output_token = *out_price / 1e6;
     out.latency_p95_s = system.ttft_s + (thinking_p95 + q.answer_tokens) / system.output_tokens_per_s;
+    // The median the same way, from the LogNormal matched to the mean and p95 (the simulator's draw).
+    const double thinking_p50 = ThinkingLength::FromMeanAndP95(thinking_mean, thinking_p95).Quantile(0.5);
+    out.latency_p50_s = std::min(out.latency_p95_s, system.ttft_s + (thinking_p50 + q.answer_tokens) / system.output_tokens_per_s);
     return out;
   }
   std::string reason;
@@ -323,6 +341,7 @@ ServingCost CostOfServing(const SystemSpec& system, const TaskClassSpec& c, cons
   // default peak utilisation. MakePlan replaces it by the provisioned fleet's own price per query.
   out.usd = replica_usd_per_s * replica_s * std::max(1.0, c.peak_factor) / kInitialPeakUtilisation;
   out.latency_p95_s = QueryServiceQuantile(fit, stream, 0.95);
+  out.latency_p50_s = QueryServiceQuantile(fit, stream, 0.5);
   out.device_seconds = replica_s * static_cast<double>(system.devices);
   out.kv_bytes = fit.sizing_context_tokens * fit.kv_bytes_per_token;
   out.batch = fit.batch_limit;
@@ -353,7 +372,11 @@ namespace {
 struct Measured {
   std::optional<double> prompt_tokens;
   std::optional<double> answer_tokens;
+  std::optional<double> cost_usd_per_sample;  // what the runs paid per sample (cost_usd / problems / samples)
 };
+
+// A measured cost this far from the list prices at the option's tokens (as a share) gets a note.
+constexpr double kMeasuredCostNoteGap = 0.25;
 
 struct Scorer {
   const Workload& workload;
@@ -466,8 +489,82 @@ struct Scorer {
     }
     f.verifier_usd = VerifierCost(c, agg);
     f.cost_usd = cost.usd + f.verifier_usd;
+    f.usd_per_input_token = cost.usd_per_input_token;
+    f.usd_per_output_token = cost.usd_per_output_token;
     f.latency_p95_s = cost.latency_p95_s;
+    f.latency_p50_s = cost.latency_p50_s;
+    if (measured.cost_usd_per_sample) UseMeasuredCost(s, setting, *measured.cost_usd_per_sample, f);
     return f;
+  }
+
+  // Where stored runs measured what a sample cost, the option costs that: its list-price figures are scaled to it,
+  // the per-token rates included, so that the simulator charges the same. Not where the list prices cannot be
+  // checked against it or no longer apply; the note says which figure stands.
+  void UseMeasuredCost(const SystemSpec& s, const Setting& setting, double measured, Figures& f) const {
+    // One note per measured setting: its parallel extensions (composed, not measured) repeat it.
+    const std::string what = fmt::format("{} {}", s.name, setting.Describe());
+    const auto say = [&](const std::string& text) {
+      if (!setting.from_curve) Note(text);
+    };
+    if (s.kind != SystemKind::kApi) {
+      Note(fmt::format("{}: the runs' measured cost is not planned on: a self-hosted option costs its fleet's bill", s.name));
+      return;
+    }
+    if (s.price_in_usd_per_mtok || s.price_out_usd_per_mtok) {
+      Note(fmt::format("{}: priced at the workload's prices, not the runs' measured cost", s.name));
+      return;
+    }
+    const double k = static_cast<double>(setting.aggregation.k);
+    const double listed = (f.cost_usd - f.verifier_usd) / k;
+    if (!(measured > 0 && listed > 0)) {
+      say(fmt::format("{}: a measured cost of ${:.4g} per sample against ${:.4g} at list prices cannot be "
+                       "compared: priced at the list prices", what, measured, listed));
+      return;
+    }
+    if (const std::optional<std::string> stale = PaidAtEarlierPrices(s, f, measured)) {
+      say(what + ": " + *stale);
+      return;
+    }
+    const double scale = measured / listed;
+    f.cost_usd = k * measured + f.verifier_usd;
+    f.usd_per_input_token *= scale;
+    f.usd_per_output_token *= scale;
+    f.cost_measured = true;
+    // A measurement far from the list prices at the measured tokens is used all the same (it is what was paid:
+    // cache hits, retries, tokens the run did not report), and said.
+    if (std::abs(scale - 1) > kMeasuredCostNoteGap) {
+      say(fmt::format("{}: the runs' measured ${:.4g} per sample is {:+.0f}% against ${:.4g} at list prices and "
+                       "the option's tokens; the measured cost is planned on", what, measured, 100 * (scale - 1), listed));
+    }
+  }
+
+  // Where the system's price history has an earlier row that the measured cost matches better than the row in
+  // force, the runs were paid at prices since changed: the note that says so; nullopt otherwise.
+  std::optional<std::string> PaidAtEarlierPrices(const SystemSpec& s, const Figures& f, double measured) const {
+    const SystemInfo* info = catalogues.FindSystem(s.catalogue_name.empty() ? s.name : s.catalogue_name);
+    if (!info || info->price_effective_from.empty()) return std::nullopt;
+    const auto per_sample = [&](const SystemPrice& p) {
+      SystemInfo row;
+      row.price_in_usd_per_mtok = p.price_in_usd_per_mtok;
+      row.price_cached_in_usd_per_mtok = p.price_cached_in_usd_per_mtok;
+      return f.prompt_tokens * InputUsdPerToken(row, c.cached_input_share) +
+             (f.thinking_tokens + f.answer_tokens) * p.price_out_usd_per_mtok / 1e6;
+    };
+    const SystemPrice* best = nullptr;
+    const SystemPrice* current = nullptr;
+    double best_gap = std::numeric_limits<double>::infinity();
+    for (const SystemPrice& p : catalogues.prices) {
+      if (Lower(p.system) != Lower(info->name)) continue;
+      if (p.effective_from == info->price_effective_from) current = &p;
+      const double usd = per_sample(p);
+      const double gap = usd > 0 ? std::abs(std::log(usd / measured)) : std::numeric_limits<double>::infinity();
+      if (gap < best_gap) best_gap = gap, best = &p;
+    }
+    if (!best || !current || best->effective_from >= current->effective_from) return std::nullopt;
+    return fmt::format("the runs' measured ${:.4g} per sample matches the list prices of {} (${:.4g} at ${}/${} per M "
+                       "in/out), cut since: priced at the prices in force since {} (${:.4g}), not the measured cost",
+                       measured, best->effective_from, per_sample(*best), best->price_in_usd_per_mtok,
+                       best->price_out_usd_per_mtok, current->effective_from, per_sample(*current));
   }
 };
 
@@ -498,15 +595,82 @@ std::map<std::string, PooledPoint> PoolStoredRuns(const std::vector<const Run*>&
     p.thinking.Add(ThinkingForCost(r, c.answer_tokens), n);
     p.answer.Add(r.AnswerTokens(), n);
     p.prompt.Add(r.mean_input_tokens, n);
+    if (r.cost_usd) p.cost_per_sample.Add(*r.cost_usd / (n * static_cast<double>(std::max(1L, r.samples))), n);
+    if (r.latency_p50_s) p.latency_p50_s = std::max(p.latency_p50_s.value_or(0.0), *r.latency_p50_s);
     if (r.latency_p95_s) p.latency_p95_s = std::max(p.latency_p95_s.value_or(0.0), *r.latency_p95_s);
     p.keys.insert(p.keys.end(), combined.keys.begin(), combined.keys.end());
   }
   return points;
 }
 
+// A measured latency is what users waited on this setting; the model's figure only stands in for it. A median
+// measured without its p95 sets the p95 by the model's ratio of the two (the tail's shape is the model's, its
+// scale measured); a p95 without a median keeps the model's median, under the p95.
+void UseMeasuredLatency(const PooledPoint& p, Figures& f) {
+  const double model_p50 = f.latency_p50_s, model_p95 = f.latency_p95_s;
+  if (p.latency_p95_s) f.latency_p95_s = *p.latency_p95_s;
+  if (p.latency_p50_s) {
+    f.latency_p50_s = *p.latency_p50_s;
+    if (!p.latency_p95_s && model_p50 > 0) f.latency_p95_s = *p.latency_p50_s * model_p95 / model_p50;
+  }
+  f.latency_p50_s = std::min(f.latency_p50_s, f.latency_p95_s);
+}
+
+}  // namespace
+
+ProxyTransfer ProxyTransferSpread(const std::vector<Run>& runs, const std::string& task_class,
+                                  const std::string& difficulty) {
+  using SettingKey = std::tuple<std::string, Mode, std::string, std::string>;  // system, mode, effort, budget
+  std::map<std::pair<std::string, std::string>, std::map<SettingKey, WeightedMean>> accuracy;  // class -> setting
+  for (const Run& r : CombinedRunsOnly(runs)) {
+    if (r.aggregation.kind != AggregationKind::kPass1 || r.n_problems <= 0) continue;
+    const SettingKey key{r.system, r.mode, Lower(r.effort), r.budget_tokens ? fmt::format("{:.0f}", *r.budget_tokens) : ""};
+    accuracy[{r.task_class, r.difficulty}][key].Add(r.accuracy(), 1.0);
+  }
+  // Accuracies of 0 or 1 have no logit: clamped to [0.01, 0.99], a percent either side.
+  const auto logit = [](double p) { return Logit(std::clamp(p, 0.01, 0.99)); };
+  ProxyTransfer out;
+  const auto proxy = accuracy.find({task_class, difficulty});
+  if (proxy != accuracy.end()) {
+    double squares = 0;
+    for (const auto& [other, settings] : accuracy) {
+      if (other == proxy->first) continue;
+      std::vector<double> d;
+      for (const auto& [key, mean] : settings) {
+        if (const auto it = proxy->second.find(key); it != proxy->second.end()) {
+          d.push_back(logit(*mean.Mean()) - logit(*it->second.Mean()));
+        }
+      }
+      if (static_cast<long>(d.size()) < kProxyMinSettings) continue;
+      double m = 0;
+      for (double x : d) m += x / static_cast<double>(d.size());
+      for (double x : d) squares += (x - m) * (x - m);
+      out.dof += static_cast<long>(d.size()) - 1;
+      ++out.class_pairs;
+    }
+    if (out.dof >= kProxyMinDof) out.sigma_logit = std::sqrt(squares / static_cast<double>(out.dof)), out.measured = true;
+  }
+  if (!out.measured) out.sigma_logit = kProxyFallbackSigmaLogit;
+  return out;
+}
+
+Interval WidenForProxy(double accuracy, const Interval& band, double sigma_logit, double level) {
+  const auto logit = [](double p) { return Logit(std::clamp(p, 1e-9, 1 - 1e-9)); };
+  const double centre = logit(accuracy);
+  const double spread = NormalQuantile(0.5 + level / 2) * sigma_logit;
+  const auto widen = [&](double end, double sign) {
+    const double half = std::abs(centre - logit(end));
+    return Sigmoid(centre + sign * std::sqrt(half * half + spread * spread));
+  };
+  return {std::min(band.lower, widen(band.lower, -1)), std::max(band.upper, widen(band.upper, +1))};
+}
+
+namespace {
+
 // A proxy bucket's evidence: the problem sets its stored task class was scored on and their distinct problems
 // (a set counted once however many reports score it).
-std::string ProxyNote(const TaskClassSpec& c, const BucketSpec& bucket, const std::vector<Run>& runs) {
+std::string ProxyNote(const TaskClassSpec& c, const BucketSpec& bucket, const std::vector<Run>& runs,
+                      const ProxyTransfer& transfer) {
   std::map<std::string, long> sets;  // problem set (or benchmark, else run key) -> problems
   for (const Run& r : runs) {
     if (r.task_class != bucket.task_class || r.difficulty != bucket.difficulty) continue;
@@ -519,10 +683,23 @@ std::string ProxyNote(const TaskClassSpec& c, const BucketSpec& bucket, const st
     list += fmt::format("{}{} ({} problems)", list.empty() ? "" : ", ", name, n);
     problems += n;
   }
-  return fmt::format("class {}: bucket {} stands on task class {} as a proxy: its accuracies are measured on {}: "
-                     "{} distinct problems, none of them the class's own queries, so its intervals say how sure "
-                     "the proxy is, not how well it stands in",
-                     c.name, bucket.name, bucket.task_class, list.empty() ? "no stored run" : list, problems);
+  const std::string widened =
+      transfer.measured
+          ? fmt::format("{:.2f} on the logit scale, the spread of the stored systems' accuracies between {} and {} "
+                        "other measured class(es) ({} degrees of freedom)",
+                        transfer.sigma_logit, bucket.task_class, transfer.class_pairs, transfer.dof)
+          : fmt::format("{:.2f} on the logit scale (too few settings measured on {} and another class to measure "
+                        "the spread here: {} degrees of freedom; the shipped runs' figure stands)",
+                        transfer.sigma_logit, bucket.task_class, transfer.dof);
+  return fmt::format("class {}: bucket {} rests on a proxy, task class {}: its accuracies are measured on {}: "
+                     "{} distinct problems, none of them the class's own queries; its intervals are widened for "
+                     "the borrowing by a transfer error of {}",
+                     c.name, bucket.name, bucket.task_class, list.empty() ? "no stored run" : list, problems, widened);
+}
+
+// A band widened for a proxy bucket (WidenForProxy), or as it is.
+Interval ProxyBand(const std::optional<ProxyTransfer>& transfer, double accuracy, const Interval& band, double level) {
+  return transfer ? WidenForProxy(accuracy, band, transfer->sigma_logit, level) : band;
 }
 
 }  // namespace
@@ -549,9 +726,16 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
     }
   }
   static const std::vector<const Run*> kNoRuns;
+  // A proxy bucket's figures are borrowed from another benchmark: their intervals widen by how far benchmarks of
+  // the same system disagree (ProxyTransferSpread).
+  std::vector<std::optional<ProxyTransfer>> transfer(nb);
+  for (std::size_t bi = 0; bi < nb; ++bi) {
+    if (c.buckets[bi].proxy) transfer[bi] = ProxyTransferSpread(runs, c.buckets[bi].task_class, c.buckets[bi].difficulty);
+  }
 
   std::map<std::string, std::vector<std::string>> missing;  // system -> curve keys with nothing to score
   long stored_points = 0, class_tokens_assumed = 0;         // stored-run settings, and those missing a measurement
+  long cost_measured = 0;                                   // stored-run settings priced at their measured cost
   for (const SystemSpec& s : workload.systems) {
     if (!c.systems.empty() && std::find(c.systems.begin(), c.systems.end(), s.name) == c.systems.end()) continue;
     for (std::size_t bi = 0; bi < nb; ++bi) {
@@ -573,7 +757,7 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
           }
           const double x = curve.axis == TokenAxis::kBudget ? b : used;
           const double mean = curve.Evaluate(x);
-          const Interval band = curve.Band(x, config.level);
+          const Interval band = ProxyBand(transfer[bi], mean, curve.Band(x, config.level), config.level);
           for (long k : config.samples) {
             std::vector<Aggregation> aggs = k == 1 ? std::vector<Aggregation>{{AggregationKind::kPass1, 1}}
                                                    : ParallelAggregations(c, k);
@@ -621,16 +805,16 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
         }
         if (cap) tokens_p95 = std::min(tokens_p95, *cap), tokens = std::min(tokens, *cap);
         const double acc = p.correct / p.n;
-        const Interval band = WilsonInterval(p.correct, p.n, config.level);
+        const Interval band = ProxyBand(transfer[bi], acc, WilsonInterval(p.correct, p.n, config.level), config.level);
         std::string source = "runs:" + p.keys.front();
         if (p.keys.size() > 1) source += fmt::format("+{}", p.keys.size() - 1);
-        const Measured measured{p.prompt.Mean(), p.answer.Mean()};
+        const Measured measured{p.prompt.Mean(), p.answer.Mean(), p.cost_per_sample.Mean()};
         auto f = scorer.Score(s, p.setting, acc, band, tokens, tokens_p95, fitted, fit_key, source, assumed, measured);
         if (!f) continue;
         if (!f->prompt_measured || !f->answer_measured) ++class_tokens_assumed;
+        if (f->cost_measured) ++cost_measured;
         ++stored_points;
-        // A measured latency is what users waited on this setting; the model's figure only stands in for it.
-        if (p.latency_p95_s) f->latency_p95_s = *p.latency_p95_s;
+        UseMeasuredLatency(p, *f);
         Put(out, index, p.setting, bi, nb, *f);
         any = true;
         // Parallel extensions of a single-sample point through the fitted difficulty distribution.
@@ -652,8 +836,13 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
       if (!any) missing[s.name].push_back(key.ToString());
     }
   }
-  for (const BucketSpec& bucket : c.buckets) {
-    if (bucket.proxy) scorer.Note(ProxyNote(c, bucket, runs));
+  for (std::size_t bi = 0; bi < nb; ++bi) {
+    if (transfer[bi]) scorer.Note(ProxyNote(c, c.buckets[bi], runs, *transfer[bi]));
+  }
+  if (cost_measured > 0) {
+    scorer.Note(fmt::format("class {}: {} of {} stored-run setting(s) cost what their runs paid (cost_usd per sample, "
+                            "cost_measured in the plan's JSON); the others are priced at list prices",
+                            c.name, cost_measured, stored_points));
   }
   if (class_tokens_assumed > 0) {
     scorer.Note(fmt::format("class {}: {} of {} stored-run setting(s) measured no input or no answer tokens: the "

@@ -25,6 +25,9 @@ struct Catalogues {
   std::vector<SystemInfo> systems;
   std::vector<HardwareInfo> hardware;
   ModelCatalogue models;
+  // Every dated list price (store table system_prices), by which a run's measured cost is checked against the
+  // prices in force (a cost paid at prices since cut is not planned on). Empty: no history (Load leaves it empty).
+  std::vector<SystemPrice> prices;
   // The stored serving-rate fits (store::LoadServingEfficiencies); empty: default efficiencies. Load leaves it empty.
   std::vector<FittedEfficiency> efficiencies;
   // The API catalogue (store table system_apis): a setting a system's API refuses is not offered. Empty: settings
@@ -86,6 +89,13 @@ struct Figures {
   double cost_usd = 0;             // per query: all samples, prompt, verifier
   double verifier_usd = 0;         // part of cost_usd
   double latency_p95_s = 0;
+  double latency_p50_s = 0;        // a stored run's measured median where it has one, else the model's
+  // API: the USD per prompt token (the class's cached-input share applied) and per output token the option is
+  // charged, which the simulator charges as well; scaled to a stored run's measured cost where that is used.
+  // 0 for self-hosted systems (their fleet's bill prices them).
+  double usd_per_input_token = 0;
+  double usd_per_output_token = 0;
+  bool cost_measured = false;      // cost_usd is the stored runs' measured cost per sample x samples (+ verifier)
   std::string source;              // uncertainty group: the curve key or the run keys it comes from
   bool tokens_assumed = false;     // thinking tokens from the workload's assumption, not a measurement
   // Prompt tokens per query and answer tokens per sample that cost and latency were computed with: a stored
@@ -141,6 +151,9 @@ QueryTokens ClassTokens(const TaskClassSpec& task_class);
 struct ServingCost {
   double usd = 0;
   double latency_p95_s = 0;
+  double latency_p50_s = 0;
+  double usd_per_input_token = 0;   // API: list prices, the class's cached-input share applied
+  double usd_per_output_token = 0;  // API
   double device_seconds = 0;   // self-hosted: device time one query occupies
   double kv_bytes = 0;         // self-hosted: KV cache of one sample at its sizing (p95) final context
   long batch = 0;              // self-hosted: concurrent sequences per replica
@@ -165,6 +178,29 @@ struct ReplicaModel {
 };
 // nullopt, with the reason, when the model, the card or a price is missing from the catalogues.
 std::optional<ReplicaModel> ReplicaModelOf(const SystemSpec& system, const Catalogues& catalogues, std::string* reason);
+
+// How far one benchmark stands in for another (docs/planner.md "Proxy buckets"): the pooled standard deviation, on
+// the logit scale, of the difference between a system setting's pass@1 accuracy on another measured class and on
+// the proxy's stored class, around each class pair's mean difference (the offset between two benchmarks is not
+// the question; how much a system's standing moves between them is). Class pairs with at least
+// kProxyMinSettings common settings count. The residuals carry both benchmarks' sampling noise too, so the
+// figure errs wide. Below kProxyMinDof degrees of freedom, kProxyFallbackSigmaLogit stands (`measured` false).
+struct ProxyTransfer {
+  double sigma_logit = 0;
+  long class_pairs = 0;  // other classes compared with the proxy's
+  long dof = 0;          // degrees of freedom behind sigma_logit
+  bool measured = false;
+};
+inline constexpr long kProxyMinSettings = 5;
+inline constexpr long kProxyMinDof = 10;
+// The pooled spread of GPQA-Diamond (science-qa) against the 14 other stored classes with five or more common
+// settings in the shipped runs: 0.65 on the logit scale, 166 degrees of freedom (docs/planner.md).
+inline constexpr double kProxyFallbackSigmaLogit = 0.65;
+ProxyTransfer ProxyTransferSpread(const std::vector<Run>& runs, const std::string& task_class,
+                                  const std::string& difficulty);
+// A proxy's interval: on the logit scale each half-width grows to sqrt(half^2 + (z sigma)^2), z the two-sided
+// normal quantile of `level`; the point estimate stays.
+Interval WidenForProxy(double accuracy, const Interval& band, double sigma_logit, double level);
 
 // A Beta with the difficulty spread of `shape` (its a + b) and mean `mean`: how a stored difficulty distribution is
 // carried to another thinking budget (docs/planner.md).

@@ -897,6 +897,12 @@ nlohmann::json PlanResult::ToJson() const {
       o["cost_usd_per_query"] = s.figures.cost_usd;
       o["verifier_usd_per_query"] = s.figures.verifier_usd;
       o["latency_p95_s"] = s.figures.latency_p95_s;
+      o["latency_p50_s"] = s.figures.latency_p50_s;
+      // What an API query is charged per token (the simulator charges the same), and whether the cost per query
+      // is the stored runs' measured one.
+      o["usd_per_input_token"] = s.figures.usd_per_input_token;
+      o["usd_per_output_token"] = s.figures.usd_per_output_token;
+      o["cost_measured"] = s.figures.cost_measured;
       o["source"] = s.figures.source;
       // A mix of several true buckets has no one distribution: each is in by_true_bucket.
       const bool mixed = b.weights.size() > 1 && !s.figures.difficulty;

@@ -38,7 +38,7 @@ std::vector<RoutedOption> MixOptions(const std::vector<Candidate>& candidates, c
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     const Candidate& cand = candidates[i];
     Figures mix;
-    mix.prompt_measured = mix.answer_measured = true;  // until a bucket's figure was not measured
+    mix.prompt_measured = mix.answer_measured = mix.cost_measured = true;  // until a bucket's figure was not measured
     bool complete = true;
     int served = 0;  // true buckets with traffic here: one keeps its difficulty distribution, a mix has none
     std::string sources;
@@ -58,6 +58,10 @@ std::vector<RoutedOption> MixOptions(const std::vector<Candidate>& candidates, c
       mix.verifier_usd += w * f.verifier_usd;
       mix.thinking_tokens_p95 = std::max(mix.thinking_tokens_p95, f.thinking_tokens_p95);
       mix.latency_p95_s = std::max(mix.latency_p95_s, f.latency_p95_s);
+      mix.latency_p50_s = std::max(mix.latency_p50_s, f.latency_p50_s);
+      mix.usd_per_input_token += w * f.usd_per_input_token;
+      mix.usd_per_output_token += w * f.usd_per_output_token;
+      mix.cost_measured = mix.cost_measured && f.cost_measured;
       mix.tokens_assumed = mix.tokens_assumed || f.tokens_assumed;
       mix.prompt_tokens += w * f.prompt_tokens;
       mix.answer_tokens += w * f.answer_tokens;

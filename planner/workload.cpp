@@ -180,6 +180,7 @@ TaskClassSpec ParseClass(Node node, const WorkloadReaderOptions& limits) {
   c.exact_match_answers = node.Bool("exact_match_answers", false);
   c.prompt_tokens = node.Number("prompt_tokens", 0, 1e7, 0);
   c.answer_tokens = node.Number("answer_tokens", 0, 1e7, 0);
+  c.cached_input_share = node.Number("cached_input_share", 0, 1, 0);
   c.target_accuracy = node.OptionalNumber("target_accuracy", 0, 1);
   c.systems = StringList(node, "systems");
   const json& buckets = node.Array("buckets");
@@ -530,6 +531,7 @@ nlohmann::json ToJson(const Workload& w) {
               {"answer_tokens", c.answer_tokens}};
     if (c.slo_ttft_p95_s > 0) o["slo_ttft_p95_s"] = c.slo_ttft_p95_s;
     if (c.slo_tpot_s > 0) o["slo_tpot_s"] = c.slo_tpot_s;
+    if (c.cached_input_share > 0) o["cached_input_share"] = c.cached_input_share;
     if (c.target_accuracy) o["target_accuracy"] = *c.target_accuracy;
     if (!c.systems.empty()) o["systems"] = c.systems;
     o["buckets"] = json::array();

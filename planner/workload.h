@@ -61,6 +61,11 @@ struct TaskClassSpec {
   bool exact_match_answers = false;  // answers can be compared for equality (majority vote possible)
   double prompt_tokens = 0;
   double answer_tokens = 0;          // visible answer tokens generated after the thinking
+  // Share of the prompt's tokens an API serves from its prompt cache (a shared system prompt, a conversation's
+  // earlier turns), priced at the system's cached-input price. Default 0: no reuse is assumed, so input is priced
+  // in full unless the user states the share. A self-hosted fleet prefills every prompt token (prefix caching is
+  // not modelled), so the share prices API options only.
+  double cached_input_share = 0;
   // Without a router the whole class gets one choice (traffic cannot be told apart); with one, each predicted
   // bucket gets its own. An identity matrix is a perfect router.
   std::optional<RouterSpec> router;

@@ -12,6 +12,7 @@
 #include "tests/common/test_support.h"
 #include "core/errors.h"
 #include "fitting/cost_fit.h"
+#include "store/database.h"
 
 namespace thinkplan::fitting {
 namespace {
@@ -23,6 +24,15 @@ std::filesystem::path ArgonnePath() {
 }
 
 ModelCatalogue Catalogue() { return ModelCatalogue::Load(testing::DataDir() / "models" / "models.csv"); }
+
+// The Argonne cards as `thinkplan fit --kind cost` reads them: the shipped accelerators file ingested, the stored
+// hardware rows read back.
+std::map<std::string, AcceleratorSpec> StoredAccelerators() {
+  testing::ScratchDir dir("thinkplan-cost-fit-cards");
+  store::Database db = store::Database::Open(dir / "cards.db");
+  db.Ingest(testing::DataDir() / "models" / "accelerators.csv");
+  return AcceleratorSpecsOf(db.ListHardware());
+}
 
 // Synthetic e2e runs of three dense models at every batch and length, latencies from `rates` with 2% noise.
 std::vector<PerfRun> SyntheticRuns(const ServingRates& rates, const std::string& framework,
@@ -247,7 +257,7 @@ BOOST_AUTO_TEST_CASE(argonne_held_out_validation) {
   const std::vector<PerfRun> runs = LoadArgonneRuns(ArgonnePath());
   BOOST_TEST(runs.size() >= 4771u);
   const ModelCatalogue catalogue = Catalogue();
-  const auto accelerators = LoadAcceleratorSpecs(testing::DataDir() / "models" / "accelerators.csv");
+  const auto accelerators = StoredAccelerators();
   ValidationOptions options;
 
   struct Bound {
@@ -291,7 +301,7 @@ BOOST_AUTO_TEST_CASE(argonne_held_out_validation) {
 BOOST_AUTO_TEST_CASE(argonne_ablations) {
   const std::vector<PerfRun> runs = LoadArgonneRuns(ArgonnePath());
   const ModelCatalogue catalogue = Catalogue();
-  const auto accelerators = LoadAcceleratorSpecs(testing::DataDir() / "models" / "accelerators.csv");
+  const auto accelerators = StoredAccelerators();
   const ValidationOptions full;
   ValidationOptions no_waves = full, no_llama_cpp = full;
   no_waves.fit.memory_limited = false;

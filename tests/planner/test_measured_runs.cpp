@@ -6,6 +6,8 @@
 // the shipped data/workloads/default.json and data/published/runs.csv for the proxy note.
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "core/curve_set.h"
@@ -158,12 +160,93 @@ BOOST_AUTO_TEST_CASE(the_default_plan_names_its_proxy_classes_and_their_evidence
     std::vector<std::string> notes;
     GenerateCandidates(w, *c, kNoCurves, runs, Catalogues::Load(testing::DataDir()), OptionsConfig{}, &notes);
     const std::string expected = std::string("class ") + name +
-                                 ": bucket science-qa stands on task class science-qa as a proxy: its accuracies "
+                                 ": bucket science-qa rests on a proxy, task class science-qa: its accuracies "
                                  "are measured on GPQA-Diamond (198 problems): 198 distinct problems";
     bool said = false;
     for (const std::string& n : notes) said = said || n.find(expected) == 0;
     BOOST_TEST(said, name);
   }
+}
+
+// Runs of systems s0..s5 on class `task_class` whose accuracies have the given logits (1000 published problems).
+std::vector<Run> RunsAtLogits(const std::string& task_class, const std::vector<double>& logits) {
+  std::vector<Run> out;
+  for (std::size_t i = 0; i < logits.size(); ++i) {
+    Run r = StoredRun(task_class + std::to_string(i), Mode::kExtended, 1000, 1000 / (1 + std::exp(-logits[i])));
+    r.system = "s" + std::to_string(i);
+    r.task_class = task_class;
+    out.push_back(r);
+  }
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(the_proxy_transfer_error_is_the_pooled_spread_between_benchmarks_of_the_same_systems) {
+  // Proxy class p at logit 0 for six systems; class q at logits +-0.1, +-0.2, +-0.3 (mean 0, squares 0.28) and
+  // class r at 1 + (0.5, -0.5, 0, 0, 0.5, -0.5) (mean 1, squares 1.0): pooled over 5 + 5 degrees of freedom,
+  // sqrt(1.28 / 10) = 0.357771 on the logit scale. The offset of r (1 logit) is not part of it.
+  std::vector<Run> runs = RunsAtLogits("p", std::vector<double>(6, 0.0));
+  for (const Run& r : RunsAtLogits("q", {0.1, -0.1, 0.2, -0.2, 0.3, -0.3})) runs.push_back(r);
+  for (const Run& r : RunsAtLogits("r", {1.5, 0.5, 1.0, 1.0, 1.5, 0.5})) runs.push_back(r);
+  const ProxyTransfer t = ProxyTransferSpread(runs, "p", "");
+  BOOST_TEST(t.measured);
+  BOOST_TEST(t.dof == 10);
+  BOOST_TEST(t.class_pairs == 2);
+  BOOST_TEST(t.sigma_logit == std::sqrt(1.28 / 10), boost::test_tools::tolerance(1e-9));
+  // One class of six settings is 5 degrees of freedom, too few: the shipped figure stands, and says so.
+  const std::vector<Run> thin(runs.begin(), runs.begin() + 12);
+  const ProxyTransfer fallback = ProxyTransferSpread(thin, "p", "");
+  BOOST_TEST(!fallback.measured);
+  BOOST_TEST(fallback.dof == 5);
+  BOOST_TEST(fallback.sigma_logit == kProxyFallbackSigmaLogit);
+}
+
+BOOST_AUTO_TEST_CASE(the_shipped_fallback_transfer_error_is_what_the_shipped_runs_give) {
+  // kProxyFallbackSigmaLogit states the figure of GPQA-Diamond (science-qa) against the other shipped classes,
+  // rounded up (a fallback errs wide): the shipped runs files of data/demo_manifest.txt give 0.6396 over 14
+  // classes and 166 degrees of freedom (a conversion that changes them changes it).
+  testing::ScratchDir dir("thinkplan-proxy-spread");
+  store::Database db = store::Database::Open(dir / "store.db");
+  for (const char* file : {"published/runs.csv", "public/livecodebench/runs_2024-04.csv",
+                           "public/livecodebench/runs_2025-01.csv", "public/routellm/runs.csv",
+                           "public/matharena/runs.csv", "public/deepseek_r1/runs.csv", "public/epoch_effort/runs.csv",
+                           "public/simple_evals_effort/runs.csv", "public/arc_agi_v1_effort/runs.csv",
+                           "public/deepscaler_cap_sweep/runs.csv", "public/lrm_token_economy/runs.csv"}) {
+    db.Ingest(testing::DataDir() / file);
+  }
+  const ProxyTransfer t = ProxyTransferSpread(db.ListRuns(), "science-qa", "");
+  BOOST_TEST_MESSAGE("science-qa transfer error " << t.sigma_logit << " over " << t.class_pairs << " classes, "
+                                                  << t.dof << " degrees of freedom");
+  BOOST_TEST(t.measured);
+  BOOST_TEST(t.sigma_logit == 0.6396, boost::test_tools::tolerance(1e-4));
+  BOOST_TEST(t.dof == 166);
+  BOOST_TEST(t.class_pairs == 14);
+  BOOST_TEST(kProxyFallbackSigmaLogit >= t.sigma_logit);
+  BOOST_TEST(kProxyFallbackSigmaLogit - t.sigma_logit < 0.02);
+}
+
+BOOST_AUTO_TEST_CASE(a_proxy_buckets_interval_is_wider_than_the_same_runs_measured_on_the_class_itself) {
+  // The same stored run planned on a bucket of its own class and on a proxy bucket: the accuracy stays, the
+  // interval widens on the logit scale to sqrt(half^2 + (1.96 x 0.65)^2) (no other class is stored here, so the
+  // shipped transfer error stands).
+  Run fast = StoredRun("fast", Mode::kFast, 100, 80);
+  fast.mean_output_tokens = 210;
+  std::vector<std::string> notes;
+  const Figures own = Only(Candidates(OneClassWorkload(), {fast}, &notes), Mode::kFast);
+  Workload proxied = OneClassWorkload();
+  proxied.classes[0].buckets[0].proxy = true;
+  notes.clear();
+  const Figures proxy = Only(Candidates(proxied, {fast}, &notes), Mode::kFast);
+  BOOST_TEST(proxy.accuracy == own.accuracy);
+  const auto logit = [](double p) { return std::log(p / (1 - p)); };
+  const double spread = 1.959963984540054 * kProxyFallbackSigmaLogit;
+  const double lower = logit(0.8) - std::hypot(logit(0.8) - logit(own.interval.lower), spread);
+  const double upper = logit(0.8) + std::hypot(logit(own.interval.upper) - logit(0.8), spread);
+  BOOST_TEST(proxy.interval.lower == 1 / (1 + std::exp(-lower)), boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(proxy.interval.upper == 1 / (1 + std::exp(-upper)), boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(proxy.interval.upper - proxy.interval.lower > 2 * (own.interval.upper - own.interval.lower));
+  bool said = false;
+  for (const std::string& n : notes) said = said || n.find("class c: bucket x rests on a proxy") == 0;
+  BOOST_TEST(said);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

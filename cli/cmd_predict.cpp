@@ -17,8 +17,10 @@ namespace {
 constexpr const char* kDescription =
     "Read a stored curve at any setting: a thinking budget or token count, k samples and an aggregation.\n"
     "It prints, for one (system, task class[, difficulty]) that `thinkplan fit` has fitted:\n"
-    "  thinking tokens    per sample: --tokens as given, else the token model's mean under --budget\n"
-    "                     (E[min(L, budget)], L ~ LogNormal), else the budget itself (said so in the notes)\n"
+    "  thinking tokens    per sample: --tokens as given; else, for a system whose budget is a target\n"
+    "                     (Anthropic, Google) with a budget-target fit, --budget x the share used, which may\n"
+    "                     exceed 1; else the token model's mean under --budget (E[min(L, budget)],\n"
+    "                     L ~ LogNormal), else the budget itself (said so in the notes)\n"
     "  expected accuracy  the sequential curve at those tokens (or at the budget, for a curve fitted on the\n"
     "                     budget axis); for k > 1 samples, pass@k, majority vote (cons@k, needs rho from a\n"
     "                     cons@k run) or best-of-k (best@k, verifier separation --d-prime) over the fitted\n"

@@ -25,6 +25,13 @@ struct TokensRead {
 
 TokensRead ReadTokens(const FittedCurves& curves, const PredictOptions& o) {
   if (o.thinking_tokens) return {*o.thinking_tokens, {*o.thinking_tokens, *o.thinking_tokens}, "as given"};
+  if (o.budget_tokens && curves.budget_target) {
+    // A target budget may be overshot: the share-of-budget law, not min(L, b), which cannot exceed the budget.
+    const double b = *o.budget_tokens;
+    const Interval share = curves.budget_target->RatioBand(b, o.level);
+    return {curves.budget_target->MeanUsed(b), {b * share.lower, b * share.upper},
+            "budget target: budget x share used, exp(c0 + c1 (ln b - ln b_ref))"};
+  }
   if (o.budget_tokens && curves.tokens) {
     return {curves.tokens->MeanUsed(*o.budget_tokens), curves.tokens->MeanUsedBand(*o.budget_tokens, o.level),
             "token model: mean of min(L, budget), L ~ LogNormal"};
@@ -183,7 +190,14 @@ Prediction Predict(const FittedCurves& curves, const SystemInfo* system, const P
   out.thinking_tokens = read.tokens;
   out.thinking_tokens_band = read.band;
   out.tokens_source = read.source;
-  if (curves.tokens && !options.thinking_tokens) {
+  if (curves.budget_target && options.budget_tokens && !options.thinking_tokens) {
+    const FitQuality& q = curves.budget_target->quality;
+    out.curves.push_back("budget-target share-of-budget (" + std::string(ToString(q.status)) + ")");
+    if (q.status == FitStatus::kFallback) {
+      out.status = FitStatus::kFallback;
+      out.notes.push_back("budget target: " + q.reason);
+    }
+  } else if (curves.tokens && !options.thinking_tokens) {
     out.curves.push_back("tokens lognormal (" + std::string(ToString(curves.tokens->quality.status)) + ")");
     if (curves.tokens->quality.status == FitStatus::kFallback) {
       out.status = FitStatus::kFallback;

@@ -23,8 +23,9 @@ struct PredictOptions {
   // Thinking budget asked for, in tokens. Unset: the curve is read at `thinking_tokens`, or, with neither, the
   // difficulty (parallel) fit is read at the setting it was measured at.
   std::optional<double> budget_tokens;
-  // Thinking tokens actually used per sample. Unset: the token model's mean under the budget, E[min(L, budget)]
-  // (the budget itself where no token model is fitted, and the notes say so).
+  // Thinking tokens actually used per sample. Unset: where the system's budget is a target and a budget-target
+  // fit is stored, the budget times the share used (which may exceed 1); else the token model's mean under the
+  // budget, E[min(L, budget)] (the budget itself where no token model is fitted, and the notes say so).
   std::optional<double> thinking_tokens;
   // How the samples become one answer: pass@1 (default), pass@k, cons@k (majority vote), best@k (a verifier).
   Aggregation aggregation;

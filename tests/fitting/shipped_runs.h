@@ -59,6 +59,10 @@ inline fitting::FitInputs ShippedFitInputs() {
       }
     }
   }
+  const CsvTable systems = ReadCsv(DataDir() / "published" / "systems.csv");
+  for (const auto& row : systems.rows) {
+    inputs.compute_knobs[row[systems.Column("system")]] = row[systems.Column("compute_knob")];
+  }
   return inputs;
 }
 

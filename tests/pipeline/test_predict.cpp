@@ -147,6 +147,28 @@ BOOST_AUTO_TEST_CASE(predictive_band_is_the_binomial_quantiles_widened_by_the_me
   BOOST_CHECK_SMALL(large.upper - mean_band.upper, 2e-3);
 }
 
+BOOST_AUTO_TEST_CASE(a_target_budget_is_read_through_the_share_of_budget_law_and_may_be_overshot) {
+  // ln(m / b) = c0 + c1 (ln b - ln 8000): 130% of the budget at 8k, falling by 2^-0.2 per doubling.
+  FittedCurves curves;
+  curves.sequential = SequentialCurve::LogLinear(-0.5, 0.1);
+  curves.tokens = TokenModel{8.0, 0.7, {}, {}};  // min(L, b) could not exceed the budget; the target law is read
+  curves.budget_target = BudgetTarget{std::log(1.3), -0.2, std::log(8000.0), {0.01, 0.0, 0.0, 0.0025}, {}};
+  PredictOptions o = At(0);
+  o.thinking_tokens.reset();
+  o.budget_tokens = 16000.0;
+  const Prediction p = Predict(curves, nullptr, o);
+  const double used = 16000.0 * 1.3 * std::pow(2.0, -0.2);
+  const double half = kZ * std::sqrt(0.01 + 0.0025 * std::pow(std::log(2.0), 2));
+  BOOST_CHECK_SMALL(p.thinking_tokens - used, 1e-9 * used);
+  BOOST_CHECK_GT(p.thinking_tokens, 16000.0);
+  BOOST_CHECK_SMALL(p.thinking_tokens_band.lower - used * std::exp(-half), 1e-9 * used);
+  BOOST_CHECK_SMALL(p.thinking_tokens_band.upper - used * std::exp(half), 1e-9 * used);
+  BOOST_CHECK_SMALL(p.accuracy - (-0.5 + 0.1 * std::log(used)), 1e-12);
+  // Tokens given explicitly still win over any token model.
+  o.thinking_tokens = 5000.0;
+  BOOST_CHECK_EQUAL(Predict(curves, nullptr, o).thinking_tokens, 5000.0);
+}
+
 BOOST_AUTO_TEST_CASE(missing_curves_are_named_instead_of_guessed) {
   FittedCurves curves;
   BOOST_CHECK_THROW(Predict(curves, nullptr, At(1000)), InputError);  // no sequential curve for a token count

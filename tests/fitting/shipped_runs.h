@@ -26,6 +26,8 @@ inline Run RunFromRow(const CsvTable& table, const std::vector<std::string>& row
   run.task_class = cell("task_class");
   run.difficulty = cell("difficulty");
   run.benchmark = cell("benchmark");
+  // Fits read extended-mode runs only for thinking curves, and the rho job's pass@1 runs likewise: the mode as stored.
+  run.mode = ParseMode(cell("mode")).value_or(Mode::kExtended);
   run.budget_tokens = OptionalNumber(cell("budget_tokens"));
   run.effort = cell("effort");
   run.samples = cell("samples").empty() ? 1 : std::stol(cell("samples"));

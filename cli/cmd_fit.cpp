@@ -30,6 +30,9 @@ constexpr const char* kDescription =
     "  rho         majority-vote concentration of wrong answers, from a cons@k point\n"
     "  coverage    Brown et al.'s exp(a k^b) coverage law, for comparison with the Beta\n"
     "  training    logit acc = t0 + t1 ln C_train + t2 ln k per model family: the training/test-time exchange rate\n"
+    "  budget-target  tokens used as a share of the budget, exp(c0 + c1 (ln b - ln b_ref)), for systems whose\n"
+    "              budget is a target the model may overshoot (Anthropic, Google); `predict` and `plan` read it\n"
+    "              at a budget in place of the capped LogNormal\n"
     "  cost        serving rates t0, F_eff, BW_eff of the GPU cost model per (hardware, framework, devices, dtype)\n"
     "              from the stored perf runs (docs/cost_model.md): log-latency least squares, 95% intervals,\n"
     "              the leave-one-batch-out median and p90 absolute % error of each group, and the rates the runs\n"
@@ -160,7 +163,8 @@ int RunFit(Invocation& invocation) {
   options.add_options()
       ("system", "only curves of this system (or model family, for training fits)", cxxopts::value<std::string>())
       ("class", "only curves of this task class", cxxopts::value<std::string>())
-      ("kind", "only this kind: sequential|tokens|parallel|rho|coverage|training|cost", cxxopts::value<std::string>())
+      ("kind", "only this kind: sequential|tokens|parallel|rho|coverage|training|budget-target|cost",
+       cxxopts::value<std::string>())
       ("refit", "fit again even where the input rows are unchanged")
       ("verbose", "print every skipped curve with its reason and every fit's full report (deviance, AIC, notes)")
       ("families", "model-family table for training fits (default: data/models/families.csv)",
@@ -181,7 +185,8 @@ int RunFit(Invocation& invocation) {
       filter.kind = fitting::ParseFitKind(kind);
       fit_cost = false;
       if (!filter.kind) {
-        throw UsageError("--kind '" + kind + "' is not one of sequential|tokens|parallel|rho|coverage|training|cost");
+        throw UsageError("--kind '" + kind +
+                         "' is not one of sequential|tokens|parallel|rho|coverage|training|budget-target|cost");
       }
     }
   }

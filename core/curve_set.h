@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/budget_target.h"
 #include "core/curves.h"
 
 namespace thinkplan {
@@ -31,6 +32,9 @@ struct RhoEstimate {
 struct FittedCurves {
   std::optional<SequentialCurve> sequential;  // accuracy against thinking tokens
   std::optional<TokenModel> tokens;           // thinking tokens used under a budget
+  // Tokens used when the budget is a target (Anthropic, Google): a share of the budget that may exceed 1. Read
+  // in place of `tokens` at a budget, since min(L, b) cannot exceed the budget (docs/formulas.md section 8).
+  std::optional<BudgetTarget> budget_target;
   std::optional<BetaDifficulty> difficulty;   // per-problem success probability: pass@k, cons@k, best-of-N
   std::optional<RhoEstimate> rho;
   std::optional<CoverageLaw> coverage;        // Brown et al.'s exp(a k^b), for comparison only

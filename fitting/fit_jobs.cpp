@@ -9,9 +9,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/budget_target.h"
 #include "core/errors.h"
 #include "core/model_shape.h"
 #include "fitting/beta_fit.h"
+#include "fitting/budget_target_fit.h"
 #include "fitting/parallel_scaling.h"
 #include "fitting/sequential_fit.h"
 #include "fitting/token_fit.h"
@@ -22,8 +24,8 @@ namespace {
 // Bump when a fit's code changes what it computes from the same rows: stored fits are then refitted.
 constexpr const char* kFittingVersion = "4";  // 4: repeated reports combined; fast runs off thinking curves
 
-constexpr FitKind kAllKinds[] = {FitKind::kSequential, FitKind::kTokens, FitKind::kParallel,
-                                 FitKind::kRho,        FitKind::kCoverage, FitKind::kTraining};
+constexpr FitKind kAllKinds[] = {FitKind::kSequential, FitKind::kTokens,   FitKind::kParallel,    FitKind::kRho,
+                                 FitKind::kCoverage,   FitKind::kTraining, FitKind::kBudgetTarget};
 
 bool IsPass1(const Run& run) { return run.aggregation.kind == AggregationKind::kPass1; }
 
@@ -146,6 +148,18 @@ std::vector<Run> PlaceEffortRuns(const std::vector<Run>& pass1, const EffortToke
   return out;
 }
 
+// Runs with tokens at a finite budget of a system whose budget is a target (Anthropic, Google): what a
+// budget-target fit reads. Empty for every other knob, where section 3's min(L, b) describes the tokens used.
+std::vector<Run> TargetBudgetRuns(const std::vector<Run>& with_tokens, const FitInputs& inputs) {
+  std::vector<Run> out;
+  for (const Run& run : with_tokens) {
+    const auto knob = inputs.compute_knobs.find(run.system);
+    if (knob == inputs.compute_knobs.end() || SemanticsOfKnob(knob->second) != BudgetSemantics::kTarget) continue;
+    if (run.budget_tokens && std::isfinite(*run.budget_tokens)) out.push_back(run);
+  }
+  return out;
+}
+
 // Why the sequential and token curves of a key are not fitted (called only when they are not).
 SkippedSlice AxisSkip(FitKind kind, const CurveKey& key, const std::vector<Run>& pass1) {
   const std::set<std::string> levels = EffortWithoutTokens(pass1);
@@ -197,6 +211,10 @@ void PlanCurveJobs(const CurveKey& key, const std::vector<Run>& runs, const FitI
   if (!with_tokens.empty() && Wanted(filter, FitKind::kTokens, key)) {
     jobs.push_back(MakeJob(FitKind::kTokens, key, with_tokens));
   }
+  const std::vector<Run> at_target = TargetBudgetRuns(with_tokens, inputs);
+  if (!at_target.empty() && Wanted(filter, FitKind::kBudgetTarget, key)) {
+    jobs.push_back(MakeJob(FitKind::kBudgetTarget, key, at_target));
+  }
   const ProblemSelection repeated = SelectRepeatedSamples(runs, inputs);
   const std::vector<Run> coverage_runs = CoverageRuns(runs);
   const bool parallel = !repeated.problems.empty() || !coverage_runs.empty();
@@ -220,7 +238,17 @@ void PlanCurveJobs(const CurveKey& key, const std::vector<Run>& runs, const FitI
     job.setting = repeated.setting;
     jobs.push_back(job);
   }
-  if (skipped) ListCurveSkips(key, pass1, any_x, !with_tokens.empty(), parallel, !consensus.empty(), filter, *skipped);
+  if (skipped) {
+    ListCurveSkips(key, pass1, any_x, !with_tokens.empty(), parallel, !consensus.empty(), filter, *skipped);
+    const auto knob = inputs.compute_knobs.find(key.system);
+    const bool target = knob != inputs.compute_knobs.end() && SemanticsOfKnob(knob->second) == BudgetSemantics::kTarget;
+    if (target && at_target.empty() && Wanted(filter, FitKind::kBudgetTarget, key)) {
+      skipped->push_back({FitKind::kBudgetTarget, key, "no tokens at a budget",
+                          "the budget is a target (" + knob->second +
+                              ") but no run reports tokens used at a budget: tokens at a budget fall back to "
+                              "the token model's min(L, b), which cannot exceed the budget"});
+    }
+  }
 }
 
 // Training surfaces: per (family, class, difficulty), empirical pass@k of each member at its per-problem
@@ -288,6 +316,7 @@ std::string_view ToString(FitKind kind) {
     case FitKind::kRho: return "rho";
     case FitKind::kCoverage: return "coverage";
     case FitKind::kTraining: return "training";
+    case FitKind::kBudgetTarget: return "budget-target";
   }
   return "sequential";
 }
@@ -396,6 +425,10 @@ FitOutcome RunFitJob(const FitJob& job, const Options& options, const BetaDiffic
     case FitKind::kTokens: {
       const TokenModel m = FitTokensFromMeans(TokenMeansFromRuns(job.runs), options, &summary);
       return Outcome(job, "lognormal", "", {m.mu, m.sigma}, m.covariance, m.quality, summary);
+    }
+    case FitKind::kBudgetTarget: {
+      const BudgetTarget t = FitBudgetTarget(TokenMeansFromRuns(job.runs), options, &summary);
+      return Outcome(job, "share-of-budget", "budget", {t.c0, t.c1, t.ln_reference}, t.covariance, t.quality, summary);
     }
     case FitKind::kParallel: {
       const BetaDifficulty b = job.problems.empty()

@@ -17,9 +17,10 @@
 
 namespace thinkplan::fitting {
 
-enum class FitKind { kSequential, kTokens, kParallel, kRho, kCoverage, kTraining };
+enum class FitKind { kSequential, kTokens, kParallel, kRho, kCoverage, kTraining, kBudgetTarget };
 std::string_view ToString(FitKind kind);
-std::optional<FitKind> ParseFitKind(std::string_view text);  // sequential|tokens|parallel|rho|coverage|training
+// sequential|tokens|parallel|rho|coverage|training|budget-target
+std::optional<FitKind> ParseFitKind(std::string_view text);
 
 // A system's place in a model family: what its pre-training cost (data/models/families.csv).
 struct FamilyMember {
@@ -36,6 +37,9 @@ struct FitInputs {
   std::vector<Run> runs;
   std::map<std::string, std::vector<ProblemResult>> problems;  // by run_key
   std::vector<FamilyMember> families;
+  // compute_knob of each catalogued system (systems.csv): systems whose budget is a target (SemanticsOfKnob) get a
+  // budget-target fit of the tokens they use. A system missing here is read as a hard cap.
+  std::map<std::string, std::string> compute_knobs;
 };
 
 struct FitJobFilter {

@@ -61,6 +61,7 @@ FitStageResult FitStage(store::Database& db, const std::filesystem::path& data_d
   inputs.runs = db.ListRuns();
   for (const Run& run : inputs.runs) inputs.problems[run.run_key] = db.ListProblemResults(run.run_key);
   inputs.families = fitting::LoadFamilies(options.families_csv.value_or(data_dir / "models" / "families.csv"));
+  for (const SystemInfo& system : db.ListSystems()) inputs.compute_knobs[system.name] = system.compute_knob;
   FitStageResult result;
   const std::vector<fitting::FitJob> jobs = fitting::PlanFitJobs(inputs, options.filter, &result.skipped);
 

@@ -25,6 +25,13 @@ struct TokensRead {
 
 TokensRead ReadTokens(const FittedCurves& curves, const PredictOptions& o) {
   if (o.thinking_tokens) return {*o.thinking_tokens, {*o.thinking_tokens, *o.thinking_tokens}, "as given"};
+  if (o.budget_tokens && curves.budget_target) {
+    // A target budget may be overshot: the share-of-budget law, not min(L, b), which cannot exceed the budget.
+    const double b = *o.budget_tokens;
+    const Interval share = curves.budget_target->RatioBand(b, o.level);
+    return {curves.budget_target->MeanUsed(b), {b * share.lower, b * share.upper},
+            "budget target: budget x share used, exp(c0 + c1 (ln b - ln b_ref))"};
+  }
   if (o.budget_tokens && curves.tokens) {
     return {curves.tokens->MeanUsed(*o.budget_tokens), curves.tokens->MeanUsedBand(*o.budget_tokens, o.level),
             "token model: mean of min(L, budget), L ~ LogNormal"};
@@ -78,18 +85,38 @@ void RequireCurves(const FittedCurves& curves, const PredictOptions& o, const st
     throw InputError(fmt::format("{} needs the difficulty (parallel) fit of {}, and it has no usable one",
                                  o.aggregation.ToString(), key));
   }
-  if (o.aggregation.kind == AggregationKind::kConsensus && o.aggregation.k > 1 && !curves.rho) {
-    throw InputError("majority vote needs rho, fitted from a cons@k run, and " + key +
-                     " has no usable one: no majority vote is predicted without it");
-  }
 }
 
 // The aggregation's accuracy as a function of single-sample accuracy, as the planner scores options: the Beta's
 // spread a + b is kept and its mean moved (planner::ParallelAccuracy). Monotone, so a band maps end to end.
-double Aggregate(const FittedCurves& curves, const PredictOptions& o, double single) {
+// `rho` is used for majority vote only.
+double Aggregate(const FittedCurves& curves, const PredictOptions& o, double single, double rho) {
   if (o.aggregation.k <= 1 || o.aggregation.kind == AggregationKind::kPass1) return single;
-  const double rho = curves.rho ? curves.rho->rho : -1;
   return planner::ParallelAccuracy(*curves.difficulty, single, o.aggregation, o.d_prime, rho);
+}
+
+// The aggregation's accuracy and its band of the mean. Without a fitted rho, majority vote reads the stated prior
+// (kAssumedRho): cons@k falls with rho, so the band runs from the prior's upper rho at the lower single-sample
+// accuracy to its lower rho at the upper one.
+void AggregateWithBand(const FittedCurves& curves, const PredictOptions& o, Prediction& out) {
+  const bool vote = o.aggregation.kind == AggregationKind::kConsensus && o.aggregation.k > 1;
+  const bool assumed = vote && !curves.rho;
+  const double rho = curves.rho ? curves.rho->rho : kAssumedRho.rho;
+  out.accuracy = Aggregate(curves, o, out.single_sample, rho);
+  out.mean_band = {Aggregate(curves, o, out.single_sample_band.lower, assumed ? kAssumedRho.upper : rho),
+                   Aggregate(curves, o, out.single_sample_band.upper, assumed ? kAssumedRho.lower : rho)};
+  if (!vote) return;
+  if (assumed) {
+    out.status = FitStatus::kFallback;
+    out.curves.push_back(
+        fmt::format("rho {:.2f} [{:.2f}, {:.2f}] (assumed)", kAssumedRho.rho, kAssumedRho.lower, kAssumedRho.upper));
+    out.notes.push_back(fmt::format(
+        "rho assumed: no cons@k run of {} fits one, so majority vote reads the stated prior {:.2f} [{:.2f}, {:.2f}] "
+        "(the median and range of rho fitted to the shipped cons@64 points on AIME 2024; docs/formulas.md section 7)",
+        out.key.ToString(), kAssumedRho.rho, kAssumedRho.lower, kAssumedRho.upper));
+  } else {
+    out.curves.push_back(fmt::format("rho {:.4g} ({})", curves.rho->rho, ToString(curves.rho->quality.status)));
+  }
 }
 
 void AddCost(const SystemInfo* system, const PredictOptions& o, const TokensRead& read, Prediction& out) {
@@ -183,7 +210,14 @@ Prediction Predict(const FittedCurves& curves, const SystemInfo* system, const P
   out.thinking_tokens = read.tokens;
   out.thinking_tokens_band = read.band;
   out.tokens_source = read.source;
-  if (curves.tokens && !options.thinking_tokens) {
+  if (curves.budget_target && options.budget_tokens && !options.thinking_tokens) {
+    const FitQuality& q = curves.budget_target->quality;
+    out.curves.push_back("budget-target share-of-budget (" + std::string(ToString(q.status)) + ")");
+    if (q.status == FitStatus::kFallback) {
+      out.status = FitStatus::kFallback;
+      out.notes.push_back("budget target: " + q.reason);
+    }
+  } else if (curves.tokens && !options.thinking_tokens) {
     out.curves.push_back("tokens lognormal (" + std::string(ToString(curves.tokens->quality.status)) + ")");
     if (curves.tokens->quality.status == FitStatus::kFallback) {
       out.status = FitStatus::kFallback;
@@ -191,16 +225,11 @@ Prediction Predict(const FittedCurves& curves, const SystemInfo* system, const P
     }
   }
   std::tie(out.single_sample, out.single_sample_band) = SingleSample(curves, options, read, out);
-  out.accuracy = Aggregate(curves, options, out.single_sample);
-  out.mean_band = {Aggregate(curves, options, out.single_sample_band.lower),
-                   Aggregate(curves, options, out.single_sample_band.upper)};
+  AggregateWithBand(curves, options, out);
   if (options.aggregation.k > 1) {
     out.curves.push_back(fmt::format("parallel beta a={:.4g} b={:.4g} ({})", curves.difficulty->a, curves.difficulty->b,
                                      ToString(curves.difficulty->quality.status)));
     if (curves.difficulty->quality.status == FitStatus::kFallback) out.status = FitStatus::kFallback;
-  }
-  if (options.aggregation.kind == AggregationKind::kConsensus && options.aggregation.k > 1) {
-    out.curves.push_back(fmt::format("rho {:.4g} ({})", curves.rho->rho, ToString(curves.rho->quality.status)));
   }
   out.predictive_band = PredictiveBand(out.accuracy, out.mean_band, options.problems, options.level);
   AddCost(system, options, read, out);

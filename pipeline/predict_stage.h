@@ -17,14 +17,28 @@
 
 namespace thinkplan::pipeline {
 
+// Majority vote where no cons@k run has fitted rho (issue 15, item 6): a stated prior, used by `predict` and
+// marked assumed (status fallback, a note). Source: rho fitted to the shipped cons@64 points on AIME 2024
+// (OpenAI's o1 post; DeepSeek-R1's distill table; GPT-4o) whose key has a usable Beta: 0.13, 0.22, 0.28, 0.44 and
+// 0.76 (ok) and two clamped at 0 (fallback); `rho` is their median, the band their range
+// (`rho_prior/matches_the_rho_fits_of_the_shipped_cons_at_k_points`). All from competition maths: an assumption
+// elsewhere.
+struct RhoPrior {
+  double rho = 0.22;
+  double lower = 0.0;
+  double upper = 0.76;
+};
+inline constexpr RhoPrior kAssumedRho{};
+
 struct PredictOptions {
   // Whose curves. An empty difficulty reads the whole class; a difficulty without fits of its own falls back to it.
   CurveKey key;
   // Thinking budget asked for, in tokens. Unset: the curve is read at `thinking_tokens`, or, with neither, the
   // difficulty (parallel) fit is read at the setting it was measured at.
   std::optional<double> budget_tokens;
-  // Thinking tokens actually used per sample. Unset: the token model's mean under the budget, E[min(L, budget)]
-  // (the budget itself where no token model is fitted, and the notes say so).
+  // Thinking tokens actually used per sample. Unset: where the system's budget is a target and a budget-target
+  // fit is stored, the budget times the share used (which may exceed 1); else the token model's mean under the
+  // budget, E[min(L, budget)] (the budget itself where no token model is fitted, and the notes say so).
   std::optional<double> thinking_tokens;
   // How the samples become one answer: pass@1 (default), pass@k, cons@k (majority vote), best@k (a verifier).
   Aggregation aggregation;

@@ -568,6 +568,23 @@ struct Scorer {
   }
 };
 
+// Thinking tokens an option on the budget grid uses: where the budget is a target and a budget-target fit is
+// stored, the budget times the fitted share (which may exceed 1; its p95 from the LogNormal's spread where one is
+// fitted, else 0.5, as for measured means); else the LogNormal capped at the budget; else the budget, assumed.
+struct TokensUsed {
+  double mean = 0, p95 = 0;
+  bool fitted = false;
+};
+TokensUsed TokensAtBudget(const FittedCurves& fitted, double budget) {
+  if (fitted.budget_target) {
+    const double mean = fitted.budget_target->MeanUsed(budget);
+    const double sigma = fitted.tokens ? fitted.tokens->sigma : 0.5;
+    return {mean, mean * std::exp(kZ95OneSided * sigma - sigma * sigma / 2), true};
+  }
+  if (fitted.tokens) return {fitted.tokens->MeanUsed(budget), fitted.tokens->Quantile(0.95, budget), true};
+  return {budget, budget, false};
+}
+
 void Put(std::vector<Candidate>& out, std::map<std::string, std::size_t>& index, const Setting& setting,
          std::size_t bucket, std::size_t buckets, Figures figures) {
   auto [it, inserted] = index.emplace(setting.Key(), out.size());
@@ -750,11 +767,8 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
       if (fitted && fitted->sequential && s.budget_knob) {
         const SequentialCurve& curve = *fitted->sequential;
         for (double b = s.min_thinking_tokens; b <= s.max_thinking_tokens * (1 + 1e-9); b *= 2) {
-          double used = b, used_p95 = b;
-          if (fitted->tokens) {
-            used = fitted->tokens->MeanUsed(b);
-            used_p95 = fitted->tokens->Quantile(0.95, b);
-          }
+          const TokensUsed at = TokensAtBudget(*fitted, b);
+          const double used = at.mean, used_p95 = at.p95;
           const double x = curve.axis == TokenAxis::kBudget ? b : used;
           const double mean = curve.Evaluate(x);
           const Interval band = ProxyBand(transfer[bi], mean, curve.Band(x, config.level), config.level);
@@ -763,7 +777,8 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
                                                    : ParallelAggregations(c, k);
             for (const Aggregation& agg : aggs) {
               Setting setting{s.name, Mode::kExtended, b, "", k, agg, true};
-              auto f = scorer.Score(s, setting, mean, band, used, used_p95, fitted, fit_key, key.ToString(), !fitted->tokens);
+              auto f = scorer.Score(s, setting, mean, band, used, used_p95, fitted, fit_key, key.ToString(),
+                                    !at.fitted);
               if (f) {
                 Put(out, index, setting, bi, nb, std::move(*f));
                 any = true;

@@ -100,6 +100,8 @@ void AddToCurveSet(const StoredFit& fit, CurveSet& set) {
     curves.difficulty = BetaDifficulty{At(fit, 0), At(fit, 1), fit.covariance, fit.quality};
   } else if (fit.kind == "rho") {
     curves.rho = RhoEstimate{At(fit, 0), SummaryInterval(fit, "rho", At(fit, 0)), fit.quality};
+  } else if (fit.kind == "budget-target") {
+    curves.budget_target = BudgetTarget{At(fit, 0), At(fit, 1), At(fit, 2), fit.covariance, fit.quality};
   } else if (fit.kind == "coverage") {
     curves.coverage = CoverageLaw{At(fit, 0), At(fit, 1), fit.covariance, fit.quality};
   }

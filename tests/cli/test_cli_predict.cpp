@@ -1,6 +1,6 @@
 // `thinkplan predict` through the executable on the demo database: a usage error (exit 1), a curve that is not
-// there (exit 2, naming what is missing), the happy path as text and as JSON, and the sequential curve read back
-// against its own stored parameters (the log-linear form alpha + beta ln b, computed here).
+// there (exit 2, naming what is missing), majority vote on the assumed rho, the happy path as text and as JSON, and the
+// sequential curve read back against its own stored parameters (the log-linear form alpha + beta ln b, computed here).
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
@@ -28,10 +28,13 @@ BOOST_AUTO_TEST_CASE(predict_reads_stored_curves_and_names_what_is_missing) {
   const CommandResult missing = RunThinkplan(Db(dir) + " predict --system nobody --class math-competition --tokens 8k");
   BOOST_TEST(missing.exit_code == 2);
   BOOST_TEST(missing.err.find("no stored fits") != std::string::npos, missing.err);
-  // o3-mini has no cons@k run: majority vote is refused with the reason.
-  const CommandResult vote = RunThinkplan(o3 + " --tokens 8k --aggregation cons@5");
-  BOOST_TEST(vote.exit_code == 2);
-  BOOST_TEST(vote.err.find("rho") != std::string::npos, vote.err);
+  // o3-mini has no cons@k run: majority vote reads the stated prior on rho, marked assumed (a fallback, with a note).
+  const CommandResult vote = RunThinkplan(o3 + " --tokens 8k --aggregation cons@5 --json");
+  BOOST_REQUIRE_MESSAGE(vote.exit_code == 0, vote.err);
+  const auto voted = nlohmann::json::parse(vote.out);
+  BOOST_TEST(voted["status"] == "fallback");
+  BOOST_TEST(voted["notes"].dump().find("rho assumed") != std::string::npos, voted["notes"].dump());
+  BOOST_TEST(voted["mean_band"]["lower"].get<double>() < voted["accuracy"].get<double>());
 
   const CommandResult text = RunThinkplan(o3 + " --tokens 8k --problems 30");
   BOOST_REQUIRE_MESSAGE(text.exit_code == 0, text.err);

@@ -26,6 +26,8 @@ inline Run RunFromRow(const CsvTable& table, const std::vector<std::string>& row
   run.task_class = cell("task_class");
   run.difficulty = cell("difficulty");
   run.benchmark = cell("benchmark");
+  // Fits read extended-mode runs only for thinking curves, and the rho job's pass@1 runs likewise: the mode as stored.
+  run.mode = ParseMode(cell("mode")).value_or(Mode::kExtended);
   run.budget_tokens = OptionalNumber(cell("budget_tokens"));
   run.effort = cell("effort");
   run.samples = cell("samples").empty() ? 1 : std::stol(cell("samples"));
@@ -58,6 +60,10 @@ inline fitting::FitInputs ShippedFitInputs() {
         inputs.problems[p.run_key].push_back(p);
       }
     }
+  }
+  const CsvTable systems = ReadCsv(DataDir() / "published" / "systems.csv");
+  for (const auto& row : systems.rows) {
+    inputs.compute_knobs[row[systems.Column("system")]] = row[systems.Column("compute_knob")];
   }
   return inputs;
 }

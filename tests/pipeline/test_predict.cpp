@@ -2,13 +2,19 @@
 // the log-linear and sigmoid curves with the truncated LogNormal mean for tokens, the delta-method band on the
 // logit scale, pass@k of a Beta as the product prod_{j<k} (b + j) / (a + b + j), majority vote over three samples
 // enumerated by hand, API cost from list prices, and the predictive band as binomial quantiles summed from the pmf.
+// The stated prior on rho is checked against its source: the rho fits of the shipped cons@k points.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <set>
 
 #include "core/errors.h"
+#include "fitting/fit_jobs.h"
 #include "pipeline/predict_stage.h"
+#include "tests/fitting/shipped_runs.h"
 
 namespace thinkplan::pipeline {
 namespace {
@@ -116,11 +122,17 @@ BOOST_AUTO_TEST_CASE(beta_pass_at_k_alone_and_moved_to_the_curves_mean) {
   BOOST_CHECK_SMALL(Predict(curves, nullptr, At(4000, "best@16")).accuracy - BetaPassAtK(0.2, 0.8, 16), 1e-9);
 }
 
-BOOST_AUTO_TEST_CASE(majority_vote_of_three_matches_the_enumeration_and_needs_rho) {
+BOOST_AUTO_TEST_CASE(majority_vote_of_three_matches_the_enumeration_and_assumes_rho_without_a_fit) {
   FittedCurves curves;
   curves.sequential = SequentialCurve::LogLinear(0.5, 0.0);
   curves.difficulty = BetaDifficulty{1.0, 1.0, {}, {}};
-  BOOST_CHECK_THROW(Predict(curves, nullptr, At(1000, "cons@3")), InputError);
+  // Without a fitted rho: the stated prior, its band from the prior's range (cons@3 falls with rho), a fallback.
+  const auto vote_of_three = [](double r) { return 0.25 * (1 + 1 + (1 - r * r) / 3.0); };
+  const Prediction assumed = Predict(curves, nullptr, At(1000, "cons@3"));
+  BOOST_CHECK_SMALL(assumed.accuracy - vote_of_three(kAssumedRho.rho), 1e-9);
+  BOOST_CHECK_SMALL(assumed.mean_band.lower - vote_of_three(kAssumedRho.upper), 1e-9);
+  BOOST_CHECK_SMALL(assumed.mean_band.upper - vote_of_three(kAssumedRho.lower), 1e-9);
+  BOOST_CHECK(assumed.status == FitStatus::kFallback);
   const double rho = 0.3;
   curves.rho = RhoEstimate{rho, {rho, rho}, {}};
   // Beta(1, 1): R right of 3 is uniform on 0..3. R = 2, 3 win; R = 1 ties with the two wrong answers unless they
@@ -147,6 +159,28 @@ BOOST_AUTO_TEST_CASE(predictive_band_is_the_binomial_quantiles_widened_by_the_me
   BOOST_CHECK_SMALL(large.upper - mean_band.upper, 2e-3);
 }
 
+BOOST_AUTO_TEST_CASE(a_target_budget_is_read_through_the_share_of_budget_law_and_may_be_overshot) {
+  // ln(m / b) = c0 + c1 (ln b - ln 8000): 130% of the budget at 8k, falling by 2^-0.2 per doubling.
+  FittedCurves curves;
+  curves.sequential = SequentialCurve::LogLinear(-0.5, 0.1);
+  curves.tokens = TokenModel{8.0, 0.7, {}, {}};  // min(L, b) could not exceed the budget; the target law is read
+  curves.budget_target = BudgetTarget{std::log(1.3), -0.2, std::log(8000.0), {0.01, 0.0, 0.0, 0.0025}, {}};
+  PredictOptions o = At(0);
+  o.thinking_tokens.reset();
+  o.budget_tokens = 16000.0;
+  const Prediction p = Predict(curves, nullptr, o);
+  const double used = 16000.0 * 1.3 * std::pow(2.0, -0.2);
+  const double half = kZ * std::sqrt(0.01 + 0.0025 * std::pow(std::log(2.0), 2));
+  BOOST_CHECK_SMALL(p.thinking_tokens - used, 1e-9 * used);
+  BOOST_CHECK_GT(p.thinking_tokens, 16000.0);
+  BOOST_CHECK_SMALL(p.thinking_tokens_band.lower - used * std::exp(-half), 1e-9 * used);
+  BOOST_CHECK_SMALL(p.thinking_tokens_band.upper - used * std::exp(half), 1e-9 * used);
+  BOOST_CHECK_SMALL(p.accuracy - (-0.5 + 0.1 * std::log(used)), 1e-12);
+  // Tokens given explicitly still win over any token model.
+  o.thinking_tokens = 5000.0;
+  BOOST_CHECK_EQUAL(Predict(curves, nullptr, o).thinking_tokens, 5000.0);
+}
+
 BOOST_AUTO_TEST_CASE(missing_curves_are_named_instead_of_guessed) {
   FittedCurves curves;
   BOOST_CHECK_THROW(Predict(curves, nullptr, At(1000)), InputError);  // no sequential curve for a token count
@@ -159,6 +193,43 @@ BOOST_AUTO_TEST_CASE(missing_curves_are_named_instead_of_guessed) {
   o = At(1000);
   o.level = 1.5;
   BOOST_CHECK_THROW(Predict(curves, nullptr, o), UsageError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(rho_prior)
+
+// The prior's median and range are those of rho fitted, as `thinkplan fit` fits it, to every shipped cons@k point
+// whose key has a usable Beta (the parallel fit of the same key first, as the fit stage orders them).
+BOOST_AUTO_TEST_CASE(matches_the_rho_fits_of_the_shipped_cons_at_k_points) {
+  const fitting::FitInputs inputs = testing::ShippedFitInputs();
+  const std::vector<fitting::FitJob> jobs = fitting::PlanFitJobs(inputs, {});
+  std::set<CurveKey> voted;
+  for (const fitting::FitJob& job : jobs) {
+    if (job.kind == fitting::FitKind::kRho) voted.insert(job.key);
+  }
+  std::map<CurveKey, BetaDifficulty> betas;
+  for (const fitting::FitJob& job : jobs) {
+    if (job.kind != fitting::FitKind::kParallel || !voted.count(job.key)) continue;
+    const fitting::FitOutcome beta = fitting::RunFitJob(job, fitting::Options{});
+    betas[job.key] = BetaDifficulty{beta.params[0], beta.params[1], beta.covariance, beta.quality};
+  }
+  std::vector<double> rhos;
+  for (const fitting::FitJob& job : jobs) {
+    if (job.kind != fitting::FitKind::kRho) continue;
+    const auto beta = betas.find(job.key);
+    const fitting::FitOutcome rho = fitting::RunFitJob(job, fitting::Options{},
+                                                       beta == betas.end() ? nullptr : &beta->second);
+    BOOST_TEST_MESSAGE(job.key.ToString() << ": rho " << rho.params[0] << " (" << ToString(rho.quality.status) << ")");
+    if (rho.quality.usable()) rhos.push_back(rho.params[0]);
+  }
+  BOOST_REQUIRE(rhos.size() >= 5u);
+  std::sort(rhos.begin(), rhos.end());
+  const double median = rhos.size() % 2 ? rhos[rhos.size() / 2]
+                                        : (rhos[rhos.size() / 2 - 1] + rhos[rhos.size() / 2]) / 2;
+  BOOST_TEST(std::abs(median - kAssumedRho.rho) < 0.005, "median " << median);
+  BOOST_TEST(std::abs(rhos.front() - kAssumedRho.lower) < 0.005, "lowest " << rhos.front());
+  BOOST_TEST(std::abs(rhos.back() - kAssumedRho.upper) < 0.005, "highest " << rhos.back());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -104,19 +104,21 @@ bool FleetMeets(const ReplicaFit& fit, const QueueWait& wait, const std::vector<
   return true;
 }
 
-// The fewest replicas the peak needs at `peak_utilisation`: the bound the search orders batches by.
-long UtilisationBound(const ReplicaFit& fit, double rate, double peak_utilisation) {
+// The fewest replicas the peak needs at `peak_utilisation`, and at least the floor `min_replicas`: the bound the
+// search orders batches by.
+long UtilisationBound(const ReplicaFit& fit, double rate, double peak_utilisation, long min_replicas) {
   const double slots = static_cast<double>(fit.batch_limit);
-  return std::max(1L, static_cast<long>(std::ceil(rate * fit.service_mean_s / slots / peak_utilisation - 1e-9)));
+  const long bound = static_cast<long>(std::ceil(rate * fit.service_mean_s / slots / peak_utilisation - 1e-9));
+  return std::max({1L, min_replicas, bound});
 }
 
-// The fewest replicas, at most `max_replicas`, that hold the peak at `peak_utilisation` and keep every SLO;
-// -1 when none up to there does.
-long ReplicasFor(const ReplicaFit& fit, const std::vector<ServingDemand>& demands, double peak_utilisation,
+// The fewest replicas, from the bound above to at most `max_replicas`, that hold the peak at `peak_utilisation` and
+// keep every SLO; -1 when none up to there does.
+long ReplicasFor(const ReplicaFit& fit, const std::vector<ServingDemand>& demands, const ServingSearchOptions& options,
                  long max_replicas, QueueWait* wait) {
   const double rate = PeakSequenceRate(demands);
   const double slots = static_cast<double>(fit.batch_limit), arrival_scv = ArrivalScv(demands);
-  for (long r = UtilisationBound(fit, rate, peak_utilisation); r <= max_replicas; ++r) {
+  for (long r = UtilisationBound(fit, rate, options.peak_utilisation, options.min_replicas); r <= max_replicas; ++r) {
     *wait = FleetQueueWait(rate, fit.service_mean_s, fit.service_scv, arrival_scv, static_cast<double>(r) * slots);
     if (FleetMeets(fit, *wait, demands)) return r;
   }
@@ -221,7 +223,9 @@ ServingConfig SearchOneSize(const ReplicaModel& replica, long devices, const std
   for (long b = largest.batch_limit; b >= 1; --b) {
     ReplicaFit fit = FitReplica(replica.model, streams, options.fleet, b);
     if (b < largest.batch_limit) fit.batch_limited_by = "latency";
-    if (BatchCanMeet(fit, demands)) batches.emplace_back(UtilisationBound(fit, rate, options.peak_utilisation), std::move(fit));
+    if (BatchCanMeet(fit, demands)) {
+      batches.emplace_back(UtilisationBound(fit, rate, options.peak_utilisation, options.min_replicas), std::move(fit));
+    }
   }
   if (batches.empty()) {
     best.refusal = "even alone on a replica a query misses its SLO";
@@ -233,8 +237,7 @@ ServingConfig SearchOneSize(const ReplicaModel& replica, long devices, const std
     if (bound >= best_replicas) break;
     QueueWait wait;
     ++*evaluated;
-    const long r = ReplicasFor(fit, demands, options.peak_utilisation,
-                               std::min(best_replicas - 1, bound + kMaxExtraReplicas), &wait);
+    const long r = ReplicasFor(fit, demands, options, std::min(best_replicas - 1, bound + kMaxExtraReplicas), &wait);
     if (r < 0) continue;
     best_replicas = r;
     best.fit = fit;
@@ -271,7 +274,7 @@ std::optional<ServingConfig> Fallback(const SystemSpec& system, const Catalogues
     c.fit = FitReplica(replica->model, streams, options.fleet);
     if (!c.fit.fits) continue;
     const double rate = PeakSequenceRate(demands);
-    c.replicas = UtilisationBound(c.fit, rate, options.peak_utilisation);
+    c.replicas = UtilisationBound(c.fit, rate, options.peak_utilisation, options.min_replicas);
     c.wait = FleetQueueWait(rate, c.fit.service_mean_s, c.fit.service_scv, ArrivalScv(demands),
                             static_cast<double>(c.replicas * c.fit.batch_limit));
     Finish(c, *replica, options.days_per_month);
@@ -312,6 +315,7 @@ bool ServingSearchOptions::IsValid(std::string* error) const {
   for (long n : devices_per_replica) if (n < 1) return fail("devices per replica must be >= 1");
   if (!(peak_utilisation > 0 && peak_utilisation <= 1)) return fail("peak utilisation must be in (0, 1]");
   if (!(days_per_month > 0)) return fail("days per month must be > 0");
+  if (min_replicas < 0) return fail("the floor on replicas must be >= 0");
   return fleet.IsValid(error);
 }
 
@@ -377,6 +381,7 @@ FleetPlan ProvisionFleet(const Workload& w, const Catalogues& catalogues, const 
     ServingSearchOptions options;
     options.peak_utilisation = peak_utilisation;
     options.days_per_month = w.days_per_month;
+    options.min_replicas = su.system->min_replicas;  // the verification loop's floor (planner/workload.h)
     const SystemSpec& system = *su.system;  // a structured binding cannot be captured by clang 14's lambdas
     std::erase_if(options.devices_per_replica,
                   [&](long n) { return n < system.devices || n > system.max_devices_per_replica; });
@@ -394,13 +399,6 @@ FleetPlan ProvisionFleet(const Workload& w, const Catalogues& catalogues, const 
     std::string reason;
     const std::optional<ReplicaModel> replica =
         ReplicaModelWithDevices(*su.system, catalogues, chosen->devices_per_replica, &reason);
-    if (chosen->replicas < su.system->min_replicas) {  // the verification loop's floor (planner/workload.h)
-      chosen->replicas = su.system->min_replicas;
-      chosen->wait = FleetQueueWait(PeakSequenceRate(demands), chosen->fit.service_mean_s, chosen->fit.service_scv,
-                                    ArrivalScv(demands),
-                                    static_cast<double>(chosen->replicas * chosen->fit.batch_limit));
-      Finish(*chosen, *replica, options.days_per_month);
-    }
     CapacityLine line = Line(*su.system, *chosen, su.uses, replica->usd_per_device_hour, w.days_per_month);
     for (const ServingConfig& c : search.by_devices) line.alternatives.push_back(AlternativeOf(c));
     if (chosen->devices_per_replica != su.system->devices) out.notes.push_back(SizeNote(*su.system, catalogues, *chosen));

@@ -34,6 +34,9 @@ struct ServingSearchOptions {
   // Busy slots over provisioned slots at the peak, at most (headroom for bursts). Default 0.9.
   double peak_utilisation = 0.9;
   double days_per_month = 30;  // Default 30, as Workload's.
+  // The fewest replicas of any size (the verification loop's floor, SystemSpec::min_replicas): the replica loop
+  // starts there, so every size's cheapest fleet, not only the chosen one, respects it. Default 0: no floor.
+  long min_replicas = 0;
   FleetModelOptions fleet;
   bool IsValid(std::string* error) const;
 };
@@ -67,8 +70,8 @@ struct ServingSearch {
   std::string FullReport() const;
 };
 
-// Exact over the grid: for each size and each batch limit up to the KV limit, the fewest replicas that keep the
-// SLOs (ReplicasFor below); batches are visited by their utilisation bound on replicas and dropped once that bound
+// Exact over the grid: for each size and each batch limit up to the KV limit, the fewest replicas, at least
+// `min_replicas`, that keep the SLOs; batches are visited by their utilisation bound on replicas and dropped once that bound
 // costs more than the best found, so the answer is the enumeration's minimum without sizing every pair. Ties keep
 // the system's own `devices`, then the smaller replica, then the larger batch.
 ServingSearch SearchServingConfig(const SystemSpec& system, const Catalogues& catalogues,

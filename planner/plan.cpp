@@ -628,7 +628,19 @@ bool PlanOptions::IsValid(std::string* error) const {
   return this->options.IsValid(error);
 }
 
-PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
+namespace {
+
+// What the passes of MakePlan hand on to one another besides the result: the LP of every training tier, the
+// chosen scenario, the factors the self-hosted prices were rescaled by, the training prices.
+struct PlanState {
+  std::map<std::string, std::vector<LpBucket>> lp_by_tier;
+  Scenario best;
+  std::map<std::string, double> price_factor;  // per self-hosted system: the fleet's price over the first guess
+  std::optional<TrainingPrices> prices;
+};
+
+// The plan's header from the workload and the options (an option given overrides the workload's).
+PlanResult StartPlan(const PlanInputs& in, const PlanOptions& opt) {
   std::string error;
   if (!opt.IsValid(&error)) throw UsageError("plan: " + error);
   if (in.curves == nullptr) throw InternalError("plan: no curve set");
@@ -644,195 +656,235 @@ PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
   if (r.objective == Objective::kMaxAccuracy && !r.budget_usd_per_month) {
     throw UsageError("the max_accuracy objective needs a budget (--budget or budget_usd_per_month)");
   }
-  TimedPasses passes(&r.passes);
+  return r;
+}
 
+// Options pass: every class's scored candidates (reused where the caller kept them), their notes once each.
+void ScoreOptions(const PlanInputs& in, const PlanOptions& opt, PlanResult& r) {
+  const Workload& w = in.workload;
   SharedCandidates& candidates = r.candidates;
   candidates.resize(w.classes.size());
   std::unordered_set<std::string> noted;  // the texts already in r.notes
   MissingNotes missing;
-  passes.Run("options", [&] {
-    for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
-      if (ci < in.reuse.size() && in.reuse[ci]) {
-        candidates[ci] = in.reuse[ci];
-      } else {
-        auto generated = std::make_shared<ClassCandidates>();
-        generated->candidates = GenerateCandidates(w, w.classes[ci], *in.curves, in.runs, in.catalogues, opt.options,
-                                                   &generated->notes, &generated->missing);
-        candidates[ci] = std::move(generated);
-      }
-      for (const std::string& note : candidates[ci]->notes) {
-        if (noted.insert(note).second) r.notes.push_back(note);
-      }
-      for (const MissingCurves& m : candidates[ci]->missing) missing.Add(w.classes[ci].name, m);
+  for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
+    if (ci < in.reuse.size() && in.reuse[ci]) {
+      candidates[ci] = in.reuse[ci];
+    } else {
+      auto generated = std::make_shared<ClassCandidates>();
+      generated->candidates = GenerateCandidates(w, w.classes[ci], *in.curves, in.runs, in.catalogues, opt.options,
+                                                 &generated->notes, &generated->missing);
+      candidates[ci] = std::move(generated);
     }
-    for (std::string& note : missing.Notes()) r.notes.push_back(std::move(note));
-  });
+    for (const std::string& note : candidates[ci]->notes) {
+      if (noted.insert(note).second) r.notes.push_back(note);
+    }
+    for (const MissingCurves& m : candidates[ci]->missing) missing.Add(w.classes[ci].name, m);
+  }
+  for (std::string& note : missing.Notes()) r.notes.push_back(std::move(note));
+}
 
+// Routing pass: per training tier, one LP class per (task class, predicted bucket) with its mixed options.
+std::map<std::string, std::vector<LpBucket>> RouteAllTiers(const Workload& w, const SharedCandidates& candidates) {
   std::map<std::string, std::vector<LpBucket>> lp_by_tier;
-  passes.Run("routing", [&] {
-    for (const std::string& tier : TierNames(w)) lp_by_tier[tier] = BuildLp(w, candidates, RouterMode::kAsGiven, tier);
-  });
+  for (const std::string& tier : TierNames(w)) lp_by_tier[tier] = BuildLp(w, candidates, RouterMode::kAsGiven, tier);
+  return lp_by_tier;
+}
 
-  Scenario best;
-  bool have_best = false;
-  passes.Run("solve", [&] { have_best = SolveTiers(w, lp_by_tier, r, opt, &best); });
-  if (!have_best) {
+// Solve pass: the best tier's allocation, assembled into the plan; infeasible (with its reason) when no tier is.
+void SolveAndAssemble(const Workload& w, const PlanOptions& opt, PlanState& s, PlanResult& r) {
+  if (!SolveTiers(w, s.lp_by_tier, r, opt, &s.best)) {
     r.feasible = false;
     if (r.reason.empty()) r.reason = "no feasible plan";
-    return r;
+    return;
   }
   r.feasible = true;
-  AssembleAllocation(w, candidates, best, r);
+  AssembleAllocation(w, r.candidates, s.best, r);
+}
 
-  std::map<std::string, double> price_factor;  // per self-hosted system: the fleet's price over the first guess
-  passes.Run("capacity", [&] {
-    FleetPlan fleet;
-    for (int round = 0;; ++round) {
-      fleet = ProvisionFleet(w, in.catalogues, r.buckets, opt.peak_utilisation);
-      bool agree = true;
-      for (const auto& [system, f] : fleet.price_factor) agree = agree && std::abs(f - 1) <= kPriceTolerance;
-      if (agree || round == kFleetRounds) break;
-      for (auto& [tier, lp] : lp_by_tier) RescaleSelfHosted(lp, candidates, fleet.price_factor);
-      for (const auto& [system, f] : fleet.price_factor) price_factor.try_emplace(system, 1.0).first->second *= f;
-      Scenario next;
-      if (!SolveTiers(w, lp_by_tier, r, opt, &next)) {
-        r.feasible = false;
-        r.reason = "at the provisioned fleet's prices: " + r.reason;
-        return;
-      }
-      best = std::move(next);
-      AssembleAllocation(w, candidates, best, r);
+// Capacity pass: provision the fleet; while its bill and the LP's self-hosted prices disagree, rescale those prices
+// and re-solve (at most kFleetRounds rounds); then the fleet's bill and latencies replace the per-query figures.
+void ProvisionCapacity(const PlanInputs& in, const PlanOptions& opt, PlanState& s, PlanResult& r) {
+  const Workload& w = in.workload;
+  FleetPlan fleet;
+  for (int round = 0;; ++round) {
+    fleet = ProvisionFleet(w, in.catalogues, r.buckets, opt.peak_utilisation);
+    bool agree = true;
+    for (const auto& [system, f] : fleet.price_factor) agree = agree && std::abs(f - 1) <= kPriceTolerance;
+    if (agree || round == kFleetRounds) break;
+    for (auto& [tier, lp] : s.lp_by_tier) RescaleSelfHosted(lp, r.candidates, fleet.price_factor);
+    for (const auto& [system, f] : fleet.price_factor) s.price_factor.try_emplace(system, 1.0).first->second *= f;
+    Scenario next;
+    if (!SolveTiers(w, s.lp_by_tier, r, opt, &next)) {
+      r.feasible = false;
+      r.reason = "at the provisioned fleet's prices: " + r.reason;
+      return;
     }
-    ApplyFleet(w, in.catalogues, fleet, r);
-  });
-  if (!r.feasible) return r;
-  NoteLargestSpend(r, opt.options.level);
+    s.best = std::move(next);
+    AssembleAllocation(w, r.candidates, s.best, r);
+  }
+  ApplyFleet(w, in.catalogues, fleet, r);
+}
 
-  passes.Run("router analysis", [&] {
-    bool routed = false;
-    for (const TaskClassSpec& c : w.classes) routed = routed || c.buckets.size() > 1;
-    if (!opt.analyse_routing || !routed) return;
-    for (RouterMode mode : {RouterMode::kPerfect, RouterMode::kNone}) {
-      Scenario s = Solve(w, Rescaled(BuildLp(w, candidates, mode, r.chosen_tier), candidates, price_factor), r.objective, r.budget_usd_per_month,
-                         r.target_accuracy, opt.robust, best.fixed_monthly, 1.0);
-      if (!s.alloc.feasible) continue;
-      const RoutingTotals totals = Totals(w, s);
-      (mode == RouterMode::kPerfect ? r.perfect_router : r.no_router) = totals;
-      // Per class figures of the alternative plan.
-      std::vector<double> acc(w.classes.size(), 0.0), usd(w.classes.size(), 0.0);
-      for (std::size_t i = 0; i < s.lp.size(); ++i) {
-        const TaskClassSpec& c = w.classes[s.lp[i].class_index];
-        for (const Share& sh : s.alloc.classes[i].shares) {
-          const Figures& f = s.lp[i].options[sh.option].figures;
-          acc[s.lp[i].class_index] += s.lp[i].routed.mass * sh.fraction * f.accuracy;
-          usd[s.lp[i].class_index] += c.daily_volume * w.days_per_month * s.lp[i].routed.mass * sh.fraction * f.cost_usd;
-        }
-      }
-      for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
-        if (w.classes[ci].buckets.size() == 1) continue;
-        if (mode == RouterMode::kPerfect) {
-          r.classes[ci].accuracy_perfect_router = acc[ci];
-          r.classes[ci].usd_per_month_perfect_router = usd[ci];
-        } else {
-          r.classes[ci].accuracy_no_router = acc[ci];
-          r.classes[ci].usd_per_month_no_router = usd[ci];
-        }
-      }
+// Per class, the accuracy and monthly cost of an alternative router's scenario.
+void RecordRouterAlternative(const Workload& w, const Scenario& s, RouterMode mode, PlanResult& r) {
+  std::vector<double> acc(w.classes.size(), 0.0), usd(w.classes.size(), 0.0);
+  for (std::size_t i = 0; i < s.lp.size(); ++i) {
+    const TaskClassSpec& c = w.classes[s.lp[i].class_index];
+    for (const Share& sh : s.alloc.classes[i].shares) {
+      const Figures& f = s.lp[i].options[sh.option].figures;
+      acc[s.lp[i].class_index] += s.lp[i].routed.mass * sh.fraction * f.accuracy;
+      usd[s.lp[i].class_index] += c.daily_volume * w.days_per_month * s.lp[i].routed.mass * sh.fraction * f.cost_usd;
     }
-  });
+  }
+  for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
+    if (w.classes[ci].buckets.size() == 1) continue;
+    if (mode == RouterMode::kPerfect) {
+      r.classes[ci].accuracy_perfect_router = acc[ci];
+      r.classes[ci].usd_per_month_perfect_router = usd[ci];
+    } else {
+      r.classes[ci].accuracy_no_router = acc[ci];
+      r.classes[ci].usd_per_month_no_router = usd[ci];
+    }
+  }
+}
 
-  passes.Run("uncertainty", [&] {
-    // Options that read the same fitted curve or run move together (their errors are one error); different
-    // sources are independent: half-widths add linearly within a source and in quadrature across sources.
-    std::map<std::string, std::pair<double, double>> by_source;  // (below, above) in objective units
-    for (const BucketPlan& b : r.buckets) {
-      const TaskClassSpec& c = w.classes[b.class_index];
-      for (const ChosenShare& sh : b.shares) {
-        const Candidate& cand = candidates[b.class_index]->candidates[sh.candidate];
-        for (std::size_t t = 0; t < b.weights.size(); ++t) {
-          if (b.weights[t] <= 0 || !cand.per_bucket[t]) continue;
-          const Figures& f = *cand.per_bucket[t];
-          const double coef = c.daily_volume * w.days_per_month * b.mass * sh.fraction * b.weights[t] * c.value_usd;
-          auto& dev = by_source[f.source];
-          dev.first += coef * (f.accuracy - f.interval.lower);
-          dev.second += coef * (f.interval.upper - f.accuracy);
-        }
-      }
-    }
-    double below = 0, above = 0;
-    for (const auto& [source, dev] : by_source) {
-      below += dev.first * dev.first;
-      above += dev.second * dev.second;
-    }
-    below = std::sqrt(below);
-    above = std::sqrt(above);
-    const double total_weight = TotalWeight(w) * w.days_per_month;
-    const double expected = r.accuracy * total_weight;
-    r.accuracy_interval = {std::max(0.0, (expected - below) / total_weight), std::min(1.0, (expected + above) / total_weight)};
-    switch (r.objective) {
-      case Objective::kMaxAccuracy:
-        r.objective_value = expected;
-        r.objective_interval = {expected - below, expected + above};
-        break;
-      case Objective::kMinCost:
-        r.objective_value = r.inference_usd_per_month + r.training_usd_per_month;
-        r.objective_interval = {r.objective_value, r.objective_value};
-        break;
-      case Objective::kMaxNetValue: {
-        const double cost = r.inference_usd_per_month + r.training_usd_per_month;
-        r.objective_value = expected - cost;
-        r.objective_interval = {expected - below - cost, expected + above - cost};
-        break;
-      }
-    }
-  });
+// Router analysis pass: the same budget re-planned with a perfect router and with none (at the fleet's prices).
+void AnalyseRouters(const Workload& w, const PlanOptions& opt, const PlanState& s, PlanResult& r) {
+  bool routed = false;
+  for (const TaskClassSpec& c : w.classes) routed = routed || c.buckets.size() > 1;
+  if (!opt.analyse_routing || !routed) return;
+  for (RouterMode mode : {RouterMode::kPerfect, RouterMode::kNone}) {
+    Scenario alt = Solve(w, Rescaled(BuildLp(w, r.candidates, mode, r.chosen_tier), r.candidates, s.price_factor),
+                         r.objective, r.budget_usd_per_month, r.target_accuracy, opt.robust, s.best.fixed_monthly, 1.0);
+    if (!alt.alloc.feasible) continue;
+    (mode == RouterMode::kPerfect ? r.perfect_router : r.no_router) = Totals(w, alt);
+    RecordRouterAlternative(w, alt, mode, r);
+  }
+}
 
-  // The chosen tier's row shows what the plan bills, as the headline does.
+// Uncertainty pass: the accuracy and objective intervals. Options that read the same fitted curve or run move
+// together (their errors are one error); different sources are independent: half-widths add linearly within a
+// source and in quadrature across sources.
+void PropagateUncertainty(const Workload& w, PlanResult& r) {
+  std::map<std::string, std::pair<double, double>> by_source;  // (below, above) in objective units
+  for (const BucketPlan& b : r.buckets) {
+    const TaskClassSpec& c = w.classes[b.class_index];
+    for (const ChosenShare& sh : b.shares) {
+      const Candidate& cand = r.candidates[b.class_index]->candidates[sh.candidate];
+      for (std::size_t t = 0; t < b.weights.size(); ++t) {
+        if (b.weights[t] <= 0 || !cand.per_bucket[t]) continue;
+        const Figures& f = *cand.per_bucket[t];
+        const double coef = c.daily_volume * w.days_per_month * b.mass * sh.fraction * b.weights[t] * c.value_usd;
+        auto& dev = by_source[f.source];
+        dev.first += coef * (f.accuracy - f.interval.lower);
+        dev.second += coef * (f.interval.upper - f.accuracy);
+      }
+    }
+  }
+  double below = 0, above = 0;
+  for (const auto& [source, dev] : by_source) {
+    below += dev.first * dev.first;
+    above += dev.second * dev.second;
+  }
+  below = std::sqrt(below);
+  above = std::sqrt(above);
+  const double total_weight = TotalWeight(w) * w.days_per_month;
+  const double expected = r.accuracy * total_weight;
+  r.accuracy_interval = {std::max(0.0, (expected - below) / total_weight), std::min(1.0, (expected + above) / total_weight)};
+  const double cost = r.inference_usd_per_month + r.training_usd_per_month;
+  switch (r.objective) {
+    case Objective::kMaxAccuracy:
+      r.objective_value = expected;
+      r.objective_interval = {expected - below, expected + above};
+      break;
+    case Objective::kMinCost:
+      r.objective_value = cost;
+      r.objective_interval = {r.objective_value, r.objective_value};
+      break;
+    case Objective::kMaxNetValue:
+      r.objective_value = expected - cost;
+      r.objective_interval = {expected - below - cost, expected + above - cost};
+      break;
+  }
+}
+
+// The chosen tier's row shows what the plan bills, as the headline does.
+void BillChosenTier(PlanResult& r) {
   for (TierResult& t : r.tiers) {
     if (!t.feasible || t.name != r.chosen_tier) continue;
     t.inference_usd_per_month = r.inference_usd_per_month;
     t.accuracy = r.accuracy;
     t.objective = r.objective == Objective::kMinCost ? -r.objective_value : r.objective_value;
   }
+}
 
-  std::optional<TrainingPrices> prices;
-  if (opt.analyse_training) {
-    passes.Run("training optimum", [&] {
-      prices = PricesOf(w, in.catalogues);
-      if (prices) r.continuous_training = Continuous(w, *in.curves, *prices, r.objective, r.budget_usd_per_month, 1.0);
-      r.difficulty_effect = DifficultyEffects(w, *in.curves, prices, r.objective, r.budget_usd_per_month);
-    });
-  }
+// Training optimum pass: the continuous optimum on the tiers' fitted surface and the effect of difficulty.
+void OptimiseTrainingSplit(const PlanInputs& in, PlanState& s, PlanResult& r) {
+  const Workload& w = in.workload;
+  s.prices = PricesOf(w, in.catalogues);
+  if (s.prices) r.continuous_training = Continuous(w, *in.curves, *s.prices, r.objective, r.budget_usd_per_month, 1.0);
+  r.difficulty_effect = DifficultyEffects(w, *in.curves, s.prices, r.objective, r.budget_usd_per_month);
+}
 
-  if (!w.tiers.empty() && !opt.volume_sweep.empty()) {
-    passes.Run("volume sweep", [&] {
-      for (double m : opt.volume_sweep) {
-        VolumePoint point;
-        point.multiplier = m;
-        double best_score = 0;
-        bool found = false;
-        for (const std::string& tier : TierNames(w)) {
-          Scenario s = Solve(w, lp_by_tier[tier], r.objective, r.budget_usd_per_month, r.target_accuracy, opt.robust,
-                             TierMonthly(w, tier), m);
-          if (!s.alloc.feasible || (found && s.score <= best_score)) continue;
-          found = true;
-          best_score = s.score;
-          point.best_tier = tier;
-          point.accuracy = Totals(w, s).accuracy;
-          const double total = s.fixed_monthly + s.alloc.spend;
-          point.training_share = total > 0 ? s.fixed_monthly / total : 0;
-        }
-        if (found && r.continuous_training) {
-          const auto ct = Continuous(w, *in.curves, *prices, r.objective, r.budget_usd_per_month, m);
-          if (ct && ct->optimum.feasible) {
-            point.continuous_training_share = ct->optimum.training_share;
-            point.continuous_params = ct->optimum.params;
-          }
-        }
-        if (found) r.volume_sweep.push_back(point);
-      }
-    });
+// One volume multiplier of the sweep: the best tier there, its training share and accuracy; nullopt when none is
+// feasible.
+std::optional<VolumePoint> SweepPoint(const PlanInputs& in, const PlanOptions& opt, PlanState& s, const PlanResult& r,
+                                      double m) {
+  const Workload& w = in.workload;
+  VolumePoint point;
+  point.multiplier = m;
+  double best_score = 0;
+  bool found = false;
+  for (const std::string& tier : TierNames(w)) {
+    Scenario sc = Solve(w, s.lp_by_tier[tier], r.objective, r.budget_usd_per_month, r.target_accuracy, opt.robust,
+                        TierMonthly(w, tier), m);
+    if (!sc.alloc.feasible || (found && sc.score <= best_score)) continue;
+    found = true;
+    best_score = sc.score;
+    point.best_tier = tier;
+    point.accuracy = Totals(w, sc).accuracy;
+    const double total = sc.fixed_monthly + sc.alloc.spend;
+    point.training_share = total > 0 ? sc.fixed_monthly / total : 0;
   }
+  if (!found) return std::nullopt;
+  if (r.continuous_training) {
+    const auto ct = Continuous(w, *in.curves, *s.prices, r.objective, r.budget_usd_per_month, m);
+    if (ct && ct->optimum.feasible) {
+      point.continuous_training_share = ct->optimum.training_share;
+      point.continuous_params = ct->optimum.params;
+    }
+  }
+  return point;
+}
+
+// Volume sweep pass: how the best tier and the training share move with volume (budget scaled alike).
+void SweepVolume(const PlanInputs& in, const PlanOptions& opt, PlanState& s, PlanResult& r) {
+  for (double m : opt.volume_sweep) {
+    if (std::optional<VolumePoint> point = SweepPoint(in, opt, s, r, m)) r.volume_sweep.push_back(*point);
+  }
+}
+
+}  // namespace
+
+// The plan as a list of named, timed passes (docs/planner.md); each pass reads what the ones before it left in
+// `r` and `s`. An infeasible solve or capacity pass ends the plan there, with its reason.
+PlanResult MakePlan(const PlanInputs& in, const PlanOptions& opt) {
+  PlanResult r = StartPlan(in, opt);
+  const Workload& w = in.workload;
+  TimedPasses passes(&r.passes);
+  PlanState s;
+  passes.Run("options", [&] { ScoreOptions(in, opt, r); });
+  passes.Run("routing", [&] { s.lp_by_tier = RouteAllTiers(w, r.candidates); });
+  passes.Run("solve", [&] { SolveAndAssemble(w, opt, s, r); });
+  if (!r.feasible) return r;
+  passes.Run("capacity", [&] { ProvisionCapacity(in, opt, s, r); });
+  if (!r.feasible) return r;
+  NoteLargestSpend(r, opt.options.level);
+  passes.Run("router analysis", [&] { AnalyseRouters(w, opt, s, r); });
+  passes.Run("uncertainty", [&] { PropagateUncertainty(w, r); });
+  BillChosenTier(r);
+  if (opt.analyse_training) passes.Run("training optimum", [&] { OptimiseTrainingSplit(in, s, r); });
+  if (!w.tiers.empty() && !opt.volume_sweep.empty()) passes.Run("volume sweep", [&] { SweepVolume(in, opt, s, r); });
   return r;
 }
 

@@ -1,5 +1,5 @@
-// The plan pipeline (docs/design.md 3.6), one function with named, timed passes: options -> routing -> solve ->
-// router analysis -> capacity -> uncertainty. Input: a workload, fitted curves, stored runs and the cost
+// The plan pipeline (docs/design.md 3.6), one function that reads as a list of named, timed passes: options ->
+// routing -> solve -> capacity -> router analysis -> uncertainty (-> training optimum -> volume sweep). Input: a workload, fitted curves, stored runs and the cost
 // catalogues; output: the allocation per class and routed bucket with traffic fractions, expected accuracy with its
 // interval, cost, latency, the frontier, the fleet at peak and the training / inference split.
 #pragma once

@@ -117,9 +117,10 @@ struct Cheapest {
   long batch = 0, replicas = 0;
 };
 
-// Every batch from 1 to the KV limit and every fleet of 1 to `max_replicas` replicas of `n` devices.
+// Every batch from 1 to the KV limit and every fleet of `min_replicas` (at least 1) to `max_replicas` replicas of
+// `n` devices.
 Cheapest Enumerate(const SystemSpec& s, const Catalogues& catalogues, const std::vector<ServingDemand>& demands, long n,
-                   long max_replicas) {
+                   long max_replicas, long min_replicas) {
   Cheapest best;
   const std::optional<CostModel> model = Replica(s, catalogues, n);
   if (!model) return best;
@@ -130,7 +131,7 @@ Cheapest Enumerate(const SystemSpec& s, const Catalogues& catalogues, const std:
   const double usd_per_replica = static_cast<double>(n) * *s.usd_per_device_hour * kHoursPerMonth;
   for (long b = 1; b <= largest.batch_limit; ++b) {
     const ReplicaFit fit = FitReplica(*model, streams, FleetModelOptions{}, b);
-    for (long r = 1; r <= max_replicas; ++r) {
+    for (long r = std::max(1L, min_replicas); r <= max_replicas; ++r) {
       const double usd = static_cast<double>(r) * usd_per_replica;
       if (usd > best.usd) break;
       if (!Keeps(fit, r, demands)) continue;
@@ -141,11 +142,13 @@ Cheapest Enumerate(const SystemSpec& s, const Catalogues& catalogues, const std:
   return best;
 }
 
-// The search's choice against the enumeration, size by size and overall.
-void CheckAgainstEnumeration(const SystemSpec& s, const std::vector<ServingDemand>& demands) {
+// The search's choice against the enumeration, size by size and overall, with a floor of `min_replicas` replicas.
+ServingSearch CheckAgainstEnumeration(const SystemSpec& s, const std::vector<ServingDemand>& demands,
+                                      long min_replicas = 0) {
   const Catalogues catalogues = TestCatalogues();
   ServingSearchOptions options;
   options.peak_utilisation = kPeakUtilisation;
+  options.min_replicas = min_replicas;
   const ServingSearch search = SearchServingConfig(s, catalogues, demands, options);
   BOOST_TEST_MESSAGE(s.name << ": " << search.FullReport());
   BOOST_REQUIRE(search.status == ServingSearchStatus::kMeetsSlo);
@@ -154,12 +157,13 @@ void CheckAgainstEnumeration(const SystemSpec& s, const std::vector<ServingDeman
   for (const ServingConfig& c : search.by_devices) {
     // Enumerate past the search's own fleet (or to 64 replicas where it found none), so that a cheaper fleet or one
     // it missed would show.
-    const long max_replicas = c.meets_slo ? c.replicas + 2 : 64;
-    const Cheapest e = Enumerate(s, catalogues, demands, c.devices_per_replica, max_replicas);
+    const long max_replicas = c.meets_slo ? c.replicas + 2 : std::max(64L, min_replicas + 64);
+    const Cheapest e = Enumerate(s, catalogues, demands, c.devices_per_replica, max_replicas, min_replicas);
     BOOST_TEST_MESSAGE("  " << c.devices_per_replica << " device(s): enumeration $" << e.usd << " (" << e.replicas
                             << " x batch " << e.batch << "), search $" << c.usd_per_month);
     BOOST_TEST(c.meets_slo == std::isfinite(e.usd), s.name << " at " << c.devices_per_replica);
     if (!c.meets_slo || !std::isfinite(e.usd)) continue;
+    BOOST_TEST(c.replicas >= min_replicas);
     BOOST_TEST(c.usd_per_month == e.usd, boost::test_tools::tolerance(1e-12));
     cheapest = std::min(cheapest, e.usd);
   }
@@ -176,6 +180,7 @@ void CheckAgainstEnumeration(const SystemSpec& s, const std::vector<ServingDeman
                  static_cast<double>(search.best.replicas * search.best.devices_per_replica) * *s.usd_per_device_hour *
                      kHoursPerMonth,
              boost::test_tools::tolerance(1e-12));
+  return search;
 }
 
 }  // namespace
@@ -188,6 +193,36 @@ BOOST_AUTO_TEST_CASE(qwq_32b_on_h100_matches_the_enumeration) {
   const SystemSpec s = SelfHosted("QwQ-32B-Preview", "H100-SXM-80GB", 4.25, 1);
   CheckAgainstEnumeration(s, {Demand(0.17, 1, 250, 50, 7900, 16000, {900, 0, 0}),
                               Demand(0.10, 1, 400, 300, 1500, 4000, {900, 5, 0})});
+}
+
+// The verification loop's floor on replicas (SystemSpec::min_replicas) is a lower bound inside the search: every
+// size's cheapest fleet has at least that many replicas and is the enumeration's cheapest from the floor up. The
+// floor is one above the fewest replicas any size needs unfloored, so it binds there (and the search may move to
+// another size or a larger batch); on the sizes that already need more it changes nothing.
+BOOST_AUTO_TEST_CASE(a_floor_on_replicas_is_searched_not_added_after) {
+  const SystemSpec s = SelfHosted("QwQ-32B-Preview", "H100-SXM-80GB", 4.25, 1);
+  const std::vector<ServingDemand> demands = {Demand(0.17, 1, 250, 50, 7900, 16000, {900, 0, 0}),
+                                              Demand(0.10, 1, 400, 300, 1500, 4000, {900, 5, 0})};
+  const ServingSearch free = CheckAgainstEnumeration(s, demands);
+  long fewest = std::numeric_limits<long>::max();
+  for (const ServingConfig& c : free.by_devices) if (c.meets_slo) fewest = std::min(fewest, c.replicas);
+  BOOST_REQUIRE(fewest < std::numeric_limits<long>::max());
+  const long floor = fewest + 1;
+  const ServingSearch floored = CheckAgainstEnumeration(s, demands, floor);
+  BOOST_TEST(floored.best.replicas >= floor);
+  bool bound = false;
+  for (std::size_t i = 0; i < free.by_devices.size(); ++i) {
+    const ServingConfig &before = free.by_devices[i], &after = floored.by_devices[i];
+    if (!before.meets_slo) continue;
+    BOOST_TEST(after.meets_slo);
+    if (before.replicas >= floor) {
+      BOOST_TEST(after.usd_per_month == before.usd_per_month, boost::test_tools::tolerance(1e-12));
+    } else {
+      bound = true;
+      BOOST_TEST(after.replicas == floor);  // more replicas can always hold what fewer held
+    }
+  }
+  BOOST_TEST(bound);
 }
 
 // Short answers with no thinking under a time-per-output-token SLO: Mixtral's 93 GB of weights need two A100s.

@@ -194,7 +194,7 @@ struct ProxyTransfer {
 inline constexpr long kProxyMinSettings = 5;
 inline constexpr long kProxyMinDof = 10;
 // The pooled spread of GPQA-Diamond (science-qa) against the 14 other stored classes with five or more common
-// settings in the shipped runs: 0.65 on the logit scale, 166 degrees of freedom (docs/planner.md).
+// settings in the shipped runs: 0.6396 on the logit scale, 166 degrees of freedom (docs/planner.md), rounded up.
 inline constexpr double kProxyFallbackSigmaLogit = 0.65;
 ProxyTransfer ProxyTransferSpread(const std::vector<Run>& runs, const std::string& task_class,
                                   const std::string& difficulty);

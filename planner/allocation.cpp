@@ -74,11 +74,10 @@ class HullWalk {
       if (lhs != rhs) return lhs > rhs;
       return x.cls < y.cls;
     });
-    frontier_.push_back(Point());
   }
 
   // Takes segments while `fraction_allowed(segment)` says how much of it may be taken (1 = all, < 1 = stop
-  // part-way). Records the frontier as it goes.
+  // part-way). The frontier is the whole walk's, wherever this one stops (FullFrontier).
   void Walk(const std::function<double(const Segment&)>& fraction_allowed) {
     for (const Segment& s : segments_) {
       const double f = std::clamp(fraction_allowed(s), 0.0, 1.0);
@@ -87,7 +86,6 @@ class HullWalk {
         continue;
       }
       if (f > 0.0) Take(s, f);
-      stopped_ = true;
       return;
     }
   }
@@ -111,8 +109,7 @@ class HullWalk {
       }
       result.classes.push_back(allocation);
     }
-    result.frontier = frontier_;
-    if (stopped_) result.frontier.push_back(Point());
+    result.frontier = FullFrontier();
     return result;
   }
 
@@ -141,7 +138,6 @@ class HullWalk {
   }
 
  private:
-  FrontierPoint Point() const { return PointAt(spend_, objective_); }
   FrontierPoint PointAt(double spend, double objective) const {
     return {spend, total_weight_ > 0 ? objective / total_weight_ : 0.0};
   }
@@ -151,7 +147,6 @@ class HullWalk {
     objective_ += fraction * s.extra_objective;
     if (fraction >= 1.0) {
       position_[s.cls] = s.from + 1;
-      frontier_.push_back(Point());
     } else {
       split_ = true;
       split_class_ = s.cls;
@@ -163,10 +158,9 @@ class HullWalk {
   std::vector<std::vector<std::size_t>> hulls_;
   std::vector<std::size_t> position_;
   std::vector<Segment> segments_;
-  std::vector<FrontierPoint> frontier_;
   double spend_ = 0, objective_ = 0, total_weight_ = 0;
   double start_spend_ = 0, start_objective_ = 0;  // the cheapest plan, where every walk starts
-  bool stopped_ = false, split_ = false;
+  bool split_ = false;
   std::size_t split_class_ = 0;
   double split_fraction_ = 0;
 };
@@ -261,9 +255,7 @@ AllocationResult MaximiseAccuracy(const std::vector<ClassOptions>& classes, doub
                       walk.FullFrontier());
   }
   walk.Walk([&](const Segment& s) { return (budget - walk.spend()) / s.extra_spend; });
-  AllocationResult result = walk.Result();
-  result.frontier = walk.FullFrontier();
-  return result;
+  return walk.Result();
 }
 
 AllocationResult MinimiseCostForAccuracy(const std::vector<ClassOptions>& classes, double target) {
@@ -276,9 +268,7 @@ AllocationResult MinimiseCostForAccuracy(const std::vector<ClassOptions>& classe
                       walk.FullFrontier());
   }
   walk.Walk([&](const Segment& s) { return (needed - walk.objective()) / s.extra_objective; });
-  AllocationResult result = walk.Result();
-  result.frontier = walk.FullFrontier();
-  return result;
+  return walk.Result();
 }
 
 AllocationResult MinimiseCostForClassTargets(const std::vector<ClassOptions>& classes,

@@ -27,6 +27,8 @@ int RunWhatIf(Invocation& invocation) {
                            "  --set value.<class>=0.5                   worth of a correct answer, USD\n"
                            "  --set peak.<class>=3                      peak-to-mean query rate\n"
                            "  --set router.<class>.auc=0.8              a router of this AUC between the class's buckets\n"
+                           "  --set tokens.<system>=1.5x                thinking tokens of its options x1.5 (accuracy kept)\n"
+                           "  --set tokens.<system>.high=2x             ... of one setting: fast, extended, low, medium, high\n"
                            "  --set devices.<system>=4                  a self-hosted system's smallest replica, devices\n"
                            "  --set hardware.<system>=H200-SXM-141GB    a self-hosted system on another card, at its price\n\n"
                            "A value is absolute (50000) or a multiplier of the plan's own (2x). Budgets and volumes\n"

@@ -72,6 +72,13 @@ double VerifierCost(const TaskClassSpec& c, const Aggregation& a) {
   return per_sample * static_cast<double>(a.k);
 }
 
+// The key of a setting in a system's thinking_token_factor: its effort level, else its mode.
+std::string TokenFactorKey(const Setting& setting) {
+  if (setting.mode == Mode::kFast) return "fast";
+  if (!setting.effort.empty()) return Lower(setting.effort);
+  return "extended";
+}
+
 // Thinking tokens a system is assumed to use at a stored setting that measured none.
 std::optional<double> AssumedTokens(const SystemSpec& s, const Setting& setting) {
   if (setting.mode == Mode::kFast) {
@@ -455,8 +462,11 @@ struct Scorer {
       return std::nullopt;
     }
     Figures f;
-    f.thinking_tokens = tokens;
-    f.thinking_tokens_p95 = tokens_p95;
+    const double factor = s.ThinkingTokenFactor(TokenFactorKey(setting));
+    if (factor != 1) Note(fmt::format("{}: thinking tokens of {} settings x{:g} (the workload's thinking_token_factor)",
+                                      s.name, TokenFactorKey(setting), factor));
+    f.thinking_tokens = factor * tokens;
+    f.thinking_tokens_p95 = factor * tokens_p95;
     f.source = source;
     f.tokens_assumed = assumed;
     // A self-hosted fleet serves one prompt size per class (the simulator's fleet reads it per class), so a run's
@@ -482,7 +492,7 @@ struct Scorer {
       f.interval = band;
     }
     f.difficulty = CarriedDifficulty(fitted, fit_key, setting, mean, f.accuracy, c.verifier.d_prime);
-    const ServingCost cost = Cost(s, tokens, tokens_p95, agg.k, q);
+    const ServingCost cost = Cost(s, f.thinking_tokens, f.thinking_tokens_p95, agg.k, q);
     if (!cost.feasible) {
       Note(fmt::format("{}: {}", s.name, cost.reason));
       return std::nullopt;
@@ -493,7 +503,15 @@ struct Scorer {
     f.usd_per_output_token = cost.usd_per_output_token;
     f.latency_p95_s = cost.latency_p95_s;
     f.latency_p50_s = cost.latency_p50_s;
-    if (measured.cost_usd_per_sample) UseMeasuredCost(s, setting, *measured.cost_usd_per_sample, f);
+    if (measured.cost_usd_per_sample) {
+      // A run's cost was paid at the tokens it used: scaled tokens scale it as they scale the list-price bill.
+      double paid = *measured.cost_usd_per_sample;
+      if (factor != 1) {
+        const ServingCost at_measured_tokens = Cost(s, tokens, tokens_p95, agg.k, q);
+        if (at_measured_tokens.feasible && at_measured_tokens.usd > 0) paid *= cost.usd / at_measured_tokens.usd;
+      }
+      UseMeasuredCost(s, setting, paid, f);
+    }
     return f;
   }
 

@@ -1,6 +1,7 @@
 #include "planner/whatif.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 
@@ -46,6 +47,22 @@ const SystemSpec& SelfHostedOf(const std::string& text, const std::string& name,
   }
   if (s->kind != SystemKind::kSelfHosted) Fail(text, "system '" + name + "' is an API: only a self-hosted system has devices and hardware");
   return *s;
+}
+
+// tokens.<system>[.<setting>]: the system (whose name may hold dots) and the setting key ("*" for every setting).
+std::pair<std::string, std::string> TokensTarget(const std::string& text, const std::string& rest, const Workload& w) {
+  if (rest.empty()) Fail(text, "tokens needs a system: tokens.<system>[.<setting>]=FACTOR");
+  if (w.FindSystem(rest)) return {rest, "*"};
+  const auto dot = rest.rfind('.');
+  const std::string setting = dot == std::string::npos ? "" : rest.substr(dot + 1);
+  constexpr std::array<std::string_view, 5> kSettings = {"fast", "extended", "low", "medium", "high"};
+  if (std::find(kSettings.begin(), kSettings.end(), setting) == kSettings.end() || !w.FindSystem(rest.substr(0, dot))) {
+    std::vector<std::string> names;
+    for (const SystemSpec& x : w.systems) names.push_back(x.name);
+    Fail(text, "no system '" + rest + "' in the workload, and no system followed by a setting (fast, extended, low, "
+               "medium, high)" + Suggest(rest, names));
+  }
+  return {rest.substr(0, dot), setting};
 }
 
 WhatIfChange ParseHardwareChange(WhatIfChange change, const std::string& system, const std::string& card,
@@ -136,14 +153,18 @@ WhatIfChange ParseWhatIf(const std::string& text, const Workload& w, const Catal
     const std::string cls = ClassOf(text, rest.substr(0, d2), w);
     if (w.FindClass(cls)->buckets.size() < 2) Fail(text, "class '" + cls + "' has one bucket: there is nothing to route");
     if (change.relative || change.value < 0.5 || change.value >= 1) Fail(text, "auc must be an absolute value in [0.5, 1)");
+  } else if (head == "tokens") {
+    const auto [system, setting] = TokensTarget(text, rest, w);
+    if (!change.relative && change.value == 0) Fail(text, "a thinking-token factor must be > 0");
+    change.name = setting;
   } else if (head == "devices") {
     const SystemSpec& s = SelfHostedOf(text, rest, w);
     const double devices = change.relative ? change.value * static_cast<double>(s.devices) : change.value;
     if (devices != std::floor(devices) || devices < 1) Fail(text, "devices per replica must come to a whole number >= 1");
   } else {
     Fail(text, "unknown key '" + head + "' (budget, volume.<class>, price.<system|hardware>[.in|.out], slo.<class>, "
-               "verifier.<class>.dprime|auc, value.<class>, peak.<class>, router.<class>.auc, devices.<system>, "
-               "hardware.<system>)");
+               "verifier.<class>.dprime|auc, value.<class>, peak.<class>, router.<class>.auc, tokens.<system>[.<setting>], "
+               "devices.<system>, hardware.<system>)");
   }
   return change;
 }
@@ -170,6 +191,13 @@ void ApplyOne(const WhatIfChange& c, const Catalogues& catalogues, Workload* w, 
     const std::string cls = rest.substr(0, rest.rfind('.'));
     for (TaskClassSpec& k : w->classes) {
       if (k.name == cls) k.router = RouterSpec{ConfusionFromAuc(c.value, k.buckets.size()), c.value};
+    }
+  } else if (head == "tokens") {
+    const std::string system = c.name == "*" ? rest : rest.substr(0, rest.rfind('.'));
+    for (SystemSpec& s : w->systems) {
+      if (s.name != system) continue;
+      const auto it = s.thinking_token_factor.find(c.name);
+      s.thinking_token_factor[c.name] = apply(it == s.thinking_token_factor.end() ? 1.0 : it->second);
     }
   } else if (head == "devices") {
     for (SystemSpec& s : w->systems) {
@@ -267,7 +295,7 @@ std::vector<bool> OptionsChanged(const std::vector<WhatIfChange>& changes, const
     for (std::size_t ci = 0; ci < w.classes.size(); ++ci) {
       // A price, a replica size or a card reaches every class that may use the system; cheaper to redo them all
       // than to trace it.
-      if (head == "price" || head == "devices" || head == "hardware") changed[ci] = true;
+      if (head == "price" || head == "devices" || head == "hardware" || head == "tokens") changed[ci] = true;
       // A self-hosted option's cost is its replica time at the class's peak; the router decides which buckets'
       // options a class's traffic meets. A class's value only weighs it in the LP: its options stay.
       if ((head == "peak" || head == "router") && rest.substr(0, rest.find('.')) == w.classes[ci].name) changed[ci] = true;

@@ -22,6 +22,9 @@ namespace thinkplan::planner {
 //   value.<class>=V                 worth of a correct answer, USD (the LP's weight of the class)
 //   peak.<class>=V                  peak-to-mean query rate (what the fleet is provisioned for)
 //   router.<class>.auc=V            the class's router replaced by one of this AUC (its confusion matrix derived)
+//   tokens.<system>[.<setting>]=F   the thinking tokens of the system's options (of one setting: fast, extended,
+//                                   low, medium, high) times F, measured or assumed; accuracy kept, cost, latency
+//                                   and fleet follow (the workload's thinking_token_factor)
 //   devices.<system>=V              a self-hosted system's smallest replica size, devices (the search starts there)
 //   hardware.<system>=CARD          a self-hosted system moved to another card of the catalogue, at that card's
 //                                   price per device-hour (a price the workload pinned for the old card is dropped)
@@ -30,7 +33,7 @@ struct WhatIfChange {
   std::string key;
   double value = 0;
   bool relative = false;
-  std::string name;  // hardware.<system>=CARD: the card, as the catalogue names it
+  std::string name;  // hardware.<system>=CARD: the card, as the catalogue names it; tokens: the setting or "*"
 };
 
 // Throws UsageError naming the expression and what is wrong (unknown key, class or system with suggestions,

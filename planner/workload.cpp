@@ -249,6 +249,13 @@ SystemSpec ParseSystem(Node node) {
     }
     t.RejectUnknown();
   }
+  if (node.Has("thinking_token_factor")) {
+    Node t = node.Child("thinking_token_factor");
+    for (const char* key : {"*", "fast", "extended", "low", "medium", "high"}) {
+      if (t.Has(key)) s.thinking_token_factor[key] = t.Number(key, 1e-3, 1e3);
+    }
+    t.RejectUnknown();
+  }
   if (s.kind == SystemKind::kSelfHosted) {
     s.model = node.Text("model");
     s.hardware = node.Text("hardware");
@@ -326,6 +333,15 @@ const std::string& SystemSpec::CurveName(const std::string& task_class) const {
   if (it != curves.end()) return it->second;
   it = curves.find("*");
   return it != curves.end() ? it->second : name;
+}
+
+double SystemSpec::ThinkingTokenFactor(std::string_view setting_key) const {
+  double factor = 1;
+  if (const auto all = thinking_token_factor.find("*"); all != thinking_token_factor.end()) factor *= all->second;
+  if (const auto one = thinking_token_factor.find(std::string(setting_key)); one != thinking_token_factor.end()) {
+    factor *= one->second;
+  }
+  return factor;
 }
 
 const TaskClassSpec* Workload::FindClass(std::string_view n) const {
@@ -507,6 +523,7 @@ nlohmann::json ToJson(const Workload& w) {
     o["budget_knob"] = s.budget_knob;
     if (!s.tier.empty()) o["tier"] = s.tier;
     if (!s.thinking_tokens.empty()) o["thinking_tokens"] = s.thinking_tokens;
+    if (!s.thinking_token_factor.empty()) o["thinking_token_factor"] = s.thinking_token_factor;
     if (s.kind == SystemKind::kSelfHosted) {
       o["model"] = s.model;
       o["hardware"] = s.hardware;

@@ -106,6 +106,13 @@ struct SystemSpec {
   // Thinking tokens assumed where no run or token fit measures them, keyed by effort level or mode
   // ("low", "medium", "high", "fast", "extended").
   std::map<std::string, double> thinking_tokens;
+  // Multiplies the thinking tokens the planner expects of this system's options, measured or assumed (prompts
+  // longer than the benchmark's, a model version that thinks more): "*" scales every setting, a setting key
+  // ("fast", "extended", "low", "medium", "high") that setting, and the two multiply. The accuracy of a setting
+  // is kept; its cost, latency and fleet follow the tokens. Default: none (a factor of 1).
+  std::map<std::string, double> thinking_token_factor;
+  // The factor of a setting: "*" times the entry of its key (an effort level, else "fast" or "extended").
+  double ThinkingTokenFactor(std::string_view setting_key) const;
   double max_thinking_tokens = 32768;  // top of the budget grid
   double min_thinking_tokens = 256;    // bottom of the budget grid
   bool budget_knob = true;             // the system accepts a thinking budget (else only its stored settings)

@@ -11,6 +11,7 @@
 
 #include "core/errors.h"
 #include "core/special_functions.h"
+#include "core/text.h"
 #include "planner/plan.h"
 #include "planner/whatif.h"
 #include "store/database.h"
@@ -433,6 +434,10 @@ BOOST_AUTO_TEST_CASE(set_parser_error_catalogue) {
       {"devices.fast=2", "is an API"},
       {"devices.nothing=2", "no system 'nothing'"},
       {"hardware.fast=H100-SXM-80GB", "is an API"},
+      {"tokens=2x", "needs a system"},
+      {"tokens.nothing=2", "no system 'nothing'"},
+      {"tokens.fast.ultra=2", "no system 'fast.ultra'"},
+      {"tokens.fast=0", "factor must be > 0"},
   };
   for (const auto& [text, fragment] : bad) {
     try {
@@ -491,6 +496,27 @@ BOOST_AUTO_TEST_CASE(class_and_fleet_keys_apply) {
   BOOST_TEST(moved.FindSystem("own")->hardware == "CardC");
 }
 
+// The workload field the tokens key writes: read, written back unchanged, and refused out of range or with an
+// unknown setting, naming the field.
+BOOST_AUTO_TEST_CASE(thinking_token_factor_is_read_and_written_back) {
+  json j = MinimalWorkload();
+  j["systems"][0]["thinking_token_factor"] = {{"*", 1.5}, {"high", 2.0}};
+  const Workload w = ParseWorkload(j, "w.json");
+  BOOST_TEST(w.systems[0].ThinkingTokenFactor("high") == 3.0);
+  BOOST_TEST(w.systems[0].ThinkingTokenFactor("fast") == 1.5);
+  BOOST_TEST(ParseWorkload(ToJson(w), "again").systems[0].thinking_token_factor == w.systems[0].thinking_token_factor);
+  for (const json& bad : {json{{"ultra", 2.0}}, json{{"*", 0.0}}, json{{"low", 1e4}}, json{{"high", "2x"}}}) {
+    json k = MinimalWorkload();
+    k["systems"][0]["thinking_token_factor"] = bad;
+    try {
+      ParseWorkload(k, "w.json");
+      BOOST_ERROR("accepted " + bad.dump());
+    } catch (const InputError& e) {
+      BOOST_TEST(std::string(e.what()).find("thinking_token_factor") != std::string::npos, e.what());
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(set_values_read_k_m_g_on_budgets_and_volumes) {
   const Workload w = ParseWorkload(MinimalWorkload(), "w.json");
   const Catalogues catalogues;
@@ -528,6 +554,56 @@ BOOST_FIXTURE_TEST_CASE(changes_apply_and_replan, routing::RoutingFixture) {
   BOOST_TEST(!DiffReport(MakePlan(Inputs()), plan).empty());
 }
 
+// tokens.<system>[.<setting>] multiplies the thinking tokens of that system's options and nothing else of them:
+// every option keeps its accuracy, its tokens (mean and p95) are the factor times the base plan's, and an API
+// option's cost moves by exactly the extra thinking tokens at its per-output-token rate (all samples). Options
+// of other systems and other settings are untouched.
+BOOST_AUTO_TEST_CASE(a_thinking_token_factor_scales_tokens_and_cost_only) {
+  thinkplan::testing::ScratchDir dir;
+  store::Database db = store::Database::Open(dir / "t.db");
+  CurveSet curves;
+  PlanInputs in = DefaultWorkloadInputs(db, curves);
+  const PlanResult base = MakePlan(in);
+  BOOST_REQUIRE(base.feasible);
+  PlanInputs changed = in;
+  std::optional<double> budget = in.workload.budget_usd_per_month;
+  ApplyWhatIf({ParseWhatIf("tokens.o3-mini=1.5x", in.workload, in.catalogues),
+               ParseWhatIf("tokens.o3-mini.high=2x", in.workload, in.catalogues)},
+              in.catalogues, &changed.workload, &budget);
+  BOOST_TEST(changed.workload.FindSystem("o3-mini")->ThinkingTokenFactor("high") == 3.0);
+  BOOST_TEST(changed.workload.FindSystem("o3-mini")->ThinkingTokenFactor("low") == 1.5);
+  const PlanResult after = MakePlan(changed);
+  BOOST_REQUIRE(after.candidates.size() == base.candidates.size());
+  long scaled = 0, kept = 0;
+  for (std::size_t ci = 0; ci < base.candidates.size(); ++ci) {
+    BOOST_REQUIRE(base.candidates[ci] && after.candidates[ci]);
+    std::map<std::string, const Candidate*> by_key;
+    for (const Candidate& c : after.candidates[ci]->candidates) by_key[c.setting.Key()] = &c;
+    for (const Candidate& before : base.candidates[ci]->candidates) {
+      const auto it = by_key.find(before.setting.Key());
+      BOOST_REQUIRE_MESSAGE(it != by_key.end(), before.setting.Describe());
+      const bool ours = before.setting.system == "o3-mini";
+      const bool high = Lower(before.setting.effort) == "high";
+      const double factor = !ours ? 1.0 : high ? 3.0 : 1.5;
+      for (std::size_t bi = 0; bi < before.per_bucket.size(); ++bi) {
+        const auto& f0 = before.per_bucket[bi];
+        const auto& f1 = it->second->per_bucket[bi];
+        BOOST_REQUIRE(f0.has_value() == f1.has_value());
+        if (!f0) continue;
+        BOOST_TEST(f1->accuracy == f0->accuracy);
+        BOOST_TEST(f1->thinking_tokens == factor * f0->thinking_tokens, boost::test_tools::tolerance(1e-12));
+        BOOST_TEST(f1->thinking_tokens_p95 == factor * f0->thinking_tokens_p95, boost::test_tools::tolerance(1e-12));
+        const double extra = (factor - 1) * f0->thinking_tokens * static_cast<double>(before.setting.aggregation.k) *
+                             f0->usd_per_output_token;
+        BOOST_TEST(f1->cost_usd == f0->cost_usd + extra, boost::test_tools::tolerance(1e-9));
+        (factor == 1 ? kept : scaled) += 1;
+      }
+    }
+  }
+  BOOST_TEST(scaled > 0);
+  BOOST_TEST(kept > 0);
+}
+
 // A what-if re-plan reuses the base plan's options for the classes its changes leave alone; the plan must be the
 // one made from scratch on the changed workload (all of it but the pass timings), for every kind of change.
 BOOST_AUTO_TEST_CASE(replan_reusing_options_equals_a_fresh_plan) {
@@ -545,7 +621,8 @@ BOOST_AUTO_TEST_CASE(replan_reusing_options_equals_a_fresh_plan) {
   for (const char* text : {"budget=2x", "volume.chat=3x", "slo.code=60", "price.o3-mini=0.5x",
                            "price.H100-SXM-80GB=1.5", "verifier.competition.dprime=3", "value.code=3x",
                            "value.chat=0.1", "peak.school-math=4", "router.code.auc=0.7",
-                           "devices.Mixtral-8x7B@A100=2x", "hardware.Mixtral-8x7B@A100=H100-SXM-80GB"}) {
+                           "devices.Mixtral-8x7B@A100=2x", "hardware.Mixtral-8x7B@A100=H100-SXM-80GB",
+                           "tokens.o3-mini=1.5x", "tokens.o3-mini.high=2", "tokens.Mixtral-8x7B@A100=2"}) {
     const WhatIfChange change = ParseWhatIf(text, in.workload, in.catalogues);
     PlanInputs changed = in;
     PlanOptions options;

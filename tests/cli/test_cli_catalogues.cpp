@@ -289,7 +289,8 @@ BOOST_AUTO_TEST_CASE(cost_bills_the_cached_share_of_the_prompt_at_the_cached_inp
   const CommandResult unknown = RunThinkplan(db + " cost --system Acme-Think --thinking-tokens 1 --workload " +
                                              ShellQuote((dir / "cached.json").string()) + " --class rga");
   BOOST_TEST(unknown.exit_code == 1);
-  BOOST_TEST(unknown.err.find("'rag'") != std::string::npos, unknown.err);
+  BOOST_TEST(unknown.err.find("--class 'rga'") != std::string::npos, unknown.err);
+  BOOST_TEST(unknown.err.find("has no such class") != std::string::npos, unknown.err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

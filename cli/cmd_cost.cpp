@@ -15,6 +15,7 @@
 #include "core/text.h"
 #include "pipeline/catalogues.h"
 #include "pipeline/plan_stage.h"
+#include "planner/workload.h"
 #include "store/database.h"
 #include "store/fits.h"
 
@@ -26,7 +27,12 @@ constexpr const char* kDescription =
     "Everything is read from the database (--db): ingest systems, prices, hardware and model shapes first\n"
     "(`thinkplan demo` does; list them with `thinkplan systems`, `hardware`, `models`).\n\n"
     "API system (no --hardware): the list prices in force today (the latest dated price row, else the\n"
-    "systems row), cost = price_in x prompt + price_out x (thinking + answer) tokens.\n\n"
+    "systems row), cost = price_in x prompt + price_out x (thinking + answer) tokens. --cached-input-share c\n"
+    "bills a share c of the prompt at the cached-input price instead (a provider's prompt cache: a shared\n"
+    "system prompt, a long document asked about again): price_in x (1 - c) x prompt + price_cached_in x c x\n"
+    "prompt. Default: the class's cached_input_share with --workload and --class (which also give the class's\n"
+    "prompt and answer tokens where --prompt-tokens / --answer-tokens are not given), else 0. A system with no\n"
+    "cached-input price bills cached tokens at the full input price, and says so.\n\n"
     "Self-hosted model (--hardware): the roofline cost model of docs/cost_model.md on the model's stored shape\n"
     "and the card's datasheet, at efficiencies fitted from the stored perf runs (`thinkplan fit --kind cost`;\n"
     "a card without a fit gets the stated default, a database without any the built-in defaults, and the\n"
@@ -46,6 +52,8 @@ constexpr const char* kDescription =
     "  USD per query        the replica's time one query occupies (latency / batch) at the hourly price\n\n"
     "Examples:\n"
     "  thinkplan cost --system o3-mini --thinking-tokens 20000 --prompt-tokens 500\n"
+    "  thinkplan cost --system o3-mini --thinking-tokens 20k --prompt-tokens 8000 --cached-input-share 0.75\n"
+    "  thinkplan cost --system o3-mini --thinking-tokens 20k --workload data/workloads/default.json --class chat\n"
     "  thinkplan cost --system DeepSeek-R1-Distill-Qwen-32B --hardware H100 --thinking-tokens 16000\n"
     "  thinkplan cost --system Llama-3.1-70B --hardware H100 --devices 1 --precision fp8 --thinking-tokens 8k\n"
     "  thinkplan cost --system Llama-3.1-70B --hardware H200 --devices 2 --price-per-hour 3.5 \\\n"
@@ -127,31 +135,55 @@ nlohmann::json StepJson(const StepTime& t) {
           {"bound", t.compute_bound() ? "compute" : "memory"}};
 }
 
-int ReportApi(Invocation& invocation, const SystemInfo& system, double prompt, double thinking, double answer,
-              bool json) {
-  const ApiQueryCost c = CostApiQuery(system, prompt, thinking, answer);
+// What the API side of `cost` prices: the query's tokens and the share of its prompt read from the cache, with
+// where that share came from ("--cached-input-share", "class chat of w.json", "default").
+struct ApiQuery {
+  double prompt = 0, thinking = 0, answer = 0;
+  double cached_input_share = 0;
+  std::string share_source = "default";
+};
+
+// Why the cached share is billed as it is: nothing cached, the cached-input price, or the full price for want of one.
+std::string CachedNote(const SystemInfo& system, const ApiQuery& q) {
+  if (q.cached_input_share == 0) return "";
+  if (!system.price_cached_in_usd_per_mtok) {
+    return fmt::format("{} has no cached-input price in the catalogue: its cached prompt tokens are billed at the "
+                       "full input price (${:.3f} per million)",
+                       system.name, *system.price_in_usd_per_mtok);
+  }
+  return fmt::format("cached prompt tokens billed at ${:.3f} per million", *system.price_cached_in_usd_per_mtok);
+}
+
+nlohmann::json ApiJson(const SystemInfo& system, const ApiQuery& q, const ApiQueryCost& c) {
+  const std::string note = CachedNote(system, q);
+  return {{"kind", "api"},
+          {"system", system.name},
+          {"price_in_usd_per_mtok", *system.price_in_usd_per_mtok},
+          {"price_out_usd_per_mtok", *system.price_out_usd_per_mtok},
+          {"price_cached_in_usd_per_mtok", system.price_cached_in_usd_per_mtok
+                                               ? nlohmann::json(*system.price_cached_in_usd_per_mtok)
+                                               : nlohmann::json(nullptr)},
+          {"price_effective_from",
+           system.price_effective_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(system.price_effective_from)},
+          {"prompt_tokens", q.prompt},
+          {"cached_input_share", q.cached_input_share},
+          {"cached_input_share_source", q.share_source},
+          {"cached_prompt_tokens", c.cached_prompt_tokens},
+          {"thinking_tokens", q.thinking},
+          {"answer_tokens", q.answer},
+          {"input_usd", c.input_usd},
+          {"thinking_usd", c.thinking_usd},
+          {"answer_usd", c.answer_usd},
+          {"total_usd", c.total_usd},
+          {"notes", note.empty() || system.price_cached_in_usd_per_mtok ? nlohmann::json::array()
+                                                                         : nlohmann::json::array({note})},
+          {"citation", PriceCitation(system)}};
+}
+
+int ReportApi(Invocation& invocation, const SystemInfo& system, const ApiQuery& q, bool json) {
+  const ApiQueryCost c = CostApiQuery(system, q.prompt, q.thinking, q.answer, q.cached_input_share);
   if (json) {
-    invocation.out << nlohmann::json{{"kind", "api"},
-                                     {"system", system.name},
-                                     {"price_in_usd_per_mtok", *system.price_in_usd_per_mtok},
-                                     {"price_out_usd_per_mtok", *system.price_out_usd_per_mtok},
-                                     {"price_cached_in_usd_per_mtok",
-                                      system.price_cached_in_usd_per_mtok
-                                          ? nlohmann::json(*system.price_cached_in_usd_per_mtok)
-                                          : nlohmann::json(nullptr)},
-                                     {"price_effective_from", system.price_effective_from.empty()
-                                                                  ? nlohmann::json(nullptr)
-                                                                  : nlohmann::json(system.price_effective_from)},
-                                     {"prompt_tokens", prompt},
-                                     {"thinking_tokens", thinking},
-                                     {"answer_tokens", answer},
-                                     {"input_usd", c.input_usd},
-                                     {"thinking_usd", c.thinking_usd},
-                                     {"answer_usd", c.answer_usd},
-                                     {"total_usd", c.total_usd},
-                                     {"citation", PriceCitation(system)}}
-                             .dump(2)
-                      << "\n";
+    invocation.out << ApiJson(system, q, c).dump(2) << "\n";
     return 0;
   }
   auto& out = invocation.out;
@@ -159,17 +191,48 @@ int ReportApi(Invocation& invocation, const SystemInfo& system, double prompt, d
                      *system.price_in_usd_per_mtok, *system.price_out_usd_per_mtok,
                      system.price_effective_from.empty() ? "undated"
                                                          : "in force since " + system.price_effective_from);
-  if (system.price_cached_in_usd_per_mtok) {
-    out << fmt::format("  cached prompt tokens are billed ${:.3f} per million (not assumed here)\n",
-                       *system.price_cached_in_usd_per_mtok);
-  }
-  out << fmt::format("  prompt    {:>9.0f} tokens  ${:.6f}\n", prompt, c.input_usd);
-  out << fmt::format("  thinking  {:>9.0f} tokens  ${:.6f}  (billed as output)\n", thinking, c.thinking_usd);
-  out << fmt::format("  answer    {:>9.0f} tokens  ${:.6f}\n", answer, c.answer_usd);
+  out << fmt::format("  prompt    {:>9.0f} tokens  ${:.6f}  ({:.0f}% from the cache: {:.0f} tokens; share from {})\n",
+                     q.prompt, c.input_usd, 100 * q.cached_input_share, c.cached_prompt_tokens, q.share_source);
+  out << fmt::format("  thinking  {:>9.0f} tokens  ${:.6f}  (billed as output)\n", q.thinking, c.thinking_usd);
+  out << fmt::format("  answer    {:>9.0f} tokens  ${:.6f}\n", q.answer, c.answer_usd);
   out << fmt::format("  total                      ${:.6f} per query (${:.2f} per thousand queries)\n", c.total_usd,
                      c.total_usd * 1000);
+  if (const std::string note = CachedNote(system, q); !note.empty()) out << "  note: " << note << "\n";
   out << "  source: " << PriceCitation(system) << "\n";
   return 0;
+}
+
+// The API query: token counts from the options, else from the workload's class; the cached share from
+// --cached-input-share, else the class's, else 0.
+ApiQuery ApiQueryOf(const cxxopts::ParseResult& args, double thinking) {
+  ApiQuery q;
+  q.thinking = thinking;
+  std::optional<planner::TaskClassSpec> task_class;
+  if (args.count("workload") != args.count("class")) throw UsageError("--workload and --class go together");
+  if (args.count("workload")) {
+    const std::string file = args["workload"].as<std::string>();
+    const planner::Workload workload = planner::LoadWorkload(file);
+    const std::string name = args["class"].as<std::string>();
+    for (const planner::TaskClassSpec& c : workload.classes) {
+      if (c.name == name) task_class = c;
+    }
+    if (!task_class) {
+      std::vector<std::string> names;
+      for (const planner::TaskClassSpec& c : workload.classes) names.push_back(c.name);
+      throw UsageError(fmt::format("--class '{}': {} has no such class{}", name, file, DidYouMean(name, names)));
+    }
+    q.cached_input_share = task_class->cached_input_share;
+    q.share_source = fmt::format("class {} of {}", name, file);
+  }
+  q.prompt = args.count("prompt-tokens") || !task_class ? NumberArg(args, "prompt-tokens", number_rules::kAmount)
+                                                        : task_class->prompt_tokens;
+  q.answer = args.count("answer-tokens") || !task_class ? NumberArg(args, "answer-tokens", number_rules::kAmount)
+                                                        : task_class->answer_tokens;
+  if (args.count("cached-input-share")) {
+    q.cached_input_share = NumberArg(args, "cached-input-share", number_rules::kFraction);
+    q.share_source = "--cached-input-share";
+  }
+  return q;
 }
 
 }  // namespace
@@ -183,6 +246,12 @@ int RunCost(Invocation& invocation) {
       ("thinking-tokens", "L: thinking tokens per query, e.g. 16000 or 16k", cxxopts::value<std::string>())
       ("answer-tokens", "answer tokens after the thinking", cxxopts::value<std::string>()->default_value("0"))
       ("prompt-tokens", "P: prompt tokens per query", cxxopts::value<std::string>()->default_value("0"))
+      ("cached-input-share", "API: share of the prompt billed at the cached-input price, in [0, 1] (default: the "
+                             "class's cached_input_share with --workload/--class, else 0)",
+       cxxopts::value<std::string>())
+      ("workload", "API: a workload file whose --class gives the prompt, answer tokens and cached share",
+       cxxopts::value<std::string>())
+      ("class", "API: the workload class (with --workload)", cxxopts::value<std::string>())
       ("hardware", "self-host on this card (hardware.csv; a unique part of the name will do)",
        cxxopts::value<std::string>())
       ("devices", "devices per replica (tensor parallel); default: whichever of 1, 2, 4, 8 is cheapest per query",
@@ -209,8 +278,6 @@ int RunCost(Invocation& invocation) {
   if (!args.count("thinking-tokens")) throw UsageError("--thinking-tokens is required (see --help)");
   const std::string system_name = args["system"].as<std::string>();
   const double thinking = NumberArg(args, "thinking-tokens", number_rules::kAmount);
-  const double answer = NumberArg(args, "answer-tokens", number_rules::kAmount);
-  const double prompt = NumberArg(args, "prompt-tokens", number_rules::kAmount);
 
   store::Database db = pipeline::OpenExistingDatabase(parsed.global.db_path);
   const planner::Catalogues catalogues = pipeline::LoadCatalogues(db);
@@ -220,10 +287,15 @@ int RunCost(Invocation& invocation) {
       throw UsageError(fmt::format("'{}' has no API price: self-host it with --hardware (e.g. --hardware H100)",
                                    system.name));
     }
-    return ReportApi(invocation, system, prompt, thinking, answer, parsed.global.json);
+    return ReportApi(invocation, system, ApiQueryOf(args, thinking), parsed.global.json);
   }
 
-  // Self-hosted.
+  // Self-hosted: the API-only options have nothing to act on.
+  for (const char* api_only : {"cached-input-share", "workload", "class"}) {
+    if (args.count(api_only)) throw UsageError(fmt::format("--{} prices an API system; it has no effect with --hardware", api_only));
+  }
+  const double answer = NumberArg(args, "answer-tokens", number_rules::kAmount);
+  const double prompt = NumberArg(args, "prompt-tokens", number_rules::kAmount);
   const ModelShape* stored_shape = catalogues.models.Find(system_name);
   if (stored_shape == nullptr) {
     std::vector<std::string> names;

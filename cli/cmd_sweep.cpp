@@ -24,7 +24,9 @@ constexpr const char* kDescription =
     "several values of a key, separated by commas, make a grid, and several keys cross) is re-planned on the\n"
     "fitted curves. Then, per posterior draw, every fitted curve (sequential accuracy, thinking tokens, Beta\n"
     "difficulty) is drawn from a multivariate normal on its parameters in the scale the fit solves in (its stored\n"
-    "covariance), the plan's chosen options are re-scored on the drawn curves and the fleet is simulated for\n"
+    "covariance), every stored run's accuracy from its Jeffreys posterior, and a proxy bucket's transfer error\n"
+    "(normal on the logit scale with the sd sigma_T its plan interval is widened by; --proxy-spread sets it).\n"
+    "The plan's chosen options are re-scored on the drawn curves and the fleet is simulated for\n"
     "--days under them. The plan is held fixed and the world is drawn: what is measured is whether the plan keeps\n"
     "its promise if the truth is like this draw.\n\n"
     "Per scenario it prints the distribution (mean, 5th, 50th, 95th percentile) of accuracy, monthly cost, each\n"
@@ -112,6 +114,8 @@ int RunSweep(Invocation& invocation, const pipeline::SweepHooks& hooks) {
        cxxopts::value<std::string>()->default_value("30M"))
       ("max-samples", "per draw, refuse a simulation expected to draw more samples than this",
        cxxopts::value<std::string>()->default_value("200M"))
+      ("proxy-spread", "sigma_T, the sd on the logit scale of a proxy bucket's drawn transfer error (default: as "
+                       "the plan measures it from the stored runs; 0: not drawn)", cxxopts::value<std::string>())
       ("no-store", "do not store the sweep")
       ("list", "list the stored sweeps (of --plan when given) instead of running one");
   Parsed parsed = ParseCommandLine(options, invocation);
@@ -129,6 +133,7 @@ int RunSweep(Invocation& invocation, const pipeline::SweepHooks& hooks) {
   sweep.threads = static_cast<int>(IntegerArg(args, "threads", {.whole = true, .min = 0, .max = 4096}));
   sweep.max_queries = NumberArg(args, "max-queries", number_rules::kAmount);
   sweep.max_samples = NumberArg(args, "max-samples", number_rules::kAmount);
+  if (args.count("proxy-spread")) sweep.proxy_sigma_logit = NumberArg(args, "proxy-spread", number_rules::kNonNegative);
   sweep.store = !args.count("no-store");
   std::string error;
   if (!sweep.IsValid(&error)) throw UsageError(error);

@@ -11,6 +11,16 @@ namespace {
 // Tags of the sweep's Philox streams, apart from the simulator's (tags 0-3 and 2 + 256 a) by their high bit.
 constexpr uint32_t kCurveStreamTag = 0x80000000u;
 constexpr uint32_t kRunStreamTag = 0xA0000000u;  // plus the run's ordinal (below 2^29)
+constexpr uint32_t kProxyStreamTag = 0xE0000000u;  // plus the class's index (below 2^28)
+
+// `n` standard normals of the Philox stream (seed, draw, tag).
+std::vector<double> NormalsOfStream(uint64_t seed, uint64_t draw, uint32_t tag, std::size_t n) {
+  sim::detail::UniformStream uniforms{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32),
+                                      static_cast<uint32_t>(draw), static_cast<uint32_t>(draw >> 32), tag};
+  std::vector<double> z(n);
+  for (double& x : z) x = sim::detail::Normal(uniforms);
+  return z;
+}
 
 bool AllFinite(const std::vector<double>& v) {
   return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
@@ -45,12 +55,11 @@ Curve DrawOne(const Curve& fitted, const DrawScale& scale, uint64_t seed, uint64
 }  // namespace
 
 std::vector<double> StandardNormals(uint64_t seed, uint64_t draw, uint32_t stream, std::size_t n) {
-  sim::detail::UniformStream uniforms{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32),
-                                      static_cast<uint32_t>(draw), static_cast<uint32_t>(draw >> 32),
-                                      kCurveStreamTag | stream};
-  std::vector<double> z(n);
-  for (double& x : z) x = sim::detail::Normal(uniforms);
-  return z;
+  return NormalsOfStream(seed, draw, kCurveStreamTag | stream, n);
+}
+
+std::vector<double> ProxyTransferNormals(uint64_t seed, uint64_t draw, uint32_t class_index, std::size_t buckets) {
+  return NormalsOfStream(seed, draw, kProxyStreamTag | (class_index & 0x0FFFFFFFu), buckets);
 }
 
 bool MultivariateNormal(const std::vector<double>& mean, const std::vector<double>& covariance,

@@ -20,6 +20,11 @@ namespace thinkplan::pipeline {
 // `n` standard normals of stream (seed, draw, stream): Marsaglia's polar method on Philox4x32-10 uniforms.
 std::vector<double> StandardNormals(uint64_t seed, uint64_t draw, uint32_t stream, std::size_t n);
 
+// `buckets` standard normals for the proxy transfer errors of class `class_index` in draw `draw`: a stream of its
+// own per class (tag 0xE0000000 | class index), so that a class's draw does not depend on other classes or curves.
+// A proxy bucket's single-sample accuracies move by z x sigma_T on the logit scale (planner::OptionsConfig).
+std::vector<double> ProxyTransferNormals(uint64_t seed, uint64_t draw, uint32_t class_index, std::size_t buckets);
+
 // mean + L z with L L' = covariance (row-major, n x n), a Cholesky factor that gives a zero column to a direction
 // of zero variance, so a positive semi-definite covariance is drawn on its support. False, with `out` = mean, when
 // the covariance is not n x n, has a non-finite entry or is indefinite beyond rounding.

@@ -83,14 +83,20 @@ std::vector<std::string> ChosenSystems(const planner::PlanResult& plan, std::siz
 
 // The class's candidates with the chosen ones re-scored on `curves` (matched by setting); `kept` counts chosen
 // options the drawn curves could not score (they keep their fitted figures).
+// A proxy bucket's transfer error is drawn with the curves (ProxyTransferNormals), as the plan widens its band for it.
 std::shared_ptr<planner::ClassCandidates> RescoreClass(const SweepScenario& sc, std::size_t ci, const CurveSet& curves,
-                                                       const std::vector<Run>& runs, const LoadedInputs& in, long* kept) {
+                                                       const std::vector<Run>& runs, const PreparedSweep& sweep,
+                                                       long draw, long* kept) {
   auto fresh = std::make_shared<planner::ClassCandidates>(*sc.plan.candidates[ci]);
   planner::TaskClassSpec task_class = sc.workload.classes[ci];
   task_class.systems = ChosenSystems(sc.plan, ci);
+  planner::OptionsConfig config;
+  config.proxy_sigma_logit = sweep.options.proxy_sigma_logit;
+  config.proxy_transfer_z = ProxyTransferNormals(sweep.options.seed, static_cast<uint64_t>(draw),
+                                                 static_cast<uint32_t>(ci), task_class.buckets.size());
   std::vector<std::string> notes;
   const std::vector<planner::Candidate> drawn = planner::GenerateCandidates(
-      sc.workload, task_class, curves, runs, in.inputs.catalogues, planner::OptionsConfig{}, &notes);
+      sc.workload, task_class, curves, runs, sweep.inputs->inputs.catalogues, config, &notes);
   std::map<std::string, std::size_t> by_key;
   for (std::size_t i = 0; i < drawn.size(); ++i) by_key.emplace(drawn[i].setting.Key(), i);
   for (const planner::BucketPlan& b : sc.plan.buckets) {
@@ -112,10 +118,11 @@ std::shared_ptr<planner::ClassCandidates> RescoreClass(const SweepScenario& sc, 
 // bucket (what the simulator reads) and mixed over the true buckets routed to it, as the planner mixes them. Its
 // allocation, fleet and planned totals stay as planned: they are the promise the draw is checked against.
 planner::PlanResult RescoreChosenOptions(const SweepScenario& sc, const CurveSet& curves,
-                                         const std::vector<Run>& runs, const LoadedInputs& in, long* kept) {
+                                         const std::vector<Run>& runs, const PreparedSweep& sweep, long draw,
+                                         long* kept) {
   planner::PlanResult plan = sc.plan;
   for (std::size_t ci = 0; ci < plan.candidates.size() && ci < sc.workload.classes.size(); ++ci) {
-    if (plan.candidates[ci]) plan.candidates[ci] = RescoreClass(sc, ci, curves, runs, in, kept);
+    if (plan.candidates[ci]) plan.candidates[ci] = RescoreClass(sc, ci, curves, runs, sweep, draw, kept);
   }
   for (planner::BucketPlan& b : plan.buckets) {
     if (b.class_index >= plan.candidates.size() || !plan.candidates[b.class_index]) continue;
@@ -268,6 +275,10 @@ bool SweepOptions::IsValid(std::string* error) const {
     *error = "max_queries and max_samples must be positive";
     return false;
   }
+  if (proxy_sigma_logit && !(*proxy_sigma_logit >= 0 && std::isfinite(*proxy_sigma_logit))) {
+    *error = "proxy_sigma_logit must be a finite number >= 0";
+    return false;
+  }
   return true;
 }
 
@@ -330,7 +341,7 @@ DrawOutcome EvaluateDraw(const PreparedSweep& sweep, std::size_t scenario, long 
   const CurveSet curves = DrawCurveSet(sweep.inputs->curves, sweep.options.seed, static_cast<uint64_t>(draw), &counts);
   const std::vector<Run> runs = DrawRuns(sweep.inputs->inputs.runs, sweep.options.seed, static_cast<uint64_t>(draw));
   long kept = 0;
-  const planner::PlanResult plan = RescoreChosenOptions(sc, curves, runs, *sweep.inputs, &kept);
+  const planner::PlanResult plan = RescoreChosenOptions(sc, curves, runs, sweep, draw, &kept);
   store::StoredPlan stored;
   stored.id = sweep.plan_id;
   stored.workload_json = sc.workload_json;
@@ -510,6 +521,18 @@ SweepSummary SummariseSweep(const PreparedSweep& sweep, const SweepPartial& merg
                                 "covariance); every stored run's accuracy is drawn from its Jeffreys posterior; majority-vote rho, "
                                 "coverage laws and training surfaces are not drawn",
                                 drawn, fixed));
+  long proxies = 0;
+  for (const planner::TaskClassSpec& c : sweep.scenarios.front().workload.classes) {
+    for (const planner::BucketSpec& b : c.buckets) proxies += b.proxy;
+  }
+  if (proxies > 0) {
+    s.notes.push_back(
+        sweep.options.proxy_sigma_logit
+            ? fmt::format("{} proxy bucket(s): each draw also draws the transfer error, normal on the logit scale with "
+                          "sd {:.4f} as set", proxies, *sweep.options.proxy_sigma_logit)
+            : fmt::format("{} proxy bucket(s): each draw also draws the transfer error, normal on the logit scale with "
+                          "the sd the plan widens its interval by (measured from the stored runs)", proxies));
+  }
   if (kept > 0) {
     s.notes.push_back(fmt::format("{} chosen option(s) over all draws could not be re-scored on the drawn curves "
                                   "and kept their fitted figures", kept));

@@ -45,6 +45,9 @@ struct SweepOptions {
   // Per draw, the simulator's memory guards (sim::FleetOptions). Defaults 3e7 and 2e8.
   double max_queries = 3e7;
   double max_samples = 2e8;
+  // A proxy bucket's transfer spread sigma_T (logit scale), drawn per draw as a normal error on its accuracies.
+  // nullopt (default): as the plan measures it from the stored runs (planner::ProxyTransferSpread); 0: not drawn.
+  std::optional<double> proxy_sigma_logit;
   bool IsValid(std::string* error) const;
 };
 

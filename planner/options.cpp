@@ -154,6 +154,16 @@ bool OptionsConfig::IsValid(std::string* error) const {
     if (error) *error = "level must be in (0, 1)";
     return false;
   }
+  if (proxy_sigma_logit && !(*proxy_sigma_logit >= 0 && std::isfinite(*proxy_sigma_logit))) {
+    if (error) *error = "proxy_sigma_logit must be a finite number >= 0";
+    return false;
+  }
+  for (double z : proxy_transfer_z) {
+    if (!std::isfinite(z)) {
+      if (error) *error = "proxy_transfer_z must be finite";
+      return false;
+    }
+  }
   return true;
 }
 
@@ -700,6 +710,11 @@ Interval WidenForProxy(double accuracy, const Interval& band, double sigma_logit
   return {std::min(band.lower, widen(band.lower, -1)), std::max(band.upper, widen(band.upper, +1))};
 }
 
+double ShiftLogit(double p, double shift) {
+  if (shift == 0) return p;
+  return Sigmoid(Logit(std::clamp(p, 1e-9, 1 - 1e-9)) + shift);
+}
+
 namespace {
 
 // A proxy bucket's evidence: the problem sets its stored task class was scored on and their distinct problems
@@ -737,6 +752,16 @@ Interval ProxyBand(const std::optional<ProxyTransfer>& transfer, double accuracy
   return transfer ? WidenForProxy(accuracy, band, transfer->sigma_logit, level) : band;
 }
 
+// A single-sample accuracy and its band as a sweep draw sees them: moved together by the bucket's drawn transfer
+// error `shift` (logit scale; 0 outside a sweep and for buckets that are no proxy).
+struct ShiftedPoint {
+  double mean;
+  Interval band;
+};
+ShiftedPoint ShiftForTransfer(double mean, const Interval& band, double shift) {
+  return {ShiftLogit(mean, shift), {ShiftLogit(band.lower, shift), ShiftLogit(band.upper, shift)}};
+}
+
 }  // namespace
 
 std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskClassSpec& c, const CurveSet& curves,
@@ -763,9 +788,14 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
   static const std::vector<const Run*> kNoRuns;
   // A proxy bucket's figures are borrowed from another benchmark: their intervals widen by how far benchmarks of
   // the same system disagree (ProxyTransferSpread).
+  // In a sweep draw the transfer error is drawn too: shift[bi] = z x sigma_T on the logit scale.
   std::vector<std::optional<ProxyTransfer>> transfer(nb);
+  std::vector<double> shift(nb, 0.0);
   for (std::size_t bi = 0; bi < nb; ++bi) {
-    if (c.buckets[bi].proxy) transfer[bi] = ProxyTransferSpread(runs, c.buckets[bi].task_class, c.buckets[bi].difficulty);
+    if (!c.buckets[bi].proxy) continue;
+    transfer[bi] = ProxyTransferSpread(runs, c.buckets[bi].task_class, c.buckets[bi].difficulty);
+    if (config.proxy_sigma_logit) transfer[bi]->sigma_logit = *config.proxy_sigma_logit;
+    if (bi < config.proxy_transfer_z.size()) shift[bi] = config.proxy_transfer_z[bi] * transfer[bi]->sigma_logit;
   }
 
   std::map<std::string, std::vector<std::string>> missing;  // system -> curve keys with nothing to score
@@ -788,8 +818,11 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
           const TokensUsed at = TokensAtBudget(*fitted, b);
           const double used = at.mean, used_p95 = at.p95;
           const double x = curve.axis == TokenAxis::kBudget ? b : used;
-          const double mean = curve.Evaluate(x);
-          const Interval band = ProxyBand(transfer[bi], mean, curve.Band(x, config.level), config.level);
+          const double fitted_mean = curve.Evaluate(x);
+          const ShiftedPoint point = ShiftForTransfer(
+              fitted_mean, ProxyBand(transfer[bi], fitted_mean, curve.Band(x, config.level), config.level), shift[bi]);
+          const double mean = point.mean;
+          const Interval band = point.band;
           for (long k : config.samples) {
             std::vector<Aggregation> aggs = k == 1 ? std::vector<Aggregation>{{AggregationKind::kPass1, 1}}
                                                    : ParallelAggregations(c, k);
@@ -837,8 +870,12 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
           continue;
         }
         if (cap) tokens_p95 = std::min(tokens_p95, *cap), tokens = std::min(tokens, *cap);
-        const double acc = p.correct / p.n;
-        const Interval band = ProxyBand(transfer[bi], acc, WilsonInterval(p.correct, p.n, config.level), config.level);
+        const double measured_acc = p.correct / p.n;
+        const ShiftedPoint point = ShiftForTransfer(
+            measured_acc, ProxyBand(transfer[bi], measured_acc, WilsonInterval(p.correct, p.n, config.level), config.level),
+            shift[bi]);
+        const double acc = point.mean;
+        const Interval band = point.band;
         std::string source = "runs:" + p.keys.front();
         if (p.keys.size() > 1) source += fmt::format("+{}", p.keys.size() - 1);
         const Measured measured{p.prompt.Mean(), p.answer.Mean(), p.cost_per_sample.Mean()};

@@ -118,6 +118,13 @@ struct OptionsConfig {
   std::vector<long> samples = {1, 2, 4, 8, 16, 32, 64};
   // Budget grid: powers of two from the system's min to max thinking tokens.
   double level = 0.95;  // intervals
+  // A proxy bucket's transfer spread sigma_T on the logit scale (ProxyTransferSpread). nullopt (default): as
+  // measured from the stored runs; 0 takes the transfer error out (the band is the proxy's own).
+  std::optional<double> proxy_sigma_logit;
+  // Sweep draws (pipeline/sweep_stage.cpp): one standard normal z per bucket of the class. A proxy bucket's
+  // single-sample accuracies (and their band) then move by z x sigma_T on the logit scale: the draw carries the
+  // transfer error that the plan's interval only widens for. Empty (default, the plan): no shift.
+  std::vector<double> proxy_transfer_z;
   bool IsValid(std::string* error) const;
 };
 
@@ -201,6 +208,9 @@ ProxyTransfer ProxyTransferSpread(const std::vector<Run>& runs, const std::strin
 // A proxy's interval: on the logit scale each half-width grows to sqrt(half^2 + (z sigma)^2), z the two-sided
 // normal quantile of `level`; the point estimate stays.
 Interval WidenForProxy(double accuracy, const Interval& band, double sigma_logit, double level);
+// `p` moved by `shift` on the logit scale (p clamped to [1e-9, 1 - 1e-9] first): one draw of a proxy's transfer
+// error. A zero shift returns p as it is.
+double ShiftLogit(double p, double shift);
 
 // A Beta with the difficulty spread of `shape` (its a + b) and mean `mean`: how a stored difficulty distribution is
 // carried to another thinking budget (docs/planner.md).

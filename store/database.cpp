@@ -15,9 +15,9 @@ constexpr int kBusyTimeoutMs = 10'000;
 // "a, b, c" from the spec's columns: identifiers from a fixed table, never values.
 std::string ColumnList(const RecordSpec& spec) {
   std::string out;
-  for (const auto& field : spec.fields) {
+  for (std::size_t i = 0; i < spec.StoredCount(); ++i) {
     if (!out.empty()) out += ", ";
-    out += field.column;
+    out += spec.fields[i].column;
   }
   return out;
 }
@@ -140,6 +140,7 @@ SystemInfo ReadSystem(SQLite::Statement& statement) {
   system.price_in_usd_per_mtok = c.OptionalReal();
   system.price_out_usd_per_mtok = c.OptionalReal();
   system.citation = c.Text();
+  system.price_cached_in_usd_per_mtok = c.OptionalReal();  // the undated price's; a dated row in force replaces it
   return system;
 }
 

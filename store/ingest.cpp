@@ -381,7 +381,7 @@ class Writer {
 
   std::string InsertSql() const {
     std::string columns, params;
-    for (std::size_t i = 0; i < spec_.fields.size(); ++i) {
+    for (std::size_t i = 0; i < spec_.StoredCount(); ++i) {
       columns += (i ? ", " : "") + std::string(spec_.fields[i].column);
       params += (i ? ", ?" : "?") + std::to_string(i + 1);
     }
@@ -398,14 +398,14 @@ class Writer {
   }
   std::string SelectSql() const {
     std::string columns;
-    for (std::size_t i = 0; i < spec_.fields.size(); ++i) {
+    for (std::size_t i = 0; i < spec_.StoredCount(); ++i) {
       columns += (i ? ", " : "") + std::string(spec_.fields[i].column);
     }
     return "SELECT " + columns + " FROM " + std::string(spec_.table) + " WHERE " + KeyWhere();
   }
   std::string UpdateSql() const {
     std::string sets;
-    for (std::size_t i = 0; i < spec_.fields.size(); ++i) {
+    for (std::size_t i = 0; i < spec_.StoredCount(); ++i) {
       if (std::find(spec_.key.begin(), spec_.key.end(), static_cast<int>(i)) != spec_.key.end()) continue;
       sets += (sets.empty() ? "" : ", ") + std::string(spec_.fields[i].column) + " = ?" + std::to_string(i + 1);
     }
@@ -435,7 +435,7 @@ class Writer {
       Check(rc);
     }
   }
-  void Step(const RawStatement& statement) {
+  void Step(const RawStatement& statement) const {
     sqlite3_stmt* raw = statement.get();
     const int rc = sqlite3_step(raw);
     sqlite3_reset(raw);
@@ -490,39 +490,63 @@ class Writer {
     }
   }
 
-  // Compares a record with the stored row of the same key: identical -> unchanged; a bare catalogue row ->
-  // filled in; anything else -> an error naming the first differing field.
-  Outcome CompareStored(const ParsedRow& row, std::span<const std::string_view> cells, long line) {
+  // How a record differs from the stored row of its key.
+  struct Difference {
+    bool stored = false;  // a row of this key is stored
+    bool bare = false;    // with nothing but its key (a catalogue row a run created)
+    int differing = -1;   // the first field that differs, -1 when none does
+    std::string stored_text;
+  };
+  Difference Diff(const ParsedRow& row) const {
     sqlite3_stmt* raw = select_.get();
     BindAll(raw, row);
     const int rc = sqlite3_step(raw);
+    Difference d;
     if (rc != SQLITE_ROW) {
       sqlite3_reset(raw);
       Check(rc);
-      throw InternalError(file_ + ": a conflicting row vanished during the ingest");
+      return d;
     }
-    bool bare = true;
-    int differing = -1;
-    std::string stored_text;
-    for (int i = 0; i < static_cast<int>(spec_.fields.size()); ++i) {
+    d.stored = d.bare = true;
+    for (int i = 0; i < static_cast<int>(spec_.StoredCount()); ++i) {
       const bool is_key = std::find(spec_.key.begin(), spec_.key.end(), i) != spec_.key.end();
-      const int type = sqlite3_column_type(raw, i);
-      if (!is_key && type != SQLITE_NULL) bare = false;
-      if (differing < 0 && !SameValue(raw, i, row.values[i])) {
-        differing = i;
-        stored_text = StoredText(raw, i);
+      if (!is_key && sqlite3_column_type(raw, i) != SQLITE_NULL) d.bare = false;
+      if (d.differing < 0 && !SameValue(raw, i, row.values[i])) {
+        d.differing = i;
+        d.stored_text = StoredText(raw, i);
       }
     }
     sqlite3_reset(raw);
-    if (differing < 0) return Outcome::kUnchanged;
-    if (bare && spec_.IsCatalogue()) {
+    return d;
+  }
+  [[noreturn]] void FailConflict(const ParsedRow& row, std::span<const std::string_view> cells, long line,
+                                 const Difference& d) const {
+    Fail(line, spec_.fields[d.differing].name, cells[d.differing],
+         KeyText(row) + " is already stored with " + std::string(spec_.fields[d.differing].name) + " = '" +
+             d.stored_text + "'; a stored row can only be re-ingested unchanged");
+  }
+
+ public:
+  // Throws, writing nothing, where Store would refuse the record for a conflicting stored row: checked before the
+  // record's other table is written, so that a record that fills two tables fills both or neither.
+  void CheckStored(const ParsedRow& row, std::span<const std::string_view> cells, long line) const {
+    const Difference d = Diff(row);
+    if (d.stored && d.differing >= 0 && !(d.bare && spec_.IsCatalogue())) FailConflict(row, cells, line, d);
+  }
+
+ private:
+  // Compares a record with the stored row of the same key: identical -> unchanged; a bare catalogue row ->
+  // filled in; anything else -> an error naming the first differing field.
+  Outcome CompareStored(const ParsedRow& row, std::span<const std::string_view> cells, long line) {
+    const Difference d = Diff(row);
+    if (!d.stored) throw InternalError(file_ + ": a conflicting row vanished during the ingest");
+    if (d.differing < 0) return Outcome::kUnchanged;
+    if (d.bare && spec_.IsCatalogue()) {
       BindAll(update_->get(), row);
       Step(*update_);
       return Outcome::kInserted;
     }
-    Fail(line, spec_.fields[differing].name, cells[differing],
-         KeyText(row) + " is already stored with " + std::string(spec_.fields[differing].name) + " = '" +
-             stored_text + "'; a stored row can only be re-ingested unchanged");
+    FailConflict(row, cells, line, d);
   }
 
   static bool SameValue(sqlite3_stmt* raw, int i, const Value& v) {
@@ -677,8 +701,16 @@ IngestSummary Database::Ingest(const std::filesystem::path& path, const IngestOp
     db_->exec("PRAGMA defer_foreign_keys = ON");
     const std::int64_t runs_before = spec.kind == RecordKind::kRuns ? MaxRunRowid(*db_) : 0;
     Writer writer(*db_, spec, file);
-    std::vector<std::string_view> cells(spec.fields.size());
-    ParsedRow row;
+    // A systems file may carry each system's API row too (RecordSpec::companion): parsed and checked by the API
+    // catalogue's own rules, and stored with its systems row or not at all.
+    std::optional<RecordParser> companion_parser;
+    std::optional<Writer> companion_writer;
+    if (spec.companion) {
+      companion_parser.emplace(*spec.companion, file);
+      companion_writer.emplace(*db_, *spec.companion, file);
+    }
+    std::vector<std::string_view> cells(spec.fields.size()), companion_cells;
+    ParsedRow row, companion_row;
     for (;;) {
       try {
         if (!source->Next(&cells)) break;
@@ -690,12 +722,18 @@ IngestSummary Database::Ingest(const std::filesystem::path& path, const IngestOp
       if (++summary.rows_read > options.max_rows) break;
       if (options.progress && summary.rows_read % options.progress_every == 0) options.progress(summary.rows_read);
       try {
-        parser.Parse(cells, source->line(), &row);
-        if (writer.Store(row, cells, source->line()) == Writer::Outcome::kInserted) {
-          ++summary.inserted;
-        } else {
-          ++summary.unchanged;
+        const long line = source->line();
+        parser.Parse(cells, line, &row);
+        const bool companion = CompanionCells(spec, cells, &companion_cells);
+        if (companion) {
+          companion_parser->Parse(companion_cells, line, &companion_row);
+          companion_writer->CheckStored(companion_row, companion_cells, line);
         }
+        bool inserted = writer.Store(row, cells, line) == Writer::Outcome::kInserted;
+        if (companion && companion_writer->Store(companion_row, companion_cells, line) == Writer::Outcome::kInserted) {
+          inserted = true;
+        }
+        ++(inserted ? summary.inserted : summary.unchanged);
       } catch (const InputError& error) {
         reject(error);
       }

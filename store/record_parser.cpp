@@ -151,6 +151,22 @@ RecordSpec MakePerf() {
   return spec;
 }
 
+RecordSpec MakeSystemApis();
+
+// The API catalogue's fields as a systems file carries them: the system_apis spec, its `source` (where the API
+// facts come from) named api_source beside the systems row's own citation.
+const RecordSpec& SystemApiFieldsOfSystems() {
+  static const RecordSpec kSpec = [] {
+    RecordSpec spec = MakeSystemApis();
+    spec.fields[spec.FieldIndex("source")].name = "api_source";
+    return spec;
+  }();
+  return kSpec;
+}
+
+// Fields the systems row and its API row both have: the key and the vendor.
+bool SharedWithSystems(std::string_view name) { return name == "system" || name == "vendor"; }
+
 RecordSpec MakeSystems() {
   RecordSpec spec{RecordKind::kSystems, "systems", {}, {0}, {}, std::nullopt};
   spec.fields = {
@@ -165,7 +181,18 @@ RecordSpec MakeSystems() {
       Real("price_in_usd_per_mtok", false, 0),
       Real("price_out_usd_per_mtok", false, 0),
       Text("citation"),
+      Real("price_cached_in_usd_per_mtok", false, 0),
   };
+  // Then the API fields, optional here: a row that gives any of them gives its API row, checked by that kind's
+  // rules (CompanionCells, store/ingest.cpp).
+  spec.stored_fields = spec.fields.size();
+  spec.companion = &SystemApiFieldsOfSystems();
+  for (FieldSpec field : spec.companion->fields) {
+    if (SharedWithSystems(field.name)) continue;
+    field.required = false;
+    field.default_value = {};
+    spec.fields.push_back(field);
+  }
   return spec;
 }
 
@@ -403,12 +430,37 @@ const RecordSpec& SpecFor(RecordKind kind) {
   throw InternalError("unknown record kind");
 }
 
+bool CompanionCells(const RecordSpec& spec, std::span<const std::string_view> cells, std::vector<std::string_view>* out) {
+  if (spec.companion == nullptr) return false;
+  const std::vector<FieldSpec>& fields = spec.companion->fields;
+  bool any = false;
+  for (const FieldSpec& field : fields) {
+    const int index = spec.FieldIndex(field.name);
+    if (!SharedWithSystems(field.name) && index >= 0 && !cells[index].empty()) any = true;
+  }
+  if (!any) return false;
+  out->assign(fields.size(), std::string_view());
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const int index = spec.FieldIndex(fields[i].name);
+    if (index >= 0) (*out)[i] = cells[index];
+  }
+  return true;
+}
+
 std::optional<RecordKind> DetectKind(std::span<const std::string_view> names) {
   auto has = [&](std::string_view name) { return std::find(names.begin(), names.end(), name) != names.end(); };
   if (has("run_key") && has("n_correct")) return RecordKind::kRuns;
   if (has("run_key") && has("problem_id")) return RecordKind::kProblems;
   if (has("perf_key")) return RecordKind::kPerf;
-  if (has("system") && has("api_model_id")) return RecordKind::kSystemApis;
+  if (has("system") && has("api_model_id")) {
+    // A systems file may carry its API fields; a field only the systems row has tells it from an API file.
+    for (std::string_view own : {"kind", "params_total_b", "params_active_b", "open_weights", "compute_knob",
+                                 "knob_values", "price_in_usd_per_mtok", "price_out_usd_per_mtok",
+                                 "price_cached_in_usd_per_mtok", "citation"}) {
+      if (has(own)) return RecordKind::kSystems;
+    }
+    return RecordKind::kSystemApis;
+  }
   if (has("system") && has("effective_from")) return RecordKind::kPrices;
   if (has("system") && has("vendor")) return RecordKind::kSystems;
   if (has("hardware") && has("hbm_gib")) return RecordKind::kHardware;
@@ -557,6 +609,7 @@ void RecordParser::CheckRecord(std::span<const std::string_view> cells, long lin
     }
     case RecordKind::kSystems:
       ordered("params_active_b", "params_total_b");
+      ordered("price_cached_in_usd_per_mtok", "price_in_usd_per_mtok");
       break;
     case RecordKind::kHardware:
       break;

@@ -53,8 +53,15 @@ struct RecordSpec {
   std::vector<int> key;             // indexes of the primary-key fields
   std::vector<ParentRef> parents;   // catalogue rows created bare when missing
   std::optional<int> required_run;  // problems: the field naming a run that must already be stored
+  // The leading fields stored in `table`; 0 = all of them. The fields after them belong to `companion`.
+  std::size_t stored_fields = 0;
+  // Another kind a record of this kind may carry too (a systems row with its API fields -> system_apis): its
+  // fields are this spec's fields of the same name (CompanionCells), parsed, checked and stored by its own rules
+  // in the same transaction, so that one file fills both tables all or nothing.
+  const RecordSpec* companion = nullptr;
 
   int FieldIndex(std::string_view name) const;  // -1 when the kind has no such field
+  std::size_t StoredCount() const { return stored_fields ? stored_fields : fields.size(); }
   bool IsCatalogue() const {
     return kind == RecordKind::kSystems || kind == RecordKind::kHardware || kind == RecordKind::kSystemApis ||
            kind == RecordKind::kModels;
@@ -63,9 +70,14 @@ struct RecordSpec {
 
 const RecordSpec& SpecFor(RecordKind kind);
 
+// The cells of `spec.companion`'s fields, by name, from a record of `spec`. False (and `out` untouched) when the
+// record gives none of the companion's own fields: only the key and the fields both kinds share.
+bool CompanionCells(const RecordSpec& spec, std::span<const std::string_view> cells, std::vector<std::string_view>* out);
+
 // Recognises a kind from the field names of a header or first JSON object (docs/formats.md):
-// run_key+n_correct -> runs, run_key+problem_id -> problems, perf_key -> perf, system+api_model_id -> system_apis,
-// system+effective_from -> prices, system+vendor -> systems, hardware+hbm_gib -> hardware, model+layers -> models.
+// run_key+n_correct -> runs, run_key+problem_id -> problems, perf_key -> perf, system+api_model_id -> system_apis
+// (unless a field only systems have is there too: a systems file carrying its API fields), system+effective_from
+// -> prices, system+vendor -> systems, hardware+hbm_gib -> hardware, model+layers -> models.
 std::optional<RecordKind> DetectKind(std::span<const std::string_view> names);
 
 // One typed value, ready to bind. Text points into the caller's cells or the spec (valid for one record).

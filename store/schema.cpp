@@ -274,7 +274,31 @@ CREATE TABLE verifications (
 CREATE INDEX verifications_by_plan ON verifications(plan_id);
 )sql";
 
-constexpr std::array<Migration, 9> kMigrations = {{
+// One systems catalogue (issue 14): the systems row gains its undated cached-input price (a dated system_prices
+// row in force replaces it, as it replaces the other two), and the view system_catalogue shows each system once with
+// its API row (system_apis, which a systems file can now fill in the same ingest) and the price row in force today
+// (UTC; a row dated later is announced, not in force, as pipeline::ApplyPricesInForce reads it) beside it. The API rows stay a table of their own: a self-hosted model has an API row (how vLLM serves it) and no
+// systems row. Self-contained (it only alters systems and reads tables that exist) so that it can take whichever
+// number is next.
+constexpr std::string_view kVersionSystemCatalogue = R"sql(
+ALTER TABLE systems ADD COLUMN price_cached_in_usd_per_mtok REAL;
+CREATE VIEW system_catalogue AS
+  SELECT s.name, s.vendor, s.kind, s.open_weights, s.compute_knob,
+         coalesce(p.price_in_usd_per_mtok, s.price_in_usd_per_mtok) AS price_in_usd_per_mtok,
+         CASE WHEN p.system IS NULL THEN s.price_cached_in_usd_per_mtok ELSE p.price_cached_in_usd_per_mtok END
+           AS price_cached_in_usd_per_mtok,
+         coalesce(p.price_out_usd_per_mtok, s.price_out_usd_per_mtok) AS price_out_usd_per_mtok,
+         p.effective_from AS price_effective_from,
+         a.api, a.api_model_id, a.thinking, a.knob, a.effort_values, a.budget_min_tokens, a.budget_max_tokens,
+         a.max_output_tokens, a.n_max, a.reasoning_parser
+  FROM systems s
+  LEFT JOIN system_prices p ON p.system = s.name AND p.effective_from = (
+    SELECT max(q.effective_from) FROM system_prices q
+    WHERE q.system = s.name AND substr(q.effective_from, 1, 10) <= date('now'))
+  LEFT JOIN system_apis a ON a.name = s.name;
+)sql";
+
+constexpr std::array<Migration, 10> kMigrations = {{
     {1, "catalogues, runs and per-problem results", kVersion1},
     {2, "perf runs", kVersion2},
     {3, "fits, workloads, plans and simulations", kVersion3},
@@ -284,6 +308,7 @@ constexpr std::array<Migration, 9> kMigrations = {{
     {7, "runs: problem set, thinking and answer tokens", kVersion7},
     {8, "hardware: same part as, note", kVersion8},
     {9, "verifications", kVersionVerifications},
+    {10, "systems: cached-input price; view system_catalogue", kVersionSystemCatalogue},
 }};
 
 }  // namespace

@@ -207,4 +207,90 @@ BOOST_AUTO_TEST_CASE(systems_show_the_api_model_id_endpoint_and_knob_of_the_api_
              api_table.out);
 }
 
+BOOST_AUTO_TEST_CASE(cost_bills_the_cached_share_of_the_prompt_at_the_cached_input_price) {
+  ScratchDir dir;
+  WriteAcme(dir);
+  // Acme-Plain has list prices and no cached-input price; its API fields come in the systems file itself.
+  WriteFile(dir / "plain.csv",
+            "system,vendor,kind,price_in_usd_per_mtok,price_out_usd_per_mtok,api,api_model_id,thinking,knob,"
+            "max_output_tokens\n"
+            "Acme-Plain,Acme,reasoning,3.00,12.00,openai,acme-plain-1,always,none,8000\n");
+  WriteFile(dir / "cached.json", R"({
+    "name": "cached", "objective": "max_accuracy", "budget_usd_per_month": 1000,
+    "systems": [{"name": "Acme-Think", "kind": "api", "budget_knob": false, "ttft_s": 1, "output_tokens_per_s": 100,
+                 "thinking_tokens": {"extended": 2000}}],
+    "classes": [{"name": "rag", "daily_volume": 100, "value_usd": 1, "verifier": {"kind": "none"},
+                 "prompt_tokens": 4000, "answer_tokens": 200, "cached_input_share": 0.5,
+                 "buckets": [{"name": "easy", "task_class": "acme-class", "difficulty": "easy", "share": 1}]}]
+  })");
+  const std::string db = "--db " + ShellQuote((dir / "t.db").string());
+  const CommandResult ingest = RunThinkplan(db + " --quiet ingest " + ShellQuote((dir / "systems.csv").string()) + " " +
+                                            ShellQuote((dir / "prices.csv").string()) + " " +
+                                            ShellQuote((dir / "plain.csv").string()));
+  BOOST_REQUIRE_MESSAGE(ingest.exit_code == 0, ingest.err);
+
+  // In force: $1.00 in, $0.25 cached, $4.00 out per million. 1000 prompt tokens, 75% cached, 1000 thinking:
+  // 250 x 1.00 + 750 x 0.25 + 1000 x 4.00 = 4437.5 per million.
+  const CommandResult given = RunThinkplan(db + " cost --system Acme-Think --thinking-tokens 1000 --prompt-tokens 1000 "
+                                                "--cached-input-share 0.75 --json");
+  BOOST_REQUIRE_MESSAGE(given.exit_code == 0, given.err);
+  const json g = json::parse(given.out);
+  BOOST_TEST(g["total_usd"].get<double>() == 4437.5e-6, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(g["input_usd"].get<double>() == 437.5e-6, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(g["cached_input_share"].get<double>() == 0.75);
+  BOOST_TEST(g["cached_prompt_tokens"].get<double>() == 750.0);
+  BOOST_TEST(g["cached_input_share_source"].get<std::string>() == "--cached-input-share");
+
+  // From the workload's class: its 4000 prompt and 200 answer tokens, half the prompt cached:
+  // 2000 x 1.00 + 2000 x 0.25 + (1000 + 200) x 4.00 = 7300 per million.
+  const CommandResult from_class =
+      RunThinkplan(db + " cost --system Acme-Think --thinking-tokens 1000 --workload " +
+                   ShellQuote((dir / "cached.json").string()) + " --class rag --json");
+  BOOST_REQUIRE_MESSAGE(from_class.exit_code == 0, from_class.err);
+  const json k = json::parse(from_class.out);
+  BOOST_TEST(k["total_usd"].get<double>() == 7300e-6, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(k["cached_input_share"].get<double>() == 0.5);
+  // The option overrides the class; without either, nothing is cached.
+  const json over = json::parse(RunThinkplan(db + " cost --system Acme-Think --thinking-tokens 1000 --workload " +
+                                             ShellQuote((dir / "cached.json").string()) +
+                                             " --class rag --cached-input-share 0 --json").out);
+  BOOST_TEST(over["total_usd"].get<double>() == (4000 * 1.00 + 1200 * 4.00) / 1e6, boost::test_tools::tolerance(1e-12));
+  const CommandResult plain_text = RunThinkplan(db + " cost --system Acme-Think --thinking-tokens 1000 --prompt-tokens 1000");
+  BOOST_TEST(plain_text.out.find("0% from the cache") != std::string::npos, plain_text.out);
+
+  // No cached-input price: the cached share is billed at the full input price, with a note.
+  const CommandResult plain = RunThinkplan(db + " cost --system Acme-Plain --thinking-tokens 1000 --prompt-tokens 1000 "
+                                                "--cached-input-share 0.75 --json");
+  BOOST_REQUIRE_MESSAGE(plain.exit_code == 0, plain.err);
+  const json p = json::parse(plain.out);
+  BOOST_TEST(p["total_usd"].get<double>() == (1000 * 3.00 + 1000 * 12.00) / 1e6, boost::test_tools::tolerance(1e-12));
+  BOOST_REQUIRE(p["notes"].size() == 1u);
+  BOOST_TEST(p["notes"][0].get<std::string>().find("full input price") != std::string::npos);
+  const CommandResult plain_note = RunThinkplan(db + " cost --system Acme-Plain --thinking-tokens 1000 --prompt-tokens 1000 "
+                                                     "--cached-input-share 0.75");
+  BOOST_TEST(plain_note.out.find("no cached-input price") != std::string::npos, plain_note.out);
+  // The systems file's API fields are the system's API row.
+  const json systems = json::parse(RunThinkplan(db + " systems --json").out);
+  bool found = false;
+  for (const json& s : systems) {
+    if (s["name"] != "Acme-Plain") continue;
+    found = true;
+    BOOST_TEST(s["api"]["api_model_id"].get<std::string>() == "acme-plain-1");
+  }
+  BOOST_TEST(found);
+
+  // Out of range, with --hardware, or a class without its workload: usage errors naming the option.
+  const CommandResult high = RunThinkplan(db + " cost --system Acme-Think --thinking-tokens 1 --cached-input-share 1.5");
+  BOOST_TEST(high.exit_code == 1);
+  BOOST_TEST(high.err.find("--cached-input-share") != std::string::npos, high.err);
+  const CommandResult lone = RunThinkplan(db + " cost --system Acme-Think --thinking-tokens 1 --class rag");
+  BOOST_TEST(lone.exit_code == 1);
+  BOOST_TEST(lone.err.find("--workload") != std::string::npos, lone.err);
+  const CommandResult unknown = RunThinkplan(db + " cost --system Acme-Think --thinking-tokens 1 --workload " +
+                                             ShellQuote((dir / "cached.json").string()) + " --class rga");
+  BOOST_TEST(unknown.exit_code == 1);
+  BOOST_TEST(unknown.err.find("--class 'rga'") != std::string::npos, unknown.err);
+  BOOST_TEST(unknown.err.find("has no such class") != std::string::npos, unknown.err);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -7,7 +7,9 @@
 // one simulated day (variance E[(f + pL)^2] / (V (f + pm)^2) on the log of the spend).
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "pipeline/plan_stage.h"
 #include "pipeline/posterior_draw.h"
 #include "pipeline/sweep_stage.h"
+#include "planner/options.h"
 #include "planner/workload.h"
 #include "store/database.h"
 #include "store/sweeps.h"
@@ -62,7 +65,7 @@ void CheckMoments(const std::vector<std::vector<double>>& xs, const std::vector<
 // uses, planned at least cost for a target its only single-sample option meets.
 constexpr double kPriceIn = 1.0, kPriceOut = 10.0, kPromptTokens = 100, kMu = 7.6, kSigma = 0.3, kMuSd = 0.1;
 
-planner::Workload OneOptionWorkload(double volume) {
+planner::Workload OneOptionWorkload(double volume, bool proxy = false) {
   const nlohmann::json j = {
       {"name", "one-option"},
       {"objective", "min_cost"},
@@ -75,7 +78,7 @@ planner::Workload OneOptionWorkload(double volume) {
       {"classes",
        {{{"name", "c"}, {"daily_volume", volume}, {"peak_factor", 1.0}, {"value_usd", 1.0}, {"slo_p95_s", 0},
          {"verifier", {{"kind", "none"}}}, {"prompt_tokens", kPromptTokens}, {"answer_tokens", 0},
-         {"buckets", {{{"task_class", "tc"}}}}}}}};
+         {"buckets", {{{"task_class", "tc"}, {"proxy", proxy}}}}}}}};
   return planner::ParseWorkload(j, "one-option.json");
 }
 
@@ -94,14 +97,16 @@ CurveSet OneOptionCurves() {
 }
 
 // The sweep of the one-option plan with the budget set to `budget`, prepared without a database.
-pipeline::PreparedSweep OneOptionSweep(double volume, double budget, long draws) {
+pipeline::PreparedSweep OneOptionSweep(double volume, double budget, long draws, bool proxy = false,
+                                       std::optional<double> proxy_sigma_logit = std::nullopt) {
   pipeline::PreparedSweep sweep;
+  sweep.options.proxy_sigma_logit = proxy_sigma_logit;
   sweep.options.draws = draws;
   sweep.options.days = 1;
   sweep.options.seed = 11;
   sweep.inputs = std::make_unique<pipeline::LoadedInputs>();
   sweep.inputs->curves = OneOptionCurves();
-  sweep.inputs->inputs.workload = OneOptionWorkload(volume);
+  sweep.inputs->inputs.workload = OneOptionWorkload(volume, proxy);
   sweep.inputs->inputs.curves = &sweep.inputs->curves;
   sweep.inputs->inputs.catalogues = planner::Catalogues::Load(testing::DataDir());
   planner::PlanOptions options;
@@ -271,6 +276,66 @@ BOOST_AUTO_TEST_CASE(probability_of_staying_within_budget_matches_the_closed_for
   BOOST_TEST(within.trials == 400);
   BOOST_TEST(within.standard_error == std::sqrt(within.value * (1 - within.value) / 400), boost::test_tools::tolerance(1e-12));
   BOOST_TEST(within.wilson.Contains(within.value));
+}
+
+// The measured spread of GPQA-Diamond against the other stored classes (planner/options.h, docs/planner.md).
+constexpr double kSigmaT = 0.6396;
+
+BOOST_AUTO_TEST_CASE(a_proxy_buckets_drawn_transfer_error_has_sd_sigma_t_on_the_logit_scale) {
+  // The one option's single-sample accuracy is the curve's 0.6 with no covariance: whatever a draw moves is the
+  // transfer error alone, logit(acc) - logit(0.6) = z x sigma_T with z the draw's normal for the bucket.
+  const planner::Workload w = OneOptionWorkload(1000, /*proxy=*/true);
+  const CurveSet curves = OneOptionCurves();
+  const planner::Catalogues catalogues = planner::Catalogues::Load(testing::DataDir());
+  const long n = 4000;
+  double sum = 0, sum2 = 0;
+  for (long draw = 0; draw < n; ++draw) {
+    planner::OptionsConfig config;
+    config.samples = {1};
+    config.proxy_sigma_logit = kSigmaT;
+    config.proxy_transfer_z = pipeline::ProxyTransferNormals(7, static_cast<uint64_t>(draw), 0, 1);
+    const std::vector<planner::Candidate> c = planner::GenerateCandidates(w, w.classes[0], curves, {}, catalogues, config, nullptr);
+    BOOST_REQUIRE_EQUAL(c.size(), 1u);
+    const double d = Logit(c[0].per_bucket.at(0)->accuracy) - Logit(0.6);
+    BOOST_REQUIRE_CLOSE(d, config.proxy_transfer_z[0] * kSigmaT, 1e-6);
+    sum += d;
+    sum2 += d * d;
+  }
+  const double mean = sum / n, sd = std::sqrt((sum2 - n * mean * mean) / (n - 1));
+  BOOST_TEST_MESSAGE("transfer draws: mean " << mean << ", sd " << sd << " (sigma_T " << kSigmaT << ")");
+  // Standard errors of a normal sample's mean, sigma / sqrt(n), and sd, sigma / sqrt(2 (n - 1)).
+  BOOST_TEST(std::abs(mean) <= 4.5 * kSigmaT / std::sqrt(n));
+  BOOST_TEST(std::abs(sd - kSigmaT) <= 4.5 * kSigmaT / std::sqrt(2.0 * (n - 1)));
+  // Outside a sweep (no z) the plan's figure stands.
+  planner::OptionsConfig plan_config;
+  plan_config.samples = {1};
+  const auto planned = planner::GenerateCandidates(w, w.classes[0], curves, {}, catalogues, plan_config, nullptr);
+  BOOST_TEST(planned.at(0).per_bucket.at(0)->accuracy == 0.6, boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(a_sweep_of_a_proxy_class_has_a_wider_accuracy_band_than_with_the_spread_at_zero) {
+  const double volume = 5000;
+  const long draws = 300;
+  const auto band_of = [&](std::optional<double> sigma) {
+    const pipeline::PreparedSweep sweep = OneOptionSweep(volume, 1e9, draws, /*proxy=*/true, sigma);
+    BOOST_REQUIRE_MESSAGE(sweep.scenarios[0].feasible, sweep.scenarios[0].reason);
+    return pipeline::SummariseSweep(sweep, pipeline::MergeSweepPartials({pipeline::RunSweepShard(sweep, 0, 1)}))
+        .scenarios.at(0)
+        .accuracy;
+  };
+  const pipeline::Distribution spread = band_of(kSigmaT), none = band_of(0.0), measured = band_of(std::nullopt);
+  BOOST_TEST_MESSAGE("accuracy p5..p95 with sigma_T: " << spread.p5 << ".." << spread.p95 << "; at 0: " << none.p5
+                                                      << ".." << none.p95);
+  // With the spread at 0 only the simulated day's binomial noise is left: about 1.645 sqrt(0.24 / 5000) = 0.011
+  // either side. With sigma_T the band is the transfer error's: sigmoid(logit 0.6 -+ 1.645 sigma_T) = 0.358 and
+  // 0.811. A 5% quantile of 300 draws has a standard error of sqrt(0.05 x 0.95 / 300) / density: 0.08 on the
+  // logit scale, 0.02 in accuracy; four of them allowed.
+  BOOST_TEST(none.p95 - none.p5 <= 0.05);
+  BOOST_TEST(spread.p95 - spread.p5 >= 5 * (none.p95 - none.p5));
+  BOOST_TEST(std::abs(spread.p5 - Sigmoid(Logit(0.6) - 1.6449 * kSigmaT)) <= 0.08);
+  BOOST_TEST(std::abs(spread.p95 - Sigmoid(Logit(0.6) + 1.6449 * kSigmaT)) <= 0.08);
+  // Without stored runs to measure it from, the plan's fallback spread (0.65) is drawn: as wide as sigma_T.
+  BOOST_TEST(measured.p95 - measured.p5 >= 5 * (none.p95 - none.p5));
 }
 
 BOOST_AUTO_TEST_CASE(shards_merge_to_the_same_outcomes_as_one_shard) {

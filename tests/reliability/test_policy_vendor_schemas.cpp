@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
 

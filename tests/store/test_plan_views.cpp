@@ -108,11 +108,13 @@ BOOST_AUTO_TEST_CASE(a_view_that_cannot_be_stored_leaves_no_plan) {
   // the next save's view then violates plan_views' primary key after its plan row was inserted.
   db.connection().exec("PRAGMA foreign_keys = OFF");
   SQLite::Statement stray(db.connection(),
-                          "INSERT INTO plan_views (plan_id, policy_plan, policy_workload, summary) VALUES (?, ?, ?, ?)");
+                          "INSERT INTO plan_views (plan_id, summary, policy_plan, policy_workload, policy_allocation) "
+                          "VALUES (?, ?, ?, ?, ?)");
   stray.bind(1, static_cast<int64_t>(2));
   stray.bind(2, "{}");
   stray.bind(3, "{}");
   stray.bind(4, "{}");
+  stray.bind(5, "");
   stray.exec();
   db.connection().exec("PRAGMA foreign_keys = ON");
   StoredPlan plan = SomePlan();

@@ -2,23 +2,33 @@
 // runs it. A synthetic plan whose classes cycle over options on every API of the catalogue (1.5 options a class
 // over six systems, samples 1..8, each option with its fitted difficulty, as the planner stores it) is stored in a
 // scratch database beside its workload and API catalogue, exactly as `thinkplan plan` and `thinkplan ingest` store
-// them (PlanResult::ToJson, ToJson(Workload), store::SavePlan). Then, REPEAT times, in turn:
-//   command          `thinkplan export-policy --db DB --plan 1 > policy.json` in this process (cli::Main, the
-//                    output a file stream): open the database, read the stored plan, build and write the policy
-//                    a route at a time
+// them (PlanResult::ToJson, ToJson(Workload), the narrow forms of pipeline::PlanViewOf, store::SavePlan). Then,
+// REPEAT times, in turn:
+//   executable       `thinkplan export-policy --db DB --plan 1 > policy.json` as a user runs it: the built
+//                    executable started as a child process (fork, exec), its output a file; its CPU time is the
+//                    child's user + system time (wait4), so the fresh process's start-up, allocator growth and page
+//                    faults are counted, which the in-process arms do not see
+//   executable_plans `thinkplan plans --db DB > listing.txt`, the same way: the listing of the stored plan
+//   command          the export in this process (cli::Main, the output a file stream): open the database, read
+//                    the stored plan's policy view, build and write the policy a route at a time
 //   command_before   the same work as the command did it before: the whole plan and workload parsed, the policy
 //                    copied into the document, written by nlohmann's stream output (the database opened once)
-//   read             the stored plan read and parsed (the members the policy needs), alone
+//   read             the stored plan's policy view read, its head and workload parsed, alone
 //   build            BuildPolicy alone
 //   write            the built policy written alone (core/json_output.h)
 //   build_and_write_streamed   planner::WritePolicy: built and written a route at a time, as the command does
 //   litellm, semantic_router   each config made from the built policy and written
-// Each arm reports min / median / max of this process's CPU time (one thread: the figure on one core) and of wall
-// time, with the load average before and after (the machine's other work, which wall time includes).
+// Each arm reports min / median / max of CPU time (this process's, one thread: the figure on one core; or the
+// child's) and of wall time, with the load average before and after (the machine's other work, which wall time
+// includes).
 //
-//   bench_policy [--classes 100000] [--repeat 5] [--keep-db PATH]
+//   bench_policy [--classes 100000] [--repeat 5] [--keep-db PATH] [--thinkplan PATH]
+// --thinkplan names the executable of the executable arms (default: `thinkplan` beside this benchmark).
 // --keep-db leaves the scratch database at PATH, to time the executable itself on it
 // (`/usr/bin/time thinkplan export-policy --db PATH --plan 1 > policy.json`).
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +36,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <optional>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -147,12 +158,15 @@ struct Arm {
   std::function<void()> body;
   std::function<void()> after;  // untimed: frees what the body made
   std::vector<double> cpu_s, wall_s;
+  // Set by a body that runs a child process: the child's CPU seconds, counted instead of this process's.
+  std::optional<double> child_cpu_s;
 
   void RunOnce() {
     const Stopwatch wall;
     const std::clock_t cpu = std::clock();  // the process's CPU time: the run is on this thread alone
+    child_cpu_s.reset();
     body();
-    cpu_s.push_back(static_cast<double>(std::clock() - cpu) / CLOCKS_PER_SEC);
+    cpu_s.push_back(child_cpu_s.value_or(static_cast<double>(std::clock() - cpu) / CLOCKS_PER_SEC));
     wall_s.push_back(wall.Seconds());
     after();
   }
@@ -191,32 +205,72 @@ json PolicyBefore(store::Database& db) {
   return document;
 }
 
+double Seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec); }
+
+// Runs `words` (words[0] the executable) as a child process with its standard output written to `out_path`, as a
+// shell would run `words > out_path`; exits when it fails. Returns the child's user + system CPU seconds.
+double RunChild(const std::vector<std::string>& words, const fs::path& out_path) {
+  std::vector<char*> argv;
+  for (const std::string& w : words) argv.push_back(const_cast<char*>(w.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) std::perror("fork"), std::exit(1);
+  if (pid == 0) {
+    const int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) _exit(126);
+    close(fd);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  if (wait4(pid, &status, 0, &usage) != pid) std::perror("wait4"), std::exit(1);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "%s %s failed (status %d)\n", words[0].c_str(), words[1].c_str(), status);
+    std::exit(1);
+  }
+  return Seconds(usage.ru_utime) + Seconds(usage.ru_stime);
+}
+
+// The thinkplan executable built beside this benchmark.
+fs::path SiblingExecutable() {
+  std::error_code error;
+  const fs::path self = fs::read_symlink("/proc/self/exe", error);
+  return error ? fs::path("thinkplan") : self.parent_path() / "thinkplan";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   long classes = 100000;
   int repeat = 5;
   std::string keep_db;
+  fs::path executable = SiblingExecutable();
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--classes") classes = std::atol(argv[i + 1]);
+    else if (flag == "--thinkplan") executable = argv[i + 1];
     else if (flag == "--repeat") repeat = std::atoi(argv[i + 1]);
     else if (flag == "--keep-db") keep_db = argv[i + 1];
     else return std::fprintf(stderr, "unknown flag %s\n", flag.c_str()), 1;
   }
   if (classes < 1 || repeat < 1) return std::fprintf(stderr, "--classes and --repeat must be >= 1\n"), 1;
+  if (!fs::exists(executable)) return std::fprintf(stderr, "no executable %s (--thinkplan PATH)\n", executable.c_str()), 1;
   const fs::path dir = fs::temp_directory_path() / ("thinkplan-bench-policy-" + std::to_string(getpid()));
   fs::create_directories(dir);
   const fs::path db_path = keep_db.empty() ? dir / "bench.db" : fs::path(keep_db);
   const fs::path out_path = dir / "policy.json";
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db_path.string() + suffix);  // plan 1 is ours
-  std::size_t plan_bytes = 0, workload_bytes = 0, policy_bytes = 0;
+  std::size_t plan_bytes = 0, workload_bytes = 0, view_bytes = 0, policy_bytes = 0;
   {
     store::Database db = store::Database::Open(db_path);
     std::ofstream(dir / "system_apis.csv") << kApiCsv;
     db.Ingest(dir / "system_apis.csv");
     store::StoredPlan stored = SyntheticPlan(classes);
     plan_bytes = stored.plan_json.size(), workload_bytes = stored.workload_json.size();
+    stored.view = pipeline::PlanViewOf(stored.plan_json, stored.workload_json);  // as pipeline::StorePlan does
+    view_bytes = stored.view->policy_plan_json.size() + stored.view->policy_allocation_lines.size() +
+                 stored.view->policy_workload_json.size();
     store::SavePlan(db, std::move(stored));
   }
   store::Database db = store::Database::Open(db_path);
@@ -234,7 +288,12 @@ int main(int argc, char** argv) {
   for (std::string& w : words) command.push_back(w.data());
   json made;
   const auto free_made = [&] { json().swap(made); };
+  const std::vector<std::string> export_words = {executable.string(), "export-policy", "--db", db_path.string(),
+                                                 "--plan", "1"};
+  const std::vector<std::string> plans_words = {executable.string(), "--db", db_path.string(), "plans"};
   std::vector<Arm> arms = {
+      {"executable", [] {}},
+      {"executable_plans", [] {}},
       {"command",
        [&] {
          std::ofstream out(out_path, std::ios::binary);
@@ -249,10 +308,12 @@ int main(int argc, char** argv) {
       {"command_before", [&] { WriteBefore(PolicyBefore(db), out_path); }},
       {"read",
        [&] {
-         const store::StoredPlan s = store::LoadPlan(db, 1);
+         // The view's head and workload; its allocation entries are read a line at a time while the policy is
+         // written (build_and_write_streamed, command).
+         const store::StoredPlan s = store::LoadPlan(db, 1, store::PlanBodies::kUnlessViewed);
          made = json::array();
-         made.push_back(ParseJsonSubset(s.plan_json, planner::PolicyPlanMembers(), "plan"));
-         made.push_back(ParseJsonSubset(s.workload_json, planner::PolicyWorkloadMembers(), "workload"));
+         made.push_back(ParseJsonSubset(s.view->policy_plan_json, planner::PolicyPlanMembers(), "plan"));
+         made.push_back(ParseJsonSubset(s.view->policy_workload_json, planner::PolicyWorkloadMembers(), "workload"));
        },
        free_made},
       {"build", [&] { made = planner::BuildPolicy(in); }, free_made},
@@ -265,6 +326,9 @@ int main(int argc, char** argv) {
       {"litellm", [&] { WriteAsCommand(planner::LiteLlmConfig(policy), out_path); }},
       {"semantic_router", [&] { WriteAsCommand(planner::SemanticRouterConfig(policy), out_path); }},
   };
+  // The child-process arms set their CPU time from the child's usage.
+  arms[0].body = [&] { arms[0].child_cpu_s = RunChild(export_words, out_path); };
+  arms[1].body = [&] { arms[1].child_cpu_s = RunChild(plans_words, dir / "listing.txt"); };
   const double load_before = LoadAverage();
   for (int r = 0; r < repeat; ++r) {
     for (Arm& arm : arms) arm.RunOnce();
@@ -274,6 +338,7 @@ int main(int argc, char** argv) {
               {"repeat", repeat},
               {"stored_plan_bytes", plan_bytes},
               {"stored_workload_bytes", workload_bytes},
+              {"stored_policy_view_bytes", view_bytes},
               {"policy_bytes", policy_bytes},
               {"load_average_before", load_before},
               {"load_average_after", load_after},

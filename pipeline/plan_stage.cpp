@@ -35,7 +35,31 @@ long StorePlan(store::Database& db, const planner::Workload& workload, const pla
   nlohmann::json body = result.ToJson();
   if (catalogues != nullptr) body["prices_used"] = PricesUsed(workload, *catalogues);
   plan.plan_json = body.dump();
+  plan.view = PlanViewOf(plan.plan_json, plan.workload_json);
   return store::SavePlan(db, std::move(plan));
+}
+
+const nlohmann::json& PlanSummaryMembers() {
+  static const nlohmann::json members = {{"objective", true},
+                                         {"accuracy", true},
+                                         {"accuracy_interval", true},
+                                         {"training_usd_per_month", true},
+                                         {"inference_usd_per_month", true}};
+  return members;
+}
+
+store::PlanView PlanViewOf(const std::string& plan_json, const std::string& workload_json) {
+  // Made from the texts as stored, by the parser the export falls back on, so that a plan read through its view
+  // and one read whole give the policy the same values (tests/store/test_plan_views.cpp).
+  store::PlanView view;
+  planner::PolicyPlanForm form =
+      planner::SplitAllocation(ParseJsonSubset(plan_json, planner::PolicyPlanMembers(), "plan (to store)"));
+  view.policy_plan_json = std::move(form.head);
+  view.policy_allocation_lines = std::move(form.allocation_lines);
+  view.policy_workload_json =
+      ParseJsonSubset(workload_json, planner::PolicyWorkloadMembers(), "workload (to store)").dump();
+  view.summary_json = ParseJsonSubset(plan_json, PlanSummaryMembers(), "plan (to store)").dump();
+  return view;
 }
 
 store::Database OpenExistingDatabase(const std::filesystem::path& path) {
@@ -49,13 +73,20 @@ namespace {
 
 // What BuildPolicy needs of a stored plan. Only the members the policy reads are parsed: a large plan's JSON is
 // mostly what it does not (core/json_subset.h).
-planner::PolicyInputs PolicyInputsOf(store::Database& db, const store::StoredPlan& stored,
+planner::PolicyInputs PolicyInputsOf(store::Database& db, store::StoredPlan stored,
                                      const ExportPolicyOptions& options) {
   planner::PolicyInputs in;
   in.plan_id = stored.id;
   const std::string what = fmt::format("plan {}", stored.id);
-  in.plan = ParseJsonSubset(stored.plan_json, planner::PolicyPlanMembers(), what + " (stored plan)");
-  in.workload = ParseJsonSubset(stored.workload_json, planner::PolicyWorkloadMembers(), what + " (stored workload)");
+  // The narrow form stored beside the plan when there is one (schema version 11 on); else the members parsed out
+  // of the whole texts, as for plans stored before it.
+  const bool viewed = stored.view.has_value();
+  in.plan = ParseJsonSubset(viewed ? stored.view->policy_plan_json : stored.plan_json, planner::PolicyPlanMembers(),
+                            what + (viewed ? " (stored policy view)" : " (stored plan)"));
+  in.workload = ParseJsonSubset(viewed ? stored.view->policy_workload_json : stored.workload_json,
+                                planner::PolicyWorkloadMembers(),
+                                what + (viewed ? " (stored policy view of its workload)" : " (stored workload)"));
+  if (viewed) in.allocation_lines = std::move(stored.view->policy_allocation_lines);
   in.workload_hash = stored.workload_hash;
   in.fits_hash = stored.fits_hash;
   in.created_at = stored.created_at;
@@ -141,9 +172,9 @@ WhatIfStageResult WhatIfStage(store::Database& db, long base_plan_id,
 ExportPolicyResult ExportPolicyStage(store::Database& db, long plan_id, const ExportPolicyOptions& options) {
   if (options.stream && options.path) throw InternalError("ExportPolicyOptions: stream and path together");
   ExportPolicyResult result;
-  const store::StoredPlan stored = store::LoadPlan(db, plan_id);
+  store::StoredPlan stored = store::LoadPlan(db, plan_id, store::PlanBodies::kUnlessViewed);
   if (options.stream && options.document == PolicyDocument::kPolicy) {
-    planner::WritePolicy(PolicyInputsOf(db, stored, options), *options.stream, 2);
+    planner::WritePolicy(PolicyInputsOf(db, std::move(stored), options), *options.stream, 2);
     *options.stream << '\n';
   } else {
     nlohmann::json policy = PolicyOfStoredPlan(db, stored, options);

@@ -33,6 +33,14 @@ std::unique_ptr<LoadedInputs> LoadPlanInputs(store::Database& db, planner::Workl
 long StorePlan(store::Database& db, const planner::Workload& workload, const planner::PlanResult& result,
                std::optional<long> base_plan_id, const planner::Catalogues* catalogues = nullptr);
 
+// The narrow forms stored beside a plan (store::PlanView): of the plan and workload texts as stored, only the
+// members the policy export reads (planner::PolicyPlanMembers, PolicyWorkloadMembers) and the figures `thinkplan
+// plans` lists (PlanSummaryMembers), each as compact JSON. StorePlan stores them with every plan.
+store::PlanView PlanViewOf(const std::string& plan_json, const std::string& workload_json);
+
+// The members of a stored plan that `thinkplan plans` shows, in the form of core/json_subset.h's `keep`.
+const nlohmann::json& PlanSummaryMembers();
+
 struct ExportPolicyOptions;
 // The serving policy of a stored plan (docs/design.md section 2, docs/policy.md), each option in the request format
 // of the API that serves it (the API catalogue in `db`). Throws InputError when an API refuses the plan's choice.

@@ -1,6 +1,7 @@
 #include "planner/policy.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <unordered_map>
 
@@ -8,6 +9,7 @@
 
 #include "core/errors.h"
 #include "core/json_output.h"
+#include "core/json_subset.h"
 #include "core/text.h"
 #include "planner/policy_requests.h"
 
@@ -99,30 +101,63 @@ ServedSystem Serve(const PolicyInputs& in, const json& system) {
   return {&system, &api, own, system.value("api_model_id", api.api_model_id)};
 }
 
-json PolicyOption(const PolicyInputs& in, const json& o, const ServedSystem& served, const json& klass) {
-  const SystemApi& api = *served.api;
-  ApiCall call = MakeApiCall(served.target, api, served.model, SettingsOf(o, *served.system, klass), in.openai_api);
-  json option = json::object();
-  for (const char* key : {"fraction", "system", "mode", "budget_tokens"}) option[key] = o.at(key);
-  option["effort"] = o.value("effort", "");
-  option["samples"] = o.at("samples");
-  option["aggregation"] = o.at("aggregation");
-  option["verifier"] = klass.at("verifier").value("kind", "none");
-  option["expected_accuracy"] = o.at("accuracy");
-  option["accuracy_interval"] = o.at("accuracy_interval");
-  option["expected_thinking_tokens"] = o.at("thinking_tokens_mean");
-  option["cost_usd_per_query"] = o.at("cost_usd_per_query");
-  option["latency_p95_s"] = o.at("latency_p95_s");
-  option["target"] = api.api;
-  option["api"] = std::move(call.api);
-  option["endpoint"] = std::move(call.endpoint);
-  option["model"] = std::move(call.model);
-  option["reasoning_parser"] = api.reasoning_parser;
-  option["prompt_field"] = std::move(call.prompt_field);
-  option["fan_out"] = call.fan_out;
-  option["request"] = std::move(call.request);
-  return option;
+// The members of an exported option, in the order they are filled; KeyOrder gives the order nlohmann's objects
+// (std::map) keep them in, by key bytewise, which the streamed writer follows so that its text is dump's.
+constexpr std::array<std::string_view, 21> kOptionKeys = {
+    "fraction",          "system",          "mode",      "budget_tokens",           "effort",
+    "samples",           "aggregation",     "verifier",  "expected_accuracy",       "accuracy_interval",
+    "expected_thinking_tokens", "cost_usd_per_query", "latency_p95_s", "target",   "api",
+    "endpoint",          "model",           "reasoning_parser", "prompt_field",     "fan_out",
+    "request"};
+constexpr std::array<std::string_view, 6> kRouteKeys = {"class",    "bucket",            "traffic_fraction",
+                                                        "expected_accuracy", "accuracy_interval", "options"};
+
+template <std::size_t N>
+std::array<std::size_t, N> KeyOrder(const std::array<std::string_view, N>& keys) {
+  std::array<std::size_t, N> order{};
+  for (std::size_t i = 0; i < N; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+  return order;
 }
+
+// One exported option: each member's value, referenced in the plan where the policy copies it (no copy made) or
+// owned here where the export computes it. Built once per option for both BuildPolicy and WritePolicy.
+class ExportedOption {
+ public:
+  ExportedOption(const PolicyInputs& in, const json& o, const ServedSystem& served, const json& klass)
+      : call_(MakeApiCall(served.target, *served.api, served.model, SettingsOf(o, *served.system, klass),
+                          in.openai_api)),
+        effort_(o.value("effort", std::string())),
+        verifier_(klass.at("verifier").value("kind", "none")),
+        target_(served.api->api),
+        reasoning_parser_(served.api->reasoning_parser),
+        api_(std::move(call_.api)),
+        endpoint_(std::move(call_.endpoint)),
+        model_(std::move(call_.model)),
+        prompt_field_(std::move(call_.prompt_field)),
+        fan_out_(call_.fan_out),
+        values_{&o.at("fraction"),   &o.at("system"),     &o.at("mode"),          &o.at("budget_tokens"),
+                &effort_,            &o.at("samples"),    &o.at("aggregation"),   &verifier_,
+                &o.at("accuracy"),   &o.at("accuracy_interval"), &o.at("thinking_tokens_mean"),
+                &o.at("cost_usd_per_query"), &o.at("latency_p95_s"), &target_, &api_, &endpoint_, &model_,
+                &reasoning_parser_,  &prompt_field_,      &fan_out_,              &call_.request} {}
+  ExportedOption(const ExportedOption&) = delete;
+  ExportedOption& operator=(const ExportedOption&) = delete;
+
+  // Member i's value, i indexing kOptionKeys.
+  const json& Value(std::size_t i) const { return *values_[i]; }
+
+  json ToJson() const {
+    json option = json::object();
+    for (std::size_t i = 0; i < kOptionKeys.size(); ++i) option[std::string(kOptionKeys[i])] = Value(i);
+    return option;
+  }
+
+ private:
+  ApiCall call_;
+  json effort_, verifier_, target_, reasoning_parser_, api_, endpoint_, model_, prompt_field_, fan_out_;
+  std::array<const json*, kOptionKeys.size()> values_;
+};
 
 // Systems the plan uses, resolved on first use: a workload system the plan leaves out needs no catalogue row.
 class ServedSystems {
@@ -147,15 +182,19 @@ const json& ClassOf(const ByName& classes, const json& a) {
   return *c;
 }
 
+// Member i of a route (kRouteKeys) but its options.
+const json& RouteValue(const json& a, std::size_t i) {
+  static const char* const kPlanKeys[] = {"class", "bucket", "traffic_fraction", "accuracy", "accuracy_interval"};
+  return a.at(kPlanKeys[i]);
+}
+
 json Route(const PolicyInputs& in, const json& a, ServedSystems& systems, const ByName& classes) {
-  const json* c = &ClassOf(classes, a);
+  const json& c = ClassOf(classes, a);
   json route = json::object();
-  for (const char* key : {"class", "bucket", "traffic_fraction"}) route[key] = a.at(key);
-  route["expected_accuracy"] = a.at("accuracy");
-  route["accuracy_interval"] = a.at("accuracy_interval");
+  for (std::size_t i = 0; i + 1 < kRouteKeys.size(); ++i) route[std::string(kRouteKeys[i])] = RouteValue(a, i);
   json& options = route["options"] = json::array();
   for (const json& o : a.at("options")) {
-    options.push_back(PolicyOption(in, o, systems.Get(o.at("system").get<std::string>()), *c));
+    options.push_back(ExportedOption(in, o, systems.Get(o.at("system").get<std::string>()), c).ToJson());
   }
   return route;
 }
@@ -211,7 +250,36 @@ const json& PolicyWorkloadMembers() {
   return workload;
 }
 
+PolicyPlanForm SplitAllocation(json plan_subset) {
+  PolicyPlanForm form;
+  if (plan_subset.is_object() && plan_subset.contains("allocation") && plan_subset["allocation"].is_array()) {
+    for (const json& entry : plan_subset["allocation"]) form.allocation_lines += entry.dump() + "\n";
+    plan_subset.erase("allocation");
+  }
+  form.head = plan_subset.dump();
+  return form;
+}
+
 namespace {
+
+// Calls `each` with every allocation entry of the plan, in order: from the JSON Lines one at a time (each read
+// with the members PolicyPlanMembers names, as the whole plan's entries are) or from plan["allocation"].
+template <typename Each>
+void ForEachAllocation(const PolicyInputs& in, Each&& each) {
+  if (!in.allocation_lines) {
+    for (const json& a : in.plan.at("allocation")) each(a);
+    return;
+  }
+  const json& keep = PolicyPlanMembers().at("allocation").at(0);
+  const std::string what = fmt::format("plan {} (stored allocation entry)", in.plan_id);
+  std::string_view rest = *in.allocation_lines;
+  while (!rest.empty()) {
+    const std::size_t end = rest.find('\n');
+    const std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    if (!line.empty()) each(ParseJsonSubset(line, keep, what));
+  }
+}
 
 // The policy without its routes; "routes" is an empty array, filled by the caller.
 json PolicyHead(const PolicyInputs& in) {
@@ -232,21 +300,21 @@ template <typename Each>
 void ForEachRoute(const PolicyInputs& in, Each&& each) {
   ServedSystems systems(in, in.workload.at("systems"));
   const ByName classes = IndexByName(in.workload.at("classes"));
-  for (const json& a : in.plan.at("allocation")) each(Route(in, a, systems, classes));
+  ForEachAllocation(in, [&](const json& a) { each(Route(in, a, systems, classes)); });
 }
 
-// Throws every refusal BuildPolicy would, before anything is written: each option's request is made and dropped,
-// without the rest of the policy.
+// Throws every refusal BuildPolicy would, before anything is written: each option is checked as its request would
+// be (CheckRequest), without making the request or the rest of the policy.
 void CheckRoutes(const PolicyInputs& in) {
   ServedSystems systems(in, in.workload.at("systems"));
   const ByName classes = IndexByName(in.workload.at("classes"));
-  for (const json& a : in.plan.at("allocation")) {
+  ForEachAllocation(in, [&](const json& a) {
     const json& c = ClassOf(classes, a);
     for (const json& o : a.at("options")) {
       const ServedSystem& served = systems.Get(o.at("system").get<std::string>());
-      MakeApiCall(served.target, *served.api, served.model, SettingsOf(o, *served.system, c), in.openai_api);
+      CheckRequest(served.target, *served.api, SettingsOf(o, *served.system, c));
     }
-  }
+  });
 }
 
 }  // namespace
@@ -258,31 +326,112 @@ json BuildPolicy(const PolicyInputs& in) {
   return policy;
 }
 
-void WritePolicy(const PolicyInputs& in, std::ostream& out, int indent) {
-  // Laid out as nlohmann's dump(indent) lays out the whole policy (keys in order, ",\n" between members, closing
-  // brackets on their own lines), so that the text is the same to the byte (tests/reliability check it).
-  CheckRoutes(in);  // a refusal leaves the output empty, as BuildPolicy's does
-  const json head = PolicyHead(in);
-  const std::string pad(static_cast<std::size_t>(indent), ' ');
-  JsonWriter writer(out, indent);
-  writer.Raw("{\n");
-  for (auto it = head.begin(); it != head.end(); ++it) {
-    writer.Raw(it == head.begin() ? "" : ",\n");
-    writer.Raw(pad + json(it.key()).dump() + ": ");
-    if (it.key() != "routes") {
-      writer.Value(it.value(), 1);
+namespace {
+
+// Text laid out as nlohmann's dump(indent) lays it out: "{\n", members at one more level of indentation, each
+// `"key": value`, ",\n" between them, the closing bracket on its own line at the object's level.
+class DumpLayout {
+ public:
+  DumpLayout(std::ostream& out, int indent)
+      : writer_(out, indent), indent_(static_cast<std::size_t>(indent)), spaces_(8 * indent_, ' ') {}
+
+  void Raw(std::string_view text) { writer_.Raw(text); }
+  void Value(const json& value, int depth) { writer_.Value(value, depth); }
+  void Pad(int depth) { writer_.Raw(std::string_view(spaces_).substr(0, indent_ * static_cast<std::size_t>(depth))); }
+  // The separator before member or element `index`, its indentation and, for a member, its key.
+  void Next(std::size_t index, int depth) {
+    writer_.Raw(index == 0 ? "\n" : ",\n");
+    Pad(depth);
+  }
+  void Key(std::string_view key) {
+    writer_.Raw("\"");
+    writer_.Raw(key);  // the keys are the policy's own, plain ASCII: nothing to escape
+    writer_.Raw("\": ");
+  }
+  void Close(char bracket, int depth) {
+    writer_.Raw("\n");
+    Pad(depth);
+    writer_.Raw(std::string_view(&bracket, 1));
+  }
+
+ private:
+  JsonWriter writer_;
+  std::size_t indent_;
+  std::string spaces_;  // deep enough for the policy's nesting (8 levels)
+};
+
+// One option written as dump writes ExportedOption::ToJson() at `depth`, from the values it references.
+void WriteOption(DumpLayout& text, const ExportedOption& option, int depth) {
+  static const auto order = KeyOrder(kOptionKeys);
+  text.Raw("{");
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    text.Next(k, depth + 1);
+    text.Key(kOptionKeys[order[k]]);
+    text.Value(option.Value(order[k]), depth + 1);
+  }
+  text.Close('}', depth);
+}
+
+// One route written as dump writes Route(...) at `depth`: its options made and written one at a time.
+void WriteRoute(DumpLayout& text, const PolicyInputs& in, const json& a, ServedSystems& systems,
+                const ByName& classes, int depth) {
+  static const auto order = KeyOrder(kRouteKeys);
+  const json& c = ClassOf(classes, a);
+  text.Raw("{");
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    text.Next(k, depth + 1);
+    text.Key(kRouteKeys[order[k]]);
+    if (order[k] + 1 < kRouteKeys.size()) {
+      text.Value(RouteValue(a, order[k]), depth + 1);
       continue;
     }
-    bool first = true;
-    ForEachRoute(in, [&](const json& route) {
-      writer.Raw(first ? "[\n" : ",\n");
-      writer.Raw(pad + pad);
-      writer.Value(route, 2);
-      first = false;
-    });
-    writer.Raw(first ? "[]" : "\n" + pad + "]");
+    const json& options = a.at("options");
+    if (options.empty()) {
+      text.Raw("[]");
+      continue;
+    }
+    text.Raw("[");
+    std::size_t i = 0;
+    for (const json& o : options) {
+      text.Next(i++, depth + 2);
+      WriteOption(text, ExportedOption(in, o, systems.Get(o.at("system").get<std::string>()), c), depth + 2);
+    }
+    text.Close(']', depth + 1);
   }
-  writer.Raw("\n}");
+  text.Close('}', depth);
+}
+
+}  // namespace
+
+void WritePolicy(const PolicyInputs& in, std::ostream& out, int indent) {
+  // Laid out as nlohmann's dump(indent) lays out the whole policy (keys in order, ",\n" between members, closing
+  // brackets on their own lines), so that the text is the same to the byte (tests/reliability check it). Each
+  // route is written from the plan's values as it is made, never built as JSON: building millions of JSON values
+  // was most of the time of a 100,000-class export (docs/performance.md).
+  CheckRoutes(in);  // a refusal leaves the output empty, as BuildPolicy's does
+  const json head = PolicyHead(in);
+  DumpLayout text(out, indent);
+  text.Raw("{");
+  std::size_t k = 0;
+  for (auto it = head.begin(); it != head.end(); ++it) {
+    text.Next(k++, 1);
+    text.Key(it.key());
+    if (it.key() != "routes") {
+      text.Value(it.value(), 1);
+      continue;
+    }
+    ServedSystems systems(in, in.workload.at("systems"));
+    const ByName classes = IndexByName(in.workload.at("classes"));
+    std::size_t i = 0;
+    ForEachAllocation(in, [&](const json& a) {
+      text.Raw(i == 0 ? "[" : "");
+      text.Next(i++, 2);
+      WriteRoute(text, in, a, systems, classes, 2);
+    });
+    if (i == 0) text.Raw("[]");
+    else text.Close(']', 1);
+  }
+  text.Close('}', 0);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -35,6 +35,10 @@ std::string Endpoint(PolicyTarget target, const std::string& model, OpenAiApi op
 struct PolicyInputs {
   long plan_id = 0;
   nlohmann::json plan;      // PlanResult::ToJson()
+  // The plan's allocation entries as JSON Lines (AllocationLines), read a line at a time instead of
+  // plan["allocation"] when set: a 100,000-class plan's entries built at once are millions of JSON values, whose
+  // allocation and page faults were most of the export's time (docs/performance.md). Default: plan["allocation"].
+  std::optional<std::string> allocation_lines;
   nlohmann::json workload;  // ToJson(Workload)
   std::string workload_hash;
   std::string fits_hash;
@@ -56,6 +60,15 @@ constexpr const char* kPolicyVersion = "2.0";
 // tests/pipeline check that the policy built from these equals the one built from the whole documents.
 const nlohmann::json& PolicyPlanMembers();
 const nlohmann::json& PolicyWorkloadMembers();
+
+// The stored narrow form of a plan's policy members (table plan_views): of `plan_subset` (a plan read with
+// PolicyPlanMembers), `head` is the document without its allocation, compact; `allocation_lines` its allocation
+// entries, one compact JSON document a line (JSON text escapes line breaks inside strings, so a line is an entry).
+struct PolicyPlanForm {
+  std::string head;
+  std::string allocation_lines;
+};
+PolicyPlanForm SplitAllocation(nlohmann::json plan_subset);
 
 // Throws InputError when the plan asks for what an API refuses (an effort level on a model without one, a budget
 // outside the model's range, thinking turned off where it cannot be, a --target that cannot serve a system).

@@ -66,12 +66,25 @@ std::optional<std::string> ApiRefusal(const SystemApi& api, const OptionSettings
 
 namespace {
 
-// What the API refuses, refused here with the reason, never adjusted silently.
-void CheckOption(const SystemApi& api, const OptionSettings& o) {
-  if (const std::optional<std::string> why = ApiRefusal(api, o)) Refuse(api, o, *why);
-}
 
 long AnswerTokens(const OptionSettings& o) { return RoundUp(o.answer_tokens + 64, 64); }
+
+// An Anthropic request's thinking budget; no budget chosen: the p95 thinking length, within the model's range.
+long AnthropicBudget(const SystemApi& api, const OptionSettings& o) {
+  return o.budget_tokens ? std::lround(*o.budget_tokens)
+                         : std::clamp(RoundUp(1.25 * o.thinking_tokens_p95, 256), api.budget_min_tokens.value_or(1024),
+                                      api.budget_max_tokens.value_or(api.max_output_tokens - 1));
+}
+
+// Anthropic counts the thinking budget inside max_tokens, so a budget and answer above the model's limit cannot be
+// asked for.
+std::optional<std::string> AnthropicLimitRefusal(const SystemApi& api, const OptionSettings& o) {
+  if (!o.extended) return std::nullopt;
+  const long budget = AnthropicBudget(api, o), answer = AnswerTokens(o);
+  if (budget + answer <= api.max_output_tokens) return std::nullopt;
+  return fmt::format("a thinking budget of {} tokens and {} answer tokens exceed the model's max_tokens limit of {}",
+                     budget, answer, api.max_output_tokens);
+}
 
 // The output cap (thinking and answer together): above the p95 thinking length or the budget, so that a truncated
 // thought does not cost the answer; at most what the model accepts.
@@ -118,17 +131,7 @@ ApiCall AnthropicCall(const SystemApi& api, const std::string& model, const Opti
     c.request["max_tokens"] = answer;
     c.request["thinking"] = {{"type", "disabled"}};
   } else {
-    // No budget chosen: the p95 thinking length, within the model's range.
-    const long budget = o.budget_tokens ? std::lround(*o.budget_tokens)
-                                        : std::clamp(RoundUp(1.25 * o.thinking_tokens_p95, 256),
-                                                     api.budget_min_tokens.value_or(1024),
-                                                     api.budget_max_tokens.value_or(api.max_output_tokens - 1));
-    if (budget + answer > api.max_output_tokens) {
-      Refuse(api, o,
-             fmt::format("a thinking budget of {} tokens and {} answer tokens exceed the model's max_tokens "
-                         "limit of {}",
-                         budget, answer, api.max_output_tokens));
-    }
+    const long budget = AnthropicBudget(api, o);  // within max_tokens: RequestRefusal checked it
     c.request["max_tokens"] = budget + answer;  // budget_tokens must stay below max_tokens
     c.request["thinking"] = {{"type", "enabled"}, {"budget_tokens", budget}};
   }
@@ -188,9 +191,20 @@ std::string Endpoint(PolicyTarget target, const std::string& model, OpenAiApi op
   throw InternalError("unknown policy target");
 }
 
+std::optional<std::string> RequestRefusal(PolicyTarget target, const SystemApi& api, const OptionSettings& option) {
+  if (std::optional<std::string> why = ApiRefusal(api, option)) return why;
+  if (target == PolicyTarget::kAnthropic) return AnthropicLimitRefusal(api, option);
+  return std::nullopt;
+}
+
+void CheckRequest(PolicyTarget target, const SystemApi& api, const OptionSettings& option) {
+  // What the API refuses, refused here with the reason, never adjusted silently.
+  if (const std::optional<std::string> why = RequestRefusal(target, api, option)) Refuse(api, option, *why);
+}
+
 ApiCall MakeApiCall(PolicyTarget target, const SystemApi& api, const std::string& model, const OptionSettings& option,
                     OpenAiApi openai_api) {
-  CheckOption(api, option);
+  CheckRequest(target, api, option);
   switch (target) {
     case PolicyTarget::kOpenAi: return OpenAiCall(api, model, option, openai_api);
     case PolicyTarget::kAnthropic: return AnthropicCall(api, model, option);

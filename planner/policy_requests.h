@@ -38,6 +38,14 @@ struct ApiCall {
 // only settings this accepts, and the export refuses the rest.
 std::optional<std::string> ApiRefusal(const SystemApi& api, const OptionSettings& option);
 
+// ApiRefusal, and what only the request shows: an Anthropic thinking budget and answer above the model's
+// max_tokens. What MakeApiCall refuses, without making the request.
+std::optional<std::string> RequestRefusal(PolicyTarget target, const SystemApi& api, const OptionSettings& option);
+
+// Throws the InputError MakeApiCall would throw for `option`, without making the request (the export checks every
+// option before it writes anything).
+void CheckRequest(PolicyTarget target, const SystemApi& api, const OptionSettings& option);
+
 // Throws InputError when the API refuses what the option asks for (see BuildPolicy).
 ApiCall MakeApiCall(PolicyTarget target, const SystemApi& api, const std::string& model, const OptionSettings& option,
                     OpenAiApi openai_api);

@@ -11,22 +11,49 @@ namespace thinkplan::store {
 namespace {
 
 
-StoredPlan PlanFromRow(SQLite::Statement& row) {
+// The plan's columns, without its bodies or view.
+StoredPlan PlanHeadFromRow(SQLite::Statement& row) {
   StoredPlan plan;
   plan.id = row.getColumn("id").getInt64();
   plan.created_at = row.getColumn("created_at").getString();
   plan.workload_name = row.getColumn("name").getString();
-  plan.workload_json = row.getColumn("workload").getString();
   plan.workload_hash = row.getColumn("workload_hash").getString();
   plan.fits_hash = row.getColumn("fits_hash").getString();
   if (!row.getColumn("base_plan_id").isNull()) plan.base_plan_id = row.getColumn("base_plan_id").getInt64();
-  plan.plan_json = row.getColumn("body").getString();
   return plan;
 }
 
+StoredPlan PlanFromRow(SQLite::Statement& row) {
+  StoredPlan plan = PlanHeadFromRow(row);
+  plan.workload_json = row.getColumn("workload").getString();
+  plan.plan_json = row.getColumn("body").getString();
+  if (!row.getColumn("policy_plan").isNull()) {
+    plan.view = PlanView{row.getColumn("policy_plan").getString(), row.getColumn("policy_allocation").getString(),
+                         row.getColumn("policy_workload").getString(), row.getColumn("summary").getString()};
+  }
+  return plan;
+}
+
+// Followed by a WHERE or ORDER BY. ?2: 1 to leave the bodies of viewed plans unread. SQLite reads a long
+// column's overflow pages only when the column is evaluated, so a body the CASE passes over is never read.
 constexpr const char* kSelectPlans =
-    "SELECT p.id, p.created_at, w.name, w.body AS workload, p.workload_hash, p.fits_hash, p.base_plan_id, p.body "
-    "FROM plans p JOIN workloads w ON w.hash = p.workload_hash";
+    "SELECT p.id, p.created_at, w.name, p.workload_hash, p.fits_hash, p.base_plan_id, "
+    "CASE WHEN ?2 AND v.plan_id IS NOT NULL THEN '' ELSE w.body END AS workload, "
+    "CASE WHEN ?2 AND v.plan_id IS NOT NULL THEN '' ELSE p.body END AS body, "
+    "v.policy_plan, v.policy_allocation, v.policy_workload, v.summary "
+    "FROM plans p JOIN workloads w ON w.hash = p.workload_hash LEFT JOIN plan_views v ON v.plan_id = p.id ";
+
+void InsertView(SQLite::Database& sql, long plan_id, const PlanView& view) {
+  SQLite::Statement insert(sql,
+                           "INSERT INTO plan_views (plan_id, policy_plan, policy_allocation, policy_workload, summary) "
+                           "VALUES (?, ?, ?, ?, ?)");
+  insert.bind(1, static_cast<int64_t>(plan_id));
+  insert.bind(2, view.policy_plan_json);
+  insert.bind(3, view.policy_allocation_lines);
+  insert.bind(4, view.policy_workload_json);
+  insert.bind(5, view.summary_json);
+  insert.exec();
+}
 
 StoredSimulation SimulationFromRow(SQLite::Statement& row) {
   StoredSimulation simulation;
@@ -66,13 +93,15 @@ long SavePlan(Database& db, StoredPlan plan) {
   insert.bind(5, plan.plan_json);
   insert.exec();
   const long id = static_cast<long>(sql.getLastInsertRowid());
+  if (plan.view) InsertView(sql, id, *plan.view);
   transaction.commit();
   return id;
 }
 
-StoredPlan LoadPlan(Database& db, long id) {
-  SQLite::Statement query(db.connection(), std::string(kSelectPlans) + " WHERE p.id = ?");
+StoredPlan LoadPlan(Database& db, long id, PlanBodies bodies) {
+  SQLite::Statement query(db.connection(), std::string(kSelectPlans) + "WHERE p.id = ?1");
   query.bind(1, static_cast<int64_t>(id));
+  query.bind(2, bodies == PlanBodies::kUnlessViewed ? 1 : 0);
   if (!query.executeStep()) {
     throw InputError("no plan with id " + std::to_string(id) + " in " + db.path().string() +
                      " (`thinkplan plan WORKLOAD.json` makes one)");
@@ -81,10 +110,25 @@ StoredPlan LoadPlan(Database& db, long id) {
 }
 
 std::vector<StoredPlan> ListPlans(Database& db) {
-  SQLite::Statement query(db.connection(), std::string(kSelectPlans) + " ORDER BY p.id DESC");
+  SQLite::Statement query(db.connection(), std::string(kSelectPlans) + "ORDER BY p.id DESC");
+  query.bind(2, 0);
   std::vector<StoredPlan> plans;
   while (query.executeStep()) plans.push_back(PlanFromRow(query));
   return plans;
+}
+
+std::vector<PlanListing> ListPlanSummaries(Database& db) {
+  SQLite::Statement query(db.connection(),
+                          "SELECT p.id, p.created_at, w.name, p.workload_hash, p.fits_hash, p.base_plan_id, v.summary "
+                          "FROM plans p JOIN workloads w ON w.hash = p.workload_hash "
+                          "LEFT JOIN plan_views v ON v.plan_id = p.id ORDER BY p.id DESC");
+  std::vector<PlanListing> listings;
+  while (query.executeStep()) {
+    PlanListing listing{PlanHeadFromRow(query), std::nullopt};
+    if (!query.getColumn("summary").isNull()) listing.summary_json = query.getColumn("summary").getString();
+    listings.push_back(std::move(listing));
+  }
+  return listings;
 }
 
 long SaveSimulation(Database& db, StoredSimulation simulation) {
@@ -123,6 +167,14 @@ std::vector<StoredSimulation> ListSimulations(Database& db, std::optional<long> 
   std::vector<StoredSimulation> out;
   while (query.executeStep()) out.push_back(SimulationFromRow(query));
   return out;
+}
+
+std::vector<long> ListSimulationIds(Database& db, long plan_id) {
+  SQLite::Statement query(db.connection(), "SELECT id FROM simulations WHERE plan_id = ? ORDER BY id DESC");
+  query.bind(1, static_cast<int64_t>(plan_id));
+  std::vector<long> ids;
+  while (query.executeStep()) ids.push_back(static_cast<long>(query.getColumn(0).getInt64()));
+  return ids;
 }
 
 long SaveVerification(Database& db, StoredVerification verification) {

@@ -298,7 +298,26 @@ CREATE VIEW system_catalogue AS
   LEFT JOIN system_apis a ON a.name = s.name;
 )sql";
 
-constexpr std::array<Migration, 10> kMigrations = {{
+// Version 11: beside each stored plan, the narrow forms its readers need, so that they do not read or parse the
+// whole plan (a 100,000-class plan is 150 MB of JSON; docs/performance.md): of only the members the policy export
+// reads (planner::PolicyPlanMembers / PolicyWorkloadMembers), `policy_plan` the plan's head as compact JSON,
+// `policy_allocation` its allocation entries as JSON Lines (read one at a time), `policy_workload` the workload's
+// as compact JSON; `summary`, compact JSON of the headline figures `thinkplan plans` shows. Written in the plan's
+// transaction; a plan stored before this step has no row and its readers parse the plan as before. The small
+// columns come first: SQLite reaches a column behind a long one by walking that one's chain of overflow pages, so
+// the listing's summary and the policy's head are read without touching the allocation's tens of megabytes.
+// Self-contained (it only references plans) so that it can take whichever number is next.
+constexpr std::string_view kVersionPlanViews = R"sql(
+CREATE TABLE plan_views (
+  plan_id            INTEGER PRIMARY KEY NOT NULL REFERENCES plans(id),
+  summary            TEXT NOT NULL,
+  policy_plan        TEXT NOT NULL,
+  policy_workload    TEXT NOT NULL,
+  policy_allocation  TEXT NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 11> kMigrations = {{
     {1, "catalogues, runs and per-problem results", kVersion1},
     {2, "perf runs", kVersion2},
     {3, "fits, workloads, plans and simulations", kVersion3},
@@ -309,6 +328,7 @@ constexpr std::array<Migration, 10> kMigrations = {{
     {8, "hardware: same part as, note", kVersion8},
     {9, "verifications", kVersionVerifications},
     {10, "systems: cached-input price; view system_catalogue", kVersionSystemCatalogue},
+    {11, "plan views: the policy's and the listing's narrow forms of each plan", kVersionPlanViews},
 }};
 
 }  // namespace

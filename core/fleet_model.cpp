@@ -115,6 +115,24 @@ double ThinkingLength::Moment(int n) const {
   return uncapped * NormalCdf((lc - mu - k * sigma * sigma) / sigma) + std::pow(cap, k) * (1 - NormalCdf((lc - mu) / sigma));
 }
 
+double ThinkingLength::PairMinimumMean() const {
+  if (none) return 0;
+  if (sigma <= 0) return std::min(cap, std::exp(mu));
+  // integral of P(T > x)^2 dx over [0, cap], with x = exp(mu + sigma v): Simpson's rule in v on [-9, v_cap];
+  // below v = -9, P(T > x) = 1 to double precision and the integral is exp(mu - 9 sigma) itself.
+  const double lo = -9, top = std::min(9.0, std::isfinite(cap) ? (std::log(cap) - mu) / sigma : 9.0);
+  if (top <= lo) return cap;
+  constexpr int kIntervals = 600;  // even
+  const double h = (top - lo) / kIntervals;
+  double sum = 0;
+  for (int i = 0; i <= kIntervals; ++i) {
+    const double v = lo + h * i, tail = NormalCdf(-v);
+    const double f = tail * tail * sigma * std::exp(mu + sigma * v);
+    sum += f * (i == 0 || i == kIntervals ? 1 : (i % 2 == 1 ? 4 : 2));
+  }
+  return std::exp(mu + sigma * lo) + sum * h / 3;
+}
+
 double SequenceStream::OutputSecondMoment() const {
   return answer_tokens * answer_tokens + 2 * answer_tokens * thinking.Moment(1) + thinking.Moment(2);
 }
@@ -257,17 +275,38 @@ double MixtureQuantile(const std::vector<double>& weights, const std::vector<std
   return hi;
 }
 
-double ErlangC(double servers, double offered_load) {
+namespace {
+
+double ErlangCWhole(long servers, double offered_load) {
   if (offered_load <= 0) return 0;
-  if (offered_load >= servers) return 1;
+  if (servers < 1 || offered_load >= static_cast<double>(servers)) return 1;
   double b = 1;  // Erlang B, by the recursion B(n) = a B(n-1) / (n + a B(n-1)), which never overflows
-  const long c = static_cast<long>(servers);
-  for (long n = 1; n <= c; ++n) b = offered_load * b / (static_cast<double>(n) + offered_load * b);
-  const double rho = offered_load / servers;
+  for (long n = 1; n <= servers; ++n) b = offered_load * b / (static_cast<double>(n) + offered_load * b);
+  const double rho = offered_load / static_cast<double>(servers);
   return b / (1 - rho * (1 - b));
 }
 
-QueueWait FleetQueueWait(double sequences_per_s, double service_mean_s, double service_scv, double arrival_scv,
+}  // namespace
+
+double ErlangC(double servers, double offered_load) {
+  const double whole = std::floor(servers);
+  const long n = static_cast<long>(whole);
+  const double below = ErlangCWhole(n, offered_load);
+  if (servers == whole) return below;
+  return below + (servers - whole) * (ErlangCWhole(n + 1, offered_load) - below);
+}
+
+double SlotPeakedness(const std::vector<SequenceStream>& streams) {
+  double together = 0, load = 0;
+  for (const SequenceStream& s : streams) {
+    const double k = std::max(1.0, s.samples_per_query);
+    together += s.sequences_per_s * (k - 1) * s.OutputPairMinimumMean();
+    load += s.sequences_per_s * std::max(s.OutputMean(), 1.0);
+  }
+  return load > 0 ? 1 + together / load : 1;
+}
+
+QueueWait FleetQueueWait(double sequences_per_s, double service_mean_s, double service_scv, double peakedness,
                          double servers) {
   QueueWait q;
   const double a = sequences_per_s * service_mean_s;
@@ -278,8 +317,9 @@ QueueWait FleetQueueWait(double sequences_per_s, double service_mean_s, double s
     return q;
   }
   q.stable = true;
-  q.probability_wait = ErlangC(servers, a);
-  const double g = (arrival_scv + service_scv) / 2;
+  const double z = std::max(1.0, peakedness);
+  q.probability_wait = ErlangC(servers / z, a / z);
+  const double g = z * (1 + service_scv) / 2;
   q.tail_scale_s = g / (servers / service_mean_s - sequences_per_s);
   q.mean_wait_s = q.probability_wait * q.tail_scale_s;
   return q;

@@ -35,6 +35,9 @@ struct ThinkingLength {
   double Quantile(double p) const;  // of the capped length
   double Cdf(double x) const;       // P(min(X, cap) <= x)
   double Moment(int n) const;       // E[min(X, cap)^n], n = 1 or 2, closed form
+  // E[min(T1, T2)] of two independent capped lengths, = integral of P(T > x)^2 dx: how long two samples of one
+  // query hold slots together (uncapped LogNormal: 2 E[T] Phi(-sigma / sqrt 2)). By quadrature over the normal.
+  double PairMinimumMean() const;
 };
 
 // One stream of sequences a replica serves: a class's samples on the system.
@@ -46,6 +49,7 @@ struct SequenceStream {
   ThinkingLength thinking;
   double OutputMean() const { return answer_tokens + thinking.Moment(1); }
   double OutputSecondMoment() const;
+  double OutputPairMinimumMean() const { return answer_tokens + thinking.PairMinimumMean(); }
 };
 
 struct FleetModelOptions {
@@ -88,10 +92,18 @@ ReplicaFit FitReplicaForLatency(const CostModel& model, const std::vector<Sequen
 // Service time of a query of `stream` at quantile p: its slowest sample's output tokens x the per-token time.
 double QueryServiceQuantile(const ReplicaFit& fit, const SequenceStream& stream, double p);
 
-// Waiting for a slot in a fleet of `servers` slots (replicas x batch limit), M/G/c by Allen-Cunneen:
-//   Wq = C(c, a) / (c mu - lambda) x (ca^2 + cs^2) / 2,   ca^2 = E[k^2] / E[k] for queries of k samples,
-// and the wait's tail taken as M/M/c's with its decay slowed by the same factor:
-//   P(W > t) = C exp(-t (c mu - lambda) / g),   g = (ca^2 + cs^2) / 2.
+// Waiting for a slot in a fleet of `servers` slots (replicas x batch limit) fed by one FIFO queue of sequences.
+// A query of k samples brings k sequences at once, so the slots' occupancy fluctuates more than Poisson traffic's:
+// in the infinite-slot system its variance is z times its mean a, with the peakedness (exact for M^X/G/inf)
+//   z = 1 + sum_i q_i k_i (k_i - 1) E[min(L_i, L_i')] / sum_i q_i k_i E[L_i]
+// (q_i queries/s of stream i, L_i a sample's output; two samples of one query overlap for the shorter one's time).
+// The wait follows Hayward's approximation for peaked traffic (Fredericks 1980): the fleet waits like M/M/c with
+// c / z servers and offered load a / z, so P(wait) = C(c / z, a / z); the wait beyond is exponential with mean
+// z (1 + cs^2) / 2 / (c mu - lambda), the service's variability taken as Allen-Cunneen's factor:
+//   P(W > t) = C(c / z, a / z) exp(-t (c mu - lambda) / g),   g = z (1 + cs^2) / 2.
+// With single-sample queries (z = 1) this is Allen-Cunneen's M/G/c with Poisson arrivals. Keeping Erlang C at
+// the full c for best-of-64 queries put the chance of waiting at 1-3% where the simulator's queue of 64-sequence
+// bursts made chat wait 98 s at p95 (docs/planner.md).
 struct QueueWait {
   bool stable = false;
   double utilisation = 0;       // lambda E[S] / c
@@ -100,8 +112,10 @@ struct QueueWait {
   double tail_scale_s = 0;      // g / (c mu - lambda)
   double Quantile(double p) const;  // of the wait; +infinity when unstable
 };
-QueueWait FleetQueueWait(double sequences_per_s, double service_mean_s, double service_scv, double arrival_scv,
+QueueWait FleetQueueWait(double sequences_per_s, double service_mean_s, double service_scv, double peakedness,
                          double servers);
+// The peakedness z above of the streams' sequences (1 for single-sample queries).
+double SlotPeakedness(const std::vector<SequenceStream>& streams);
 // P(wait + service > t) for a query of `stream`: the wait's atom at 0 and exponential tail (above) convolved with
 // the service of its slowest sample, by quadrature over the wait.
 double QueryLatencyExceedance(const ReplicaFit& fit, const SequenceStream& stream, const QueueWait& wait, double t);
@@ -115,6 +129,7 @@ double MixtureQuantile(const std::vector<double>& weights,
 std::vector<double> HourlyProfile(double peak_factor);
 
 // Erlang C: the probability that an arrival waits in M/M/c with offered load a = lambda / mu, stable recursion.
+// A fractional number of servers (Hayward's c / z) interpolates linearly between the whole counts either side.
 double ErlangC(double servers, double offered_load);
 
 }  // namespace thinkplan

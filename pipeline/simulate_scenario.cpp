@@ -118,6 +118,10 @@ sim::FleetSystem SelfHostedSystem(long plan_id, const planner::SystemSpec& spec,
   if (planned) {
     s.replicas = planned->value("replicas", 0L);
     s.planned_devices = planned->value("devices", 0L);
+    // The batch limit the configuration search chose: the scheduler's max_num_seqs per replica, enforced beside
+    // the KV cache (a plan stored before the search carried one runs at the scheduler's default).
+    s.max_batch = planned->value("batch", kMaxNumSeqs);
+    if (s.max_batch < 1) throw InputError(PlanField(plan_id, "capacity " + spec.name + " batch") + ": must be >= 1");
   }
   if (const auto it = devices.find(spec.name); it != devices.end()) {
     s.replicas = it->second / per_replica;

@@ -64,15 +64,15 @@ std::map<std::string, SystemUses> GatherUses(const Workload& w, const std::vecto
   return out;
 }
 
-// Arrival variability of samples that come k at a time: E[k^2] / E[k] over the queries.
-double ArrivalScv(const std::vector<ServingDemand>& demands) {
-  double first = 0, second = 0;
-  for (const ServingDemand& d : demands) {
-    first += d.queries_per_s * d.stream.samples_per_query;
-    second += d.queries_per_s * d.stream.samples_per_query * d.stream.samples_per_query;
-  }
-  return first > 0 ? second / first : 1;
+std::vector<SequenceStream> Streams(const std::vector<ServingDemand>& demands) {
+  std::vector<SequenceStream> out;
+  for (const ServingDemand& d : demands) out.push_back(d.stream);
+  return out;
 }
+
+// How much more the slots' occupancy fluctuates than Poisson traffic's, from queries that bring k samples at once
+// (core/fleet_model.h SlotPeakedness).
+double Peakedness(const std::vector<ServingDemand>& demands) { return SlotPeakedness(Streams(demands)); }
 
 double PeakSequenceRate(const std::vector<ServingDemand>& demands) {
   double rate = 0;
@@ -117,9 +117,9 @@ long UtilisationBound(const ReplicaFit& fit, double rate, double peak_utilisatio
 long ReplicasFor(const ReplicaFit& fit, const std::vector<ServingDemand>& demands, const ServingSearchOptions& options,
                  long max_replicas, QueueWait* wait) {
   const double rate = PeakSequenceRate(demands);
-  const double slots = static_cast<double>(fit.batch_limit), arrival_scv = ArrivalScv(demands);
+  const double slots = static_cast<double>(fit.batch_limit), peakedness = Peakedness(demands);
   for (long r = UtilisationBound(fit, rate, options.peak_utilisation, options.min_replicas); r <= max_replicas; ++r) {
-    *wait = FleetQueueWait(rate, fit.service_mean_s, fit.service_scv, arrival_scv, static_cast<double>(r) * slots);
+    *wait = FleetQueueWait(rate, fit.service_mean_s, fit.service_scv, peakedness, static_cast<double>(r) * slots);
     if (FleetMeets(fit, *wait, demands)) return r;
   }
   return -1;
@@ -147,14 +147,18 @@ DayModel Day(const CostModel& model, const ReplicaFit& peak, const std::vector<U
     streams.push_back(u.demand.stream);
     d.profiles.push_back(HourlyProfile(u.peak_factor));
   }
-  const double arrival_scv = ArrivalScv(Demands(uses)), r = static_cast<double>(replicas);
+  const double r = static_cast<double>(replicas);
   for (int h = 0; h < 24; ++h) {
     double rate = 0;
-    for (std::size_t i = 0; i < uses.size(); ++i) rate += uses[i].mean_sequences_per_s * d.profiles[i][h];
+    std::vector<SequenceStream> hourly = streams;  // the mix of the hour: classes peak by their own factors
+    for (std::size_t i = 0; i < uses.size(); ++i) {
+      hourly[i].sequences_per_s = uses[i].mean_sequences_per_s * d.profiles[i][h];
+      rate += hourly[i].sequences_per_s;
+    }
     const double busy = std::ceil(rate * peak.service_mean_s / r - 1e-9);
     const long batch = std::clamp(static_cast<long>(busy), 1L, peak.batch_limit);
     d.fits.push_back(FitReplica(model, streams, FleetModelOptions{}, batch));
-    d.waits.push_back(FleetQueueWait(rate, d.fits.back().service_mean_s, d.fits.back().service_scv, arrival_scv,
+    d.waits.push_back(FleetQueueWait(rate, d.fits.back().service_mean_s, d.fits.back().service_scv, SlotPeakedness(hourly),
                                      r * static_cast<double>(peak.batch_limit)));
   }
   return d;
@@ -210,8 +214,7 @@ ServingConfig SearchOneSize(const ReplicaModel& replica, long devices, const std
                             const ServingSearchOptions& options, long* evaluated) {
   ServingConfig best;
   best.devices_per_replica = devices;
-  std::vector<SequenceStream> streams;
-  for (const ServingDemand& d : demands) streams.push_back(d.stream);
+  const std::vector<SequenceStream> streams = Streams(demands);
   const ReplicaFit largest = FitReplica(replica.model, streams, options.fleet);
   if (!largest.fits) {
     best.refusal = largest.refusal;
@@ -263,8 +266,7 @@ bool Better(const ServingConfig& x, const ServingConfig& y, long own_devices) {
 // bound gives, so that the plan still shows (and bills) a fleet, with a note.
 std::optional<ServingConfig> Fallback(const SystemSpec& system, const Catalogues& catalogues,
                                       const std::vector<ServingDemand>& demands, const ServingSearchOptions& options) {
-  std::vector<SequenceStream> streams;
-  for (const ServingDemand& d : demands) streams.push_back(d.stream);
+  const std::vector<SequenceStream> streams = Streams(demands);
   for (long n : options.devices_per_replica) {
     std::string reason;
     const std::optional<ReplicaModel> replica = ReplicaModelWithDevices(system, catalogues, n, &reason);
@@ -275,7 +277,7 @@ std::optional<ServingConfig> Fallback(const SystemSpec& system, const Catalogues
     if (!c.fit.fits) continue;
     const double rate = PeakSequenceRate(demands);
     c.replicas = UtilisationBound(c.fit, rate, options.peak_utilisation, options.min_replicas);
-    c.wait = FleetQueueWait(rate, c.fit.service_mean_s, c.fit.service_scv, ArrivalScv(demands),
+    c.wait = FleetQueueWait(rate, c.fit.service_mean_s, c.fit.service_scv, Peakedness(demands),
                             static_cast<double>(c.replicas * c.fit.batch_limit));
     Finish(c, *replica, options.days_per_month);
     return c;

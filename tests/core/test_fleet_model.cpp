@@ -164,6 +164,71 @@ BOOST_AUTO_TEST_CASE(wait_is_mm1s_for_exponential_service_and_poisson_arrivals) 
   BOOST_TEST(!FleetQueueWait(1.0, 1.0, 1, 1, 1).stable);
 }
 
+BOOST_AUTO_TEST_CASE(two_samples_overlap_for_the_shorter_ones_time) {
+  // Uncapped LogNormal: E[min(T1, T2)] = 2 E[T] Phi(-sigma / sqrt 2) (E[max] by exponential tilting).
+  for (double sigma : {0.2, 0.5, 1.0, 1.5}) {
+    ThinkingLength t;
+    t.none = false;
+    t.sigma = sigma;
+    t.mu = std::log(1000.0) - sigma * sigma / 2;
+    BOOST_TEST(t.PairMinimumMean() == 2 * 1000.0 * NormalCdf(-sigma / std::sqrt(2.0)), boost::test_tools::tolerance(1e-6));
+  }
+  // Capped: against the integral of P(T > x)^2 by the trapezoid rule on a fine linear grid up to the cap.
+  const ThinkingLength capped = ThinkingLength::FromMeanAndP95(8000, 20000, 12000);
+  double integral = 0;
+  const int n = 200000;
+  for (int i = 0; i < n; ++i) {
+    const double x0 = 12000.0 * i / n, x1 = 12000.0 * (i + 1) / n;
+    const double f0 = 1 - capped.Cdf(x0), f1 = x1 < 12000.0 ? 1 - capped.Cdf(x1) : 1 - NormalCdf((std::log(x1) - capped.mu) / capped.sigma);
+    integral += 0.5 * (f0 * f0 + f1 * f1) * (x1 - x0);
+  }
+  BOOST_TEST(capped.PairMinimumMean() == integral, boost::test_tools::tolerance(1e-5));
+  // A fixed length: two samples overlap for all of it.
+  ThinkingLength fixed;
+  fixed.none = false;
+  fixed.mu = std::log(500.0);
+  BOOST_TEST(fixed.PairMinimumMean() == 500.0, boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(peakedness_of_sample_bursts_has_its_closed_forms) {
+  // Queries of k samples of a fixed length: the k sequences hold their slots together, z = k (M^X/D/inf).
+  SequenceStream fixed;
+  fixed.sequences_per_s = 4;
+  fixed.samples_per_query = 8;
+  fixed.answer_tokens = 300;
+  BOOST_TEST(SlotPeakedness({fixed}) == 8.0, boost::test_tools::tolerance(1e-12));
+  // Single samples are Poisson, whatever their length.
+  SequenceStream single;
+  single.sequences_per_s = 1;
+  single.answer_tokens = 50;
+  single.thinking = ThinkingLength::FromMeanAndP95(2000, 6000);
+  BOOST_TEST(SlotPeakedness({single}) == 1.0);
+  // Mixed: 1 + sum q k (k - 1) E[min] / sum q k E[L], with E[min] of a LogNormal sample from its closed form.
+  SequenceStream burst = single;
+  burst.samples_per_query = 4;
+  burst.sequences_per_s = 2;
+  const ThinkingLength& t = burst.thinking;
+  const double pair = 50 + 2 * 2000 * NormalCdf(-t.sigma / std::sqrt(2.0));
+  const double z = 1 + 2 * 3 * pair / (2 * 2050.0 + 1 * 2050.0);
+  BOOST_TEST(SlotPeakedness({single, burst}) == z, boost::test_tools::tolerance(1e-6));
+}
+
+BOOST_AUTO_TEST_CASE(peaked_traffic_waits_like_a_smaller_fleet_of_larger_customers) {
+  // Hayward: c = 4 slots with peakedness 2 wait as M/M/2 at half the load, C(2, a / 2) = 2 rho^2 / (1 + rho), and
+  // the wait beyond is exponential with mean z (1 + cs^2) / 2 / (c mu - lambda).
+  const double lambda = 3.0, service = 1.0, rho = 0.75;
+  const QueueWait q = FleetQueueWait(lambda, service, 1, 2, 4);
+  BOOST_TEST(q.probability_wait == 2 * rho * rho / (1 + rho), boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(q.tail_scale_s == 2.0 / (4 - 3), boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(q.mean_wait_s == q.probability_wait * 2.0, boost::test_tools::tolerance(1e-12));
+  // Peakedness 1 is the M/M/c of the full fleet: C(4, 3) from its closed form.
+  const double a = 3, b4 = std::pow(a, 4) / 24 / (1 + a + a * a / 2 + std::pow(a, 3) / 6 + std::pow(a, 4) / 24);
+  BOOST_TEST(FleetQueueWait(lambda, service, 1, 1, 4).probability_wait == b4 / (1 - rho * (1 - b4)),
+             boost::test_tools::tolerance(1e-12));
+  // A fractional count of servers lies between the whole counts either side.
+  BOOST_TEST(ErlangC(2.5, 1.5) == 0.5 * (ErlangC(2, 1.5) + ErlangC(3, 1.5)), boost::test_tools::tolerance(1e-12));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace thinkplan

@@ -8,15 +8,21 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/fleet_model.h"
 #include "core/model_shape.h"
+#include "pipeline/catalogues.h"
 #include "pipeline/plan_stage.h"
+#include "pipeline/simulate_scenario.h"
 #include "pipeline/simulate_stage.h"
+#include "planner/capacity.h"
 #include "planner/workload.h"
 #include "store/database.h"
+#include "store/plans.h"
 #include "tests/common/test_support.h"
 #include "tests/pipeline/workload_subset.h"
 
@@ -95,8 +101,13 @@ BOOST_AUTO_TEST_CASE(an_slo_no_option_meets_is_named_with_the_fastest_option_and
 
 using testing::DefaultWorkloadSubset;
 
+constexpr double kTpotSloS = 0.030;
+
+// What a test may check beside the promise, with the database the plan and its simulation are stored in.
+using AlsoCheck = std::function<void(store::Database&, const pipeline::PlanStageResult&, const pipeline::SimulateStageResult&)>;
+
 // Plans `w`; where feasible, simulates a day and checks the plan's promise against it class by class.
-void CheckPromise(const planner::Workload& w, std::optional<double> budget = std::nullopt) {
+void CheckPromise(const planner::Workload& w, std::optional<double> budget = std::nullopt, const AlsoCheck& also = {}) {
   testing::ScratchDir dir;
   store::Database db = store::Database::Open(dir / "t.db");
   IngestRuns(db);
@@ -122,13 +133,19 @@ void CheckPromise(const planner::Workload& w, std::optional<double> budget = std
     const double bytes = shape->WeightBytes() + static_cast<double>(l.batch) * l.sizing_context_tokens * shape->KvBytesPerToken();
     BOOST_TEST(bytes <= usable, w.name << " " << l.system);
     BOOST_TEST_MESSAGE("  " << l.system << ": " << l.replicas << " x " << l.devices_per_replica << " device(s), batch "
-                            << l.batch << ", TTFT p95 at peak " << l.ttft_p95_s << " s, " << 1e3 * l.tpot_s << " ms/token");
+                            << l.batch << ", TTFT p95 at peak " << l.ttft_p95_s << " s, " << 1e3 * l.tpot_s << " ms/token"
+                            << ", wait p95 " << l.wait_p95_s << " s, utilisation peak " << l.peak_utilisation << " mean "
+                            << l.mean_utilisation);
   }
   pipeline::SimulateSettings settings;
   settings.capacity_check = false;
   const pipeline::SimulateStageResult sim = pipeline::SimulateStage(db, *planned.plan_id, settings);
   const planner::PlanResult& plan = planned.plan;
   BOOST_TEST_MESSAGE("  cost planned " << plan.inference_usd_per_month << " simulated " << sim.summary.usd_per_month);
+  for (const sim::SystemOutcome& s : sim.summary.systems) {
+    BOOST_TEST_MESSAGE("  simulated " << s.name << ": utilisation " << s.utilisation << ", mean batch " << s.mean_batch
+                                      << ", mean wait " << s.mean_wait_s << " s, KV peak " << s.kv_peak_fraction);
+  }
   BOOST_TEST(std::abs(sim.summary.usd_per_month / plan.inference_usd_per_month - 1) <= 0.05, w.name);
   for (const sim::ClassOutcome& c : sim.summary.classes) {
     const planner::ClassPlan* p = nullptr;
@@ -146,6 +163,7 @@ void CheckPromise(const planner::Workload& w, std::optional<double> budget = std
       BOOST_TEST(c.ttft_s.p95 <= spec->slo_ttft_p95_s, w.name << " " << c.name);
     }
   }
+  if (also) also(db, planned, sim);
 }
 
 BOOST_AUTO_TEST_CASE(r1_distill_32b_on_two_h100s_for_competition_maths_at_peak_3) {
@@ -192,6 +210,122 @@ BOOST_AUTO_TEST_CASE(a_ttft_slo_is_kept_by_the_searched_fleet) {
     if (c.name == "chat") c.slo_ttft_p95_s = 10;
   }
   CheckPromise(w);
+}
+
+// The batch limit the configuration search chooses is what the simulator's scheduler admits (its max_num_seqs per
+// replica, beside the KV cache): a time-per-output-token SLO of 30 ms keeps Mixtral's batch below what KV memory
+// would hold on its replica; the scenario built from the stored plan carries that limit, the simulated replicas run
+// at most that batch (time-averaged over busy time), and the plan's promise holds as for every workload above.
+BOOST_AUTO_TEST_CASE(the_searched_batch_limit_is_the_simulators_and_the_plan_holds) {
+  planner::Workload w = DefaultWorkloadSubset("mixtral-tpot", {"Mixtral-8x7B@A100"}, {"school-math"}, 50000);
+  w.classes[0].peak_factor = 1.5;
+  w.classes[0].slo_tpot_s = kTpotSloS;
+  CheckPromise(w, std::nullopt, [](store::Database& db, const pipeline::PlanStageResult& planned,
+                                   const pipeline::SimulateStageResult& sim) {
+    BOOST_REQUIRE_EQUAL(planned.plan.capacity.size(), 1u);
+    const planner::CapacityLine& line = planned.plan.capacity[0];
+    BOOST_TEST_MESSAGE("  batch " << line.batch << " limited by " << line.batch_limited_by << ", " << 1e3 * line.tpot_s
+                                  << " ms/token");
+    BOOST_TEST(line.batch_limited_by == "latency");  // below the KV limit: the limit is the search's own
+    BOOST_TEST(line.tpot_s <= kTpotSloS);
+    const pipeline::BuiltScenario built =
+        pipeline::BuildScenario(store::LoadPlan(db, *planned.plan_id), {}, pipeline::LoadCatalogues(db));
+    bool carried = false;
+    for (const sim::FleetSystem& s : built.scenario.systems) {
+      if (s.name == line.system) carried = s.max_batch == line.batch;
+    }
+    BOOST_TEST(carried);
+    for (const sim::SystemOutcome& s : sim.summary.systems) {
+      if (s.name != line.system) continue;
+      BOOST_TEST_MESSAGE("  simulated mean batch " << s.mean_batch << " of at most " << line.batch);
+      BOOST_TEST(s.mean_batch <= static_cast<double>(line.batch));
+    }
+  });
+}
+
+// The joint between the planner's queue model and the simulator's scheduler on a shared fleet with mixed service:
+// best-of-64 competition maths (each query brings 64 sequences at once) beside single-sample chat, served FIFO
+// from one queue at the plan's batch limit. Hour by hour the fleet model's mean wait for a slot at that hour's
+// traffic (core/fleet_model.h FleetQueueWait with the streams' peakedness) is set against the simulated one, by
+// Little's law on the simulated queue of sequences (time-averaged queue / arrival rate of sequences), over the
+// busy hours (planned slot utilisation 0.6 or more). The wait Erlang C gives at the full slot count for Poisson
+// arrivals of single sequences (peakedness 1) is shown beside it: the bursts are what it misses.
+BOOST_AUTO_TEST_CASE(a_shared_fleet_with_sample_bursts_waits_as_planned) {
+  planner::Workload w = DefaultWorkloadSubset("burst-qwq", {"QwQ-32B-Preview@H100"}, {"competition", "chat"}, 2000);
+  w.classes[0].slo_p95_s = 1200;
+  w.classes[1].slo_p95_s = 1200;
+  w.classes[1].peak_factor = 1.5;
+  testing::ScratchDir dir;
+  store::Database db = store::Database::Open(dir / "t.db");
+  IngestRuns(db);
+  db.Ingest(testing::DataDir() / "public/routellm/runs.csv");
+  db.Ingest(testing::DataDir() / "public/deepseek_r1/runs.csv");
+  const pipeline::PlanStageResult planned = pipeline::PlanStage(db, w);
+  BOOST_REQUIRE(planned.plan.feasible);
+  BOOST_REQUIRE_EQUAL(planned.plan.capacity.size(), 1u);
+  const planner::CapacityLine& line = planned.plan.capacity[0];
+  // The streams the fleet serves, per class at its mean rate, from the plan's chosen shares.
+  std::vector<SequenceStream> streams;
+  std::vector<std::vector<double>> profiles;
+  long most_samples = 1;
+  for (const planner::BucketPlan& b : planned.plan.buckets) {
+    const planner::TaskClassSpec& c = w.classes[b.class_index];
+    for (const planner::ChosenShare& sh : b.shares) {
+      SequenceStream s;
+      s.samples_per_query = static_cast<double>(sh.setting.samples);
+      s.sequences_per_s = c.daily_volume * b.mass * sh.fraction / 86400.0 * s.samples_per_query;
+      s.prompt_tokens = c.prompt_tokens;
+      s.answer_tokens = sh.figures.answer_measured ? sh.figures.answer_tokens : c.answer_tokens;
+      s.thinking = ThinkingLength::FromMeanAndP95(sh.figures.thinking_tokens, sh.figures.thinking_tokens_p95);
+      streams.push_back(s);
+      profiles.push_back(HourlyProfile(c.peak_factor));
+      most_samples = std::max(most_samples, sh.setting.samples);
+    }
+  }
+  BOOST_TEST_REQUIRE(most_samples > 1);  // the case is the bursts: a multi-sample option is chosen
+  const planner::Catalogues catalogues = pipeline::LoadCatalogues(db);
+  std::string reason;
+  const std::optional<planner::ReplicaModel> replica =
+      planner::ReplicaModelWithDevices(w.systems[0], catalogues, line.devices_per_replica, &reason);
+  BOOST_REQUIRE_MESSAGE(replica, reason);
+  const ReplicaFit fit = FitReplica(replica->model, streams, FleetModelOptions{}, line.batch);
+  const double slots = static_cast<double>(line.replicas * line.batch);
+
+  pipeline::SimulateSettings settings;
+  settings.capacity_check = false;
+  const pipeline::SimulateStageResult sim = pipeline::SimulateStage(db, *planned.plan_id, settings);
+  double arrivals = 0, planned_waiting = 0, poisson_waiting = 0, simulated_waiting = 0;
+  for (const sim::HourQueue& q : sim.summary.queue_by_hour) {
+    if (q.hour < 0 || q.hour >= 24) continue;
+    std::vector<SequenceStream> hourly = streams;
+    double rate = 0;
+    for (std::size_t i = 0; i < hourly.size(); ++i) {
+      hourly[i].sequences_per_s *= profiles[i][static_cast<std::size_t>(q.hour)];
+      rate += hourly[i].sequences_per_s;
+    }
+    if (rate * fit.service_mean_s / slots < 0.6) continue;
+    const QueueWait bursts = FleetQueueWait(rate, fit.service_mean_s, fit.service_scv, SlotPeakedness(hourly), slots);
+    const QueueWait poisson = FleetQueueWait(rate, fit.service_mean_s, fit.service_scv, 1, slots);
+    BOOST_TEST_MESSAGE("  hour " << q.hour << ": utilisation " << rate * fit.service_mean_s / slots << ", peakedness "
+                       << SlotPeakedness(hourly) << ", mean wait planned " << bursts.mean_wait_s << " s (Poisson "
+                       << poisson.mean_wait_s << " s), simulated " << q.mean_queue / rate << " s");
+    arrivals += rate;
+    planned_waiting += rate * bursts.mean_wait_s;
+    poisson_waiting += rate * poisson.mean_wait_s;
+    simulated_waiting += q.mean_queue;
+  }
+  BOOST_REQUIRE(arrivals > 0);
+  const double planned_wait = planned_waiting / arrivals, simulated_wait = simulated_waiting / arrivals;
+  BOOST_TEST_MESSAGE(line.replicas << " x " << line.devices_per_replica << " device(s) at batch " << line.batch
+                     << ": mean wait over the busy hours planned " << planned_wait << " s, with Poisson arrivals "
+                     << poisson_waiting / arrivals << " s, simulated " << simulated_wait << " s");
+  // One simulated day of 64-sequence bursts is noisy hour by hour (and its queue carries from hour to hour, which a
+  // stationary model does not), so the busy hours are pooled and the model is held to a factor of 2: 26 s planned
+  // against 33 s simulated when this was written. Poisson arrivals of single sequences wait a thousandth of that.
+  BOOST_TEST(simulated_wait > 1.0);
+  BOOST_TEST(planned_wait >= 0.5 * simulated_wait);
+  BOOST_TEST(planned_wait <= 2.0 * simulated_wait);
+  BOOST_TEST(poisson_waiting / arrivals < 0.1 * simulated_wait);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -93,15 +93,15 @@ std::optional<CostModel> Replica(const SystemSpec& s, const Catalogues& catalogu
 // p95 plus the service p95, the wait's p95 plus the prefill and one step of the full batch (the first token), and
 // the per-token time within their bounds.
 bool Keeps(const ReplicaFit& fit, long r, const std::vector<ServingDemand>& demands) {
-  double rate = 0, first = 0, second = 0;
+  double rate = 0;
+  std::vector<SequenceStream> streams;
   for (const ServingDemand& d : demands) {
     rate += d.stream.sequences_per_s;
-    first += d.queries_per_s * d.stream.samples_per_query;
-    second += d.queries_per_s * d.stream.samples_per_query * d.stream.samples_per_query;
+    streams.push_back(d.stream);
   }
   const double servers = static_cast<double>(r * fit.batch_limit);
   if (rate * fit.service_mean_s / servers > kPeakUtilisation * (1 + 1e-12)) return false;
-  const QueueWait wait = FleetQueueWait(rate, fit.service_mean_s, fit.service_scv, second / first, servers);
+  const QueueWait wait = FleetQueueWait(rate, fit.service_mean_s, fit.service_scv, SlotPeakedness(streams), servers);
   if (!wait.stable) return false;
   const double w95 = wait.Quantile(0.95);
   for (const ServingDemand& d : demands) {

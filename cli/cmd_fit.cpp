@@ -189,7 +189,8 @@ int RunFit(Invocation& invocation) {
       fit_cost = false;
       if (!filter.kind) {
         throw UsageError("--kind '" + kind +
-                         "' is not one of sequential|tokens|parallel|difficulty-family|rho|coverage|training|budget-target|cost");
+                         "' is not one of sequential|tokens|parallel|difficulty-family|rho|coverage|training|"
+                         "budget-target|cost");
       }
     }
   }

@@ -83,7 +83,9 @@ double LogMarginal(const NodeLogs& logs, double n, double c) {
 double NegativeLogLikelihood(const std::map<std::pair<double, double>, double>& groups, double mu, double sigma) {
   const NodeLogs logs(mu, sigma);
   double total = 0;
-  for (const auto& [nc, count] : groups) total += count * (LogChoose(nc.first, nc.second) + LogMarginal(logs, nc.first, nc.second));
+  for (const auto& [nc, count] : groups) {
+    total += count * (LogChoose(nc.first, nc.second) + LogMarginal(logs, nc.first, nc.second));
+  }
   return -total;
 }
 

@@ -72,7 +72,8 @@ sim::McProblemSpec CorrectnessOf(const json& figures, double accuracy, const Agg
     if (std::isfinite(mu) && sigma > 0 && std::isfinite(sigma)) {
       ++sources.fitted;
       sources.fits.insert(difficulty.value("source", ""));
-      sim::McProblemSpec spec = ProblemSpec(1, 1, aggregation, d_prime, Number(difficulty, "rho", planner::kDefaultRho));
+      sim::McProblemSpec spec =
+          ProblemSpec(1, 1, aggregation, d_prime, Number(difficulty, "rho", planner::kDefaultRho));
       spec.family = sim::McDifficulty::kLogitNormal;
       spec.logit_mu = mu;
       spec.logit_sigma = sigma;

@@ -510,8 +510,9 @@ struct Scorer {
   // The aggregated accuracy of a curve's setting and its band, as predict computes them: without a fitted rho,
   // majority vote reads the stated prior (kAssumedRho), marked assumed, and its band runs from the prior's upper rho
   // at the lower single-sample accuracy to its lower rho at the upper one (cons@k falls with rho).
-  void ScoreFromCurve(const SystemSpec& s, const DifficultyDistribution& shape, const std::optional<RhoEstimate>& fitted_rho,
-                      const Aggregation& agg, double mean, Interval band, Figures& f) const {
+  void ScoreFromCurve(const SystemSpec& s, const DifficultyDistribution& shape,
+                      const std::optional<RhoEstimate>& fitted_rho, const Aggregation& agg, double mean, Interval band,
+                      Figures& f) const {
     const bool assumed = agg.kind == AggregationKind::kConsensus && !fitted_rho;
     const double rho = fitted_rho ? fitted_rho->rho : kAssumedRho.rho;
     auto at = [&](double m, double r) { return ParallelAccuracy(shape, m, agg, c.verifier.d_prime, r); };

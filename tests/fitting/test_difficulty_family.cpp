@@ -188,7 +188,7 @@ BOOST_AUTO_TEST_CASE(livecodebench_half_sample_forecasts_within_the_unbiased_int
       beta_inside += check.beta_inside;
       ln_inside += check.logit_normal_inside;
       chosen_inside += check.chosen_inside;
-      ++slices;
+      slices += !check.forecasts.empty();
       halves_chose_ln += !check.forecasts.empty() && check.chosen == DifficultyFamily::kLogitNormal;
       decided += choice.decided;
       chose_ln += choice.decided && choice.chosen == DifficultyFamilyChoice::Family::kLogitNormal;

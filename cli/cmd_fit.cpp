@@ -27,6 +27,9 @@ constexpr const char* kDescription =
     "              the data are thin or AIC prefers it; binomial maximum likelihood on counts\n"
     "  tokens      thinking length LogNormal(mu, sigma), capped at the budget\n"
     "  parallel    per-problem success probability Beta(a, b): pass@k, majority vote, best-of-N\n"
+    "  difficulty-family  the logit-normal, logit p ~ Normal(mu, sigma^2), beside the Beta on the same\n"
+    "              per-problem results, and which of the two two-fold held-out likelihood chose; `predict`,\n"
+    "              `plan` and `simulate` read the chosen family (fit --kind parallel does not refit it)\n"
     "  rho         majority-vote concentration of wrong answers, from a cons@k point\n"
     "  coverage    Brown et al.'s exp(a k^b) coverage law, for comparison with the Beta\n"
     "  training    logit acc = t0 + t1 ln C_train + t2 ln k per model family: the training/test-time exchange rate\n"
@@ -163,7 +166,7 @@ int RunFit(Invocation& invocation) {
   options.add_options()
       ("system", "only curves of this system (or model family, for training fits)", cxxopts::value<std::string>())
       ("class", "only curves of this task class", cxxopts::value<std::string>())
-      ("kind", "only this kind: sequential|tokens|parallel|rho|coverage|training|budget-target|cost",
+      ("kind", "only this kind: sequential|tokens|parallel|difficulty-family|rho|coverage|training|budget-target|cost",
        cxxopts::value<std::string>())
       ("refit", "fit again even where the input rows are unchanged")
       ("verbose", "print every skipped curve with its reason and every fit's full report (deviance, AIC, notes)")
@@ -186,7 +189,8 @@ int RunFit(Invocation& invocation) {
       fit_cost = false;
       if (!filter.kind) {
         throw UsageError("--kind '" + kind +
-                         "' is not one of sequential|tokens|parallel|rho|coverage|training|budget-target|cost");
+                         "' is not one of sequential|tokens|parallel|difficulty-family|rho|coverage|training|"
+                         "budget-target|cost");
       }
     }
   }

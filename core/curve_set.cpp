@@ -8,6 +8,12 @@ std::string CurveKey::ToString() const {
   return out;
 }
 
+std::optional<DifficultyDistribution> ChosenDifficulty(const FittedCurves& curves) {
+  if (curves.logit_normal) return DifficultyDistribution(*curves.logit_normal);
+  if (curves.difficulty) return DifficultyDistribution(*curves.difficulty);
+  return std::nullopt;
+}
+
 const FittedCurves* CurveSet::Find(const CurveKey& key) const {
   if (auto it = curves_.find(key); it != curves_.end()) return &it->second;
   if (!key.difficulty.empty()) {

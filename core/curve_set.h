@@ -10,6 +10,7 @@
 
 #include "core/budget_target.h"
 #include "core/curves.h"
+#include "core/difficulty.h"
 
 namespace thinkplan {
 
@@ -36,9 +37,16 @@ struct FittedCurves {
   // in place of `tokens` at a budget, since min(L, b) cannot exceed the budget (docs/formulas.md section 8).
   std::optional<BudgetTarget> budget_target;
   std::optional<BetaDifficulty> difficulty;   // per-problem success probability: pass@k, cons@k, best-of-N
+  // The logit-normal fitted on the same per-problem data, present only where the fit chose it over the Beta by
+  // held-out likelihood (fit kind "difficulty-family"). Read through ChosenDifficulty, not directly.
+  std::optional<LogitNormalDifficulty> logit_normal;
   std::optional<RhoEstimate> rho;
   std::optional<CoverageLaw> coverage;        // Brown et al.'s exp(a k^b), for comparison only
 };
+
+// The difficulty distribution the fit chose for the key: the logit-normal where it won on held-out likelihood,
+// else the Beta; empty without a usable Beta. What predict, the planner and the simulator read.
+std::optional<DifficultyDistribution> ChosenDifficulty(const FittedCurves& curves);
 
 // Training-compute surfaces are per (model family, task class[, difficulty]).
 struct TrainingKey {

@@ -15,42 +15,6 @@ namespace {
 
 constexpr double kSigmaMin = 0.01, kSigmaMax = 20.0;
 
-// Expectations over Z ~ Normal(0, 1) by the trapezoid rule on [-9, 9] in steps of 0.02 (901 nodes, weights
-// normalised to 1). The integrands are analytic in z with their nearest poles (those of the sigmoid) at imaginary
-// distance pi / sigma, so the rule's error is of order exp(-2 pi^2 / (sigma h)) < 1e-20 for sigma <= 20, and the
-// mass beyond |z| = 9 is 2e-19. (Gauss-Hermite with 64 nodes was tried first: for sigma = 3.5 and k = 64 its error is
-// 2e-4, since (1 - p)^k is a steep step in z.)
-struct NormalRule {
-  std::vector<double> nodes, weights;
-};
-const NormalRule& Rule() {
-  static const NormalRule rule = [] {
-    NormalRule r;
-    constexpr int kHalf = 450;
-    constexpr double kStep = 0.02;
-    double total = 0;
-    for (int i = -kHalf; i <= kHalf; ++i) {
-      r.nodes.push_back(i * kStep);
-      r.weights.push_back(NormalPdf(i * kStep));
-      total += r.weights.back();
-    }
-    for (double& w : r.weights) w /= total;
-    return r;
-  }();
-  return rule;
-}
-
-template <typename F>
-double ExpectNormal(F f) {
-  const NormalRule& rule = Rule();
-  double sum = 0;
-  for (size_t i = 0; i < rule.nodes.size(); ++i) sum += rule.weights[i] * f(rule.nodes[i]);
-  return sum;
-}
-
-// ln(sigmoid(x)) and ln(1 - sigmoid(x)) without overflow.
-double LogSigmoid(double x) { return x >= 0 ? -std::log1p(std::exp(-x)) : x - std::log1p(std::exp(x)); }
-
 // Problems grouped by (samples, correct): the likelihood needs one quadrature per distinct pair, not per problem.
 std::map<std::pair<double, double>, double> Grouped(const std::vector<SampleCount>& problems) {
   std::map<std::pair<double, double>, double> groups;
@@ -60,24 +24,68 @@ std::map<std::pair<double, double>, double> Grouped(const std::vector<SampleCoun
   return groups;
 }
 
+// ln(weight), ln p and ln(1 - p) at the nodes of the rule for one (mu, sigma): shared by every (n, c) group, so a
+// likelihood costs two transcendentals per node plus one exp per node and group (ln(1 - p) = ln p - x). Where sigma
+// is small every `stride`-th node of the standard rule is used (step 0.02 stride, renormalised), keeping
+// sigma x step <= 0.25: the error bound exp(-pi^2 / (sigma h)) of core/difficulty.h is then below 1e-17.
+struct NodeLogs {
+  std::vector<double> log_weight, log_p, log_q;
+  NodeLogs(double mu, double sigma) {
+    const NormalRule& rule = StandardNormalRule();
+    const int stride = std::clamp(static_cast<int>(0.25 / (0.02 * sigma)), 1, kMaxStride);
+    const std::vector<std::pair<size_t, double>>& kept = Kept(stride);
+    log_weight.resize(kept.size()), log_p.resize(kept.size()), log_q.resize(kept.size());
+    for (size_t m = 0; m < kept.size(); ++m) {
+      const double x = mu + sigma * rule.nodes[kept[m].first];
+      log_weight[m] = kept[m].second;
+      log_p[m] = LogSigmoid(x);
+      log_q[m] = log_p[m] - x;
+    }
+  }
+
+ private:
+  static constexpr int kMaxStride = 12;
+  // The nodes of the standard rule kept at `stride` (those at a multiple of stride x 0.02, symmetric about 0) with
+  // their log weights renormalised to sum to 1.
+  static const std::vector<std::pair<size_t, double>>& Kept(int stride) {
+    static const std::vector<std::vector<std::pair<size_t, double>>> tables = [] {
+      const NormalRule& rule = StandardNormalRule();
+      const long half = static_cast<long>(rule.nodes.size() / 2);
+      std::vector<std::vector<std::pair<size_t, double>>> out(kMaxStride + 1);
+      for (int s = 1; s <= kMaxStride; ++s) {
+        double total = 0;
+        for (size_t j = 0; j < rule.nodes.size(); ++j) {
+          if ((static_cast<long>(j) - half) % s == 0) total += rule.weights[j];
+        }
+        for (size_t j = 0; j < rule.nodes.size(); ++j) {
+          if ((static_cast<long>(j) - half) % s == 0) out[s].emplace_back(j, std::log(rule.weights[j] / total));
+        }
+      }
+      return out;
+    }();
+    return tables[stride];
+  }
+};
+
 // ln E[p^c (1 - p)^(n - c)], p = sigmoid(mu + sigma Z), by log-sum-exp over the nodes.
-double LogMarginal(double mu, double sigma, double n, double c) {
-  const NormalRule& rule = Rule();
-  std::vector<double> terms(rule.nodes.size());
+double LogMarginal(const NodeLogs& logs, double n, double c) {
+  std::vector<double> terms(logs.log_p.size());
   double top = -INFINITY;
-  for (size_t j = 0; j < rule.nodes.size(); ++j) {
-    const double x = mu + sigma * rule.nodes[j];
-    terms[j] = std::log(rule.weights[j]) + c * LogSigmoid(x) + (n - c) * LogSigmoid(-x);
+  for (size_t j = 0; j < terms.size(); ++j) {
+    terms[j] = logs.log_weight[j] + c * logs.log_p[j] + (n - c) * logs.log_q[j];
     top = std::max(top, terms[j]);
   }
   double sum = 0;
-  for (const double t : terms) sum += std::exp(t - top);
+  for (const double t : terms) sum += t - top > -745.0 ? std::exp(t - top) : 0.0;  // exp underflows below
   return top + std::log(sum);
 }
 
 double NegativeLogLikelihood(const std::map<std::pair<double, double>, double>& groups, double mu, double sigma) {
+  const NodeLogs logs(mu, sigma);
   double total = 0;
-  for (const auto& [nc, count] : groups) total += count * (LogChoose(nc.first, nc.second) + LogMarginal(mu, sigma, nc.first, nc.second));
+  for (const auto& [nc, count] : groups) {
+    total += count * (LogChoose(nc.first, nc.second) + LogMarginal(logs, nc.first, nc.second));
+  }
   return -total;
 }
 
@@ -139,16 +147,8 @@ std::vector<double> Covariance(const std::map<std::pair<double, double>, double>
 
 }  // namespace
 
-double LogitNormalDifficulty::Mean() const {
-  return ExpectNormal([&](double z) { return Sigmoid(mu + sigma * z); });
-}
-
-double LogitNormalDifficulty::PassAtK(long k) const {
-  if (k <= 0) return 0.0;
-  return 1.0 - ExpectNormal([&](double z) { return std::exp(static_cast<double>(k) * LogSigmoid(-(mu + sigma * z))); });
-}
-
-LogitNormalDifficulty FitLogitNormal(const std::vector<SampleCount>& problems, const Options& options) {
+LogitNormalDifficulty FitLogitNormal(const std::vector<SampleCount>& problems, const Options& options,
+                                     const LogitNormalDifficulty* start) {
   LogitNormalDifficulty out;
   double samples = 0, correct = 0;
   bool repeated = false;
@@ -172,9 +172,11 @@ LogitNormalDifficulty FitLogitNormal(const std::vector<SampleCount>& problems, c
   const double mu0 = Logit(std::clamp(correct / samples, 1e-3, 1 - 1e-3));
   std::array<double, 2> best{mu0, 0.0};
   double best_value = INFINITY;
-  for (double sigma0 : {0.5, 1.5, 4.0}) {
+  std::vector<std::array<double, 2>> starts = {{mu0, std::log(0.5)}, {mu0, std::log(1.5)}, {mu0, std::log(4.0)}};
+  if (start != nullptr) starts = {{start->mu, std::log(std::clamp(start->sigma, kSigmaMin, kSigmaMax))}};
+  for (const std::array<double, 2>& x0 : starts) {
     int iterations = 0;
-    const auto x = NelderMead(objective, {mu0, std::log(sigma0)}, options.max_iterations * 4, 1e-12, &iterations);
+    const auto x = NelderMead(objective, x0, options.max_iterations * 4, 1e-10, &iterations);
     out.quality.iterations += iterations;
     if (const double v = objective(x); v < best_value) best_value = v, best = x;
   }
@@ -212,10 +214,6 @@ double LogLikelihood(const LogitNormalDifficulty& family, const std::vector<Samp
   return -NegativeLogLikelihood(Grouped(problems), family.mu, family.sigma);
 }
 
-std::string_view ToString(DifficultyFamilyChoice::Family family) {
-  return family == DifficultyFamilyChoice::Family::kBeta ? "beta" : "logit-normal";
-}
-
 DifficultyFamilyChoice ChooseDifficultyFamily(const std::vector<SampleCount>& problems, const Options& options) {
   DifficultyFamilyChoice out;
   out.problems = static_cast<long>(problems.size());
@@ -226,7 +224,9 @@ DifficultyFamilyChoice ChooseDifficultyFamily(const std::vector<SampleCount>& pr
   out.decided = true;
   for (int f = 0; f < 2 && out.decided; ++f) {
     const BetaDifficulty beta = FitBetaBinomial(folds[f], options);
-    const LogitNormalDifficulty logit_normal = FitLogitNormal(folds[f], options);
+    // From the whole-data fit: a fold's optimum lies near it, so one start does what three do on the whole.
+    const LogitNormalDifficulty logit_normal =
+        FitLogitNormal(folds[f], options, out.logit_normal.quality.usable() ? &out.logit_normal : nullptr);
     if (!beta.quality.usable() || !logit_normal.quality.usable()) {
       out.decided = false;
       out.reason = fmt::format("fold {}: beta {}, logit-normal {}: the Beta is kept", f + 1,

@@ -9,28 +9,22 @@
 #include <vector>
 
 #include "core/curves.h"
+#include "core/difficulty.h"
 #include "fitting/beta_fit.h"
 #include "fitting/fit_options.h"
 
 namespace thinkplan::fitting {
 
-struct LogitNormalDifficulty {
-  double mu = 0.0;
-  double sigma = 1.0;
-  std::vector<double> covariance;  // of (mu, sigma), 2x2; empty when not estimable
-  FitQuality quality;
 
-  // E[p] and pass@k = 1 - E[(1 - p)^k], by the trapezoid rule over Z (step 0.02 on [-9, 9]) with p = sigmoid(mu + sigma Z).
-  double Mean() const;
-  double PassAtK(long k) const;
-};
-
+// The logit-normal family itself (LogitNormalDifficulty) is a plain value of core/difficulty.h.
 // Marginal maximum likelihood on per-problem (samples, correct): ln L = sum_i ln C(n_i, c_i) +
 // ln E[p^c_i (1 - p)^(n_i - c_i)], the expectation by the same rule; maximised over (mu, ln sigma) by Nelder-Mead
 // from the Beta's moments; covariance the inverse of the observed information (central differences).
 // Statuses: kInsufficientData as for the Beta (no spread identifiable); kFallback when sigma ends at its bound
 // [0.01, 20]; kUnidentified when the observed information is not positive definite.
-LogitNormalDifficulty FitLogitNormal(const std::vector<SampleCount>& problems, const Options& options);
+// `start`: one Nelder-Mead start at its (mu, sigma) in place of the three (how the held-out folds are refitted).
+LogitNormalDifficulty FitLogitNormal(const std::vector<SampleCount>& problems, const Options& options,
+                                     const LogitNormalDifficulty* start = nullptr);
 
 // Log-likelihood of per-problem counts under each family (the binomial coefficient included, so the two compare).
 double LogLikelihood(const BetaDifficulty& beta, const std::vector<SampleCount>& problems);
@@ -39,7 +33,7 @@ double LogLikelihood(const LogitNormalDifficulty& family, const std::vector<Samp
 // Which family a slice's per-problem data support, by two-fold held-out likelihood over problems (fit on the even
 // problems, score the odd ones, and the other way round; summed).
 struct DifficultyFamilyChoice {
-  enum class Family { kBeta, kLogitNormal };
+  using Family = DifficultyFamily;
   Family chosen = Family::kBeta;
   long problems = 0;
   double heldout_log_likelihood_beta = 0.0;
@@ -51,7 +45,6 @@ struct DifficultyFamilyChoice {
 
   std::string BriefReport() const;
 };
-std::string_view ToString(DifficultyFamilyChoice::Family family);
 DifficultyFamilyChoice ChooseDifficultyFamily(const std::vector<SampleCount>& problems, const Options& options);
 
 }  // namespace thinkplan::fitting

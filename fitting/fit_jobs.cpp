@@ -12,8 +12,10 @@
 #include "core/budget_target.h"
 #include "core/errors.h"
 #include "core/model_shape.h"
+#include "core/special_functions.h"
 #include "fitting/beta_fit.h"
 #include "fitting/budget_target_fit.h"
+#include "fitting/difficulty_family.h"
 #include "fitting/parallel_scaling.h"
 #include "fitting/sequential_fit.h"
 #include "fitting/token_fit.h"
@@ -22,10 +24,11 @@ namespace thinkplan::fitting {
 namespace {
 
 // Bump when a fit's code changes what it computes from the same rows: stored fits are then refitted.
-constexpr const char* kFittingVersion = "4";  // 4: repeated reports combined; fast runs off thinking curves
+constexpr const char* kFittingVersion = "5";  // 5: the difficulty family chosen per slice; 4: repeated reports combined
 
 constexpr FitKind kAllKinds[] = {FitKind::kSequential, FitKind::kTokens,   FitKind::kParallel,    FitKind::kRho,
-                                 FitKind::kCoverage,   FitKind::kTraining, FitKind::kBudgetTarget};
+                                 FitKind::kCoverage,   FitKind::kTraining, FitKind::kBudgetTarget,
+                                 FitKind::kDifficultyFamily};
 
 bool IsPass1(const Run& run) { return run.aggregation.kind == AggregationKind::kPass1; }
 
@@ -224,6 +227,12 @@ void PlanCurveJobs(const CurveKey& key, const std::vector<Run>& runs, const FitI
     job.setting = repeated.setting;
     jobs.push_back(job);
   }
+  if (!repeated.problems.empty() && Wanted(filter, FitKind::kDifficultyFamily, key)) {
+    FitJob job = MakeJob(FitKind::kDifficultyFamily, key, {});
+    job.problems = repeated.problems;
+    job.setting = repeated.setting;
+    jobs.push_back(job);
+  }
   if (!consensus.empty() && Wanted(filter, FitKind::kRho, key)) {
     // The cons@k point and, for the Beta's mean, the pass@1 runs on the same benchmark.
     FitJob job = MakeJob(FitKind::kRho, key, {consensus.front()});
@@ -306,6 +315,26 @@ FitOutcome Outcome(const FitJob& job, std::string form, std::string axis, std::v
           std::move(quality), std::move(summary)};
 }
 
+// The logit-normal fit and the family held-out likelihood chose, as one stored row: form = the chosen family,
+// params and covariance the logit-normal's (mu, sigma), status the logit-normal fit's; the summary's notes give
+// both held-out log-likelihoods. The Beta itself stays in the parallel row.
+FitOutcome DifficultyFamilyOutcome(const FitJob& job, const Options& options) {
+  const DifficultyFamilyChoice choice = ChooseDifficultyFamily(SampleCountsFromProblems(job.problems), options);
+  const LogitNormalDifficulty& ln = choice.logit_normal;
+  Summary summary;
+  summary.kind = std::string(ToString(FitKind::kDifficultyFamily));
+  summary.form = std::string(ToString(choice.chosen));
+  summary.quality = ln.quality;
+  const double z = TwoSidedZ(summary.confidence_level);
+  const auto estimate = [&](const char* name, double value, int i) {
+    const double half = ln.covariance.size() == 4 ? z * std::sqrt(std::max(0.0, ln.covariance[3 * i])) : 0.0;
+    return Estimate{name, value, {value - half, value + half}};
+  };
+  summary.parameters = {estimate("mu", ln.mu, 0), estimate("sigma", ln.sigma, 1)};
+  summary.notes.push_back(choice.BriefReport());
+  return Outcome(job, std::string(ToString(choice.chosen)), "", {ln.mu, ln.sigma}, ln.covariance, ln.quality, summary);
+}
+
 }  // namespace
 
 std::string_view ToString(FitKind kind) {
@@ -317,6 +346,7 @@ std::string_view ToString(FitKind kind) {
     case FitKind::kCoverage: return "coverage";
     case FitKind::kTraining: return "training";
     case FitKind::kBudgetTarget: return "budget-target";
+    case FitKind::kDifficultyFamily: return "difficulty-family";
   }
   return "sequential";
 }
@@ -436,6 +466,7 @@ FitOutcome RunFitJob(const FitJob& job, const Options& options, const BetaDiffic
                                    : FitBetaBinomial(SampleCountsFromProblems(job.problems), options, &summary);
       return Outcome(job, "beta", "", {b.a, b.b}, b.covariance, b.quality, summary);
     }
+    case FitKind::kDifficultyFamily: return DifficultyFamilyOutcome(job, options);
     case FitKind::kRho: {
       const Run& cons = job.runs.front();
       if (beta == nullptr || !beta->quality.usable()) {

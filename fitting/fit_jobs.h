@@ -17,9 +17,11 @@
 
 namespace thinkplan::fitting {
 
-enum class FitKind { kSequential, kTokens, kParallel, kRho, kCoverage, kTraining, kBudgetTarget };
+// kDifficultyFamily: the logit-normal beside the parallel job's Beta on the same per-problem data, and which of the
+// two held-out likelihood chose (fitting/difficulty_family.h); planned wherever per-problem results exist.
+enum class FitKind { kSequential, kTokens, kParallel, kRho, kCoverage, kTraining, kBudgetTarget, kDifficultyFamily };
 std::string_view ToString(FitKind kind);
-// sequential|tokens|parallel|rho|coverage|training|budget-target
+// sequential|tokens|parallel|rho|coverage|training|budget-target|difficulty-family
 std::optional<FitKind> ParseFitKind(std::string_view text);
 
 // A system's place in a model family: what its pre-training cost (data/models/families.csv).

@@ -51,6 +51,11 @@ HalfSampleCheck HalfSamplePassAtK(const std::vector<SampleCount>& problems, cons
   check.beta = FitBetaBinomial(halves, options.fit);
   check.logit_normal = FitLogitNormal(halves, options.fit);
   if (!check.beta.quality.usable() || !check.logit_normal.quality.usable()) return check;
+  const DifficultyFamilyChoice choice = ChooseDifficultyFamily(halves, options.fit);
+  check.chosen = choice.chosen;
+  const DifficultyDistribution chosen = choice.chosen == DifficultyFamily::kBeta
+                                            ? DifficultyDistribution(check.beta)
+                                            : DifficultyDistribution(check.logit_normal);
   for (long k = 1; k <= check.max_k; ++k) {
     HalfSampleForecast f;
     f.k = k;
@@ -59,6 +64,9 @@ HalfSampleCheck HalfSamplePassAtK(const std::vector<SampleCount>& problems, cons
     f.measured = EmpiricalPassAt(full, k, options.level);
     f.beta_inside = f.measured.interval.Contains(f.beta);
     f.logit_normal_inside = f.measured.interval.Contains(f.logit_normal);
+    f.chosen = chosen.PassAtK(k);
+    f.chosen_inside = f.measured.interval.Contains(f.chosen);
+    check.chosen_inside += f.chosen_inside;
     check.beta_inside += f.beta_inside;
     check.logit_normal_inside += f.logit_normal_inside;
     check.forecasts.push_back(f);
@@ -72,9 +80,10 @@ std::string HalfSampleCheck::BriefReport() const {
                        ToString(beta.quality.status), ToString(logit_normal.quality.status));
   }
   const HalfSampleForecast& last = forecasts.back();
-  return fmt::format("{} problems, k = 1..{}: beta inside {}/{}, logit-normal inside {}/{}; pass@{} measured {} {}, "
-                     "beta {}, logit-normal {}",
-                     problems, max_k, beta_inside, forecasts.size(), logit_normal_inside, forecasts.size(), last.k,
+  return fmt::format("{} problems, k = 1..{}: beta inside {}/{}, logit-normal inside {}/{}, chosen ({}) inside {}/{}; "
+                     "pass@{} measured {} {}, beta {}, logit-normal {}",
+                     problems, max_k, beta_inside, forecasts.size(), logit_normal_inside, forecasts.size(),
+                     ToString(chosen), chosen_inside, forecasts.size(), last.k,
                      FormatFixed(last.measured.value, 3),
                      PercentInterval(last.measured.interval.lower, last.measured.interval.upper),
                      FormatFixed(last.beta, 3), FormatFixed(last.logit_normal, 3));

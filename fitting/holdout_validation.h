@@ -30,6 +30,8 @@ struct HalfSampleForecast {
   EmpiricalPassAtK measured;  // the unbiased estimator on every sample, with its interval
   bool beta_inside = false;
   bool logit_normal_inside = false;
+  double chosen = 0;  // the pass@k of the family held-out likelihood chose on the halves (as `fit` would store it)
+  bool chosen_inside = false;
 };
 
 struct HalfSampleCheck {
@@ -38,7 +40,8 @@ struct HalfSampleCheck {
   BetaDifficulty beta;    // fitted on the halves
   LogitNormalDifficulty logit_normal;
   std::vector<HalfSampleForecast> forecasts;  // k = 1 .. max_k; empty when either fit is unusable
-  long beta_inside = 0, logit_normal_inside = 0;
+  DifficultyFamily chosen = DifficultyFamily::kBeta;  // chosen on the halves by ChooseDifficultyFamily
+  long beta_inside = 0, logit_normal_inside = 0, chosen_inside = 0;
   std::string BriefReport() const;
 };
 

@@ -109,11 +109,18 @@ DrawScale SequentialDrawScale(const SequentialCurve& curve) {
   return s;
 }
 
-DrawScale TokenDrawScale(const TokenModel& model) {
+// (mu, sigma) drawn as (mu, ln sigma): the token model's LogNormal and the logit-normal difficulty alike.
+DrawScale MuLogSigmaScale(double mu, double sigma, const std::vector<double>& covariance) {
   DrawScale s;
-  s.internal = {model.mu, std::log(std::max(model.sigma, 1e-300))};
-  if (model.covariance.size() == 4 && model.sigma > 0) s.covariance = Sandwich({1, 0, 0, 1 / model.sigma}, model.covariance, 2);
+  s.internal = {mu, std::log(std::max(sigma, 1e-300))};
+  if (covariance.size() == 4 && sigma > 0) s.covariance = Sandwich({1, 0, 0, 1 / sigma}, covariance, 2);
   return s;
+}
+
+DrawScale TokenDrawScale(const TokenModel& model) { return MuLogSigmaScale(model.mu, model.sigma, model.covariance); }
+
+DrawScale LogitNormalDrawScale(const LogitNormalDifficulty& difficulty) {
+  return MuLogSigmaScale(difficulty.mu, difficulty.sigma, difficulty.covariance);
 }
 
 DrawScale BetaDrawScale(const BetaDifficulty& beta) {
@@ -145,6 +152,13 @@ TokenModel TokenFromInternal(const TokenModel& fitted, const std::vector<double>
   return out;
 }
 
+LogitNormalDifficulty LogitNormalFromInternal(const LogitNormalDifficulty& fitted, const std::vector<double>& x) {
+  LogitNormalDifficulty out = fitted;
+  out.mu = x[0];
+  out.sigma = std::exp(x[1]);
+  return out;
+}
+
 BetaDifficulty BetaFromInternal(const BetaDifficulty& fitted, const std::vector<double>& x) {
   BetaDifficulty out = fitted;
   out.a = std::exp(x[0]);
@@ -170,6 +184,10 @@ CurveSet DrawCurveSet(const CurveSet& fitted, uint64_t seed, uint64_t draw, Curv
     if (curves.difficulty) {
       drawn.difficulty =
           DrawOne(*curves.difficulty, BetaDrawScale(*curves.difficulty), seed, draw, stream + 2, BetaFromInternal, &c);
+    }
+    if (curves.logit_normal) {
+      drawn.logit_normal = DrawOne(*curves.logit_normal, LogitNormalDrawScale(*curves.logit_normal), seed, draw,
+                                   stream + 3, LogitNormalFromInternal, &c);
     }
   }
   return out;

@@ -2,10 +2,10 @@
 // fit is a multivariate normal centred on its estimate with its stored covariance (the inverse Fisher information,
 // a large-sample approximation), drawn in the parameters the fit is solved in, where the normal is a fair shape, and
 // mapped back: the sigmoid's (lo, relative gap, ln k, ln b50), the LogNormal token model's (mu, ln sigma), the
-// Beta's (ln a, ln b); the log-linear form's (alpha, beta) as they are. The covariance is carried to that scale by
-// the delta method (J C J'). Fits are drawn independently of one another: each comes from its own data.
-// Every normal is a Philox stream keyed by (seed, draw, fit, part), so a draw does not depend on which thread or
-// rank makes it.
+// Beta's (ln a, ln b), the logit-normal difficulty's (mu, ln sigma); the log-linear form's (alpha, beta) as they
+// are. The covariance is carried to that scale by the delta method (J C J'). Fits are drawn independently of one
+// another: each comes from its own data. Every normal is a Philox stream keyed by (seed, draw, fit, part), so a draw
+// does not depend on which thread or rank makes it.
 #pragma once
 
 #include <cstdint>
@@ -39,11 +39,13 @@ struct DrawScale {
 DrawScale SequentialDrawScale(const SequentialCurve& curve);
 DrawScale TokenDrawScale(const TokenModel& model);
 DrawScale BetaDrawScale(const BetaDifficulty& beta);
+DrawScale LogitNormalDrawScale(const LogitNormalDifficulty& difficulty);
 
 // One draw of each curve from internal-scale values `x` (clamped to the fit's own bounds where it has them).
 SequentialCurve SequentialFromInternal(const SequentialCurve& fitted, const std::vector<double>& x);
 TokenModel TokenFromInternal(const TokenModel& fitted, const std::vector<double>& x);
 BetaDifficulty BetaFromInternal(const BetaDifficulty& fitted, const std::vector<double>& x);
+LogitNormalDifficulty LogitNormalFromInternal(const LogitNormalDifficulty& fitted, const std::vector<double>& x);
 
 // What one draw changed: curves drawn, and curves kept at their estimate because their covariance is missing or
 // unusable (they carry no uncertainty into the sweep).

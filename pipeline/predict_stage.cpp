@@ -64,35 +64,36 @@ std::pair<double, Interval> SingleSample(const FittedCurves& curves, const Predi
     if (curve.quality.status == FitStatus::kFallback) out.status = FitStatus::kFallback;
     return {curve.Evaluate(x), curve.Band(x, o.level)};
   }
-  const BetaDifficulty& beta = *curves.difficulty;
-  out.notes.push_back("no budget or tokens given: single-sample accuracy is the difficulty fit's mean a / (a + b), "
-                      "at the setting it was measured at");
-  return {beta.PassAtK(1), beta.PassAtKBand(1, o.level)};
+  const DifficultyDistribution difficulty = *ChosenDifficulty(curves);
+  out.notes.push_back("no budget or tokens given: single-sample accuracy is the difficulty fit's mean, at the "
+                      "setting it was measured at");
+  return {difficulty.PassAtK(1), difficulty.PassAtKBand(1, o.level)};
 }
 
 void RequireCurves(const FittedCurves& curves, const PredictOptions& o, const std::string& key) {
   const bool at_setting = o.budget_tokens || o.thinking_tokens;
+  const bool difficulty = ChosenDifficulty(curves).has_value();
   if (at_setting && !curves.sequential) {
     throw InputError("no usable sequential curve for " + key + ": it cannot be read at a budget or token count");
   }
-  if (!at_setting && !curves.difficulty && curves.sequential) {
+  if (!at_setting && !difficulty && curves.sequential) {
     throw UsageError("give --budget or --tokens: " + key + " has no usable difficulty fit to read without them");
   }
-  if (!at_setting && !curves.difficulty) {
+  if (!at_setting && !difficulty) {
     throw InputError("no usable sequential or difficulty (parallel) curve for " + key);
   }
-  if (o.aggregation.k > 1 && !curves.difficulty) {
+  if (o.aggregation.k > 1 && !difficulty) {
     throw InputError(fmt::format("{} needs the difficulty (parallel) fit of {}, and it has no usable one",
                                  o.aggregation.ToString(), key));
   }
 }
 
-// The aggregation's accuracy as a function of single-sample accuracy, as the planner scores options: the Beta's
-// spread a + b is kept and its mean moved (planner::ParallelAccuracy). Monotone, so a band maps end to end.
-// `rho` is used for majority vote only.
+// The aggregation's accuracy as a function of single-sample accuracy, as the planner scores options: the chosen
+// family's spread is kept (the Beta's a + b, the logit-normal's sigma) and its mean moved
+// (planner::ParallelAccuracy). Monotone, so a band maps end to end. `rho` is used for majority vote only.
 double Aggregate(const FittedCurves& curves, const PredictOptions& o, double single, double rho) {
   if (o.aggregation.k <= 1 || o.aggregation.kind == AggregationKind::kPass1) return single;
-  return planner::ParallelAccuracy(*curves.difficulty, single, o.aggregation, o.d_prime, rho);
+  return planner::ParallelAccuracy(*ChosenDifficulty(curves), single, o.aggregation, o.d_prime, rho);
 }
 
 // The aggregation's accuracy and its band of the mean. Without a fitted rho, majority vote reads the stated prior
@@ -226,10 +227,15 @@ Prediction Predict(const FittedCurves& curves, const SystemInfo* system, const P
   }
   std::tie(out.single_sample, out.single_sample_band) = SingleSample(curves, options, read, out);
   AggregateWithBand(curves, options, out);
-  if (options.aggregation.k > 1) {
-    out.curves.push_back(fmt::format("parallel beta a={:.4g} b={:.4g} ({})", curves.difficulty->a, curves.difficulty->b,
-                                     ToString(curves.difficulty->quality.status)));
-    if (curves.difficulty->quality.status == FitStatus::kFallback) out.status = FitStatus::kFallback;
+  if (options.aggregation.k > 1 || !(options.budget_tokens || options.thinking_tokens)) {
+    const DifficultyDistribution difficulty = *ChosenDifficulty(curves);
+    out.difficulty_family = std::string(ToString(difficulty.family));
+    out.curves.push_back(fmt::format("parallel {} ({})", difficulty.Describe(), ToString(difficulty.quality().status)));
+    if (difficulty.family == DifficultyFamily::kLogitNormal) {
+      out.notes.push_back("difficulty: the logit-normal, chosen over the Beta by held-out likelihood on the "
+                          "per-problem results (fit kind difficulty-family)");
+    }
+    if (difficulty.quality().status == FitStatus::kFallback) out.status = FitStatus::kFallback;
   }
   out.predictive_band = PredictiveBand(out.accuracy, out.mean_band, options.problems, options.level);
   AddCost(system, options, read, out);
@@ -291,6 +297,7 @@ std::string Prediction::FullReport() const {
   out += fmt::format("  tokens per query            {:.0f} in, {} out\n", input_tokens_per_query,
                      output_tokens_per_query ? fmt::format("{:.0f}", *output_tokens_per_query) : "-");
   out += "  cost per query              " + (cost_usd_per_query ? fmt::format("${:.4g}", *cost_usd_per_query) : "-") + "\n";
+  if (!difficulty_family.empty()) out += fmt::format("  difficulty family           {}\n", difficulty_family);
   out += fmt::format("  status                      {}\n", ToString(status));
   for (const std::string& c : curves) out += "  curve: " + c + "\n";
   for (const std::string& n : notes) out += "  note: " + n + "\n";
@@ -311,6 +318,8 @@ nlohmann::json Prediction::ToJson() const {
                         {"output_tokens_per_query",
                          output_tokens_per_query ? nlohmann::json(*output_tokens_per_query) : nlohmann::json(nullptr)},
                         {"cost_usd_per_query", cost_usd_per_query ? nlohmann::json(*cost_usd_per_query) : nlohmann::json(nullptr)},
+                        {"difficulty_family",
+                         difficulty_family.empty() ? nlohmann::json(nullptr) : nlohmann::json(difficulty_family)},
                         {"status", ToString(status)}, {"curves", curves}, {"notes", notes}};
   return out;
 }

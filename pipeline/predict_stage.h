@@ -17,18 +17,9 @@
 
 namespace thinkplan::pipeline {
 
-// Majority vote where no cons@k run has fitted rho (issue 15, item 6): a stated prior, used by `predict` and
-// marked assumed (status fallback, a note). Source: rho fitted to the shipped cons@64 points on AIME 2024
-// (OpenAI's o1 post; DeepSeek-R1's distill table; GPT-4o) whose key has a usable Beta: 0.13, 0.22, 0.28, 0.44 and
-// 0.76 (ok) and two clamped at 0 (fallback); `rho` is their median, the band their range
-// (`rho_prior/matches_the_rho_fits_of_the_shipped_cons_at_k_points`). All from competition maths: an assumption
-// elsewhere.
-struct RhoPrior {
-  double rho = 0.22;
-  double lower = 0.0;
-  double upper = 0.76;
-};
-inline constexpr RhoPrior kAssumedRho{};
+// Majority vote where no cons@k run has fitted rho: the stated prior of core/difficulty.h, shared with the planner.
+using ::thinkplan::kAssumedRho;
+using ::thinkplan::RhoPrior;
 
 struct PredictOptions {
   // Whose curves. An empty difficulty reads the whole class; a difficulty without fits of its own falls back to it.
@@ -83,6 +74,8 @@ struct Prediction {
   std::optional<double> cost_usd_per_query;
   // The status the prediction rests on: kFallback when any curve read is a fallback (notes say which), else kOk.
   FitStatus status = FitStatus::kOk;
+  // The difficulty family read for k > 1 (or for the fit's own mean): "beta" or "logit-normal"; empty when none.
+  std::string difficulty_family;
   std::vector<std::string> curves;  // "sequential sigmoid (ok)", ...: the stored fits read
   std::vector<std::string> notes;
 

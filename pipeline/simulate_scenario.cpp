@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/curves.h"
+#include "core/difficulty.h"
 #include "core/errors.h"
 #include "core/fleet_model.h"
 #include "core/special_functions.h"
@@ -66,6 +67,19 @@ struct DrawSources {
 sim::McProblemSpec CorrectnessOf(const json& figures, double accuracy, const Aggregation& aggregation, double d_prime,
                                  DrawSources& sources) {
   const json difficulty = figures.value("difficulty", json());
+  if (difficulty.is_object() && difficulty.value("family", "") == ToString(DifficultyFamily::kLogitNormal)) {
+    const double mu = Number(difficulty, "mu", NAN), sigma = Number(difficulty, "sigma", NAN);
+    if (std::isfinite(mu) && sigma > 0 && std::isfinite(sigma)) {
+      ++sources.fitted;
+      sources.fits.insert(difficulty.value("source", ""));
+      sim::McProblemSpec spec =
+          ProblemSpec(1, 1, aggregation, d_prime, Number(difficulty, "rho", planner::kDefaultRho));
+      spec.family = sim::McDifficulty::kLogitNormal;
+      spec.logit_mu = mu;
+      spec.logit_sigma = sigma;
+      return spec;
+    }
+  }
   if (difficulty.is_object() && difficulty.contains("a") && difficulty.contains("b")) {
     const double a = Number(difficulty, "a"), b = Number(difficulty, "b");
     if (a > 0 && b > 0 && std::isfinite(a) && std::isfinite(b)) {

@@ -193,22 +193,6 @@ BetaDifficulty RescaleBeta(const BetaDifficulty& shape, double mean) {
 
 namespace {
 
-// Expected credit under Beta(a, b): sum_j credit[j] P(j of k right), the beta-binomial pmf in closed form.
-// The credits (core/curves.h) do not depend on p, so one vector serves every Beta: far cheaper than quadrature.
-double BetaBinomialExpectation(const std::vector<double>& credit, double a, double b) {
-  const long k = static_cast<long>(credit.size()) - 1;
-  const double kk = static_cast<double>(k);
-  // pmf(0) = B(a, k + b) / B(a, b); pmf(j + 1) / pmf(j) = (k - j) / (j + 1) * (j + a) / (k - j - 1 + b).
-  double pmf = std::exp(std::lgamma(kk + b) + std::lgamma(a + b) - std::lgamma(b) - std::lgamma(kk + a + b));
-  double total = 0;
-  for (long j = 0; j <= k; ++j) {
-    total += credit[j] * pmf;
-    const double jj = static_cast<double>(j);
-    if (j < k) pmf *= (kk - jj) / (jj + 1) * (jj + a) / (kk - jj - 1 + b);
-  }
-  return total;
-}
-
 const std::vector<double>& Credits(const Aggregation& aggregation, double d_prime, double rho) {
   thread_local std::map<std::tuple<int, long, double, double>, std::vector<double>> cache;
   const auto key = std::make_tuple(static_cast<int>(aggregation.kind), aggregation.k, d_prime, rho);
@@ -230,53 +214,83 @@ const std::vector<double>& Credits(const Aggregation& aggregation, double d_prim
 
 }  // namespace
 
-double ParallelAccuracy(const BetaDifficulty& shape, double mean, const Aggregation& aggregation, double d_prime,
-                        double rho) {
+double ParallelAccuracy(const DifficultyDistribution& shape, double mean, const Aggregation& aggregation,
+                        double d_prime, double rho) {
   if (aggregation.k <= 1 || aggregation.kind == AggregationKind::kPass1) return mean;
   if (mean <= 0) return 0;
   if (mean >= 1) return 1;
-  const BetaDifficulty beta = RescaleBeta(shape, mean);
+  const DifficultyDistribution moved = shape.WithMean(mean);
   if (aggregation.kind == AggregationKind::kPassAt || (aggregation.kind == AggregationKind::kBestOf && !std::isfinite(d_prime))) {
-    return beta.PassAtK(aggregation.k);
+    return moved.PassAtK(aggregation.k);
   }
-  return BetaBinomialExpectation(Credits(aggregation, d_prime, rho), beta.a, beta.b);
+  return moved.Expectation(Credits(aggregation, d_prime, rho));
+}
+
+DifficultyDistribution PlannedDifficulty::Distribution() const {
+  if (family == DifficultyFamily::kLogitNormal) return LogitNormalDifficulty{mu, sigma, {}, {}};
+  return BetaDifficulty{a, b, {}, {}};
 }
 
 std::string PlannedDifficulty::Source() const {
-  return fmt::format("Beta-binomial fit of {} on {} problems (a + b = {:.4g}, {}); mean {:.4f}, {}", fit_key,
-                     fit_problems, fit_concentration, ToString(fit_status), a / (a + b),
+  const std::string fit = family == DifficultyFamily::kBeta
+                              ? fmt::format("Beta-binomial fit of {} on {} problems (a + b = {:.4g}, {})", fit_key,
+                                            fit_problems, fit_concentration, ToString(fit_status))
+                              : fmt::format("logit-normal fit of {} on {} problems, chosen over the Beta by held-out "
+                                            "likelihood (sigma = {:.4g}, {})",
+                                            fit_key, fit_problems, sigma, ToString(fit_status));
+  return fmt::format("{}; mean {:.4f}, {}{}", fit, Distribution().Mean(),
                      solved_at ? "solved so that " + solved_at->ToString() + " is the measured accuracy"
-                               : std::string("the setting's single-sample accuracy"));
+                               : std::string("the setting's single-sample accuracy"),
+                     rho_assumed ? fmt::format("; rho {:.2f} assumed (stated prior)", *rho) : std::string());
 }
 
-BetaDifficulty BetaForAccuracy(const BetaDifficulty& shape, double accuracy, const Aggregation& aggregation,
-                               double d_prime, double rho) {
+DifficultyDistribution DistributionForAccuracy(const DifficultyDistribution& shape, double accuracy,
+                                               const Aggregation& aggregation, double d_prime, double rho) {
   const double target = std::clamp(accuracy, 1e-9, 1 - 1e-9);
   double lo = 1e-9, hi = 1 - 1e-9;
   for (int i = 0; i < 100; ++i) {
     const double mid = 0.5 * (lo + hi);
     (ParallelAccuracy(shape, mid, aggregation, d_prime, rho) < target ? lo : hi) = mid;
   }
-  return RescaleBeta(shape, 0.5 * (lo + hi));
+  return shape.WithMean(0.5 * (lo + hi));
+}
+
+BetaDifficulty BetaForAccuracy(const BetaDifficulty& shape, double accuracy, const Aggregation& aggregation,
+                               double d_prime, double rho) {
+  return DistributionForAccuracy(shape, accuracy, aggregation, d_prime, rho).beta;
 }
 
 namespace {
 
-// The difficulty distribution a scored setting carries into the plan (PlannedDifficulty): the fitted Beta of its
-// key, concentration kept, mean at the setting's single-sample accuracy `mean` (a curve's prediction or a run's
-// measurement) or, for a run measured at k samples, at the mean that reproduces its measured `accuracy`.
+// The difficulty distribution a scored setting carries into the plan (PlannedDifficulty): the distribution the fit
+// chose for its key, spread kept, mean at the setting's single-sample accuracy `mean` (a curve's prediction or a
+// run's measurement) or, for a run measured at k samples, at the mean that reproduces its measured `accuracy`.
+// `rho` is the fitted one, or the stated prior (`rho_assumed`).
 std::optional<PlannedDifficulty> CarriedDifficulty(const FittedCurves* fitted, const std::string& fit_key,
                                                    const Setting& setting, double mean, double accuracy,
                                                    double d_prime) {
-  if (!fitted || !fitted->difficulty) return std::nullopt;
-  const BetaDifficulty& fit = *fitted->difficulty;
-  const std::optional<double> rho = fitted->rho ? std::optional<double>(fitted->rho->rho) : std::nullopt;
+  const std::optional<DifficultyDistribution> fit = fitted ? ChosenDifficulty(*fitted) : std::nullopt;
+  if (!fit) return std::nullopt;
+  const bool rho_assumed = !fitted->rho;
+  const double rho = fitted->rho ? fitted->rho->rho : kAssumedRho.rho;
   const bool measured_at_k = setting.aggregation.k > 1 && !setting.from_curve;
-  const BetaDifficulty beta =
-      measured_at_k ? BetaForAccuracy(fit, accuracy, setting.aggregation, d_prime, rho.value_or(kDefaultRho))
-                    : RescaleBeta(fit, mean);
-  return PlannedDifficulty{beta.a, beta.b, rho, fit_key, fit.quality.n_points, fit.a + fit.b, fit.quality.status,
-                           measured_at_k ? std::optional<Aggregation>(setting.aggregation) : std::nullopt};
+  const DifficultyDistribution d = measured_at_k
+                                       ? DistributionForAccuracy(*fit, accuracy, setting.aggregation, d_prime, rho)
+                                       : fit->WithMean(mean);
+  PlannedDifficulty out;
+  out.family = d.family;
+  out.a = d.beta.a, out.b = d.beta.b;
+  out.mu = d.logit_normal.mu, out.sigma = d.logit_normal.sigma;
+  // The plan records rho only where majority vote reads it; a fitted one always (as before).
+  const bool vote = setting.aggregation.kind == AggregationKind::kConsensus && setting.aggregation.k > 1;
+  if (!rho_assumed || vote) out.rho = rho;
+  out.rho_assumed = rho_assumed && vote;
+  out.fit_key = fit_key;
+  out.fit_problems = fit->quality().n_points;
+  out.fit_concentration = fitted->difficulty ? fitted->difficulty->a + fitted->difficulty->b : 0.0;
+  out.fit_status = fit->quality().status;
+  if (measured_at_k) out.solved_at = setting.aggregation;
+  return out;
 }
 
 // The cached-input price of an API system: the catalogue's; where the workload states its own input price, the
@@ -490,13 +504,9 @@ struct Scorer {
     f.answer_measured = measured.answer_tokens.has_value();
     const Aggregation& agg = setting.aggregation;
     if (agg.k > 1 && setting.from_curve) {
-      if (!fitted || !fitted->difficulty) return std::nullopt;
-      const double rho = fitted->rho ? fitted->rho->rho : -1;
-      if (agg.kind == AggregationKind::kConsensus && rho < 0) return std::nullopt;
-      const BetaDifficulty& beta = *fitted->difficulty;
-      auto at = [&](double m) { return ParallelAccuracy(beta, m, agg, c.verifier.d_prime, rho); };
-      f.accuracy = at(mean);
-      f.interval = {at(band.lower), at(band.upper)};
+      const std::optional<DifficultyDistribution> shape = fitted ? ChosenDifficulty(*fitted) : std::nullopt;
+      if (!shape) return std::nullopt;
+      ScoreFromCurve(s, *shape, fitted->rho, agg, mean, band, f);
     } else {
       f.accuracy = mean;
       f.interval = band;
@@ -523,6 +533,25 @@ struct Scorer {
       UseMeasuredCost(s, setting, paid, f);
     }
     return f;
+  }
+
+  // The aggregated accuracy of a curve's setting and its band, as predict computes them: without a fitted rho,
+  // majority vote reads the stated prior (kAssumedRho), marked assumed, and its band runs from the prior's upper rho
+  // at the lower single-sample accuracy to its lower rho at the upper one (cons@k falls with rho).
+  void ScoreFromCurve(const SystemSpec& s, const DifficultyDistribution& shape,
+                      const std::optional<RhoEstimate>& fitted_rho, const Aggregation& agg, double mean, Interval band,
+                      Figures& f) const {
+    const bool assumed = agg.kind == AggregationKind::kConsensus && !fitted_rho;
+    const double rho = fitted_rho ? fitted_rho->rho : kAssumedRho.rho;
+    auto at = [&](double m, double r) { return ParallelAccuracy(shape, m, agg, c.verifier.d_prime, r); };
+    f.accuracy = at(mean, rho);
+    f.interval = {at(band.lower, assumed ? kAssumedRho.upper : rho), at(band.upper, assumed ? kAssumedRho.lower : rho)};
+    if (assumed) {
+      Note(fmt::format("{} on class {}: majority vote without a fitted rho reads the stated prior rho {:.2f} "
+                       "[{:.2f}, {:.2f}] (assumed; the median and range of rho fitted to the shipped cons@64 points), "
+                       "its range in the interval",
+                       s.name, c.name, kAssumedRho.rho, kAssumedRho.lower, kAssumedRho.upper));
+    }
   }
 
   // Where stored runs measured what a sample cost, the option costs that: its list-price figures are scaled to it,
@@ -888,14 +917,14 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
         Put(out, index, p.setting, bi, nb, *f);
         any = true;
         // Parallel extensions of a single-sample point through the fitted difficulty distribution.
-        if (p.setting.samples == 1 && fitted && fitted->difficulty) {
+        if (p.setting.samples == 1 && fitted && ChosenDifficulty(*fitted)) {
           for (long k : config.samples) {
             if (k == 1) continue;
             for (const Aggregation& agg : ParallelAggregations(c, k)) {
               Setting setting = p.setting;
               setting.samples = k;
               setting.aggregation = agg;
-              setting.from_curve = true;  // composed through the fitted Beta, not measured
+              setting.from_curve = true;  // composed through the fitted difficulty distribution, not measured
               auto g = scorer.Score(s, setting, acc, band, tokens, tokens_p95, fitted, fit_key,
                                     key.ToString() + "+" + source, assumed, measured);
               if (g) Put(out, index, setting, bi, nb, std::move(*g));

@@ -56,19 +56,27 @@ struct Setting {
 };
 
 // The per-problem difficulty distribution an option's accuracy was computed with, carried in the plan so that the
-// simulator draws each query's correctness from it (docs/simulator.md). The Beta is the fitted one of the option's
-// curve key with its concentration a + b kept and its mean moved to the setting's single-sample accuracy (a curve's
-// prediction at that budget, or a run's measurement); for a stored run measured at k samples the mean is the one
-// whose k-sample accuracy under that concentration is the measured figure. Either way the Beta's aggregated
-// accuracy is the option's planned accuracy.
-// Majority-vote wrong-answer concentration where none is fitted: it only shapes the per-problem spread of a cons@k
-// option measured as a whole (whose mean is matched to the measurement), in the plan and in the simulator alike.
-inline constexpr double kDefaultRho = 0.3;
+// simulator draws each query's correctness from it (docs/simulator.md). The distribution is the one the fit chose
+// for the option's curve key (ChosenDifficulty: the Beta, or the logit-normal where it won on held-out
+// likelihood) with its spread kept (the Beta's a + b, the logit-normal's sigma) and its mean moved to the setting's
+// single-sample accuracy (a curve's prediction at that budget, or a run's measurement); for a stored run measured
+// at k samples the mean is the one whose k-sample accuracy under that spread is the measured figure. Either way the
+// distribution's aggregated accuracy is the option's planned accuracy.
+// Majority-vote wrong-answer concentration where none is fitted: the stated prior of core/difficulty.h
+// (kAssumedRho), in the plan and in the simulator alike.
+inline constexpr double kDefaultRho = kAssumedRho.rho;
 
 struct PlannedDifficulty {
+  // The family and its parameters at the option's mean: a, b for the Beta; mu, sigma for the logit-normal.
+  DifficultyFamily family = DifficultyFamily::kBeta;
   double a = 1;
   double b = 1;
-  std::optional<double> rho;  // the fitted majority-vote concentration; empty: kDefaultRho stands in
+  double mu = 0;
+  double sigma = 1;
+  std::optional<double> rho;  // the majority-vote concentration; empty: kDefaultRho stands in
+  bool rho_assumed = false;   // rho is the stated prior kAssumedRho, not a fit
+  // The distribution these fields describe.
+  DifficultyDistribution Distribution() const;
   // Where it came from: the fit's key, its problems, concentration and status; the aggregation of a run measured
   // at k samples whose figure set the mean (empty: the mean is the setting's single-sample accuracy).
   std::string fit_key;
@@ -213,13 +221,18 @@ Interval WidenForProxy(double accuracy, const Interval& band, double sigma_logit
 double ShiftLogit(double p, double shift);
 
 // A Beta with the difficulty spread of `shape` (its a + b) and mean `mean`: how a stored difficulty distribution is
-// carried to another thinking budget (docs/planner.md).
+// carried to another thinking budget (docs/planner.md). DifficultyDistribution::WithMean does the same for either
+// family.
 BetaDifficulty RescaleBeta(const BetaDifficulty& shape, double mean);
-// Accuracy of `aggregation` over k samples when single-sample accuracy is `mean`, under the rescaled Beta.
-double ParallelAccuracy(const BetaDifficulty& shape, double mean, const Aggregation& aggregation, double d_prime,
-                        double rho);
-// The Beta with the concentration of `shape` whose accuracy under `aggregation` is `accuracy` (bisection on the
+// Accuracy of `aggregation` over k samples when single-sample accuracy is `mean`, under `shape` moved to that mean
+// (either family; a BetaDifficulty converts).
+double ParallelAccuracy(const DifficultyDistribution& shape, double mean, const Aggregation& aggregation,
+                        double d_prime, double rho);
+// The distribution with the spread of `shape` whose accuracy under `aggregation` is `accuracy` (bisection on the
 // mean, which the aggregated accuracy rises with): how a figure measured at k samples is carried as a distribution.
+DifficultyDistribution DistributionForAccuracy(const DifficultyDistribution& shape, double accuracy,
+                                               const Aggregation& aggregation, double d_prime, double rho);
+// The same for a Beta shape, returning the Beta.
 BetaDifficulty BetaForAccuracy(const BetaDifficulty& shape, double accuracy, const Aggregation& aggregation,
                                double d_prime, double rho);
 

@@ -395,8 +395,16 @@ std::vector<DifficultyEffect> DifficultyEffects(const Workload& w, const CurveSe
 // from; without a per-problem fit, the source says so and carries no parameters.
 nlohmann::json DifficultyJson(const std::optional<PlannedDifficulty>& d) {
   if (!d) return {{"source", "no per-problem fit: the simulator uses the default spread a + b = 2, stated"}};
-  return {{"family", "beta"}, {"a", d->a}, {"b", d->b},
-          {"rho", d->rho ? nlohmann::json(*d->rho) : nlohmann::json(nullptr)}, {"source", d->Source()}};
+  nlohmann::json out = {{"family", ToString(d->family)}};
+  if (d->family == DifficultyFamily::kBeta) {
+    out["a"] = d->a, out["b"] = d->b;
+  } else {
+    out["mu"] = d->mu, out["sigma"] = d->sigma;
+  }
+  out["rho"] = d->rho ? nlohmann::json(*d->rho) : nlohmann::json(nullptr);
+  if (d->rho_assumed) out["rho_assumed"] = true;
+  out["source"] = d->Source();
+  return out;
 }
 
 // An option's figures on each true bucket of the traffic routed to it (null where that traffic is negligible), so

@@ -134,7 +134,7 @@ QueryDraw DrawQuery(const FleetClass& c, const Route& route, uint64_t seed, uint
     out.tokens_total += tokens[j];
   }
   const McProblemSpec& c_spec = option.correctness_by_true.empty() ? option.correctness : option.correctness_by_true[truth];
-  if (c_spec.aggregation == McAggregation::kPass1) {
+  if (c_spec.aggregation == McAggregation::kPass1 && c_spec.family == McDifficulty::kBeta) {
     // One sample: averaged over the Beta difficulty it is right with probability a / (a + b) exactly, so the
     // difficulty need not be drawn (the costly part of the per-problem code).
     out.credit = route.credit_uniform < c_spec.beta_a / (c_spec.beta_a + c_spec.beta_b) ? 1.0 : 0.0;

@@ -117,6 +117,10 @@ void ValidateSpec(const McProblemSpec& spec) {
   };
   if (!(spec.beta_a > 0) || !std::isfinite(spec.beta_a)) fail("beta_a", spec.beta_a, "must be a finite number > 0");
   if (!(spec.beta_b > 0) || !std::isfinite(spec.beta_b)) fail("beta_b", spec.beta_b, "must be a finite number > 0");
+  if (spec.family == McDifficulty::kLogitNormal &&
+      (!std::isfinite(spec.logit_mu) || !(spec.logit_sigma > 0) || !std::isfinite(spec.logit_sigma))) {
+    fail("logit_sigma", spec.logit_sigma, "a logit-normal needs a finite mu and a finite sigma > 0");
+  }
   if (spec.samples < 1) fail("samples", spec.samples, "must be at least 1");
   if (!(spec.rho >= 0 && spec.rho <= 1)) fail("rho", spec.rho, "must be in [0, 1]");
   if (!std::isfinite(spec.dprime)) fail("dprime", spec.dprime, "must be finite");

@@ -1,4 +1,5 @@
-// One simulated problem of the Monte Carlo accuracy engine: draw its difficulty p ~ Beta(a, b), draw the
+// One simulated problem of the Monte Carlo accuracy engine: draw its difficulty p ~ Beta(a, b) (or, for a slice
+// whose fit chose the logit-normal, p = sigmoid(mu + sigma Z)), draw the
 // samples, score them and aggregate. Written once for the CPU engine (sim/monte_carlo.cpp) and the CUDA kernel
 // (gpu/), so both give bit-identical numbers from the same Philox streams.
 //
@@ -6,7 +7,7 @@
 //   tag 0, index j/4  : word j%4 decides whether sample j is right (UniformOpen(word) < p)
 //   tag 1, index j/4  : word j%4 decides whether a wrong sample j gives the most common wrong answer (< rho)
 //   tag 2 + 256 a, index j : attempt a of the polar method for sample j's verifier-score noise
-//   tag 3, index i    : the i-th block of uniforms for the problem's Beta draw
+//   tag 3, index i    : the i-th block of uniforms for the problem's difficulty draw (Beta or logit-normal)
 #pragma once
 
 #include <cstdint>
@@ -17,9 +18,15 @@ namespace thinkplan::sim {
 
 enum class McAggregation : int32_t { kPass1 = 0, kPassAt = 1, kConsensus = 2, kBestOf = 3 };
 
+// The difficulty family of McProblemSpec, as core/difficulty.h's DifficultyFamily (kept plain for the kernel).
+enum class McDifficulty : int32_t { kBeta = 0, kLogitNormal = 1 };
+
 struct McProblemSpec {
-  double beta_a = 1;
+  double beta_a = 1;  // family kBeta; must stay > 0 for either family
   double beta_b = 1;
+  McDifficulty family = McDifficulty::kBeta;
+  double logit_mu = 0;     // family kLogitNormal: logit p ~ Normal(logit_mu, logit_sigma^2)
+  double logit_sigma = 1;
   int32_t samples = 1;
   McAggregation aggregation = McAggregation::kPass1;
   double dprime = 0;  // best@k: mean verifier score of right answers (wrong ones score Normal(0, 1))
@@ -101,10 +108,14 @@ THINKPLAN_HD double ScoreNoise(const McProblemSpec& spec, uint32_t lo, uint32_t 
 
 }  // namespace detail
 
-// The difficulty p of problem `problem`: Beta(a, b) as X / (X + Y) with X, Y Gamma variates.
+// The difficulty p of problem `problem`: Beta(a, b) as X / (X + Y) with X, Y Gamma variates; logit-normal as
+// sigmoid(mu + sigma Z) with Z from the polar method.
 THINKPLAN_HD double DrawDifficulty(const McProblemSpec& spec, uint64_t problem) {
   detail::UniformStream stream{spec.key0, spec.key1, static_cast<uint32_t>(problem), static_cast<uint32_t>(problem >> 32),
                                3u};
+  if (spec.family == McDifficulty::kLogitNormal) {
+    return 1.0 / (1.0 + portable::Exp(-(spec.logit_mu + spec.logit_sigma * detail::Normal(stream))));
+  }
   const double log_x = detail::LogGammaVariate(spec.beta_a, stream);
   const double log_y = detail::LogGammaVariate(spec.beta_b, stream);
   return 1.0 / (1.0 + portable::Exp(log_y - log_x));

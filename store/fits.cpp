@@ -98,6 +98,11 @@ void AddToCurveSet(const StoredFit& fit, CurveSet& set) {
     curves.tokens = TokenModel{At(fit, 0), At(fit, 1), fit.covariance, fit.quality};
   } else if (fit.kind == "parallel") {
     curves.difficulty = BetaDifficulty{At(fit, 0), At(fit, 1), fit.covariance, fit.quality};
+  } else if (fit.kind == "difficulty-family") {
+    // The row's form is the family held-out likelihood chose; its parameters are the logit-normal's.
+    if (fit.form == "logit-normal") {
+      curves.logit_normal = LogitNormalDifficulty{At(fit, 0), At(fit, 1), fit.covariance, fit.quality};
+    }
   } else if (fit.kind == "rho") {
     curves.rho = RhoEstimate{At(fit, 0), SummaryInterval(fit, "rho", At(fit, 0)), fit.quality};
   } else if (fit.kind == "budget-target") {

@@ -14,7 +14,8 @@ namespace {
 long APlan(Database& db) {
   // Built in one expression: assigning short literals member by member trips GCC 12's -Wmaybe-uninitialized.
   return SavePlan(db, StoredPlan{.id = 0, .created_at = "", .workload_name = "w", .workload_json = "{}",
-                                 .workload_hash = "", .fits_hash = "f", .base_plan_id = std::nullopt, .plan_json = "{}"});
+                                 .workload_hash = "", .fits_hash = "f", .base_plan_id = std::nullopt, .plan_json = "{}",
+                                 .view = std::nullopt});
 }
 
 }  // namespace

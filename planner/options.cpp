@@ -417,6 +417,7 @@ struct Scorer {
   std::vector<std::string>* notes;
   mutable std::unordered_set<std::string> noted;  // the texts already in `notes`
   mutable std::unordered_set<std::string> warned;  // systems whose context extrapolation is noted
+  mutable std::unordered_set<std::string> factor_noted;  // "system\nkey" whose thinking_token_factor is noted
   // Serving cost by (system, mean tokens, p95 tokens, samples): on a self-hosted replica the samples share the
   // batch, so neither cost nor latency is a multiple of one sample's.
   mutable std::map<std::tuple<std::string, double, double, long, double, double>, ServingCost> cache;
@@ -472,6 +473,18 @@ struct Scorer {
     }
   }
 
+  // The workload's thinking_token_factor for the setting, noted once per system and key (the note is formatted only
+  // the first time: every option of a system at that key reads the same factor).
+  double TokenFactor(const SystemSpec& s, const Setting& setting) const {
+    const std::string key = TokenFactorKey(setting);
+    const double factor = s.ThinkingTokenFactor(key);
+    if (factor != 1 && factor_noted.insert(s.name + '\n' + key).second) {
+      Note(fmt::format("{}: thinking tokens of {} settings x{:g} (the workload's thinking_token_factor)", s.name, key,
+                       factor));
+    }
+    return factor;
+  }
+
   void Note(const std::string& text) const {
     if (notes && noted.insert(text).second) notes->push_back(text);
   }
@@ -486,9 +499,7 @@ struct Scorer {
       return std::nullopt;
     }
     Figures f;
-    const double factor = s.ThinkingTokenFactor(TokenFactorKey(setting));
-    if (factor != 1) Note(fmt::format("{}: thinking tokens of {} settings x{:g} (the workload's thinking_token_factor)",
-                                      s.name, TokenFactorKey(setting), factor));
+    const double factor = TokenFactor(s, setting);
     f.thinking_tokens = factor * tokens;
     f.thinking_tokens_p95 = factor * tokens_p95;
     f.source = source;
@@ -799,7 +810,7 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
                                           std::vector<MissingCurves>* missing_out) {
   std::string error;
   if (!config.IsValid(&error)) throw UsageError("options: " + error);
-  const Scorer scorer{workload, c, catalogues, config, notes, {}, {}, {}, {}};
+  const Scorer scorer{workload, c, catalogues, config, notes, {}, {}, {}, {}, {}};
   std::vector<Candidate> out;
   std::map<std::string, std::size_t> index;
   const std::size_t nb = c.buckets.size();

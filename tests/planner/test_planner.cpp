@@ -313,16 +313,22 @@ PlanInputs DefaultWorkloadInputs(store::Database& db, const CurveSet& curves) {
       "default.json", curves);
 }
 
+// The default workload stored in a scratch database, with no fits (every option is a stored run, so each figure can
+// be recomputed from the runs alone), and its plan.
+struct DefaultPlanFixture {
+  thinkplan::testing::ScratchDir dir;
+  store::Database db = store::Database::Open(dir / "t.db");
+  CurveSet curves;
+  PlanInputs in = DefaultWorkloadInputs(db, curves);
+  PlanResult base = MakePlan(in);
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(default_workload)
 
-BOOST_AUTO_TEST_CASE(plan_figures_recomputed_from_stored_runs_and_prices) {
-  thinkplan::testing::ScratchDir dir;
-  store::Database db = store::Database::Open(dir / "t.db");
-  CurveSet curves;  // no fits: every option is a stored run, so each figure can be recomputed from the runs alone
-  PlanInputs in = DefaultWorkloadInputs(db, curves);
-  const PlanResult plan = MakePlan(in);
+BOOST_FIXTURE_TEST_CASE(plan_figures_recomputed_from_stored_runs_and_prices, DefaultPlanFixture) {
+  const PlanResult& plan = base;
   BOOST_REQUIRE(plan.feasible);
   BOOST_TEST(plan.inference_usd_per_month <= *in.workload.budget_usd_per_month * (1 + 1e-9));
 
@@ -558,12 +564,7 @@ BOOST_FIXTURE_TEST_CASE(changes_apply_and_replan, routing::RoutingFixture) {
 // every option keeps its accuracy, its tokens (mean and p95) are the factor times the base plan's, and an API
 // option's cost moves by exactly the extra thinking tokens at its per-output-token rate (all samples). Options
 // of other systems and other settings are untouched.
-BOOST_AUTO_TEST_CASE(a_thinking_token_factor_scales_tokens_and_cost_only) {
-  thinkplan::testing::ScratchDir dir;
-  store::Database db = store::Database::Open(dir / "t.db");
-  CurveSet curves;
-  PlanInputs in = DefaultWorkloadInputs(db, curves);
-  const PlanResult base = MakePlan(in);
+BOOST_FIXTURE_TEST_CASE(a_thinking_token_factor_scales_tokens_and_cost_only, DefaultPlanFixture) {
   BOOST_REQUIRE(base.feasible);
   PlanInputs changed = in;
   std::optional<double> budget = in.workload.budget_usd_per_month;
@@ -606,12 +607,7 @@ BOOST_AUTO_TEST_CASE(a_thinking_token_factor_scales_tokens_and_cost_only) {
 
 // A what-if re-plan reuses the base plan's options for the classes its changes leave alone; the plan must be the
 // one made from scratch on the changed workload (all of it but the pass timings), for every kind of change.
-BOOST_AUTO_TEST_CASE(replan_reusing_options_equals_a_fresh_plan) {
-  thinkplan::testing::ScratchDir dir;
-  store::Database db = store::Database::Open(dir / "t.db");
-  CurveSet curves;
-  PlanInputs in = DefaultWorkloadInputs(db, curves);
-  const PlanResult base = MakePlan(in);
+BOOST_FIXTURE_TEST_CASE(replan_reusing_options_equals_a_fresh_plan, DefaultPlanFixture) {
   BOOST_REQUIRE(base.feasible);
   auto without_timings = [](const PlanResult& p) {
     json j = p.ToJson();

@@ -19,6 +19,15 @@ using nlohmann::json;
 
 namespace {
 
+// A workload of one class served by Acme-Think; `class_fields` names the class and sets its token sizes.
+std::string AcmeWorkload(const std::string& name, const std::string& class_fields) {
+  return R"({"name": ")" + name + R"(", "objective": "max_accuracy", "budget_usd_per_month": 1000,
+    "systems": [{"name": "Acme-Think", "kind": "api", "budget_knob": false, "ttft_s": 1, "output_tokens_per_s": 100,
+                 "thinking_tokens": {"extended": 2000}}],
+    "classes": [{)" + class_fields + R"(, "daily_volume": 100, "value_usd": 1, "verifier": {"kind": "none"},
+                 "buckets": [{"name": "easy", "task_class": "acme-class", "difficulty": "easy", "share": 1}]}]})";
+}
+
 // One system of a vendor no shipped file knows, its three dated prices (the last one announced for a future
 // date, so not in force), and one stored run for a class.
 void WriteAcme(const ScratchDir& dir) {
@@ -32,14 +41,7 @@ void WriteAcme(const ScratchDir& dir) {
             "run_key,source,system,task_class,difficulty,mode,samples,aggregation,n_problems,n_correct,"
             "mean_output_tokens\n"
             "acme-1,measured,Acme-Think,acme-class,easy,extended,1,pass@1,200,150,2000\n");
-  WriteFile(dir / "w.json", R"({
-    "name": "acme", "objective": "max_accuracy", "budget_usd_per_month": 1000,
-    "systems": [{"name": "Acme-Think", "kind": "api", "budget_knob": false, "ttft_s": 1, "output_tokens_per_s": 100,
-                 "thinking_tokens": {"extended": 2000}}],
-    "classes": [{"name": "c", "daily_volume": 100, "value_usd": 1, "verifier": {"kind": "none"},
-                 "prompt_tokens": 1000, "answer_tokens": 0,
-                 "buckets": [{"name": "easy", "task_class": "acme-class", "difficulty": "easy", "share": 1}]}]
-  })");
+  WriteFile(dir / "w.json", AcmeWorkload("acme", R"("name": "c", "prompt_tokens": 1000, "answer_tokens": 0)"));
 }
 
 }  // namespace
@@ -215,14 +217,9 @@ BOOST_AUTO_TEST_CASE(cost_bills_the_cached_share_of_the_prompt_at_the_cached_inp
             "system,vendor,kind,price_in_usd_per_mtok,price_out_usd_per_mtok,api,api_model_id,thinking,knob,"
             "max_output_tokens\n"
             "Acme-Plain,Acme,reasoning,3.00,12.00,openai,acme-plain-1,always,none,8000\n");
-  WriteFile(dir / "cached.json", R"({
-    "name": "cached", "objective": "max_accuracy", "budget_usd_per_month": 1000,
-    "systems": [{"name": "Acme-Think", "kind": "api", "budget_knob": false, "ttft_s": 1, "output_tokens_per_s": 100,
-                 "thinking_tokens": {"extended": 2000}}],
-    "classes": [{"name": "rag", "daily_volume": 100, "value_usd": 1, "verifier": {"kind": "none"},
-                 "prompt_tokens": 4000, "answer_tokens": 200, "cached_input_share": 0.5,
-                 "buckets": [{"name": "easy", "task_class": "acme-class", "difficulty": "easy", "share": 1}]}]
-  })");
+  WriteFile(dir / "cached.json",
+            AcmeWorkload("cached",
+                         R"("name": "rag", "prompt_tokens": 4000, "answer_tokens": 200, "cached_input_share": 0.5)"));
   const std::string db = "--db " + ShellQuote((dir / "t.db").string());
   const CommandResult ingest = RunThinkplan(db + " --quiet ingest " + ShellQuote((dir / "systems.csv").string()) + " " +
                                             ShellQuote((dir / "prices.csv").string()) + " " +

@@ -23,6 +23,7 @@
 #include "store/fits.h"
 #include "store/plans.h"
 #include "tests/common/test_support.h"
+#include "tests/planner/planner_fixtures.h"
 #include "tests/store/store_fixtures.h"
 
 namespace thinkplan::testing {
@@ -76,15 +77,8 @@ struct LogitNormalSlice {
   }
 };
 
-planner::Workload MaxAccuracyWorkload() {
-  return planner::ParseWorkload(json::parse(R"({
-    "name": "t", "objective": "max_accuracy", "budget_usd_per_month": 100000,
-    "systems": [{"name": "mini", "kind": "api", "price_in_usd_per_mtok": 0.15, "price_out_usd_per_mtok": 0.60,
-                 "budget_knob": false, "ttft_s": 0.5, "output_tokens_per_s": 100}],
-    "classes": [{"name": "c", "daily_volume": 1000, "value_usd": 1, "verifier": {"kind": "unit_tests"},
-                 "prompt_tokens": 400, "answer_tokens": 300, "buckets": [{"task_class": "x"}]}]
-  })"), "w.json");
-}
+// The one-class workload checked by unit tests (pass@k is offered), with a budget that never binds.
+planner::Workload MaxAccuracyWorkload() { return testing::MiniOneClassWorkload("unit_tests", 100000); }
 
 }  // namespace
 

@@ -20,17 +20,8 @@ namespace {
 
 using json = nlohmann::json;
 
-// One API system ($0.15 in, $0.60 out per million tokens, 100 tokens/s after 0.5 s) and one class of 400 prompt and
-// 300 answer tokens on stored task class "x".
-Workload OneClassWorkload() {
-  return ParseWorkload(json::parse(R"({
-    "name": "t", "objective": "max_accuracy", "budget_usd_per_month": 1000,
-    "systems": [{"name": "mini", "kind": "api", "price_in_usd_per_mtok": 0.15, "price_out_usd_per_mtok": 0.60,
-                 "budget_knob": false, "ttft_s": 0.5, "output_tokens_per_s": 100}],
-    "classes": [{"name": "c", "daily_volume": 1000, "value_usd": 1, "verifier": {"kind": "none"},
-                 "prompt_tokens": 400, "answer_tokens": 300, "buckets": [{"task_class": "x"}]}]
-  })"), "w.json");
-}
+// The one-class workload with no verifier.
+Workload OneClassWorkload() { return testing::MiniOneClassWorkload("none", 1000); }
 
 Run StoredRun(const std::string& key, Mode mode, long n, double correct) {
   Run r;

@@ -11,6 +11,7 @@
 #include "core/curve_set.h"
 #include "planner/options.h"
 #include "planner/workload.h"
+#include "tests/planner/planner_fixtures.h"
 
 namespace thinkplan::planner {
 namespace {
@@ -20,16 +21,8 @@ using json = nlohmann::json;
 double LogBeta(double a, double b) { return std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b); }
 double PassAtK(double a, double b, long k) { return 1 - std::exp(LogBeta(a, b + static_cast<double>(k)) - LogBeta(a, b)); }
 
-// One API system and one class with unit tests (a perfect verifier: pass@k is offered) on stored task class "x".
-Workload UnitTestedClass() {
-  return ParseWorkload(json::parse(R"({
-    "name": "t", "objective": "max_accuracy", "budget_usd_per_month": 1000,
-    "systems": [{"name": "mini", "kind": "api", "price_in_usd_per_mtok": 0.15, "price_out_usd_per_mtok": 0.60,
-                 "budget_knob": false, "ttft_s": 0.5, "output_tokens_per_s": 100}],
-    "classes": [{"name": "c", "daily_volume": 1000, "value_usd": 1, "verifier": {"kind": "unit_tests"},
-                 "prompt_tokens": 400, "answer_tokens": 300, "buckets": [{"task_class": "x"}]}]
-  })"), "w.json");
-}
+// The one-class workload checked by unit tests (a perfect verifier: pass@k is offered).
+Workload UnitTestedClass() { return testing::MiniOneClassWorkload("unit_tests", 1000); }
 
 Run Measured(const std::string& key, long k, long n, double correct) {
   Run r;

@@ -6,9 +6,10 @@ binomial deviance sum 2 [y ln(y/np) + (n-y) ln((n-y)/(n(1-p)))] (what Ceres mini
 deviance residuals), minimised by L-BFGS-B with its exact gradient and tight tolerances. Prints the time per fit and
 the largest relative parameter difference against bench_fit's results.
 
-    fit_vs_scipy.py DATA.csv RESULTS.csv [MAX_FITS]
+    fit_vs_scipy.py DATA.csv RESULTS.csv [MAX_FITS] [--json] [--verbose]
 """
 import csv
+import json
 import sys
 import time
 
@@ -88,6 +89,12 @@ def main():
     differences = np.array(differences)
     ceres_per_fit = float(next(iter(ceres.values()))["seconds_per_fit"])
     scipy_per_fit = elapsed / len(rows)
+    if "--json" in sys.argv:  # one line for bench/fit_vs_scipy.sh, which alternates the sides over rounds
+        print(json.dumps({"fits": len(rows), "failures": failures, "scipy_us_per_fit": 1e6 * scipy_per_fit,
+                          "thinkplan_us_per_fit": 1e6 * ceres_per_fit, "worst_relative_difference": worst,
+                          "median_relative_difference": float(np.median(differences)),
+                          "share_within_1e-4": float(np.mean(differences <= 1e-4))}))
+        return
     print(f"scipy:     {len(rows)} fits, {failures} not reported successful, {1e6 * scipy_per_fit:.1f} us per fit")
     print(f"thinkplan: {1e6 * ceres_per_fit:.2f} us per fit (from bench_fit)")
     print(f"ratio:     thinkplan is {scipy_per_fit / ceres_per_fit:.1f}x faster per fit")

@@ -36,10 +36,17 @@ PERF_FIELDS = [
     "step_ms", "latency_s", "tokens_per_s", "achieved_gb_per_s", "achieved_tflops", "layer_scale",
     "tool_version", "measured_at", "citation",
 ]
+# A systems row carries its API row (apis/system_apis.csv, maintained by hand) in these columns; `api_source` is
+# that row's source.
+SYSTEM_API_FIELDS = [
+    "api", "api_model_id", "thinking", "knob", "effort_values", "budget_min_tokens", "budget_max_tokens",
+    "max_output_tokens", "n_max", "reasoning_parser", "api_source",
+]
 SYSTEM_FIELDS = [
     "system", "vendor", "kind", "params_total_b", "params_active_b", "open_weights", "compute_knob",
     "knob_values", "price_in_usd_per_mtok", "price_out_usd_per_mtok", "citation",
-]
+] + SYSTEM_API_FIELDS
+API_CATALOGUE = REPO_ROOT / "data/apis/system_apis.csv"
 HARDWARE_FIELDS = [
     "hardware", "hbm_gib", "hbm_tb_per_s", "bf16_dense_tflops", "fp8_dense_tflops", "usd_per_hour", "citation",
 ]
@@ -180,8 +187,21 @@ EXTRA_SYSTEMS = [
 ]
 
 
+def api_rows_by_system():
+    """The hand-maintained API catalogue by system; every shipped system must have a row."""
+    return {r["system"]: r for r in read_csv(API_CATALOGUE)}
+
+
+def api_columns(system, apis):
+    api = apis.get(system)
+    if api is None:
+        raise ConversionError(f"system {system} has no row in apis/system_apis.csv: add one (its API, model id, knob)")
+    return {field: api["source" if field == "api_source" else field] for field in SYSTEM_API_FIELDS}
+
+
 def convert_systems(src):
     rows = []
+    apis = api_rows_by_system()
     source_rows = read_csv(src / "published/systems.csv")
     clash = {r["system"] for r in source_rows} & {r["system"] for r in EXTRA_SYSTEMS}
     if clash:
@@ -195,6 +215,7 @@ def convert_systems(src):
             "price_out_usd_per_mtok": r["price_out_usd_per_mtok"],
             "citation": citation(r["source"], f"verified: {r['verified']}", r["price_note"],
                                  f"released {r['released']}" if r["released"] else ""),
+            **api_columns(r["system"], apis),
         })
     return rows
 

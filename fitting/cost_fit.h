@@ -46,6 +46,8 @@ struct CostFitOptions {
   // Argonne llama.cpp runs throughput x latency = 2 L whatever the batch: one sequence, prefilled in passes of
   // `batch` tokens.
   std::vector<std::string> prompt_batch_frameworks = {"llama.cpp"};
+  // Their prompt passes run as a pipeline over the devices the layers are split across (1/n of the serial time).
+  bool pipelined_prompt_passes = true;
   // Cauchy loss scale on the log-latency residual; 0 = plain least squares. Damps the odd run that stalled.
   double loss_scale = 0.25;
   // Starting point; the fit is in log space, so only the order of magnitude matters.

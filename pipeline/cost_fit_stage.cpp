@@ -19,7 +19,7 @@ namespace {
 using nlohmann::json;
 
 // Bumped when the fitting code changes what a group's fit is, so that stored fits are refitted once.
-constexpr const char* kCostFitVersion = "cost-fit 3";
+constexpr const char* kCostFitVersion = "cost-fit 4";
 
 std::string Number(std::optional<double> value) { return value ? fmt::format("{:.17g}", *value) : "-"; }
 

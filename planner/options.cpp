@@ -757,6 +757,20 @@ double ShiftLogit(double p, double shift) {
 
 namespace {
 
+// Where a proxy bucket's transfer error comes from: measured on the stored runs, the shipped default where they
+// measure too little, or set by the options over either (the note names the figure it replaced).
+std::string TransferSource(const BucketSpec& bucket, const ProxyTransfer& transfer) {
+  const std::string from_runs =
+      transfer.measured
+          ? fmt::format("the spread of the stored systems' accuracies between {} and {} other measured class(es) "
+                        "({} degrees of freedom)", bucket.task_class, transfer.class_pairs, transfer.dof)
+          : fmt::format("assumed: too few settings measured on {} and another class to measure the spread here "
+                        "({} degrees of freedom); the shipped runs' figure stands", bucket.task_class, transfer.dof);
+  if (!transfer.overridden) return (transfer.measured ? "measured: " : "") + from_runs;
+  return fmt::format("as set by the options (proxy spread), not measured; the stored runs give {:.2f}, {}",
+                     transfer.from_runs, from_runs);
+}
+
 // A proxy bucket's evidence: the problem sets its stored task class was scored on and their distinct problems
 // (a set counted once however many reports score it).
 std::string ProxyNote(const TaskClassSpec& c, const BucketSpec& bucket, const std::vector<Run>& runs,
@@ -773,14 +787,7 @@ std::string ProxyNote(const TaskClassSpec& c, const BucketSpec& bucket, const st
     list += fmt::format("{}{} ({} problems)", list.empty() ? "" : ", ", name, n);
     problems += n;
   }
-  const std::string widened =
-      transfer.measured
-          ? fmt::format("{:.2f} on the logit scale, the spread of the stored systems' accuracies between {} and {} "
-                        "other measured class(es) ({} degrees of freedom)",
-                        transfer.sigma_logit, bucket.task_class, transfer.class_pairs, transfer.dof)
-          : fmt::format("{:.2f} on the logit scale (too few settings measured on {} and another class to measure "
-                        "the spread here: {} degrees of freedom; the shipped runs' figure stands)",
-                        transfer.sigma_logit, bucket.task_class, transfer.dof);
+  const std::string widened = fmt::format("{:.2f} on the logit scale, {}", transfer.sigma_logit, TransferSource(bucket, transfer));
   return fmt::format("class {}: bucket {} rests on a proxy, task class {}: its accuracies are measured on {}: "
                      "{} distinct problems, none of them the class's own queries; its intervals are widened for "
                      "the borrowing by a transfer error of {}",
@@ -834,7 +841,11 @@ std::vector<Candidate> GenerateCandidates(const Workload& workload, const TaskCl
   for (std::size_t bi = 0; bi < nb; ++bi) {
     if (!c.buckets[bi].proxy) continue;
     transfer[bi] = ProxyTransferSpread(runs, c.buckets[bi].task_class, c.buckets[bi].difficulty);
-    if (config.proxy_sigma_logit) transfer[bi]->sigma_logit = *config.proxy_sigma_logit;
+    if (config.proxy_sigma_logit) {
+      transfer[bi]->from_runs = transfer[bi]->sigma_logit;
+      transfer[bi]->sigma_logit = *config.proxy_sigma_logit;
+      transfer[bi]->overridden = true;
+    }
     if (bi < config.proxy_transfer_z.size()) shift[bi] = config.proxy_transfer_z[bi] * transfer[bi]->sigma_logit;
   }
 

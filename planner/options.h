@@ -205,6 +205,10 @@ struct ProxyTransfer {
   long class_pairs = 0;  // other classes compared with the proxy's
   long dof = 0;          // degrees of freedom behind sigma_logit
   bool measured = false;
+  // Set by the options (OptionsConfig::proxy_sigma_logit, `sweep --proxy-spread`) over what the runs give;
+  // `from_runs` keeps that figure (measured, or the default where `measured` is false) for the note.
+  bool overridden = false;
+  double from_runs = 0;
 };
 inline constexpr long kProxyMinSettings = 5;
 inline constexpr long kProxyMinDof = 10;

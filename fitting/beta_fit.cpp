@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include <boost/math/special_functions/digamma.hpp>
@@ -26,23 +27,24 @@ struct Derivatives {
 };
 
 // sum_i ln B(c_i + a, n_i - c_i + b) - ln B(a, b) + ln C(n_i, c_i) and its first two derivatives.
-Derivatives Evaluate(const std::vector<SampleCount>& problems, double a, double b, bool second) {
+// Over problems pooled by (n, c) (GroupSampleCounts), each pair's terms times its number of problems.
+Derivatives Evaluate(const std::vector<SampleCountGroup>& groups, double a, double b, bool second) {
   Derivatives d;
   const double psi_ab = digamma(a + b), psi_a = digamma(a), psi_b = digamma(b);
   const double tri_ab = second ? trigamma(a + b) : 0.0, tri_a = second ? trigamma(a) : 0.0;
   const double tri_b = second ? trigamma(b) : 0.0;
   const double log_beta = LogBeta(a, b);
-  for (const SampleCount& p : problems) {
-    const double n = p.samples, c = p.correct;
-    d.ll += LogChoose(n, c) + LogBeta(c + a, n - c + b) - log_beta;
+  for (const SampleCountGroup& g : groups) {
+    const double n = g.samples, c = g.correct, w = g.problems;
+    d.ll += w * (LogChoose(n, c) + LogBeta(c + a, n - c + b) - log_beta);
     const double psi_n = digamma(n + a + b);
-    d.ga += digamma(c + a) - psi_n - psi_a + psi_ab;
-    d.gb += digamma(n - c + b) - psi_n - psi_b + psi_ab;
+    d.ga += w * (digamma(c + a) - psi_n - psi_a + psi_ab);
+    d.gb += w * (digamma(n - c + b) - psi_n - psi_b + psi_ab);
     if (second) {
       const double tri_n = trigamma(n + a + b);
-      d.haa += trigamma(c + a) - tri_n - tri_a + tri_ab;
-      d.hab += -tri_n + tri_ab;
-      d.hbb += trigamma(n - c + b) - tri_n - tri_b + tri_ab;
+      d.haa += w * (trigamma(c + a) - tri_n - tri_a + tri_ab);
+      d.hab += w * (-tri_n + tri_ab);
+      d.hbb += w * (trigamma(n - c + b) - tri_n - tri_b + tri_ab);
     }
   }
   return d;
@@ -87,6 +89,17 @@ std::vector<SampleCount> SampleCountsFromProblems(const std::vector<ProblemResul
   counts.reserve(problems.size());
   for (const ProblemResult& p : problems) counts.push_back({static_cast<double>(p.samples), p.correct});
   return counts;
+}
+
+std::vector<SampleCountGroup> GroupSampleCounts(const std::vector<SampleCount>& problems) {
+  std::map<std::pair<double, double>, double> counts;
+  for (const SampleCount& p : problems) {
+    if (p.samples > 0) counts[{p.samples, p.correct}] += 1.0;
+  }
+  std::vector<SampleCountGroup> groups;
+  groups.reserve(counts.size());
+  for (const auto& [nc, count] : counts) groups.push_back({nc.first, nc.second, count});
+  return groups;
 }
 
 BetaDifficulty FitBetaBinomial(const std::vector<SampleCount>& input, const Options& options, Summary* summary) {
@@ -134,7 +147,8 @@ BetaDifficulty FitBetaBinomial(const std::vector<SampleCount>& input, const Opti
   const double log_min = std::log(options.beta_min), log_max = std::log(options.beta_max);
   auto [a, b] = MomentStart(problems);
   double x[2] = {std::log(a), std::log(b)};
-  Derivatives d = Evaluate(problems, a, b, true);
+  const std::vector<SampleCountGroup> groups = GroupSampleCounts(problems);
+  Derivatives d = Evaluate(groups, a, b, true);
   bool converged = false;
   int iteration = 0;
   for (; iteration < options.max_iterations && !converged; ++iteration) {
@@ -157,7 +171,7 @@ BetaDifficulty FitBetaBinomial(const std::vector<SampleCount>& input, const Opti
     for (int halving = 0; halving < 60; ++halving, t *= 0.5) {
       candidate[0] = std::clamp(x[0] + t * step[0], log_min, log_max);
       candidate[1] = std::clamp(x[1] + t * step[1], log_min, log_max);
-      next = Evaluate(problems, std::exp(candidate[0]), std::exp(candidate[1]), false);
+      next = Evaluate(groups, std::exp(candidate[0]), std::exp(candidate[1]), false);
       if (next.ll >= d.ll - 1e-12 * std::abs(d.ll)) break;
     }
     const double moved = std::hypot(candidate[0] - x[0], candidate[1] - x[1]);
@@ -166,7 +180,7 @@ BetaDifficulty FitBetaBinomial(const std::vector<SampleCount>& input, const Opti
     x[1] = candidate[1];
     a = std::exp(x[0]);
     b = std::exp(x[1]);
-    d = Evaluate(problems, a, b, true);
+    d = Evaluate(groups, a, b, true);
     converged = moved < options.parameter_tolerance ||
                 (std::abs(gain) <= options.function_tolerance * std::max(1.0, std::abs(d.ll)) && moved < 1e-6);
   }

@@ -19,6 +19,16 @@ struct SampleCount {
 };
 std::vector<SampleCount> SampleCountsFromProblems(const std::vector<ProblemResult>& problems);
 
+// Problems with the same (samples, correct) pooled, with how many there are (problems with no sample left out):
+// a likelihood over problems needs one term per distinct pair, and shipped slices have hundreds of problems but
+// a dozen pairs.
+struct SampleCountGroup {
+  double samples = 0.0;
+  double correct = 0.0;
+  double problems = 0.0;
+};
+std::vector<SampleCountGroup> GroupSampleCounts(const std::vector<SampleCount>& problems);
+
 // Newton's method on (ln a, ln b) with the exact digamma / trigamma derivatives; covariance from the observed
 // information in (a, b). Statuses: kInsufficientData when every sample of every problem was right (or every one
 // wrong) or when no problem has two samples (then only the mean a / (a + b) is identified); kFallback when a or b

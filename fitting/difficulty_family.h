@@ -18,11 +18,12 @@ namespace thinkplan::fitting {
 
 // The logit-normal family itself (LogitNormalDifficulty) is a plain value of core/difficulty.h.
 // Marginal maximum likelihood on per-problem (samples, correct): ln L = sum_i ln C(n_i, c_i) +
-// ln E[p^c_i (1 - p)^(n_i - c_i)], the expectation by the same rule; maximised over (mu, ln sigma) by Nelder-Mead
-// from the Beta's moments; covariance the inverse of the observed information (central differences).
+// ln E[p^c_i (1 - p)^(n_i - c_i)], the expectation by the same rule (thinned where the integrand is wide); maximised
+// over (mu, ln sigma) by damped Newton with the analytic gradient and Hessian from three starts at the pooled logit;
+// covariance the inverse of the observed information (the same analytic Hessian).
 // Statuses: kInsufficientData as for the Beta (no spread identifiable); kFallback when sigma ends at its bound
 // [0.01, 20]; kUnidentified when the observed information is not positive definite.
-// `start`: one Nelder-Mead start at its (mu, sigma) in place of the three (how the held-out folds are refitted).
+// `start`: one start at its (mu, sigma) in place of the three (how the held-out folds are refitted).
 LogitNormalDifficulty FitLogitNormal(const std::vector<SampleCount>& problems, const Options& options,
                                      const LogitNormalDifficulty* start = nullptr);
 

@@ -437,14 +437,15 @@ std::vector<FitJob> PlanFitJobs(const FitInputs& inputs, const FitJobFilter& fil
   const EffortTokenMap efforts(inputs.runs);
   for (const auto& [key, runs] : groups) PlanCurveJobs(key, runs, inputs, efforts, filter, jobs, skipped);
   PlanTrainingJobs(groups, inputs, filter, jobs);
-  // Parallel fits first: a rho job reads the Beta of its key.
-  std::stable_sort(jobs.begin(), jobs.end(), [](const FitJob& a, const FitJob& b) {
-    return (a.kind == FitKind::kParallel) > (b.kind == FitKind::kParallel);
-  });
+  // Parallel fits first, then the difficulty families: a rho job reads the chosen family of its key.
+  const auto rank = [](const FitJob& job) {
+    return job.kind == FitKind::kParallel ? 0 : job.kind == FitKind::kDifficultyFamily ? 1 : 2;
+  };
+  std::stable_sort(jobs.begin(), jobs.end(), [&](const FitJob& a, const FitJob& b) { return rank(a) < rank(b); });
   return jobs;
 }
 
-FitOutcome RunFitJob(const FitJob& job, const Options& options, const BetaDifficulty* beta) {
+FitOutcome RunFitJob(const FitJob& job, const Options& options, const DifficultyDistribution* difficulty) {
   Summary summary;
   switch (job.kind) {
     case FitKind::kSequential: {
@@ -469,29 +470,29 @@ FitOutcome RunFitJob(const FitJob& job, const Options& options, const BetaDiffic
     case FitKind::kDifficultyFamily: return DifficultyFamilyOutcome(job, options);
     case FitKind::kRho: {
       const Run& cons = job.runs.front();
-      if (beta == nullptr || !beta->quality.usable()) {
+      if (difficulty == nullptr || !difficulty->quality().usable()) {
         FitQuality quality;
         quality.status = FitStatus::kInsufficientData;
-        quality.reason = "rho needs a usable Beta for " + job.key.ToString() +
+        quality.reason = "rho needs a usable difficulty distribution (Beta or logit-normal) for " + job.key.ToString() +
                          " (per-problem results with repeated samples, or pass@k at two k)";
         summary.kind = "rho";
         summary.form = "trinomial";
         summary.quality = quality;
         return Outcome(job, "trinomial", "", {0.0}, {}, quality, summary);
       }
-      // The Beta's spread comes from the parallel fit; its mean from pass@1 on the cons point's own benchmark,
-      // when there is one (the parallel fit may come from another problem set of the same class).
-      BetaDifficulty shaped = *beta;
+      // The spread comes from the chosen family's fit (the Beta's a + b, the logit-normal's sigma); the mean from
+      // pass@1 on the cons point's own benchmark, when there is one (the fit may come from another problem set
+      // of the same class).
+      DifficultyDistribution shaped = *difficulty;
       double n = 0, correct = 0;
       for (size_t i = 1; i < job.runs.size(); ++i) n += job.runs[i].n_problems, correct += job.runs[i].n_correct;
-      if (n > 0) {
-        const double spread = beta->a + beta->b, mean = std::clamp(correct / n, 1e-6, 1 - 1e-6);
-        shaped.a = mean * spread;
-        shaped.b = (1 - mean) * spread;
-        summary.notes.push_back("Beta spread a+b from the parallel fit; mean from pass@1 on " + cons.benchmark);
-      }
+      if (n > 0) shaped = difficulty->WithMean(std::clamp(correct / n, 1e-6, 1 - 1e-6));
       const RhoFit r = FitRho(shaped, cons.aggregation.k, static_cast<double>(cons.n_problems), cons.n_correct,
                               options, &summary);
+      const bool beta = difficulty->family == DifficultyFamily::kBeta;
+      summary.notes.push_back(fmt::format("{} spread from the {} fit ({}){}", ToString(difficulty->family),
+                                          beta ? "parallel" : "difficulty-family", difficulty->Describe(),
+                                          n > 0 ? "; mean from pass@1 on " + cons.benchmark : ""));
       return Outcome(job, "trinomial", "", {r.rho}, {}, r.quality, summary);
     }
     case FitKind::kCoverage: {

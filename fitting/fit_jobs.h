@@ -117,7 +117,9 @@ struct FitOutcome {
   Summary summary;
 };
 
-// Fits one job. `beta` is the parallel fit of the same key, needed by rho jobs (nullptr: insufficient data).
-FitOutcome RunFitJob(const FitJob& job, const Options& options, const BetaDifficulty* beta = nullptr);
+// Fits one job. `difficulty` is the difficulty distribution of the same key, needed by rho jobs (nullptr:
+// insufficient data): the family the difficulty-family fit chose (as core ChosenDifficulty reads it), else the
+// parallel fit's Beta.
+FitOutcome RunFitJob(const FitJob& job, const Options& options, const DifficultyDistribution* difficulty = nullptr);
 
 }  // namespace thinkplan::fitting

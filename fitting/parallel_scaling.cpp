@@ -23,19 +23,32 @@ Interval WilsonInterval(double share, double n, double level) {
   return {std::max(0.0, center - half), std::min(1.0, center + half)};
 }
 
-// rho in [0, 1] with ConsAtK(k, rho) = target, for ConsAtK(k, 1) <= target <= ConsAtK(k, 0).
-double SolveRho(const BetaDifficulty& beta, long k, double target) {
+double ConsAtK(const DifficultyDistribution& difficulty, long k, double rho) {
+  return difficulty.Expectation(ConsensusCredit(k, rho));
+}
+
+// rho in [0, 1] with cons@k(rho) = target, for cons@k(1) <= target <= cons@k(0).
+double SolveRho(const DifficultyDistribution& difficulty, long k, double target) {
   double low = 0.0, high = 1.0;
   for (int i = 0; i < 60; ++i) {
     const double mid = 0.5 * (low + high);
-    (beta.ConsAtK(k, mid) > target ? low : high) = mid;
+    (ConsAtK(difficulty, k, mid) > target ? low : high) = mid;
   }
   return 0.5 * (low + high);
 }
 
+// P(p > t): the limit of cons@k as k grows at t = rho / (1 + rho).
+double ProbabilityAbove(const DifficultyDistribution& difficulty, double t) {
+  if (difficulty.family == DifficultyFamily::kBeta) return difficulty.beta.ProbabilityAbove(t);
+  if (t <= 0) return 1.0;
+  if (t >= 1) return 0.0;
+  const LogitNormalDifficulty& ln = difficulty.logit_normal;
+  return 1.0 - NormalCdf((Logit(t) - ln.mu) / ln.sigma);
+}
+
 }  // namespace
 
-RhoFit FitRho(const BetaDifficulty& beta, long k, double n_problems, double cons_correct, const Options& options,
+RhoFit FitRho(const DifficultyDistribution& difficulty, long k, double n_problems, double cons_correct, const Options& options,
               Summary* summary) {
   std::string error;
   if (!options.IsValid(&error)) throw UsageError("fit options: " + error);
@@ -45,16 +58,17 @@ RhoFit FitRho(const BetaDifficulty& beta, long k, double n_problems, double cons
   }
   RhoFit fit;
   fit.quality.n_points = 1;
-  if (k < 2 || !(n_problems > 0) || !beta.quality.usable()) {
+  if (k < 2 || !(n_problems > 0) || !difficulty.quality().usable()) {
     fit.quality.status = FitStatus::kInsufficientData;
-    fit.quality.reason = k < 2 ? "cons@k needs k >= 2" : (!(n_problems > 0) ? "no problems" : "the Beta is not usable");
+    fit.quality.reason = k < 2 ? "cons@k needs k >= 2"
+                               : (!(n_problems > 0) ? "no problems" : "the difficulty distribution is not usable");
   } else {
     const double target = cons_correct / n_problems;
-    const double most = beta.ConsAtK(k, 0.0), least = beta.ConsAtK(k, 1.0);
+    const double most = ConsAtK(difficulty, k, 0.0), least = ConsAtK(difficulty, k, 1.0);
     const auto invert = [&](double share) {
       if (share >= most) return 0.0;
       if (share <= least) return 1.0;
-      return SolveRho(beta, k, share);
+      return SolveRho(difficulty, k, share);
     };
     fit.rho = invert(target);
     const Interval share = WilsonInterval(target, n_problems, options.confidence_level);
@@ -62,8 +76,8 @@ RhoFit FitRho(const BetaDifficulty& beta, long k, double n_problems, double cons
     if (target > most || target < least) {
       fit.quality.status = FitStatus::kFallback;
       fit.quality.reason = fmt::format(
-          "cons@{} = {:.4f} lies outside what rho in [0, 1] gives with this Beta ([{:.4f}, {:.4f}]): rho clamped to {}",
-          k, target, least, most, target > most ? 0 : 1);
+          "cons@{} = {:.4f} lies outside what rho in [0, 1] gives with this {} ([{:.4f}, {:.4f}]): rho clamped to {}",
+          k, target, ToString(difficulty.family), least, most, target > most ? 0 : 1);
     } else {
       fit.quality.status = FitStatus::kOk;
     }
@@ -76,11 +90,13 @@ RhoFit FitRho(const BetaDifficulty& beta, long k, double n_problems, double cons
     summary->confidence_level = options.confidence_level;
     if (fit.quality.usable()) {
       summary->parameters = {{"rho", fit.rho, fit.interval}};
-      summary->derived = {{fmt::format("cons@{} limit P(p > rho/(1+rho))", k), beta.ProbabilityAbove(fit.rho / (1 + fit.rho)),
-                           {beta.ProbabilityAbove(fit.interval.upper / (1 + fit.interval.upper)),
-                            beta.ProbabilityAbove(fit.interval.lower / (1 + fit.interval.lower))}}};
+      const auto above = [&](double rho) { return ProbabilityAbove(difficulty, rho / (1 + rho)); };
+      summary->derived = {{fmt::format("cons@{} limit P(p > rho/(1+rho))", k), above(fit.rho),
+                           {above(fit.interval.upper), above(fit.interval.lower)}}};
     }
-    summary->notes.push_back("interval from the cons@k point's binomial sampling; the Beta is taken as known");
+    summary->notes.push_back(fmt::format("difficulty distribution {}", difficulty.Describe()));
+    summary->notes.push_back(fmt::format("interval from the cons@k point's binomial sampling; the {} is taken as known",
+                                         ToString(difficulty.family)));
   }
   return fit;
 }

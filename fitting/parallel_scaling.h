@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/curves.h"
+#include "core/difficulty.h"
 #include "fitting/beta_fit.h"
 #include "fitting/fit_options.h"
 
@@ -18,9 +19,11 @@ struct RhoFit {
   FitQuality quality;
 };
 
-// The rho for which beta.ConsAtK(k, rho) equals cons_correct / n_problems. ConsAtK falls as rho grows, so the root
-// is found by bisection on [0, 1]; a target beyond what rho in [0, 1] can give is clamped and reported as kFallback.
-RhoFit FitRho(const BetaDifficulty& beta, long k, double n_problems, double cons_correct, const Options& options,
+// The rho for which cons@k under the difficulty distribution (the Beta or the logit-normal the slice chose:
+// E[sum_j ConsensusCredit(k, rho)[j] P(j of k right | p)]) equals cons_correct / n_problems. cons@k falls as rho
+// grows, so the root is found by bisection on [0, 1]; a target beyond what rho in [0, 1] can give is clamped and
+// reported as kFallback.
+RhoFit FitRho(const DifficultyDistribution& difficulty, long k, double n_problems, double cons_correct, const Options& options,
               Summary* summary = nullptr);
 
 // pass@k = exp(a k^b) by binomial maximum likelihood on aggregate coverage points (a < 0, b < 0).

@@ -93,7 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   const fitting::Options options;
-  std::map<thinkplan::CurveKey, thinkplan::BetaDifficulty> betas;
+  std::map<thinkplan::CurveKey, thinkplan::DifficultyDistribution> betas;
   thinkplan::fuzz::AcceptsOrRefuses([&] {
     for (const fitting::FitJob& job : fitting::PlanFitJobs(inputs, {})) {
       const auto beta = betas.find(job.key);

@@ -67,7 +67,9 @@ FitStageResult FitStage(store::Database& db, const std::filesystem::path& data_d
 
   const fitting::Options fit_options;
   std::vector<FitLine>& lines = result.lines;
-  std::map<CurveKey, BetaDifficulty> betas;  // parallel fits, read by the rho jobs of the same key
+  // The chosen difficulty family per key (the Beta of the parallel fit unless the difficulty-family fit chose the
+  // logit-normal, as ChosenDifficulty reads them), read by the rho jobs of the same key.
+  std::map<CurveKey, DifficultyDistribution> difficulties;
   std::optional<Progress> bar;
   if (progress) bar.emplace(*progress, "fitting", jobs.size(), true);
   for (size_t i = 0; i < jobs.size(); ++i) {
@@ -76,16 +78,21 @@ FitStageResult FitStage(store::Database& db, const std::filesystem::path& data_d
     const std::string kind(fitting::ToString(job.kind));
     std::optional<store::StoredFit> stored = store::FindFit(db, kind, job.key);
     if (!stored || stored->input_hash != hash || options.refit) {
-      auto beta = betas.find(job.key);
+      auto difficulty = difficulties.find(job.key);
       const fitting::FitOutcome outcome =
-          fitting::RunFitJob(job, fit_options, beta == betas.end() ? nullptr : &beta->second);
+          fitting::RunFitJob(job, fit_options, difficulty == difficulties.end() ? nullptr : &difficulty->second);
       stored = ToStored(outcome, hash);
       lines.push_back({*stored, true});
     } else {
       lines.push_back({*stored, false});
     }
     if (job.kind == fitting::FitKind::kParallel && stored->params.size() == 2) {
-      betas[job.key] = BetaDifficulty{stored->params[0], stored->params[1], stored->covariance, stored->quality};
+      difficulties[job.key] = BetaDifficulty{stored->params[0], stored->params[1], stored->covariance, stored->quality};
+    }
+    if (job.kind == fitting::FitKind::kDifficultyFamily && stored->form == ToString(DifficultyFamily::kLogitNormal) &&
+        stored->params.size() == 2) {
+      difficulties[job.key] =
+          LogitNormalDifficulty{stored->params[0], stored->params[1], stored->covariance, stored->quality};
     }
     if (bar) bar->Update(i + 1);
   }

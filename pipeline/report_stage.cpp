@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -10,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
+#include "core/curve_set.h"
+#include "core/difficulty.h"
 #include "core/errors.h"
 #include "core/training_economics.h"
 #include "pipeline/exchange_stage.h"
@@ -99,12 +102,12 @@ reports::CurveSeries ObservedOnly(const std::vector<Run>& runs) {
   return s;
 }
 
-// Parallel curves of a Beta difficulty fit: coverage always; majority vote when rho is fitted; best-of-N when the
-// class has a reward model with a d'.
-std::vector<reports::CurveSeries> ParallelSeries(const FittedCurves& fitted, const planner::TaskClassSpec& klass,
-                                                 const std::vector<Run>& runs) {
+// Parallel curves of the difficulty family the slice chose (the Beta, or the logit-normal where held-out likelihood
+// chose it: what predict and the planner read): coverage always; majority vote when rho is fitted; best-of-N when
+// the class has a reward model with a d'.
+std::vector<reports::CurveSeries> ParallelSeries(const DifficultyDistribution& difficulty, const FittedCurves& fitted,
+                                                 const planner::TaskClassSpec& klass, const std::vector<Run>& runs) {
   std::vector<reports::CurveSeries> out;
-  const BetaDifficulty& beta = *fitted.difficulty;
   // Out to the largest N measured (o1's best@1000 on AIME, for one), at least kMaxSamples.
   long max_k = kMaxSamples;
   for (const Run& run : runs) {
@@ -113,7 +116,7 @@ std::vector<reports::CurveSeries> ParallelSeries(const FittedCurves& fitted, con
   auto make = [&](const std::string& measure, AggregationKind kind, auto eval) {
     reports::CurveSeries s;
     s.measure = measure;
-    s.fit = InfoOf(beta.quality, "beta", "samples");
+    s.fit = InfoOf(difficulty.quality(), std::string(ToString(difficulty.family)), "samples");
     for (long k = 1; k <= max_k; k *= 2) s.curve.push_back(eval(k));
     for (const Run& run : runs) {
       if (run.aggregation.kind == kind && run.aggregation.k >= 1) s.observed.push_back(Observed(run, static_cast<double>(run.aggregation.k)));
@@ -121,20 +124,20 @@ std::vector<reports::CurveSeries> ParallelSeries(const FittedCurves& fitted, con
     out.push_back(std::move(s));
   };
   make("pass@k", AggregationKind::kPassAt, [&](long k) {
-    const Interval band = beta.PassAtKBand(k);
-    return reports::CurveSample{static_cast<double>(k), beta.PassAtK(k), band.lower, band.upper};
+    const Interval band = difficulty.PassAtKBand(k);
+    return reports::CurveSample{static_cast<double>(k), difficulty.PassAtK(k), band.lower, band.upper};
   });
   if (fitted.rho && klass.exact_match_answers) {
     const double rho = fitted.rho->rho;
     make("cons@k", AggregationKind::kConsensus, [&](long k) {
-      const double v = beta.ConsAtK(k, rho);
+      const double v = difficulty.Expectation(ConsensusCredit(k, rho));
       return reports::CurveSample{static_cast<double>(k), v, v, v};
     });
   }
   if (klass.verifier.kind == planner::VerifierKind::kRewardModel && klass.verifier.d_prime > 0) {
     const double d = klass.verifier.d_prime;
     make("best@k", AggregationKind::kBestOf, [&](long k) {
-      const double v = beta.BestOfN(k, d);
+      const double v = difficulty.Expectation(BestOfCredit(k, d));
       return reports::CurveSample{static_cast<double>(k), v, v, v};
     });
   }
@@ -179,8 +182,10 @@ void AddCurves(reports::ReportInputs& in, const planner::Workload& workload, con
           if (!points.observed.empty()) in.sequential.push_back(std::move(points));
         }
         // Parallel charts would drown in colours: the chosen systems, and one other for comparison.
-        if (fitted && fitted->difficulty && (picked.count(system.name) || unchosen_parallel++ < 1)) {
-          for (auto& s : ParallelSeries(*fitted, klass, own)) in.parallel.push_back(label(std::move(s)));
+        const std::optional<DifficultyDistribution> difficulty =
+            fitted ? ChosenDifficulty(*fitted) : std::nullopt;
+        if (difficulty && (picked.count(system.name) || unchosen_parallel++ < 1)) {
+          for (auto& s : ParallelSeries(*difficulty, *fitted, klass, own)) in.parallel.push_back(label(std::move(s)));
         }
       }
     }

@@ -3,6 +3,7 @@
 // normal, closed forms where one exists, and the Chen et al. unbiased estimator on data the fit did not see.
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <cmath>
 #include <iostream>
 #include <functional>
@@ -12,6 +13,7 @@
 #include "core/errors.h"
 #include "core/special_functions.h"
 #include "fitting/holdout_validation.h"
+#include "fitting/parallel_scaling.h"
 #include "tests/fitting/shipped_runs.h"
 
 using namespace thinkplan;
@@ -31,6 +33,57 @@ double Simpson(F f) {
     sum += (i % 2 == 1 ? 4.0 : 2.0) * f(z) * NormalPdf(z);
   }
   return sum * h / 3.0;
+}
+
+// ln L of per-problem counts under the logit-normal by Simpson's rule on `intervals` intervals of [-12, 12]: the
+// test's own likelihood, independent of the library's thinned trapezoid rule.
+double SimpsonLogLikelihood(const std::vector<SampleCount>& data, double mu, double sigma, int intervals) {
+  double total = 0;
+  for (const SampleCount& s : data) {
+    const double lo = -12.0, h = 24.0 / intervals;
+    const auto f = [&](double z) {
+      const double x = mu + sigma * z;
+      const double log_p = -std::log1p(std::exp(-x)), log_q = -std::log1p(std::exp(x));
+      return std::exp(s.correct * log_p + (s.samples - s.correct) * log_q) * NormalPdf(z);
+    };
+    double sum = f(lo) + f(-lo);
+    for (int i = 1; i < intervals; ++i) sum += (i % 2 == 1 ? 4.0 : 2.0) * f(lo + i * h);
+    total += LogChoose(s.samples, s.correct) + std::log(sum * h / 3.0);
+  }
+  return total;
+}
+
+// The maximum of SimpsonLogLikelihood over (mu, ln sigma) by brute force: a global grid (mu in [-24, 24] by 2,
+// ln sigma in [ln 0.05, ln 20] by 0.5), then six 9 x 9 grids about the best point, each a third the width of the
+// last. Returns {mu, sigma, ln L}.
+std::array<double, 3> GridOptimum(const std::vector<SampleCount>& data) {
+  std::map<std::pair<double, double>, long> counts;
+  for (const SampleCount& s : data) counts[{s.samples, s.correct}] += 1;
+  const auto ll = [&](double mu, double log_sigma) {
+    double total = 0;
+    for (const auto& [nc, count] : counts) {
+      total += static_cast<double>(count) *
+               SimpsonLogLikelihood({{nc.first, nc.second}}, mu, std::exp(log_sigma), 4000);
+    }
+    return total;
+  };
+  std::array<double, 3> best = {0, 0, -INFINITY};
+  const auto consider = [&](double mu, double log_sigma) {
+    if (log_sigma > std::log(20.0)) return;
+    if (const double v = ll(mu, log_sigma); v > best[2]) best = {mu, log_sigma, v};
+  };
+  for (double mu = -24; mu <= 24; mu += 2) {
+    for (double ls = std::log(0.05); ls <= std::log(20.0); ls += 0.5) consider(mu, ls);
+  }
+  double half_mu = 2, half_ls = 0.5;
+  for (int level = 0; level < 6; ++level) {
+    const double mu0 = best[0], ls0 = best[1];
+    for (int i = -4; i <= 4; ++i) {
+      for (int j = -4; j <= 4; ++j) consider(mu0 + half_mu * i / 4, ls0 + half_ls * j / 4);
+    }
+    half_mu /= 3, half_ls /= 3;
+  }
+  return {best[0], std::exp(best[1]), best[2]};
 }
 
 // Per-problem counts drawn from a known difficulty distribution.
@@ -114,6 +167,83 @@ BOOST_AUTO_TEST_CASE(likelihoods_match_brute_force_sums) {
     }));
   }
   BOOST_TEST(LogLikelihood(ln, data) == brute_ln, boost::test_tools::tolerance(1e-7));
+}
+
+BOOST_AUTO_TEST_CASE(thinned_rule_matches_a_high_order_reference) {
+  // The likelihood thins the 901-node rule where the integrand is wide (difficulty_family.cpp, Stride): against
+  // Simpson's rule on 48,000 intervals, for n up to 200 samples and sigma up to the largest the 0.02 rule resolves
+  // at that n (sigma^2 n / 4 <= 625), every count c, and mu from -4 to 3.
+  struct Case {
+    double n;
+    std::vector<double> sigmas;
+  };
+  double worst = 0;
+  for (const Case& k : std::vector<Case>{{2, {0.01, 0.3, 1, 4, 12, 19}}, {10, {0.05, 0.5, 1.5, 4, 12, 19}},
+                                         {64, {0.05, 0.4, 1, 3, 6}}, {200, {0.05, 0.2, 1, 3.5}}}) {
+    for (const double sigma : k.sigmas) {
+      for (const double mu : {-4.0, -0.5, 3.0}) {
+        // Counts the distribution can produce: c / n within sigmoid(mu +- 4 sigma) widened by three binomial
+        // standard deviations. (A count far outside puts the posterior of z beyond the rule's |z| <= 9, thinned or
+        // not; at a fitted optimum no group lies there.)
+        const double noise = 1.5 * std::sqrt(k.n) + 1;
+        const double lo = k.n * Sigmoid(mu - 4 * sigma) - noise, hi = k.n * Sigmoid(mu + 4 * sigma) + noise;
+        std::vector<SampleCount> data;
+        for (double c = 0; c <= k.n; c += std::max(1.0, std::floor(k.n / 9))) {
+          if (c >= lo && c <= hi) data.push_back({k.n, c});
+        }
+        const double library = LogLikelihood(LogitNormalDifficulty{mu, sigma, {}, {}}, data);
+        const double reference = SimpsonLogLikelihood(data, mu, sigma, 48000);
+        worst = std::max(worst, std::abs(library - reference) / std::abs(reference));
+        BOOST_TEST_CONTEXT("n " << k.n << " sigma " << sigma << " mu " << mu) {
+          BOOST_TEST(library == reference, boost::test_tools::tolerance(1e-10));
+        }
+      }
+    }
+  }
+  BOOST_TEST_MESSAGE("thinned rule: largest relative error " << worst);
+}
+
+BOOST_AUTO_TEST_CASE(logit_normal_optimum_matches_a_grid_search) {
+  // The Newton fit's optimum against a brute-force grid maximum of an independent likelihood (Simpson's rule):
+  // simulated data, and two shipped LiveCodeBench slices, one of whose spread ends near the sigma bound of 20.
+  const auto draw = [](std::mt19937& rng) {
+    std::normal_distribution<double> z(0.0, 1.0);
+    return Sigmoid(-0.7 + 1.8 * z(rng));
+  };
+  std::vector<std::vector<SampleCount>> sets = {Simulate(draw, 300, 10, 5)};
+  for (const std::string key : {"lcb-2024-04:Claude-Instant-1:easy", "lcb-2024-04:Claude-2:easy"}) {
+    const auto slices = ShippedSlices(key);
+    BOOST_REQUIRE(slices.count(key) == 1u);
+    sets.push_back(slices.at(key));
+  }
+  for (const std::vector<SampleCount>& data : sets) {
+    const LogitNormalDifficulty fit = FitLogitNormal(data, Options{});
+    const std::array<double, 3> grid = GridOptimum(data);
+    const double at_fit = SimpsonLogLikelihood(data, fit.mu, fit.sigma, 4000);
+    BOOST_TEST_MESSAGE("fit mu " << fit.mu << " sigma " << fit.sigma << " ln L " << at_fit << "; grid mu " << grid[0]
+                                 << " sigma " << grid[1] << " ln L " << grid[2]);
+    BOOST_TEST(at_fit >= grid[2] - 1e-7);  // no grid point is better than the fit
+    BOOST_TEST(fit.quality.log_likelihood == at_fit, boost::test_tools::tolerance(1e-10));
+    BOOST_TEST(fit.mu == grid[0], boost::test_tools::tolerance(2e-3));
+    BOOST_TEST(fit.sigma == grid[1], boost::test_tools::tolerance(2e-3));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(rho_is_fitted_under_the_logit_normal_when_it_is_chosen) {
+  // cons@k under a logit-normal by Simpson's rule over z of ConsAtKGivenP (the trinomial vote for one p): FitRho given
+  // the logit-normal recovers the rho that produced it.
+  LogitNormalDifficulty ln;
+  ln.mu = -0.8;
+  ln.sigma = 2.5;
+  ln.quality.status = FitStatus::kOk;
+  for (const double rho : {0.1, 0.3, 0.6}) {
+    const double cons = Simpson([&](double z) { return ConsAtKGivenP(Sigmoid(ln.mu + ln.sigma * z), 16, rho); });
+    const RhoFit fit = FitRho(ln, 16, 1e6, 1e6 * cons, Options{});
+    BOOST_TEST_INFO("rho " << rho);
+    BOOST_TEST((fit.quality.status == FitStatus::kOk));
+    BOOST_TEST(std::abs(fit.rho - rho) < 1e-6);
+    BOOST_TEST(fit.interval.Contains(rho));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(fits_recover_their_own_family_and_held_out_likelihood_picks_it) {

@@ -16,6 +16,7 @@
 #include "pipeline/fit_stage.h"
 #include "pipeline/plan_stage.h"
 #include "pipeline/predict_stage.h"
+#include "pipeline/report_stage.h"
 #include "pipeline/simulate_scenario.h"
 #include "planner/workload.h"
 #include "sim/monte_carlo.h"
@@ -129,6 +130,20 @@ BOOST_AUTO_TEST_CASE(a_slice_fitted_as_logit_normal_gives_one_pass_at_k_in_predi
   BOOST_TEST_MESSAGE("plan " << agg->ToString() << " " << planned_accuracy << " at mean " << slice.measured
                              << "; predict " << predicted_at_k << " at the fit's mean " << predicted.single_sample);
   BOOST_TEST(std::abs(planned_accuracy - predicted_at_k) <= 2 * mean_gap + 1e-9);
+
+  // report: the parallel-scaling curve of the slice is the logit-normal's pass@k, not the Beta's.
+  const reports::ReportInputs report = pipeline::GatherReportInputs(slice.db, *planned.plan_id, std::nullopt, DataDir());
+  long drawn_samples = 0;
+  for (const reports::CurveSeries& series : report.parallel) {
+    if (series.system != "mini" || series.measure != "pass@k") continue;
+    BOOST_TEST(series.fit.form == "logit-normal");
+    for (const reports::CurveSample& sample : series.curve) {
+      BOOST_TEST(std::abs(sample.accuracy - PassAtKLogitNormal(mu, sigma, std::lround(sample.x))) < 1e-9);
+      BOOST_TEST((sample.lower <= sample.accuracy && sample.accuracy <= sample.upper));
+      ++drawn_samples;
+    }
+  }
+  BOOST_TEST(drawn_samples >= 5);
 
   // simulate: the scenario draws the logit-normal and reproduces the planned figure within Monte Carlo error.
   const pipeline::BuiltScenario built = pipeline::BuildScenario(plan, {}, pipeline::LoadCatalogues(slice.db));

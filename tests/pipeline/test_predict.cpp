@@ -208,7 +208,7 @@ BOOST_AUTO_TEST_CASE(matches_the_rho_fits_of_the_shipped_cons_at_k_points) {
   for (const fitting::FitJob& job : jobs) {
     if (job.kind == fitting::FitKind::kRho) voted.insert(job.key);
   }
-  std::map<CurveKey, BetaDifficulty> betas;
+  std::map<CurveKey, DifficultyDistribution> betas;
   for (const fitting::FitJob& job : jobs) {
     if (job.kind != fitting::FitKind::kParallel || !voted.count(job.key)) continue;
     const fitting::FitOutcome beta = fitting::RunFitJob(job, fitting::Options{});

@@ -21,7 +21,7 @@ struct Tally {
 
 // Fits every job the inputs support, checking each outcome.
 void FitAll(const fitting::FitInputs& inputs, Tally* tally) {
-  std::map<CurveKey, BetaDifficulty> betas;
+  std::map<CurveKey, DifficultyDistribution> betas;
   for (const fitting::FitJob& job : fitting::PlanFitJobs(inputs, {})) {
     const auto beta = betas.find(job.key);
     const fitting::FitOutcome fit = fitting::RunFitJob(job, {}, beta == betas.end() ? nullptr : &beta->second);

@@ -330,7 +330,11 @@ namespace {
 class DumpLayout {
  public:
   DumpLayout(std::ostream& out, int indent)
-      : writer_(out, indent), indent_(static_cast<std::size_t>(indent)), spaces_(8 * indent_, ' ') {}
+      : writer_(out, indent), indent_(static_cast<std::size_t>(indent)), spaces_(8 * indent_, ' ') {
+    for (std::size_t depth = 0; depth < separators_.size(); ++depth) {
+      separators_[depth] = ",\n" + spaces_.substr(0, indent_ * depth);
+    }
+  }
 
   void Raw(std::string_view text) { writer_.Raw(text); }
   void Value(const json& value, int depth) { writer_.Value(value, depth); }
@@ -338,13 +342,17 @@ class DumpLayout {
   void Pad(int depth) { writer_.Raw(std::string_view(spaces_).substr(0, indent_ * static_cast<std::size_t>(depth))); }
   // The separator before member or element `index`, its indentation and, for a member, its key.
   void Next(std::size_t index, int depth) {
-    writer_.Raw(index == 0 ? "\n" : ",\n");
-    Pad(depth);
+    const std::string_view separator = separators_.at(static_cast<std::size_t>(depth));
+    writer_.Raw(index == 0 ? separator.substr(1) : separator);
   }
   void Key(std::string_view key) {
-    writer_.Raw("\"");
-    writer_.Raw(key);  // the keys are the policy's own, plain ASCII: nothing to escape
-    writer_.Raw("\": ");
+    // The keys are the policy's own, plain ASCII: nothing to escape. Written in one piece, as they are many.
+    std::array<char, 64> quoted{};
+    if (key.size() + 4 > quoted.size()) throw InternalError("policy key too long: " + std::string(key));
+    quoted[0] = '"';
+    std::copy(key.begin(), key.end(), quoted.begin() + 1);
+    std::copy_n("\": ", 3, quoted.begin() + 1 + key.size());
+    writer_.Raw(std::string_view(quoted.data(), key.size() + 4));
   }
   void Close(char bracket, int depth) {
     writer_.Raw("\n");
@@ -356,6 +364,7 @@ class DumpLayout {
   JsonWriter writer_;
   std::size_t indent_;
   std::string spaces_;  // deep enough for the policy's nesting (8 levels)
+  std::array<std::string, 8> separators_;  // ",\n" and the indentation of each depth
 };
 
 // The streamed policy is written from the text of the plan's allocation entries, not from JSON values built out of
@@ -522,6 +531,7 @@ struct TextPass {
   ServedTexts texts;
   ClassIndex classes;
   EntryText entry;
+  std::vector<ClassFacts*> route_classes;  // each route's class, looked up by the check, used by the write
 };
 
 // Throws every refusal BuildPolicy would, before anything is written: each option is checked as its request would
@@ -529,7 +539,8 @@ struct TextPass {
 void CheckRoutes(const PolicyInputs& in, TextPass& pass) {
   ForEachEntryText(in, [&](std::string_view text) {
     pass.entry.Read(text);
-    const ClassFacts& c = pass.classes.Get(pass.entry.String(pass.entry.Route(0)));
+    ClassFacts& c = pass.classes.Get(pass.entry.String(pass.entry.Route(0)));
+    pass.route_classes.push_back(&c);
     for (const OptionText& o : pass.entry.options()) {
       const ServedSystem& served = *pass.texts.Get(pass.entry.String(o[kSystem])).served;
       CheckRequest(served.target, *served.api, SettingsOfText(pass.entry, o, served, c));
@@ -571,11 +582,12 @@ void WriteOptionText(DumpLayout& text, const PolicyInputs& in, TextPass& pass, c
 
 // One route written as dump writes Route(...) at `depth`, from the entry's text: its options made and written one
 // at a time.
-void WriteRoute(DumpLayout& text, const PolicyInputs& in, TextPass& pass, std::string_view entry_text, int depth) {
+void WriteRoute(DumpLayout& text, const PolicyInputs& in, TextPass& pass, std::string_view entry_text,
+                std::size_t route, int depth) {
   static const auto order = KeyOrder(kRouteKeys);
   EntryText& entry = pass.entry;
   entry.Read(entry_text);
-  ClassFacts& c = pass.classes.Get(entry.String(entry.Route(0)));
+  ClassFacts& c = *pass.route_classes.at(route);
   text.Raw("{");
   for (std::size_t k = 0; k < order.size(); ++k) {
     text.Next(k, depth + 1);
@@ -621,8 +633,8 @@ void WritePolicy(const PolicyInputs& in, std::ostream& out, int indent) {
     std::size_t i = 0;
     ForEachEntryText(in, [&](std::string_view entry) {
       text.Raw(i == 0 ? "[" : "");
-      text.Next(i++, 2);
-      WriteRoute(text, in, pass, entry, 2);
+      text.Next(i, 2);
+      WriteRoute(text, in, pass, entry, i++, 2);
     });
     if (i == 0) text.Raw("[]");
     else text.Close(']', 1);

@@ -442,20 +442,34 @@ class EntryText {
 
 // What the policy reads of a workload class, by name, indexed once for both passes of the export.
 struct ClassFacts {
-  const json* klass;
+  std::string_view verifier_text;        // the class's "verifier" as JSON text; empty when it has none
   double answer_tokens;
   std::optional<std::string> verifier;  // the verifier's kind as JSON text, made on first use
 };
 
+constexpr std::array<std::string_view, 3> kClassMembers = {"name", "answer_tokens", "verifier"};
+
+// The classes of a workload read from its compact text (see PolicyInputs::workload_text), none built as JSON.
 class ClassIndex {
  public:
-  explicit ClassIndex(const json& classes) {
-    index_.reserve(classes.size());
-    static const std::string kNoName;
-    for (const json& c : classes) {
-      const auto name = c.find("name");
-      const std::string& key = name != c.end() && name->is_string() ? name->get_ref<const std::string&>() : kNoName;
-      index_.try_emplace(key, ClassFacts{&c, c.value("answer_tokens", 0.0), std::nullopt});  // the first of a name
+  ClassIndex(std::string_view workload_text, const std::string& what) {
+    std::vector<RawMember> members;
+    ReadRawMembers(workload_text, what, &members);
+    std::array<std::string_view, 1> classes;
+    PickMembers(members, std::array<std::string_view, 1>{"classes"}, &classes);
+    if (classes[0].empty()) throw InputError(what + ": no classes");
+    std::vector<std::string_view> elements;
+    ReadRawElements(classes[0], what, &elements);
+    index_.reserve(elements.size());
+    std::string scratch;
+    for (const std::string_view element : elements) {
+      ReadRawMembers(element, what, &members);
+      std::array<std::string_view, kClassMembers.size()> m;
+      PickMembers(members, kClassMembers, &m);
+      std::string_view name = m[0].empty() ? std::string_view() : RawString(m[0], &scratch, what);
+      if (name.data() == scratch.data()) name = decoded_names_.emplace_back(scratch);  // escaped: kept here
+      const double answer_tokens = m[1].empty() ? 0.0 : RawNumber(m[1], what);
+      index_.try_emplace(name, ClassFacts{m[2], answer_tokens, std::nullopt});  // the first class of a name
     }
   }
   ClassFacts& Get(std::string_view name) {
@@ -466,10 +480,14 @@ class ClassIndex {
 
  private:
   std::unordered_map<std::string_view, ClassFacts> index_;
+  std::deque<std::string> decoded_names_;
 };
 
 const std::string& VerifierText(ClassFacts& c) {
-  if (!c.verifier) c.verifier = json(c.klass->at("verifier").value("kind", "none")).dump();
+  if (!c.verifier) {
+    if (c.verifier_text.empty()) throw InputError("a class of the plan's workload has no verifier");
+    c.verifier = json(ParseJsonSubset(c.verifier_text, true, "workload class verifier").value("kind", "none")).dump();
+  }
   return *c.verifier;
 }
 
@@ -525,8 +543,11 @@ OptionSettings SettingsOfText(EntryText& entry, const OptionText& o, const Serve
 
 // The context both passes of the export share: the systems served, the classes, the entry being read.
 struct TextPass {
-  explicit TextPass(const PolicyInputs& in)
-      : systems(in, in.workload.at("systems")), texts(systems), classes(in.workload.at("classes")), entry(in.plan_id) {}
+  TextPass(const PolicyInputs& in, std::string_view workload_text)
+      : systems(in, in.workload.at("systems")),
+        texts(systems),
+        classes(workload_text, fmt::format("plan {} (stored workload)", in.plan_id)),
+        entry(in.plan_id) {}
   ServedSystems systems;
   ServedTexts texts;
   ClassIndex classes;
@@ -617,7 +638,8 @@ void WritePolicy(const PolicyInputs& in, std::ostream& out, int indent) {
   // brackets on their own lines), so that the text is the same to the byte (tests/reliability check it). Each
   // route is written from the text of its allocation entry as it is read, never built as JSON (see
   // ForEachEntryText).
-  TextPass pass(in);
+  const std::string dumped = in.workload_text ? std::string() : in.workload.dump();
+  TextPass pass(in, in.workload_text ? *in.workload_text : dumped);
   CheckRoutes(in, pass);  // a refusal leaves the output empty, as BuildPolicy's does
   const json head = PolicyHead(in);
   DumpLayout text(out, indent);

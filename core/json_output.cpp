@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string_view>
 
 namespace thinkplan {
 namespace {
@@ -60,6 +61,65 @@ void JsonWriter::Value(const nlohmann::json& value, int depth) {
   } else {
     impl_->serializer.dump(value, false, false, 0);
   }
+}
+
+namespace {
+
+// The position of the closing quote of the string whose opening quote is at `open`.
+std::size_t ClosingQuote(std::string_view text, std::size_t open) {
+  for (std::size_t i = open + 1; i < text.size(); ++i) {
+    if (text[i] == '\\') ++i;
+    else if (text[i] == '"') return i;
+  }
+  return text.size();
+}
+
+}  // namespace
+
+void JsonWriter::Compact(std::string_view compact, int depth) {
+  if (impl_->indent < 0) return Raw(compact);
+  BufferedStream& out = *impl_->stream;
+  const std::size_t step = static_cast<std::size_t>(impl_->indent);
+  std::size_t level = static_cast<std::size_t>(depth);
+  const auto line = [&] {
+    static constexpr std::string_view kSpaces = "                                ";
+    out.write_character('\n');
+    for (std::size_t n = level * step; n > 0;) {
+      const std::size_t k = std::min(n, kSpaces.size());
+      out.write_characters(kSpaces.data(), k);
+      n -= k;
+    }
+  };
+  std::size_t copied = 0;  // compact[copied, i) is still to be written
+  const auto copy_to = [&](std::size_t end) {
+    out.write_characters(compact.data() + copied, end - copied);
+    copied = end;
+  };
+  for (std::size_t i = 0; i < compact.size(); ++i) {
+    const char c = compact[i];
+    if (c == '"') {
+      i = ClosingQuote(compact, i);
+    } else if (c == '{' || c == '[') {
+      if (i + 1 < compact.size() && compact[i + 1] == (c == '{' ? '}' : ']')) {
+        ++i;  // empty: "{}", "[]" as dump writes them
+        continue;
+      }
+      copy_to(i + 1);
+      ++level;
+      line();
+    } else if (c == '}' || c == ']') {
+      copy_to(i);
+      --level;
+      line();
+    } else if (c == ',') {
+      copy_to(i + 1);
+      line();
+    } else if (c == ':') {
+      copy_to(i + 1);
+      out.write_character(' ');
+    }
+  }
+  copy_to(compact.size());
 }
 
 void JsonWriter::Flush() { impl_->stream->Flush(); }

@@ -30,6 +30,10 @@ class JsonWriter {
   // `value` as dump(indent) writes it inside `depth` levels of brackets: its own closing bracket is indented by
   // depth * indent (the caller has written the indentation before its opening bracket).
   void Value(const nlohmann::json& value, int depth);
+  // The value whose compact text (dump() with no indent, or ReadRawMembers' text of such a document) is `compact`,
+  // written as Value writes the value at `depth`, without parsing it: a copy of the text, with line breaks and
+  // indentation inserted after brackets and commas and a space after colons (dump's indented layout).
+  void Compact(std::string_view compact, int depth);
   void Flush();
 
  private:

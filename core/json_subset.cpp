@@ -1,5 +1,6 @@
 #include "core/json_subset.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -14,6 +15,21 @@ namespace thinkplan {
 namespace {
 
 using nlohmann::json;
+
+// Bytes the scanner stops at, as a table: the many bytes it passes over cost one lookup each. In a string: the
+// closing quote, an escape, a control character, non-ASCII text. In a skipped value: quotes and brackets.
+constexpr std::array<bool, 256> kStringStops = [] {
+  std::array<bool, 256> stops{};
+  for (std::size_t c = 0; c < 256; ++c) stops[c] = c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
+  return stops;
+}();
+constexpr std::array<bool, 256> kSkipStops = [] {
+  std::array<bool, 256> stops{};
+  for (const unsigned char c : {'"', '{', '[', '}', ']'}) stops[c] = true;
+  return stops;
+}();
+
+bool Stops(const std::array<bool, 256>& stops, char c) { return stops[static_cast<unsigned char>(c)]; }
 
 // A recursive-descent reader over the text. Read* build values; Skip* pass over them.
 class SubsetReader {
@@ -107,6 +123,8 @@ class SubsetReader {
   std::size_t StringEnd(bool* plain) {
     bool simple = true;
     for (std::size_t i = pos_ + 1; i < text_.size(); ++i) {
+      while (i < text_.size() && !Stops(kStringStops, text_[i])) ++i;
+      if (i == text_.size()) break;
       const unsigned char c = static_cast<unsigned char>(text_[i]);
       if (c == '"') {
         if (plain) *plain = simple;
@@ -197,40 +215,133 @@ class SubsetReader {
 
   void SkipString() { pos_ = StringEnd(nullptr) + 1; }
 
-  // Passes over one value; brackets must match, strings be closed.
+  // Passes over one value; brackets must match, strings be closed, a scalar follow its grammar.
   void Skip() {
     const char c = Next();
     if (c == '"') return SkipString();
     if (c != '{' && c != '[') {
-      if (c == 't' || c == 'f' || c == 'n') Literal(c == 't' ? "true" : c == 'f' ? "false" : "null", json());
-      else Number();
+      if (c == 't' || c == 'f' || c == 'n') {
+        Literal(c == 't' ? "true" : c == 'f' ? "false" : "null", json());
+        return;
+      }
+      bool integer = false;
+      const std::size_t end = NumberEnd(&integer);
+      if (end == pos_) Fail("expected a value");
+      pos_ = end;
       return;
     }
-    std::vector<char> open;
+    open_.clear();  // kept between values: a reader passing over many values allocates once
     while (pos_ < text_.size()) {
+      while (pos_ < text_.size() && !Stops(kSkipStops, text_[pos_])) ++pos_;
+      if (pos_ == text_.size()) break;
       const char x = text_[pos_];
       if (x == '"') {
         SkipString();
         continue;
       }
-      if (x == '{' || x == '[') open.push_back(x == '{' ? '}' : ']');
+      if (x == '{' || x == '[') open_.push_back(x == '{' ? '}' : ']');
       if (x == '}' || x == ']') {
-        if (open.empty() || open.back() != x) Fail("brackets do not match");
-        open.pop_back();
-        if (open.empty()) return void(++pos_);
+        if (open_.empty() || open_.back() != x) Fail("brackets do not match");
+        open_.pop_back();
+        if (open_.empty()) return void(++pos_);
       }
       ++pos_;
     }
     Fail("unexpected end");
   }
 
+  // The text of the value at pos_, passed over.
+  std::string_view SkipValue() {
+    SkipSpace();
+    const std::size_t start = pos_;
+    Skip();
+    return text_.substr(start, pos_ - start);
+  }
+
+  void End() {
+    SkipSpace();
+    if (pos_ != text_.size()) Fail("text after the end of the document");
+  }
+
+ public:
+  void Members(std::vector<RawMember>* out) {
+    out->clear();
+    Expect('{');
+    if (Next() == '}') {
+      ++pos_;
+      return End();
+    }
+    while (true) {
+      if (Next() != '"') Fail("expected a string");
+      const std::size_t end = StringEnd(nullptr);
+      const std::string_view key = text_.substr(pos_ + 1, end - pos_ - 1);
+      pos_ = end + 1;
+      Expect(':');
+      out->push_back({key, SkipValue()});
+      if (Next() != ',' && Next() != '}') Fail("expected ',' or '}'");
+      if (text_[pos_++] == '}') return End();
+    }
+  }
+
+  void Elements(std::vector<std::string_view>* out) {
+    out->clear();
+    Expect('[');
+    if (Next() == ']') {
+      ++pos_;
+      return End();
+    }
+    while (true) {
+      out->push_back(SkipValue());
+      if (Next() != ',' && Next() != ']') Fail("expected ',' or ']'");
+      if (text_[pos_++] == ']') return End();
+    }
+  }
+
+  std::string_view Quoted(std::string* scratch) {
+    if (Next() != '"') Fail("expected a string");
+    bool plain = false;
+    const std::size_t end = StringEnd(&plain);
+    if (end + 1 != text_.size()) pos_ = end + 1, Fail("text after the end of the string");
+    if (plain) return text_.substr(1, end - 1);
+    *scratch = StringText();
+    return *scratch;
+  }
+
+  double NumberValue() {
+    const json value = Number();
+    End();
+    return value.get<double>();
+  }
+
+ private:
+
   std::string_view text_;
   const std::string& what_;
   int max_depth_;
   std::size_t pos_ = 0;
+  std::vector<char> open_;
 };
 
 }  // namespace
+
+void ReadRawMembers(std::string_view text, const std::string& what, std::vector<RawMember>* out) {
+  SubsetReader(text, what, 1).Members(out);
+}
+
+void ReadRawElements(std::string_view text, const std::string& what, std::vector<std::string_view>* out) {
+  SubsetReader(text, what, 1).Elements(out);
+}
+
+double RawNumber(std::string_view text, const std::string& what) {
+  if (text.empty() || (text[0] != '-' && (text[0] < '0' || text[0] > '9'))) {
+    throw InputError(SourceLocation{what, 0, "", ""}, fmt::format("not a number: {}", text.substr(0, 40)));
+  }
+  return SubsetReader(text, what, 1).NumberValue();
+}
+
+std::string_view RawString(std::string_view quoted, std::string* scratch, const std::string& what) {
+  return SubsetReader(quoted, what, 1).Quoted(scratch);
+}
 
 bool JsonSubsetOptions::IsValid(std::string* error) const {
   if (max_depth < 1) {

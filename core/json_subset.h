@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -31,5 +32,27 @@ struct JsonSubsetOptions {
 // when the text is not JSON.
 nlohmann::json ParseJsonSubset(std::string_view text, const nlohmann::json& keep, const std::string& what,
                                const JsonSubsetOptions& options = {});
+
+// One member of a JSON object as text: its key as written between the quotes (escapes not decoded) and the text of
+// its value, first byte to last.
+struct RawMember {
+  std::string_view key;
+  std::string_view value;
+};
+
+// The members of the object that is the whole of `text`, as text, in order, into `out` (cleared first; a caller
+// reading many objects reuses it). Nothing is converted or built: each value is checked as ParseJsonSubset checks
+// what it passes over (closed strings, matching brackets, a scalar's grammar). Throws InputError naming `what` and
+// the byte offset (within `text`) when the text is not a JSON object. For text that nlohmann's dump wrote, a
+// value's text is what dump writes for that value again, so it can be copied to output as it stands.
+void ReadRawMembers(std::string_view text, const std::string& what, std::vector<RawMember>* out);
+// The elements of the array that is the whole of `text`, as text, in order, into `out` (cleared first).
+void ReadRawElements(std::string_view text, const std::string& what, std::vector<std::string_view>* out);
+
+// The number whose text (a JSON number) is `text`, as a double; InputError naming `what` if it is not one.
+double RawNumber(std::string_view text, const std::string& what);
+// The text of the JSON string `quoted` (quotes included), unescaped: a view into `quoted` when it has no escape and
+// only ASCII, else decoded into `scratch`. InputError naming `what` if it is not a string.
+std::string_view RawString(std::string_view quoted, std::string* scratch, const std::string& what);
 
 }  // namespace thinkplan

@@ -71,10 +71,13 @@ store::Database OpenExistingDatabase(const std::filesystem::path& path) {
 
 namespace {
 
+// How the workload's classes reach the policy: parsed (BuildPolicy), or as the workload's text (WritePolicy).
+enum class ClassesAs { kJson, kText };
+
 // What BuildPolicy needs of a stored plan. Only the members the policy reads are parsed: a large plan's JSON is
 // mostly what it does not (core/json_subset.h).
-planner::PolicyInputs PolicyInputsOf(store::Database& db, store::StoredPlan stored,
-                                     const ExportPolicyOptions& options) {
+planner::PolicyInputs PolicyInputsOf(store::Database& db, store::StoredPlan stored, const ExportPolicyOptions& options,
+                                     ClassesAs classes = ClassesAs::kJson) {
   planner::PolicyInputs in;
   in.plan_id = stored.id;
   const std::string what = fmt::format("plan {}", stored.id);
@@ -83,9 +86,12 @@ planner::PolicyInputs PolicyInputsOf(store::Database& db, store::StoredPlan stor
   const bool viewed = stored.view.has_value();
   in.plan = ParseJsonSubset(viewed ? stored.view->policy_plan_json : stored.plan_json, planner::PolicyPlanMembers(),
                             what + (viewed ? " (stored policy view)" : " (stored plan)"));
-  in.workload = ParseJsonSubset(viewed ? stored.view->policy_workload_json : stored.workload_json,
-                                planner::PolicyWorkloadMembers(),
+  std::string& workload_text = viewed ? stored.view->policy_workload_json : stored.workload_json;
+  static const nlohmann::json systems_only = {{"systems", true}};
+  in.workload = ParseJsonSubset(workload_text,
+                                classes == ClassesAs::kText ? systems_only : planner::PolicyWorkloadMembers(),
                                 what + (viewed ? " (stored policy view of its workload)" : " (stored workload)"));
+  if (classes == ClassesAs::kText) in.workload_text = std::move(workload_text);
   if (viewed) in.allocation_lines = std::move(stored.view->policy_allocation_lines);
   in.workload_hash = stored.workload_hash;
   in.fits_hash = stored.fits_hash;
@@ -174,7 +180,7 @@ ExportPolicyResult ExportPolicyStage(store::Database& db, long plan_id, const Ex
   ExportPolicyResult result;
   store::StoredPlan stored = store::LoadPlan(db, plan_id, store::PlanBodies::kUnlessViewed);
   if (options.stream && options.document == PolicyDocument::kPolicy) {
-    planner::WritePolicy(PolicyInputsOf(db, std::move(stored), options), *options.stream, 2);
+    planner::WritePolicy(PolicyInputsOf(db, std::move(stored), options, ClassesAs::kText), *options.stream, 2);
     *options.stream << '\n';
   } else {
     nlohmann::json policy = PolicyOfStoredPlan(db, stored, options);

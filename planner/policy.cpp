@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
+#include <deque>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -120,6 +122,18 @@ std::array<std::size_t, N> KeyOrder(const std::array<std::string_view, N>& keys)
   return order;
 }
 
+// The members of a plan option that the policy reads (PolicyPlanMembers), indexed by PlanOption.
+enum PlanOption : std::size_t {
+  kFraction, kSystem, kMode, kBudgetTokens, kEffort, kSamples, kAggregation, kAccuracy, kAccuracyInterval,
+  kThinkingMean, kThinkingP95, kCost, kLatency
+};
+constexpr std::array<std::string_view, 13> kPlanOptionMembers = {
+    "fraction", "system", "mode", "budget_tokens", "effort", "samples", "aggregation", "accuracy",
+    "accuracy_interval", "thinking_tokens_mean", "thinking_tokens_p95", "cost_usd_per_query", "latency_p95_s"};
+// The members of an allocation entry that the policy reads: kRouteKeys' values (in that order), then its options.
+constexpr std::array<std::string_view, 6> kPlanRouteMembers = {"class", "bucket", "traffic_fraction", "accuracy",
+                                                               "accuracy_interval", "options"};
+
 // One exported option: each member's value, referenced in the plan where the policy copies it (no copy made) or
 // owned here where the export computes it. Built once per option for both BuildPolicy and WritePolicy.
 class ExportedOption {
@@ -183,10 +197,7 @@ const json& ClassOf(const ByName& classes, const json& a) {
 }
 
 // Member i of a route (kRouteKeys) but its options.
-const json& RouteValue(const json& a, std::size_t i) {
-  static const char* const kPlanKeys[] = {"class", "bucket", "traffic_fraction", "accuracy", "accuracy_interval"};
-  return a.at(kPlanKeys[i]);
-}
+const json& RouteValue(const json& a, std::size_t i) { return a.at(kPlanRouteMembers[i]); }
 
 json Route(const PolicyInputs& in, const json& a, ServedSystems& systems, const ByName& classes) {
   const json& c = ClassOf(classes, a);
@@ -229,11 +240,11 @@ std::optional<OpenAiApi> ParseOpenAiApi(std::string_view text) {
 
 const json& PolicyPlanMembers() {
   // Read by PolicyOption (each option), Route (each allocation entry) and BuildPolicy (the plan's head).
-  static const json option = {{"fraction", true},      {"system", true},           {"mode", true},
-                              {"budget_tokens", true}, {"effort", true},           {"samples", true},
-                              {"aggregation", true},   {"accuracy", true},         {"accuracy_interval", true},
-                              {"thinking_tokens_mean", true}, {"thinking_tokens_p95", true},
-                              {"cost_usd_per_query", true},   {"latency_p95_s", true}};
+  static const json option = [] {
+    json members = json::object();
+    for (const std::string_view key : kPlanOptionMembers) members[std::string(key)] = true;
+    return members;
+  }();
   static const json route = {{"class", true},    {"bucket", true},
                              {"traffic_fraction", true}, {"accuracy", true},
                              {"accuracy_interval", true}, {"options", json::array({option})}};
@@ -303,20 +314,6 @@ void ForEachRoute(const PolicyInputs& in, Each&& each) {
   ForEachAllocation(in, [&](const json& a) { each(Route(in, a, systems, classes)); });
 }
 
-// Throws every refusal BuildPolicy would, before anything is written: each option is checked as its request would
-// be (CheckRequest), without making the request or the rest of the policy.
-void CheckRoutes(const PolicyInputs& in) {
-  ServedSystems systems(in, in.workload.at("systems"));
-  const ByName classes = IndexByName(in.workload.at("classes"));
-  ForEachAllocation(in, [&](const json& a) {
-    const json& c = ClassOf(classes, a);
-    for (const json& o : a.at("options")) {
-      const ServedSystem& served = systems.Get(o.at("system").get<std::string>());
-      CheckRequest(served.target, *served.api, SettingsOf(o, *served.system, c));
-    }
-  });
-}
-
 }  // namespace
 
 json BuildPolicy(const PolicyInputs& in) {
@@ -333,20 +330,29 @@ namespace {
 class DumpLayout {
  public:
   DumpLayout(std::ostream& out, int indent)
-      : writer_(out, indent), indent_(static_cast<std::size_t>(indent)), spaces_(8 * indent_, ' ') {}
+      : writer_(out, indent), indent_(static_cast<std::size_t>(indent)), spaces_(8 * indent_, ' ') {
+    for (std::size_t depth = 0; depth < separators_.size(); ++depth) {
+      separators_[depth] = ",\n" + spaces_.substr(0, indent_ * depth);
+    }
+  }
 
   void Raw(std::string_view text) { writer_.Raw(text); }
   void Value(const json& value, int depth) { writer_.Value(value, depth); }
+  void Compact(std::string_view compact, int depth) { writer_.Compact(compact, depth); }
   void Pad(int depth) { writer_.Raw(std::string_view(spaces_).substr(0, indent_ * static_cast<std::size_t>(depth))); }
   // The separator before member or element `index`, its indentation and, for a member, its key.
   void Next(std::size_t index, int depth) {
-    writer_.Raw(index == 0 ? "\n" : ",\n");
-    Pad(depth);
+    const std::string_view separator = separators_.at(static_cast<std::size_t>(depth));
+    writer_.Raw(index == 0 ? separator.substr(1) : separator);
   }
   void Key(std::string_view key) {
-    writer_.Raw("\"");
-    writer_.Raw(key);  // the keys are the policy's own, plain ASCII: nothing to escape
-    writer_.Raw("\": ");
+    // The keys are the policy's own, plain ASCII: nothing to escape. Written in one piece, as they are many.
+    std::array<char, 64> quoted{};
+    if (key.size() + 4 > quoted.size()) throw InternalError("policy key too long: " + std::string(key));
+    quoted[0] = '"';
+    std::copy(key.begin(), key.end(), quoted.begin() + 1);
+    std::copy_n("\": ", 3, quoted.begin() + 1 + key.size());
+    writer_.Raw(std::string_view(quoted.data(), key.size() + 4));
   }
   void Close(char bracket, int depth) {
     writer_.Raw("\n");
@@ -358,43 +364,267 @@ class DumpLayout {
   JsonWriter writer_;
   std::size_t indent_;
   std::string spaces_;  // deep enough for the policy's nesting (8 levels)
+  std::array<std::string, 8> separators_;  // ",\n" and the indentation of each depth
 };
 
-// One option written as dump writes ExportedOption::ToJson() at `depth`, from the values it references.
-void WriteOption(DumpLayout& text, const ExportedOption& option, int depth) {
+// The streamed policy is written from the text of the plan's allocation entries, not from JSON values built out of
+// it: an entry is compact JSON as dump() writes it (the stored lines, SplitAllocation; or a whole plan's entries
+// dumped one at a time), so a value the policy copies is written as its text stands, re-laid out (JsonWriter::
+// Compact), and is the text dump(2) makes of the parsed value. Building and freeing the entries' values, and
+// converting and formatting their numbers, was most of a 100,000-class export's time (docs/performance.md).
+
+// Calls `each` with the compact text of every allocation entry of the plan, in order.
+template <typename Each>
+void ForEachEntryText(const PolicyInputs& in, Each&& each) {
+  if (!in.allocation_lines) {
+    for (const json& a : in.plan.at("allocation")) each(std::string_view(a.dump()));
+    return;
+  }
+  std::string_view rest = *in.allocation_lines;
+  while (!rest.empty()) {
+    const std::size_t end = rest.find('\n');
+    const std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    if (!line.empty()) each(line);
+  }
+}
+
+// Of `members`, the text of each of `names` (empty when absent).
+template <std::size_t N>
+void PickMembers(const std::vector<RawMember>& members, const std::array<std::string_view, N>& names,
+                 std::array<std::string_view, N>* out) {
+  out->fill({});
+  for (const RawMember& m : members) {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (m.key == names[i]) (*out)[i] = m.value;
+    }
+  }
+}
+
+using OptionText = std::array<std::string_view, kPlanOptionMembers.size()>;
+
+// An allocation entry as text: its members' values. Read one entry after another into the same buffers.
+class EntryText {
+ public:
+  explicit EntryText(long plan_id) : what_(fmt::format("plan {} (stored allocation entry)", plan_id)) {}
+
+  void Read(std::string_view text) {
+    ReadRawMembers(text, what_, &members_);
+    PickMembers(members_, kPlanRouteMembers, &route_);
+    for (std::size_t i = 0; i < route_.size(); ++i) Require(route_[i], kPlanRouteMembers[i]);
+    ReadRawElements(route_.back(), what_, &elements_);
+    options_.resize(elements_.size());
+    for (std::size_t i = 0; i < elements_.size(); ++i) {
+      ReadRawMembers(elements_[i], what_, &members_);
+      PickMembers(members_, kPlanOptionMembers, &options_[i]);
+      for (std::size_t k = 0; k < kPlanOptionMembers.size(); ++k) {
+        if (k != kEffort && k != kThinkingP95) Require(options_[i][k], kPlanOptionMembers[k]);
+      }
+    }
+  }
+  // Member i of kPlanRouteMembers.
+  std::string_view Route(std::size_t i) const { return route_[i]; }
+  const std::vector<OptionText>& options() const { return options_; }
+  std::string_view String(std::string_view quoted) { return RawString(quoted, &scratch_, what_); }
+  double Number(std::string_view text) const { return RawNumber(text, what_); }
+
+ private:
+  void Require(std::string_view value, std::string_view key) const {
+    if (value.empty()) throw InputError(fmt::format("{}: no member '{}'", what_, key));
+  }
+  std::string what_;
+  std::vector<RawMember> members_;
+  std::vector<std::string_view> elements_;
+  std::array<std::string_view, kPlanRouteMembers.size()> route_;
+  std::vector<OptionText> options_;
+  std::string scratch_;
+};
+
+// What the policy reads of a workload class, by name, indexed once for both passes of the export.
+struct ClassFacts {
+  std::string_view verifier_text;        // the class's "verifier" as JSON text; empty when it has none
+  double answer_tokens;
+  std::optional<std::string> verifier;  // the verifier's kind as JSON text, made on first use
+};
+
+constexpr std::array<std::string_view, 3> kClassMembers = {"name", "answer_tokens", "verifier"};
+
+// The classes of a workload read from its compact text (see PolicyInputs::workload_text), none built as JSON.
+class ClassIndex {
+ public:
+  ClassIndex(std::string_view workload_text, const std::string& what) {
+    std::vector<RawMember> members;
+    ReadRawMembers(workload_text, what, &members);
+    std::array<std::string_view, 1> classes;
+    PickMembers(members, std::array<std::string_view, 1>{"classes"}, &classes);
+    if (classes[0].empty()) throw InputError(what + ": no classes");
+    std::vector<std::string_view> elements;
+    ReadRawElements(classes[0], what, &elements);
+    index_.reserve(elements.size());
+    std::string scratch;
+    for (const std::string_view element : elements) {
+      ReadRawMembers(element, what, &members);
+      std::array<std::string_view, kClassMembers.size()> m;
+      PickMembers(members, kClassMembers, &m);
+      std::string_view name = m[0].empty() ? std::string_view() : RawString(m[0], &scratch, what);
+      if (name.data() == scratch.data()) name = decoded_names_.emplace_back(scratch);  // escaped: kept here
+      const double answer_tokens = m[1].empty() ? 0.0 : RawNumber(m[1], what);
+      index_.try_emplace(name, ClassFacts{m[2], answer_tokens, std::nullopt});  // the first class of a name
+    }
+  }
+  ClassFacts& Get(std::string_view name) {
+    const auto it = index_.find(name);
+    if (it == index_.end()) throw InputError("plan names class '" + std::string(name) + "' that its workload lacks");
+    return it->second;
+  }
+
+ private:
+  std::unordered_map<std::string_view, ClassFacts> index_;
+  std::deque<std::string> decoded_names_;
+};
+
+const std::string& VerifierText(ClassFacts& c) {
+  if (!c.verifier) {
+    if (c.verifier_text.empty()) throw InputError("a class of the plan's workload has no verifier");
+    c.verifier = json(ParseJsonSubset(c.verifier_text, true, "workload class verifier").value("kind", "none")).dump();
+  }
+  return *c.verifier;
+}
+
+// A served system's members of an exported option that are the same for all its options, as JSON text.
+struct ServedText {
+  std::string target, api, endpoint, model, reasoning_parser, prompt_field;
+};
+
+// The systems of ServedSystems by their name's text, with their ServedText, made from their first call.
+class ServedTexts {
+ public:
+  explicit ServedTexts(ServedSystems& systems) : systems_(systems) {}
+  struct Entry {
+    std::string name;
+    const ServedSystem* served;
+    std::optional<ServedText> text;
+  };
+  Entry& Get(std::string_view name) {
+    for (Entry& e : entries_) {
+      if (e.name == name) return e;
+    }
+    const std::string key(name);
+    return entries_.emplace_back(Entry{key, &systems_.Get(key), std::nullopt});
+  }
+
+ private:
+  ServedSystems& systems_;
+  std::deque<Entry> entries_;  // a handful: a list searched beats a hash of each option's name
+};
+
+const ServedText& TextOf(ServedTexts::Entry& e, const ApiCall& call) {
+  if (!e.text) {
+    const auto text = [](const std::string& s) { return json(s).dump(); };
+    e.text = ServedText{text(e.served->api->api), text(call.api),   text(call.endpoint),
+                        text(call.model),         text(e.served->api->reasoning_parser), text(call.prompt_field)};
+  }
+  return *e.text;
+}
+
+OptionSettings SettingsOfText(EntryText& entry, const OptionText& o, const ServedSystem& served,
+                              const ClassFacts& klass) {
+  OptionSettings s;
+  s.system = served.system->value("name", "");
+  s.extended = entry.String(o[kMode]) == "extended";
+  if (!o[kEffort].empty()) s.effort = Lower(entry.String(o[kEffort]));
+  const char budget = o[kBudgetTokens][0];
+  if (budget == '-' || (budget >= '0' && budget <= '9')) s.budget_tokens = entry.Number(o[kBudgetTokens]);
+  if (!o[kThinkingP95].empty()) s.thinking_tokens_p95 = entry.Number(o[kThinkingP95]);
+  s.answer_tokens = klass.answer_tokens;
+  s.samples = static_cast<long>(entry.Number(o[kSamples]));
+  return s;
+}
+
+// The context both passes of the export share: the systems served, the classes, the entry being read.
+struct TextPass {
+  TextPass(const PolicyInputs& in, std::string_view workload_text)
+      : systems(in, in.workload.at("systems")),
+        texts(systems),
+        classes(workload_text, fmt::format("plan {} (stored workload)", in.plan_id)),
+        entry(in.plan_id) {}
+  ServedSystems systems;
+  ServedTexts texts;
+  ClassIndex classes;
+  EntryText entry;
+  std::vector<ClassFacts*> route_classes;  // each route's class, looked up by the check, used by the write
+};
+
+// Throws every refusal BuildPolicy would, before anything is written: each option is checked as its request would
+// be (CheckRequest), without making the request or the rest of the policy.
+void CheckRoutes(const PolicyInputs& in, TextPass& pass) {
+  ForEachEntryText(in, [&](std::string_view text) {
+    pass.entry.Read(text);
+    ClassFacts& c = pass.classes.Get(pass.entry.String(pass.entry.Route(0)));
+    pass.route_classes.push_back(&c);
+    for (const OptionText& o : pass.entry.options()) {
+      const ServedSystem& served = *pass.texts.Get(pass.entry.String(o[kSystem])).served;
+      CheckRequest(served.target, *served.api, SettingsOfText(pass.entry, o, served, c));
+    }
+  });
+}
+
+// Each of kOptionKeys' values of one option as text, but the request's (kOptionKeys.size() - 1), a JSON value.
+void WriteOption(DumpLayout& text, const std::array<std::string_view, kOptionKeys.size()>& values,
+                 const json& request, int depth) {
   static const auto order = KeyOrder(kOptionKeys);
   text.Raw("{");
   for (std::size_t k = 0; k < order.size(); ++k) {
     text.Next(k, depth + 1);
     text.Key(kOptionKeys[order[k]]);
-    text.Value(option.Value(order[k]), depth + 1);
+    if (order[k] + 1 == kOptionKeys.size()) text.Value(request, depth + 1);
+    else text.Compact(values[order[k]], depth + 1);
   }
   text.Close('}', depth);
 }
 
-// One route written as dump writes Route(...) at `depth`: its options made and written one at a time.
-void WriteRoute(DumpLayout& text, const PolicyInputs& in, const json& a, ServedSystems& systems,
-                const ByName& classes, int depth) {
+// One option written as dump writes ExportedOption::ToJson() at `depth`, from the entry's text.
+void WriteOptionText(DumpLayout& text, const PolicyInputs& in, TextPass& pass, const OptionText& o, ClassFacts& c,
+                     int depth) {
+  ServedTexts::Entry& system = pass.texts.Get(pass.entry.String(o[kSystem]));
+  const ServedSystem& served = *system.served;
+  const ApiCall call =
+      MakeApiCall(served.target, *served.api, served.model, SettingsOfText(pass.entry, o, served, c), in.openai_api);
+  const ServedText& t = TextOf(system, call);
+  std::array<char, 24> fan_out{};
+  const auto end = std::to_chars(fan_out.data(), fan_out.data() + fan_out.size(), call.fan_out).ptr;
+  const std::array<std::string_view, kOptionKeys.size()> values = {
+      o[kFraction], o[kSystem], o[kMode], o[kBudgetTokens], o[kEffort].empty() ? "\"\"" : o[kEffort],
+      o[kSamples], o[kAggregation], VerifierText(c), o[kAccuracy], o[kAccuracyInterval], o[kThinkingMean],
+      o[kCost], o[kLatency], t.target, t.api, t.endpoint, t.model, t.reasoning_parser, t.prompt_field,
+      std::string_view(fan_out.data(), static_cast<std::size_t>(end - fan_out.data())), std::string_view()};
+  WriteOption(text, values, call.request, depth);
+}
+
+// One route written as dump writes Route(...) at `depth`, from the entry's text: its options made and written one
+// at a time.
+void WriteRoute(DumpLayout& text, const PolicyInputs& in, TextPass& pass, std::string_view entry_text,
+                std::size_t route, int depth) {
   static const auto order = KeyOrder(kRouteKeys);
-  const json& c = ClassOf(classes, a);
+  EntryText& entry = pass.entry;
+  entry.Read(entry_text);
+  ClassFacts& c = *pass.route_classes.at(route);
   text.Raw("{");
   for (std::size_t k = 0; k < order.size(); ++k) {
     text.Next(k, depth + 1);
     text.Key(kRouteKeys[order[k]]);
     if (order[k] + 1 < kRouteKeys.size()) {
-      text.Value(RouteValue(a, order[k]), depth + 1);
+      text.Compact(entry.Route(order[k]), depth + 1);
       continue;
     }
-    const json& options = a.at("options");
-    if (options.empty()) {
+    if (entry.options().empty()) {
       text.Raw("[]");
       continue;
     }
     text.Raw("[");
-    std::size_t i = 0;
-    for (const json& o : options) {
-      text.Next(i++, depth + 2);
-      WriteOption(text, ExportedOption(in, o, systems.Get(o.at("system").get<std::string>()), c), depth + 2);
+    for (std::size_t i = 0; i < entry.options().size(); ++i) {
+      text.Next(i, depth + 2);
+      WriteOptionText(text, in, pass, entry.options()[i], c, depth + 2);
     }
     text.Close(']', depth + 1);
   }
@@ -406,9 +636,11 @@ void WriteRoute(DumpLayout& text, const PolicyInputs& in, const json& a, ServedS
 void WritePolicy(const PolicyInputs& in, std::ostream& out, int indent) {
   // Laid out as nlohmann's dump(indent) lays out the whole policy (keys in order, ",\n" between members, closing
   // brackets on their own lines), so that the text is the same to the byte (tests/reliability check it). Each
-  // route is written from the plan's values as it is made, never built as JSON: building millions of JSON values
-  // was most of the time of a 100,000-class export (docs/performance.md).
-  CheckRoutes(in);  // a refusal leaves the output empty, as BuildPolicy's does
+  // route is written from the text of its allocation entry as it is read, never built as JSON (see
+  // ForEachEntryText).
+  const std::string dumped = in.workload_text ? std::string() : in.workload.dump();
+  TextPass pass(in, in.workload_text ? *in.workload_text : dumped);
+  CheckRoutes(in, pass);  // a refusal leaves the output empty, as BuildPolicy's does
   const json head = PolicyHead(in);
   DumpLayout text(out, indent);
   text.Raw("{");
@@ -420,13 +652,11 @@ void WritePolicy(const PolicyInputs& in, std::ostream& out, int indent) {
       text.Value(it.value(), 1);
       continue;
     }
-    ServedSystems systems(in, in.workload.at("systems"));
-    const ByName classes = IndexByName(in.workload.at("classes"));
     std::size_t i = 0;
-    ForEachAllocation(in, [&](const json& a) {
+    ForEachEntryText(in, [&](std::string_view entry) {
       text.Raw(i == 0 ? "[" : "");
-      text.Next(i++, 2);
-      WriteRoute(text, in, a, systems, classes, 2);
+      text.Next(i, 2);
+      WriteRoute(text, in, pass, entry, i++, 2);
     });
     if (i == 0) text.Raw("[]");
     else text.Close(']', 1);

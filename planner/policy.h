@@ -40,6 +40,11 @@ struct PolicyInputs {
   // allocation and page faults were most of the export's time (docs/performance.md). Default: plan["allocation"].
   std::optional<std::string> allocation_lines;
   nlohmann::json workload;  // ToJson(Workload)
+  // The workload's compact text (ToJson(Workload).dump(), or its members PolicyWorkloadMembers names), from which
+  // WritePolicy reads the classes when set, so that `workload` need hold only its "systems": a 100,000-class
+  // workload's classes built as JSON values cost more than the rest of the export's reading (docs/performance.md).
+  // Default: workload["classes"].
+  std::optional<std::string> workload_text;
   std::string workload_hash;
   std::string fits_hash;
   std::string created_at;

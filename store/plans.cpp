@@ -1,6 +1,7 @@
 #include "store/plans.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <ctime>
@@ -34,13 +35,15 @@ StoredPlan PlanFromRow(SQLite::Statement& row) {
   return plan;
 }
 
-// Followed by a WHERE or ORDER BY. ?2: 1 to leave the bodies of viewed plans unread. SQLite reads a long
+// Followed by a WHERE or ORDER BY. ?2: 1 to leave the bodies of viewed plans unread, and the view's allocation
+// for ReadLongText. SQLite reads a long
 // column's overflow pages only when the column is evaluated, so a body the CASE passes over is never read.
 constexpr const char* kSelectPlans =
     "SELECT p.id, p.created_at, w.name, p.workload_hash, p.fits_hash, p.base_plan_id, "
     "CASE WHEN ?2 AND v.plan_id IS NOT NULL THEN '' ELSE w.body END AS workload, "
     "CASE WHEN ?2 AND v.plan_id IS NOT NULL THEN '' ELSE p.body END AS body, "
-    "v.policy_plan, v.policy_allocation, v.policy_workload, v.summary "
+    "v.policy_plan, CASE WHEN ?2 THEN '' ELSE v.policy_allocation END AS policy_allocation, v.policy_workload, "
+    "v.summary "
     "FROM plans p JOIN workloads w ON w.hash = p.workload_hash LEFT JOIN plan_views v ON v.plan_id = p.id ";
 
 void InsertView(SQLite::Database& sql, long plan_id, const PlanView& view) {
@@ -53,6 +56,27 @@ void InsertView(SQLite::Database& sql, long plan_id, const PlanView& view) {
   insert.bind(4, view.policy_workload_json);
   insert.bind(5, view.summary_json);
   insert.exec();
+}
+
+// A long text column of one row read straight into the string (incremental blob I/O), not as a result column, which
+// SQLite first assembles from the row's overflow pages in a buffer of its own: one copy of a 100,000-class plan's
+// 55 MB allocation fewer (docs/performance.md). A view is written once, with its plan, and never updated, so the
+// row read here is the one the plan's query found.
+std::string ReadLongText(SQLite::Database& sql, const char* table, const char* column, long rowid) {
+  sqlite3_blob* blob = nullptr;
+  int rc = sqlite3_blob_open(sql.getHandle(), "main", table, column, rowid, 0, &blob);
+  std::string text;
+  if (rc == SQLITE_OK) {
+    text.resize(static_cast<std::size_t>(sqlite3_blob_bytes(blob)));
+    rc = sqlite3_blob_read(blob, text.data(), static_cast<int>(text.size()), 0);
+  }
+  const std::string error = rc == SQLITE_OK ? "" : sqlite3_errmsg(sql.getHandle());
+  sqlite3_blob_close(blob);
+  if (rc != SQLITE_OK) {
+    throw InternalError(std::string("cannot read ") + table + "." + column + " of row " + std::to_string(rowid) +
+                        ": " + error);
+  }
+  return text;
 }
 
 StoredSimulation SimulationFromRow(SQLite::Statement& row) {
@@ -106,7 +130,11 @@ StoredPlan LoadPlan(Database& db, long id, PlanBodies bodies) {
     throw InputError("no plan with id " + std::to_string(id) + " in " + db.path().string() +
                      " (`thinkplan plan WORKLOAD.json` makes one)");
   }
-  return PlanFromRow(query);
+  StoredPlan plan = PlanFromRow(query);
+  if (bodies == PlanBodies::kUnlessViewed && plan.view) {
+    plan.view->policy_allocation_lines = ReadLongText(db.connection(), "plan_views", "policy_allocation", plan.id);
+  }
+  return plan;
 }
 
 std::vector<StoredPlan> ListPlans(Database& db) {

@@ -200,4 +200,54 @@ BOOST_AUTO_TEST_CASE(limits_the_depth_of_what_it_reads_not_of_what_it_skips) {
   BOOST_CHECK_THROW(ParseJsonSubset("1", true, "doc", options), InternalError);
 }
 
+// The raw reader's texts, parsed by nlohmann, are the document's members and elements as nlohmann reads the whole:
+// the members put back together (duplicates in order, the last winning in both) parse to the same object.
+BOOST_AUTO_TEST_CASE(raw_members_and_elements_are_the_texts_of_the_values) {
+  Generator generator(20261208);
+  std::vector<RawMember> members;
+  std::vector<std::string_view> elements;
+  int objects = 0, arrays = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string text = generator.Text(0);
+    const json whole = json::parse(text);
+    for (const std::string& form : {text, whole.dump(), whole.dump(2)}) {
+      if (whole.is_object()) {
+        ReadRawMembers(form, "doc", &members);
+        std::string rebuilt = "{";
+        for (const RawMember& m : members) {
+          rebuilt += (rebuilt.size() > 1 ? "," : "") + std::string("\"") + std::string(m.key) + "\":" + std::string(m.value);
+        }
+        BOOST_TEST(Same(json::parse(rebuilt + "}"), json::parse(form)), form);
+        ++objects;
+      } else if (whole.is_array()) {
+        ReadRawElements(form, "doc", &elements);
+        BOOST_REQUIRE(elements.size() == whole.size());
+        for (std::size_t k = 0; k < elements.size(); ++k) BOOST_TEST(Same(json::parse(elements[k]), json::parse(form)[k]));
+        ++arrays;
+      }
+    }
+  }
+  BOOST_TEST(objects > 300);
+  BOOST_TEST(arrays > 300);
+}
+
+BOOST_AUTO_TEST_CASE(raw_scalars_read_as_nlohmann_reads_them) {
+  std::string scratch;
+  std::vector<RawMember> members;
+  for (const char* number : kNumbers) {
+    if (std::string(number) == "1e-400") continue;  // nlohmann keeps strtod's underflow; compared below
+    BOOST_TEST(RawNumber(number, "doc") == json::parse(number).get<double>(), number);
+  }
+  BOOST_TEST(RawNumber("1e-400", "doc") == 0.0);
+  for (const std::string text : {"plain", R"(quo\"te)", R"(new\nline)", R"(\u00e9t\u00e9)", "日本", ""}) {
+    const std::string quoted = "\"" + text + "\"";
+    BOOST_TEST(std::string(RawString(quoted, &scratch, "doc")) == json::parse(quoted).get<std::string>(), text);
+  }
+  for (const char* bad : {"", "x", "1.", "\"1\"", "1 2", "null"}) BOOST_CHECK_THROW(RawNumber(bad, "doc"), InputError);
+  for (const char* bad : {"", "x", "\"open", "\"a\" \"b\"", "1"}) BOOST_CHECK_THROW(RawString(bad, &scratch, "doc"), InputError);
+  for (const char* bad : {"", "[1, 2]", R"({"a": 1,})", R"({"a" 1})", R"({"a": [1})", R"({"a": 1} x)", R"({"a": 01})"}) {
+    BOOST_CHECK_THROW(ReadRawMembers(bad, "doc", &members), InputError);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

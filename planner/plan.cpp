@@ -437,13 +437,14 @@ constexpr double kPriceTolerance = 0.01;
 
 // Every tier's allocation on its LP; the best in *best, with the tier table, chosen tier, spend and frontier in
 // `r`. False when no tier is feasible (r.reason says why).
+// `budget` is the LP's: the plan's budget, less what the capacity pass cut from it so that whole devices fit.
 bool SolveTiers(const Workload& w, std::map<std::string, std::vector<LpBucket>>& lp_by_tier, PlanResult& r,
-                const PlanOptions& opt, Scenario* best) {
+                const PlanOptions& opt, std::optional<double> budget, Scenario* best) {
   bool have_best = false;
   r.tiers.clear();
   r.reason.clear();
   for (const std::string& tier : TierNames(w)) {
-    Scenario s = Solve(w, lp_by_tier[tier], r.objective, r.budget_usd_per_month, r.target_accuracy, opt.robust,
+    Scenario s = Solve(w, lp_by_tier[tier], r.objective, budget, r.target_accuracy, opt.robust,
                        TierMonthly(w, tier), 1.0);
     TierResult t;
     t.name = tier;
@@ -591,12 +592,6 @@ void ApplyFleet(const Workload& w, const Catalogues& catalogues, FleetPlan& flee
   }
   r.inference_usd_per_month = 0;
   for (const ClassPlan& p : r.classes) r.inference_usd_per_month += p.usd_per_month;
-  if (r.budget_usd_per_month && r.objective == Objective::kMaxAccuracy &&
-      r.inference_usd_per_month + r.training_usd_per_month > *r.budget_usd_per_month * 1.005) {
-    r.notes.push_back(fmt::format("cost: whole devices put the bill at {} against the budget of {}",
-                                  UsdPerMonth(r.inference_usd_per_month + r.training_usd_per_month),
-                                  UsdPerMonth(*r.budget_usd_per_month)));
-  }
 }
 
 }  // namespace
@@ -645,7 +640,14 @@ struct PlanState {
   Scenario best;
   std::map<std::string, double> price_factor;  // per self-hosted system: the fleet's price over the first guess
   std::optional<TrainingPrices> prices;
+  double budget_cut = 0;  // taken off the LP's budget so that the bill of whole devices stays within the budget
 };
+
+// The budget the LP solves under: the plan's, less the capacity pass's cut.
+std::optional<double> LpBudget(const PlanResult& r, const PlanState& s) {
+  if (!r.budget_usd_per_month) return std::nullopt;
+  return std::max(0.0, *r.budget_usd_per_month - s.budget_cut);
+}
 
 // The plan's header from the workload and the options (an option given overrides the workload's).
 PlanResult StartPlan(const PlanInputs& in, const PlanOptions& opt) {
@@ -700,7 +702,7 @@ std::map<std::string, std::vector<LpBucket>> RouteAllTiers(const Workload& w, co
 
 // Solve pass: the best tier's allocation, assembled into the plan; infeasible (with its reason) when no tier is.
 void SolveAndAssemble(const Workload& w, const PlanOptions& opt, PlanState& s, PlanResult& r) {
-  if (!SolveTiers(w, s.lp_by_tier, r, opt, &s.best)) {
+  if (!SolveTiers(w, s.lp_by_tier, r, opt, LpBudget(r, s), &s.best)) {
     r.feasible = false;
     if (r.reason.empty()) r.reason = "no feasible plan";
     return;
@@ -709,9 +711,9 @@ void SolveAndAssemble(const Workload& w, const PlanOptions& opt, PlanState& s, P
   AssembleAllocation(w, r.candidates, s.best, r);
 }
 
-// Capacity pass: provision the fleet; while its bill and the LP's self-hosted prices disagree, rescale those prices
-// and re-solve (at most kFleetRounds rounds); then the fleet's bill and latencies replace the per-query figures.
-void ProvisionCapacity(const PlanInputs& in, const PlanOptions& opt, PlanState& s, PlanResult& r) {
+// Provision the fleet; while its bill and the LP's self-hosted prices disagree, rescale those prices and re-solve
+// (at most kFleetRounds rounds); then the fleet's bill and latencies replace the per-query figures.
+void ProvisionAtFleetPrices(const PlanInputs& in, const PlanOptions& opt, PlanState& s, PlanResult& r) {
   const Workload& w = in.workload;
   FleetPlan fleet;
   for (int round = 0;; ++round) {
@@ -722,7 +724,7 @@ void ProvisionCapacity(const PlanInputs& in, const PlanOptions& opt, PlanState& 
     for (auto& [tier, lp] : s.lp_by_tier) RescaleSelfHosted(lp, r.candidates, fleet.price_factor);
     for (const auto& [system, f] : fleet.price_factor) s.price_factor.try_emplace(system, 1.0).first->second *= f;
     Scenario next;
-    if (!SolveTiers(w, s.lp_by_tier, r, opt, &next)) {
+    if (!SolveTiers(w, s.lp_by_tier, r, opt, LpBudget(r, s), &next)) {
       r.feasible = false;
       r.reason = "at the provisioned fleet's prices: " + r.reason;
       return;
@@ -731,6 +733,90 @@ void ProvisionCapacity(const PlanInputs& in, const PlanOptions& opt, PlanState& 
     AssembleAllocation(w, r.candidates, s.best, r);
   }
   ApplyFleet(w, in.catalogues, fleet, r);
+}
+
+// Rounds of cutting the LP's budget where whole devices put the bill over it: doublings of the cut until a plan
+// fits, then bisections between the largest cut that did not fit and the smallest that did.
+constexpr int kCutDoublings = 6;
+constexpr int kCutBisections = 6;
+
+// What the plan costs a month as billed: inference (whole devices at the hourly price, APIs, verifiers) and the
+// amortised training.
+double Bill(const PlanResult& r) { return r.inference_usd_per_month + r.training_usd_per_month; }
+
+bool OverBudget(const PlanResult& r) {
+  return r.objective == Objective::kMaxAccuracy && r.budget_usd_per_month &&
+         Bill(r) > *r.budget_usd_per_month * (1 + 1e-9);
+}
+
+// One plan with the LP's budget cut by `cut`, from the state the first provisioning left.
+struct CutPlan {
+  PlanState s;
+  PlanResult r;
+  bool fits = false;  // feasible and billed within the budget
+};
+
+CutPlan PlanWithCut(const PlanInputs& in, const PlanOptions& opt, const std::vector<std::string>& notes,
+                    const PlanState& s0, const PlanResult& r0, double cut) {
+  CutPlan p{s0, r0, false};
+  p.s.budget_cut = cut;
+  Scenario next;
+  if (!SolveTiers(in.workload, p.s.lp_by_tier, p.r, opt, LpBudget(p.r, p.s), &next)) return p;
+  p.s.best = std::move(next);
+  AssembleAllocation(in.workload, p.r.candidates, p.s.best, p.r);
+  p.r.notes = notes;
+  ProvisionAtFleetPrices(in, opt, p.s, p.r);
+  p.fits = p.r.feasible && !OverBudget(p.r);
+  return p;
+}
+
+// The LP's budget constraint holds on fractional capacity; rounding up to whole devices and replicas can break it.
+// The LP is then planned again under the budget less a cut, the cut doubled from the bill's excess until the bill
+// fits and then bisected, keeping the most accurate plan that fits: the LP sees a fleet's price per query, not its
+// whole-replica steps, so the bill is not monotone in the cut and the search keeps what it confirmed. Where no cut
+// fits, the plan is infeasible with the numbers.
+void KeepBillWithinBudget(const PlanInputs& in, const PlanOptions& opt, const std::vector<std::string>& notes,
+                          PlanState& s, PlanResult& r) {
+  if (!OverBudget(r)) return;
+  const double budget = *r.budget_usd_per_month, first_bill = Bill(r);
+  const PlanState s0 = s;
+  const PlanResult r0 = r;
+  std::optional<CutPlan> best;
+  double over = 0, fits = first_bill - budget;  // the largest cut known over the budget; the next cut to try
+  for (int round = 0; round < kCutDoublings && !best; ++round, fits *= 2) {
+    CutPlan p = PlanWithCut(in, opt, notes, s0, r0, std::min(fits, budget));
+    if (p.fits) best = std::move(p);
+    else over = fits;
+  }
+  if (!best) {
+    r.feasible = false;
+    r.reason = fmt::format("whole devices put the bill at {} against the budget of {}, and no plan under a budget "
+                           "cut by up to {} fits in whole devices",
+                           UsdPerMonth(first_bill), UsdPerMonth(budget), UsdPerMonth(std::min(fits / 2, budget)));
+    return;
+  }
+  for (int round = 0; round < kCutBisections; ++round) {
+    const double mid = (over + best->s.budget_cut) / 2;
+    CutPlan p = PlanWithCut(in, opt, notes, s0, r0, mid);
+    if (!p.fits) {
+      over = mid;
+    } else if (p.r.accuracy >= best->r.accuracy) {
+      best = std::move(p);
+    }
+  }
+  s = std::move(best->s);
+  r = std::move(best->r);
+  r.notes.push_back(fmt::format("cost: whole devices put the first fleet's bill at {} against the budget of {}; "
+                                "planned under {} so that the bill, {}, stays within it",
+                                UsdPerMonth(first_bill), UsdPerMonth(budget), UsdPerMonth(*LpBudget(r, s)),
+                                UsdPerMonth(Bill(r))));
+}
+
+// Capacity pass: the fleet at agreed prices, with its bill kept within the budget.
+void ProvisionCapacity(const PlanInputs& in, const PlanOptions& opt, PlanState& s, PlanResult& r) {
+  const std::vector<std::string> notes = r.notes;  // before the fleet's own: each re-provisioning writes them anew
+  ProvisionAtFleetPrices(in, opt, s, r);
+  if (r.feasible) KeepBillWithinBudget(in, opt, notes, s, r);
 }
 
 // Per class, the accuracy and monthly cost of an alternative router's scenario.
@@ -763,7 +849,7 @@ void AnalyseRouters(const Workload& w, const PlanOptions& opt, const PlanState& 
   if (!opt.analyse_routing || !routed) return;
   for (RouterMode mode : {RouterMode::kPerfect, RouterMode::kNone}) {
     Scenario alt = Solve(w, Rescaled(BuildLp(w, r.candidates, mode, r.chosen_tier), r.candidates, s.price_factor),
-                         r.objective, r.budget_usd_per_month, r.target_accuracy, opt.robust, s.best.fixed_monthly, 1.0);
+                         r.objective, LpBudget(r, s), r.target_accuracy, opt.robust, s.best.fixed_monthly, 1.0);
     if (!alt.alloc.feasible) continue;
     (mode == RouterMode::kPerfect ? r.perfect_router : r.no_router) = Totals(w, alt);
     RecordRouterAlternative(w, alt, mode, r);

@@ -112,12 +112,12 @@ BOOST_AUTO_TEST_CASE(shipped_sweeps_leave_one_budget_out) {
   std::cout << summary.FullReport();
   BOOST_TEST(summary.sweeps.size() >= 5u);
   BOOST_TEST(summary.predicted >= 20);
-  // Targets of issue 15. Where the shipped data miss one, the test says so (a warning with the figures; docs/curves.md
-  // carries them) rather than loosening the target.
-  BOOST_WARN_MESSAGE(summary.median_error_points <= summary.target_median_error_points,
-                     "median |error| " << summary.median_error_points << " points above the target");
-  BOOST_WARN_MESSAGE(summary.coverage >= summary.target_coverage,
-                     "predictive band coverage " << summary.coverage << " below the target");
+  // Targets of issue 15 (median |error| at most 4 points, predictive band coverage at least 90%), which the shipped
+  // sweeps meet (docs/curves.md carries the figures): a data or model change that breaks them fails here.
+  BOOST_CHECK_MESSAGE(summary.median_error_points <= summary.target_median_error_points,
+                      "median |error| " << summary.median_error_points << " points above the target");
+  BOOST_CHECK_MESSAGE(summary.coverage >= summary.target_coverage,
+                      "predictive band coverage " << summary.coverage << " below the target");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

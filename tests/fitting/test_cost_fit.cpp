@@ -3,7 +3,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <initializer_list>
 #include <iostream>
 #include <random>
 
@@ -70,6 +72,35 @@ ServingRates H100LikeRates() {
   return truth;
 }
 
+// End-to-end runs of `framework` on `num_devices` devices for every model, batch and length given, their latency
+// predicted from `truth` and multiplied by 2% log-normal measurement noise drawn from a generator seeded `seed`.
+std::vector<PerfRun> SyntheticRuns(const ModelCatalogue& catalogue, const ServingRates& truth, const char* framework,
+                                   long num_devices, std::initializer_list<const char*> models,
+                                   std::initializer_list<long> batches, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> noise(0, 0.02);
+  std::vector<PerfRun> runs;
+  for (const char* model : models) {
+    for (long batch : batches) {
+      for (long length : {128, 256, 512, 1024, 2048}) {
+        PerfRun run;
+        run.hardware = "synthetic";
+        run.framework = framework;
+        run.model = model;
+        run.phase = PerfPhase::kEndToEnd;
+        run.num_devices = num_devices;
+        run.batch = batch;
+        run.context_len = run.output_len = length;
+        const std::optional<double> latency = PredictLatency(run, catalogue, truth, CostFitOptions{});
+        BOOST_REQUIRE(latency.has_value());
+        run.latency_s = *latency * std::exp(noise(rng));
+        runs.push_back(run);
+      }
+    }
+  }
+  return runs;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(cost_fit)
@@ -85,26 +116,11 @@ BOOST_AUTO_TEST_CASE(recovers_known_rates_from_noisy_synthetic_runs) {
   const ModelCatalogue catalogue = Catalogue();
   const ServingRates truth = H100LikeRates();
   CostFitOptions options;
-  std::mt19937_64 rng(11);
-  std::normal_distribution<double> noise(0, 0.02);  // 2% log-normal measurement noise
-  std::vector<PerfRun> runs;
-  for (const char* model : {"meta-llama/Llama-2-7b-hf", "meta-llama/Meta-Llama-3-8B", "Qwen/Qwen2-7B"}) {
-    for (long batch : {1, 16, 32, 64, 128, 256}) {
-      for (long length : {128, 256, 512, 1024, 2048}) {
-        PerfRun run;
-        run.hardware = "synthetic";
-        run.framework = "test";
-        run.model = model;
-        run.phase = PerfPhase::kEndToEnd;
-        run.batch = batch;
-        run.context_len = run.output_len = length;
-        const std::optional<double> latency = PredictLatency(run, catalogue, truth, options);
-        BOOST_REQUIRE(latency.has_value());
-        run.latency_s = *latency * std::exp(noise(rng));
-        runs.push_back(run);
-      }
-    }
-  }
+  // 2% log-normal measurement noise: median |N(0, 0.02)| = 1.35%.
+  const std::vector<PerfRun> runs =
+      SyntheticRuns(catalogue, truth, "test", 1,
+                    {"meta-llama/Llama-2-7b-hf", "meta-llama/Meta-Llama-3-8B", "Qwen/Qwen2-7B"},
+                    {1, 16, 32, 64, 128, 256}, 11);
   const CostFitSummary fit = FitServingRates(runs, catalogue, 80.0, options);
   BOOST_TEST_MESSAGE(fit.FullReport());
   BOOST_TEST(fit.converged);
@@ -332,27 +348,9 @@ BOOST_AUTO_TEST_CASE(recovers_rates_of_pipelined_prompt_passes) {
   truth.num_devices = 4;
   truth.hbm_bytes *= 4;  // one replica of four 80 GiB cards, as the fit sizes it below
   truth.reserve_bytes *= 4;
-  std::mt19937_64 rng(17);
-  std::normal_distribution<double> noise(0, 0.02);
-  std::vector<PerfRun> runs;
-  for (const char* model : {"meta-llama/Llama-2-7b-hf", "Qwen/Qwen2-7B", "meta-llama/Meta-Llama-3-70B"}) {
-    for (long batch : {1, 16, 32, 64}) {
-      for (long length : {128, 256, 512, 1024, 2048}) {
-        PerfRun run;
-        run.hardware = "synthetic";
-        run.framework = "llama.cpp";
-        run.model = model;
-        run.phase = PerfPhase::kEndToEnd;
-        run.num_devices = 4;
-        run.batch = batch;
-        run.context_len = run.output_len = length;
-        const std::optional<double> latency = PredictLatency(run, catalogue, truth, CostFitOptions{});
-        BOOST_REQUIRE(latency.has_value());
-        run.latency_s = *latency * std::exp(noise(rng));
-        runs.push_back(run);
-      }
-    }
-  }
+  const std::vector<PerfRun> runs =
+      SyntheticRuns(catalogue, truth, "llama.cpp", 4,
+                    {"meta-llama/Llama-2-7b-hf", "Qwen/Qwen2-7B", "meta-llama/Meta-Llama-3-70B"}, {1, 16, 32, 64}, 17);
   const CostFitSummary fit = FitServingRates(runs, catalogue, 80.0, CostFitOptions{});
   BOOST_TEST_MESSAGE(fit.FullReport());
   BOOST_TEST(fit.converged);
